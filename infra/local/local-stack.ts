@@ -1,0 +1,157 @@
+/**
+ * The whole product on one machine: DynamoDB Local + S3 server, the table and bucket, the
+ * real ingest and publish handlers, the stream poller between them and the HTTP server.
+ */
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { createS3Client } from '#shared/clients';
+import { DATA_DIR_LAYOUT, startDynamoDbLocal, startS3Server, type RunningEmulator } from './emulators.ts';
+import { ensureBucket, ensureTable } from './setup.ts';
+import { StreamPoller } from './stream-poller.ts';
+import { seedDemo, type DemoKey } from './demo.ts';
+
+export interface LocalStackOptions {
+  dataDir: string;
+  port: number;
+  host?: string;
+  /** Reuse running emulators instead of starting them (tests, bench). */
+  dynamodbEndpoint?: string;
+  s3Endpoint?: string;
+  tableName?: string;
+  bucketName?: string;
+  seedDemo?: boolean;
+  batchingWindowMs?: number;
+  pollIntervalMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  env: Record<string, string>;
+  demoKeys: DemoKey[];
+  poller: StreamPoller;
+  s3Server?: Awaited<ReturnType<typeof startS3Server>>;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'eu-west-1' };
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const dataDir = resolve(options.dataDir);
+  const started: RunningEmulator[] = [];
+  const stopAll = async () => {
+    for (const emulator of started.reverse()) await emulator.stop().catch(() => {});
+  };
+  try {
+    let dynamodbEndpoint = options.dynamodbEndpoint;
+    if (!dynamodbEndpoint) {
+      log('starting DynamoDB Local…');
+      const dynamo = await startDynamoDbLocal({ dataDir: DATA_DIR_LAYOUT.dynamodb(dataDir) });
+      started.push(dynamo);
+      dynamodbEndpoint = dynamo.endpoint;
+    }
+    let s3Endpoint = options.s3Endpoint;
+    let s3Server: LocalStack['s3Server'];
+    if (!s3Endpoint) {
+      log('starting the S3 server…');
+      s3Server = await startS3Server({ directory: DATA_DIR_LAYOUT.s3(dataDir) });
+      started.push(s3Server);
+      s3Endpoint = s3Server.endpoint;
+    }
+    const url = `http://localhost:${options.port}`;
+    const env: Record<string, string> = {
+      ...LOCAL_CREDENTIALS,
+      TABLE_NAME: options.tableName ?? 'mandat-obert',
+      BUCKET_NAME: options.bucketName ?? 'mandat-obert-feeds',
+      PUBLIC_BASE_URL: url,
+      DYNAMODB_ENDPOINT: dynamodbEndpoint,
+      S3_ENDPOINT: s3Endpoint,
+    };
+    Object.assign(process.env, env);
+
+    const region = env.AWS_REGION!;
+    const credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
+    const dynamoClient = new DynamoDBClient({ region, endpoint: dynamodbEndpoint, credentials });
+    const streamsClient = new DynamoDBStreamsClient({ region, endpoint: dynamodbEndpoint, credentials });
+    const s3 = createS3Client({ region, s3Endpoint });
+    const streamArn = await ensureTable(dynamoClient, env.TABLE_NAME!);
+    await ensureBucket(s3, env.BUCKET_NAME!);
+
+    // The handlers build their clients from the environment, exactly as on Lambda.
+    const runtime = await import('#functions/runtime');
+    runtime.resetRuntime();
+    const { handler: ingest } = await import('#functions/ingest/handler');
+    const { handler: publish } = await import('#functions/publish/handler');
+    const { getRuntime } = runtime;
+
+    let demoKeys: DemoKey[] = [];
+    if (options.seedDemo ?? true) {
+      const result = await seedDemo(getRuntime().repository, DATA_DIR_LAYOUT.keys(dataDir));
+      demoKeys = result.keys;
+      if (result.seeded) log('loaded the demo plan terrassa-2015-2019');
+    }
+
+    const poller = new StreamPoller({
+      client: streamsClient,
+      streamArn,
+      handler: publish,
+      batchSize: 100,
+      batchingWindowMs: options.batchingWindowMs ?? 0,
+      pollIntervalMs: options.pollIntervalMs ?? 50,
+      retryAttempts: 3,
+      deadLetterDir: DATA_DIR_LAYOUT.deadLetter(dataDir),
+      log,
+    });
+    await poller.start('LATEST');
+    // Catch up on anything written while nothing was polling (first start, or a restart).
+    await publishAll(publish, getRuntime().repository);
+
+    const server: Server = await (await import('./server.ts')).startLocalServer({
+      port: options.port,
+      host: options.host,
+      s3,
+      bucket: env.BUCKET_NAME!,
+      ingest,
+      log,
+    });
+
+    return {
+      url,
+      env,
+      demoKeys,
+      poller,
+      s3Server,
+      stop: async () => {
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        });
+        await poller.stop();
+        dynamoClient.destroy();
+        streamsClient.destroy();
+        s3.destroy();
+        await stopAll();
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function publishAll(
+  publish: (typeof import('#functions/publish/handler'))['handler'],
+  repository: { listPlans(): Promise<Array<{ planId: string }>> },
+): Promise<void> {
+  const plans = await repository.listPlans();
+  // A synthetic stream event per plan: the same path as a real change.
+  await publish({
+    Records: plans.map((plan, index) => ({
+      eventName: 'MODIFY',
+      dynamodb: { Keys: { PK: { S: `PLAN#${plan.planId}` }, SK: { S: 'PLAN' } }, SequenceNumber: String(index + 1) },
+    })),
+  });
+}

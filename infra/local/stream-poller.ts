@@ -1,0 +1,227 @@
+/**
+ * Reads the table's real DynamoDB Stream and hands records to the publish handler as a
+ * DynamoDBStreamEvent, the way Lambda's event source mapping does: per shard, in order,
+ * batched (size and window), retried on failure from the first failed record
+ * (reportBatchItemFailures), the batch split in two after the retries (bisectBatchOnError),
+ * and a record that still fails written to a dead-letter file instead of blocking the shard.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+
+export interface StreamPollerOptions {
+  client: DynamoDBStreamsClient;
+  streamArn: string;
+  handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+  batchSize?: number;
+  /** How long to gather records before invoking (Lambda's MaximumBatchingWindowInSeconds). */
+  batchingWindowMs?: number;
+  pollIntervalMs?: number;
+  retryAttempts?: number;
+  deadLetterDir?: string;
+  log?: (message: string) => void;
+}
+
+interface ShardState {
+  shardId: string;
+  iterator?: string;
+  done: boolean;
+}
+
+export class StreamPoller {
+  private shards = new Map<string, ShardState>();
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  readonly stats = { invocations: 0, records: 0, failures: 0, deadLettered: 0 };
+
+  constructor(private readonly options: StreamPollerOptions) {}
+
+  /** Starts from the end of the stream: the caller publishes everything once before. */
+  async start(position: 'LATEST' | 'TRIM_HORIZON' = 'LATEST'): Promise<void> {
+    await this.discoverShards(position);
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async discoverShards(initialPosition: 'LATEST' | 'TRIM_HORIZON'): Promise<void> {
+    const shards: Shard[] = [];
+    let start: string | undefined;
+    do {
+      const out = await this.options.client.send(
+        new DescribeStreamCommand({ StreamArn: this.options.streamArn, ExclusiveStartShardId: start }),
+      );
+      shards.push(...(out.StreamDescription?.Shards ?? []));
+      start = out.StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    const firstDiscovery = this.shards.size === 0;
+    for (const shard of shards) {
+      if (!shard.ShardId || this.shards.has(shard.ShardId)) continue;
+      const closed = Boolean(shard.SequenceNumberRange?.EndingSequenceNumber);
+      // At start, closed shards hold only what the initial full publish already covered.
+      if (firstDiscovery && closed && initialPosition === 'LATEST') {
+        this.shards.set(shard.ShardId, { shardId: shard.ShardId, done: true });
+        continue;
+      }
+      const type = firstDiscovery ? initialPosition : 'TRIM_HORIZON';
+      const it = await this.options.client.send(
+        new GetShardIteratorCommand({ StreamArn: this.options.streamArn, ShardId: shard.ShardId, ShardIteratorType: type }),
+      );
+      this.shards.set(shard.ShardId, { shardId: shard.ShardId, iterator: it.ShardIterator, done: !it.ShardIterator });
+    }
+  }
+
+  private async run(): Promise<void> {
+    const interval = this.options.pollIntervalMs ?? 100;
+    let sinceDiscovery = 0;
+    while (this.running) {
+      let gotAny = false;
+      try {
+        for (const shard of this.shards.values()) {
+          if (shard.done || !shard.iterator) continue;
+          const records = await this.readBatch(shard);
+          if (records.length > 0) {
+            gotAny = true;
+            await this.deliver(records);
+          }
+        }
+        sinceDiscovery += interval;
+        const openShards = [...this.shards.values()].filter((s) => !s.done).length;
+        if (openShards === 0 || sinceDiscovery >= 5000) {
+          sinceDiscovery = 0;
+          await this.discoverShards('TRIM_HORIZON');
+        }
+      } catch (error) {
+        this.options.log?.(`stream poller: ${(error as Error).message}`);
+      }
+      if (!gotAny && this.running) await this.sleep(interval);
+    }
+  }
+
+  /** Reads up to batchSize records, waiting up to the batching window for more to arrive. */
+  private async readBatch(shard: ShardState): Promise<StreamRecord[]> {
+    const batchSize = this.options.batchSize ?? 100;
+    const windowMs = this.options.batchingWindowMs ?? 0;
+    const records: StreamRecord[] = [];
+    const deadline = Date.now() + windowMs;
+    while (shard.iterator && records.length < batchSize) {
+      let out;
+      try {
+        out = await this.options.client.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: batchSize - records.length }));
+      } catch (error) {
+        if (error instanceof ExpiredIteratorException) {
+          shard.iterator = undefined;
+          shard.done = true;
+          this.shards.delete(shard.shardId);
+          return records;
+        }
+        throw error;
+      }
+      records.push(...(out.Records ?? []));
+      shard.iterator = out.NextShardIterator;
+      if (!shard.iterator) shard.done = true;
+      if (records.length === 0 || Date.now() >= deadline || (out.Records ?? []).length === 0) break;
+      await this.sleep(Math.min(20, deadline - Date.now()));
+    }
+    return records;
+  }
+
+  private async deliver(records: StreamRecord[]): Promise<void> {
+    const maxRetries = this.options.retryAttempts ?? 3;
+    let pending = records;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      let failedFrom: number | undefined;
+      this.stats.invocations++;
+      try {
+        const response = await this.options.handler(toEvent(pending, this.options.streamArn));
+        const failed = (response?.batchItemFailures ?? [])
+          .map((f) => pending.findIndex((r) => r.dynamodb?.SequenceNumber === f.itemIdentifier))
+          .filter((index) => index >= 0);
+        failedFrom = failed.length > 0 ? Math.min(...failed) : undefined;
+      } catch (error) {
+        this.options.log?.(`publish handler threw: ${(error as Error).message}`);
+        failedFrom = 0;
+      }
+      if (failedFrom === undefined) {
+        this.stats.records += pending.length;
+        return;
+      }
+      this.stats.records += failedFrom;
+      this.stats.failures++;
+      pending = pending.slice(failedFrom);
+      if (attempt >= maxRetries) {
+        if (pending.length > 1) {
+          const middle = Math.ceil(pending.length / 2);
+          await this.deliver(pending.slice(0, middle));
+          await this.deliver(pending.slice(middle));
+        } else {
+          this.deadLetter(pending);
+        }
+        return;
+      }
+      await this.sleep(Math.min(2000, 100 * 2 ** attempt));
+    }
+  }
+
+  private deadLetter(records: StreamRecord[]): void {
+    this.stats.deadLettered += records.length;
+    const dir = this.options.deadLetterDir;
+    this.options.log?.(`dead-lettering ${records.length} record(s)${dir ? ` to ${dir}` : ''}`);
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    for (const record of records) {
+      appendFileSync(join(dir, 'records.jsonl'), JSON.stringify(toLambdaRecord(record, this.options.streamArn)) + '\n');
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, ms));
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+  const d = record.dynamodb ?? {};
+  const created = d.ApproximateCreationDateTime;
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion ?? 'local',
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ApproximateCreationDateTime: created instanceof Date ? Math.floor(created.getTime() / 1000) : (created as number | undefined),
+      Keys: d.Keys as never,
+      NewImage: d.NewImage as never,
+      OldImage: d.OldImage as never,
+      SequenceNumber: d.SequenceNumber,
+      SizeBytes: d.SizeBytes,
+      StreamViewType: d.StreamViewType as never,
+    },
+  };
+}
+
+export function toEvent(records: StreamRecord[], streamArn: string): DynamoDBStreamEvent {
+  return { Records: records.map((r) => toLambdaRecord(r, streamArn)) };
+}

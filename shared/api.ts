@@ -1,0 +1,329 @@
+/**
+ * The API as a plain function of a request: routing, signing policy, validation, and the
+ * domain operations. Lambda and the local server only translate to and from this shape.
+ */
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { authenticate, type AuthenticatedRequest } from './authenticate.ts';
+import { requireAdmin, requireCommitmentScope } from './authorize.ts';
+import { defineCommitment, definePlan } from './definitions.ts';
+import {
+  commitmentDefinitionSchema,
+  LIMITS,
+  planDefinitionSchema,
+  slugSchema,
+  updateRequestSchema,
+  type Commitment,
+  type StatusUpdate,
+} from './model.ts';
+import { Problem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.ts';
+import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
+
+export interface ApiRequest {
+  method: string;
+  /** Raw path as sent, e.g. /api/v1/plans/x/commitments/c4/updates */
+  path: string;
+  /** Raw query string without "?" ('' when none). */
+  query: string;
+  /** Lower-case names; repeated fields combined with ", ". */
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ApiDependencies {
+  repository: PlanRepository;
+  publicBaseUrl: string;
+  clockSkewSeconds: number;
+  nonceTtlSeconds: number;
+  now?: () => Date;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const MAX_CONFLICT_RETRIES = 5;
+
+export function createApi(deps: ApiDependencies): (request: ApiRequest) => Promise<ApiResponse> {
+  const now = deps.now ?? (() => new Date());
+  return async (request) => {
+    try {
+      return await route(request, deps, now);
+    } catch (error) {
+      if (error instanceof Problem) return problemResponse(error, request.path);
+      throw error;
+    }
+  };
+}
+
+export function problemResponse(problem: Problem, instance?: string): ApiResponse {
+  return {
+    status: problem.status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store', ...problem.headers },
+    body: JSON.stringify(problem.toBody(instance)),
+  };
+}
+
+function json(status: number, value: unknown, headers: Record<string, string> = {}): ApiResponse {
+  return { status, headers: { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers }, body: JSON.stringify(value) };
+}
+
+const ROUTES: Array<{ pattern: RegExp; methods: Record<string, Handler> }> = [];
+type Handler = (ctx: Context) => Promise<ApiResponse>;
+interface Context {
+  request: ApiRequest;
+  params: string[];
+  deps: ApiDependencies;
+  now: Date;
+}
+
+function addRoute(pattern: RegExp, methods: Record<string, Handler>) {
+  ROUTES.push({ pattern, methods });
+}
+
+async function route(request: ApiRequest, deps: ApiDependencies, now: () => Date): Promise<ApiResponse> {
+  for (const { pattern, methods } of ROUTES) {
+    const match = pattern.exec(request.path);
+    if (!match) continue;
+    const handler = methods[request.method.toUpperCase()];
+    if (!handler) {
+      throw new Problem(405, 'method-not-allowed', `${request.method} is not allowed on ${request.path}`, {
+        headers: { allow: Object.keys(methods).join(', ') },
+      });
+    }
+    const params = match.slice(1).map((p) => decodeURIComponent(p));
+    return handler({ request, params, deps, now: now() });
+  }
+  throw new Problem(404, 'not-found', `no API resource at ${request.path}`);
+}
+
+const SEGMENT = '([^/]+)';
+addRoute(new RegExp(`^/api/v1/plans/${SEGMENT}/commitments/${SEGMENT}/updates$`), { POST: postUpdate });
+addRoute(new RegExp(`^/api/v1/plans/${SEGMENT}/commitments/${SEGMENT}$`), { GET: getCommitment, PUT: putCommitment });
+addRoute(new RegExp(`^/api/v1/plans/${SEGMENT}/commitments$`), { GET: listCommitments });
+addRoute(new RegExp(`^/api/v1/plans/${SEGMENT}$`), { GET: getPlan, PUT: putPlan });
+addRoute(/^\/api\/v1\/plans$/, { GET: listPlans });
+
+function readJsonBody<T extends z.ZodType>(request: ApiRequest, schema: T): z.infer<T> {
+  checkBodyEnvelope(request, true);
+  let value: unknown;
+  try {
+    value = JSON.parse(request.body.toString('utf8'));
+  } catch (error) {
+    throw new Problem(400, 'invalid-json', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const errors: FieldError[] = result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('/') || '/',
+      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+    }));
+    throw new Problem(400, 'invalid-body', `the body does not match the schema: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, {
+      errors,
+    });
+  }
+  return result.data;
+}
+
+/** Size and media type come before the signature, so a flood of large bodies costs nothing. */
+function checkBodyEnvelope(request: ApiRequest, bodyRequired: boolean) {
+  if (request.body.length > LIMITS.bodyBytes) {
+    throw new Problem(413, 'body-too-large', `the body is ${request.body.length} bytes; the limit is ${LIMITS.bodyBytes}`);
+  }
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if ((bodyRequired || request.body.length > 0) && type !== 'application/json') {
+    throw new Problem(415, 'unsupported-media-type', 'the body must be JSON sent as Content-Type: application/json', {
+      headers: { 'accept-post': 'application/json' },
+    });
+  }
+}
+
+function candidateUrls(request: ApiRequest, deps: ApiDependencies): string[] {
+  const pathAndQuery = request.path + (request.query ? `?${request.query}` : '');
+  const urls: string[] = [];
+  const forwardedHost = request.headers['x-forwarded-host'] ?? request.headers['host'];
+  if (forwardedHost) {
+    const proto = (request.headers['x-forwarded-proto'] ?? new URL(deps.publicBaseUrl).protocol.slice(0, -1)).split(',')[0]!.trim();
+    urls.push(`${proto}://${forwardedHost.split(',')[0]!.trim()}${pathAndQuery}`);
+  }
+  urls.push(new URL(deps.publicBaseUrl).origin + pathAndQuery);
+  return [...new Set(urls.filter((u) => URL.canParse(u)))];
+}
+
+async function signed(ctx: Context): Promise<AuthenticatedRequest> {
+  checkBodyEnvelope(ctx.request, false);
+  return authenticate(ctx.request, ctx.request.body, ctx.deps.repository, {
+    nowSeconds: Math.floor(ctx.now.getTime() / 1000),
+    clockSkewSeconds: ctx.deps.clockSkewSeconds,
+    candidateUrls: candidateUrls(ctx.request, ctx.deps),
+  });
+}
+
+function nonceClaim(ctx: Context, auth: AuthenticatedRequest): NonceClaim {
+  return { keyId: auth.key.keyId, nonce: auth.nonce, expiresAt: Math.floor(ctx.now.getTime() / 1000) + ctx.deps.nonceTtlSeconds };
+}
+
+function slugParam(value: string, name: string): string {
+  const result = slugSchema.safeParse(value);
+  if (!result.success) throw new Problem(404, 'not-found', `${name} "${value}" is not a valid identifier`);
+  return value;
+}
+
+function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"(\d+)"\s*$/.exec(header);
+  if (!match) throw new Problem(400, 'invalid-if-match', 'If-Match must be a single entity tag such as "7" (the commitment revision)');
+  return Number(match[1]);
+}
+
+const etag = (revision: number) => `"${revision}"`;
+
+function replayed(): Problem {
+  return new Problem(409, 'nonce-reused', 'this signature nonce has already been used; sign the request again with a fresh nonce');
+}
+
+async function postUpdate(ctx: Context): Promise<ApiResponse> {
+  const planId = slugParam(ctx.params[0]!, 'plan');
+  const commitmentId = slugParam(ctx.params[1]!, 'commitment');
+  const auth = await signed(ctx);
+  const body = readJsonBody(ctx.request, updateRequestSchema);
+  const ifMatch = parseIfMatch(ctx.request.headers['if-match']);
+  const { repository } = ctx.deps;
+
+  for (let attempt = 0; ; attempt++) {
+    const [plan, current] = await Promise.all([repository.getPlan(planId), repository.getCommitment(planId, commitmentId)]);
+    if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist`);
+    if (!current) throw new Problem(404, 'commitment-not-found', `commitment ${commitmentId} does not exist in plan ${planId}`);
+    requireCommitmentScope(auth.key, planId, current);
+    if (!plan.statuses.some((s) => s.code === body.status)) {
+      throw new Problem(400, 'invalid-body', `status "${body.status}" is not in the plan's vocabulary (${plan.statuses.map((s) => s.code).join(', ')})`, {
+        errors: [{ path: 'status', message: `must be one of ${plan.statuses.map((s) => s.code).join(', ')}` }],
+      });
+    }
+    if (ifMatch !== undefined && ifMatch !== current.revision) {
+      throw new Problem(412, 'stale-revision', `the commitment is at revision ${current.revision}, not ${ifMatch}`, {
+        headers: { etag: etag(current.revision) },
+      });
+    }
+    const receivedAt = ctx.now.toISOString();
+    const reportedAt = body.reportedAt ? new Date(body.reportedAt).toISOString() : receivedAt;
+    if (Date.parse(reportedAt) > ctx.now.getTime() + ctx.deps.clockSkewSeconds * 1000) {
+      throw new Problem(400, 'invalid-body', 'reportedAt is in the future', { errors: [{ path: 'reportedAt', message: 'must not be in the future' }] });
+    }
+    const update: StatusUpdate = {
+      planId,
+      commitmentId,
+      updateId: randomUUID(),
+      reportedAt,
+      receivedAt,
+      status: body.status,
+      previousStatus: current.status,
+      observations: body.observations,
+      links: body.links ?? [],
+      ...(body.progress !== undefined ? { progress: body.progress } : {}),
+      revision: current.revision + 1,
+      planRevision: plan.revision + 1,
+      keyId: auth.key.keyId,
+      commitmentNumber: current.number,
+      commitmentTitle: current.title,
+      area: current.area,
+      areaSlug: current.areaSlug,
+    };
+    const { progress: _oldProgress, ...rest } = current;
+    const next: Commitment = {
+      ...rest,
+      status: update.status,
+      observations: update.observations,
+      links: update.links,
+      ...(update.progress !== undefined ? { progress: update.progress } : {}),
+      revision: update.revision,
+      reportedAt: update.reportedAt,
+      updatedAt: receivedAt,
+      lastUpdateId: update.updateId,
+    };
+    try {
+      await repository.recordUpdate({
+        update,
+        commitment: next,
+        expectedRevision: current.revision,
+        nonce: nonceClaim(ctx, auth),
+        now: receivedAt,
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      if (error.conflict === 'nonce') throw replayed();
+      if (ifMatch !== undefined) {
+        throw new Problem(412, 'stale-revision', 'the commitment changed while this update was being written');
+      }
+      if (attempt < MAX_CONFLICT_RETRIES) continue;
+      throw new Problem(409, 'write-conflict', 'the commitment is being updated by others; retry shortly', { headers: { 'retry-after': '1' } });
+    }
+    const location = `/api/v1/plans/${planId}/commitments/${commitmentId}`;
+    return json(
+      201,
+      { updateId: update.updateId, revision: update.revision, planRevision: update.planRevision, commitment: next },
+      { location, etag: etag(next.revision) },
+    );
+  }
+}
+
+async function getCommitment(ctx: Context): Promise<ApiResponse> {
+  const planId = slugParam(ctx.params[0]!, 'plan');
+  const commitmentId = slugParam(ctx.params[1]!, 'commitment');
+  const commitment = await ctx.deps.repository.getCommitment(planId, commitmentId);
+  if (!commitment) throw new Problem(404, 'commitment-not-found', `commitment ${commitmentId} does not exist in plan ${planId}`);
+  const tag = etag(commitment.revision);
+  if (ctx.request.headers['if-none-match'] === tag) return { status: 304, headers: { etag: tag }, body: '' };
+  return json(200, commitment, { etag: tag, 'cache-control': 'no-cache' });
+}
+
+async function listCommitments(ctx: Context): Promise<ApiResponse> {
+  const planId = slugParam(ctx.params[0]!, 'plan');
+  const plan = await ctx.deps.repository.getPlan(planId);
+  if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist`);
+  const commitments = await ctx.deps.repository.listCommitments(planId);
+  return json(200, { planId, revision: plan.revision, commitments }, { 'cache-control': 'no-cache' });
+}
+
+async function getPlan(ctx: Context): Promise<ApiResponse> {
+  const planId = slugParam(ctx.params[0]!, 'plan');
+  const plan = await ctx.deps.repository.getPlan(planId);
+  if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist`);
+  return json(200, plan, { etag: etag(plan.revision), 'cache-control': 'no-cache' });
+}
+
+async function listPlans(ctx: Context): Promise<ApiResponse> {
+  const plans = await ctx.deps.repository.listPlans();
+  return json(200, { plans: plans.map((p) => ({ planId: p.planId, title: p.title, municipality: p.municipality, revision: p.revision })) });
+}
+
+async function putPlan(ctx: Context): Promise<ApiResponse> {
+  const planId = slugParam(ctx.params[0]!, 'plan');
+  const auth = await signed(ctx);
+  requireAdmin(auth.key);
+  const definition = readJsonBody(ctx.request, planDefinitionSchema);
+  const result = await definePlan(ctx.deps.repository, planId, definition, { now: ctx.now, nonce: nonceClaim(ctx, auth) });
+  return json(result.created ? 201 : 200, { changed: result.changed, plan: result.value }, {
+    etag: etag(result.value.revision),
+    location: `/api/v1/plans/${planId}`,
+  });
+}
+
+async function putCommitment(ctx: Context): Promise<ApiResponse> {
+  const planId = slugParam(ctx.params[0]!, 'plan');
+  const commitmentId = slugParam(ctx.params[1]!, 'commitment');
+  const auth = await signed(ctx);
+  requireAdmin(auth.key);
+  const definition = readJsonBody(ctx.request, commitmentDefinitionSchema);
+  const result = await defineCommitment(ctx.deps.repository, planId, commitmentId, definition, {
+    now: ctx.now,
+    nonce: nonceClaim(ctx, auth),
+  });
+  return json(result.created ? 201 : 200, { changed: result.changed, commitment: result.value }, {
+    etag: etag(result.value.revision),
+    location: `/api/v1/plans/${planId}/commitments/${commitmentId}`,
+  });
+}

@@ -1,0 +1,82 @@
+/**
+ * Writes rendered artifacts to S3, skipping any object whose bytes are unchanged so that ETags
+ * stay stable for conditional GETs and a quiet plan costs no PUTs.
+ */
+import { createHash } from 'node:crypto';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+
+export interface Artifact {
+  /** S3 key = public URL path without the leading slash. */
+  key: string;
+  body: string;
+  contentType: string;
+  cacheControl?: string;
+}
+
+export interface WriteResult {
+  written: string[];
+  skipped: string[];
+  bytesWritten: number;
+}
+
+export interface ArtifactStore {
+  /** Writes the artifacts that differ from what is stored under `prefix`. */
+  write(prefix: string, artifacts: Artifact[]): Promise<WriteResult>;
+}
+
+export const DEFAULT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
+
+const md5 = (body: string) => createHash('md5').update(body, 'utf8').digest('hex');
+
+export class S3ArtifactStore implements ArtifactStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly concurrency = 8,
+  ) {}
+
+  /** ETags of everything under a prefix: one LIST instead of a HEAD per object. */
+  async etags(prefix: string): Promise<Map<string, string>> {
+    const tags = new Map<string, string>();
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const object of out.Contents ?? []) {
+        if (object.Key && object.ETag) tags.set(object.Key, object.ETag.replace(/"/g, ''));
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return tags;
+  }
+
+  async write(prefix: string, artifacts: Artifact[]): Promise<WriteResult> {
+    const existing = await this.etags(prefix);
+    const result: WriteResult = { written: [], skipped: [], bytesWritten: 0 };
+    // Single-part PUTs with SSE-S3 have the body's MD5 as ETag, on AWS and on the S3 server.
+    const changed = artifacts.filter((artifact) => {
+      const same = existing.get(artifact.key) === md5(artifact.body);
+      if (same) result.skipped.push(artifact.key);
+      return !same;
+    });
+    let next = 0;
+    const worker = async () => {
+      while (next < changed.length) {
+        const artifact = changed[next++]!;
+        const body = Buffer.from(artifact.body, 'utf8');
+        await this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: artifact.key,
+            Body: body,
+            ContentType: artifact.contentType,
+            CacheControl: artifact.cacheControl ?? DEFAULT_CACHE_CONTROL,
+          }),
+        );
+        result.written.push(artifact.key);
+        result.bytesWritten += body.length;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, changed.length) }, worker));
+    return result;
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * DynamoDB adapter of PlanRepository: the single-table layout of the design.
+ *
+ * | item        | PK                    | SK                              |
+ * | plan        | PLAN#{planId}         | PLAN                            |
+ * | commitment  | PLAN#{planId}         | COMMITMENT#{commitmentId}       |
+ * | update      | PLAN#{planId}         | UPDATE#{reportedAt}#{updateId}  |
+ * | signing key | KEY#{keyId}           | KEY                             |
+ * | nonce       | NONCE#{keyId}#{nonce} | NONCE                           |
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { Commitment, Plan, SigningKey, StatusUpdate } from './model.ts';
+import { ConflictError, type NonceClaim, type PlanRepository, type WriteConflict } from './repository.ts';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export const keys = {
+  plan: (planId: string) => ({ PK: `PLAN#${planId}`, SK: 'PLAN' }),
+  commitment: (planId: string, commitmentId: string) => ({ PK: `PLAN#${planId}`, SK: `COMMITMENT#${commitmentId}` }),
+  update: (planId: string, reportedAt: string, updateId: string) => ({
+    PK: `PLAN#${planId}`,
+    SK: `UPDATE#${reportedAt}#${updateId}`,
+  }),
+  signingKey: (keyId: string) => ({ PK: `KEY#${keyId}`, SK: 'KEY' }),
+  nonce: (keyId: string, nonce: string) => ({ PK: `NONCE#${keyId}#${nonce}`, SK: 'NONCE' }),
+};
+
+function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const { PK: _pk, SK: _sk, kind: _kind, ...rest } = item;
+  return rest as T;
+}
+
+export class DynamoPlanRepository implements PlanRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getPlan(planId: string): Promise<Plan | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.plan(planId), ConsistentRead: true }));
+    return strip<Plan>(out.Item);
+  }
+
+  async listPlans(): Promise<Plan[]> {
+    const plans: Plan[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'SK = :sk',
+          ExpressionAttributeValues: { ':sk': 'PLAN' },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of out.Items ?? []) plans.push(strip<Plan>(item)!);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return plans.sort((a, b) => a.planId.localeCompare(b.planId));
+  }
+
+  async getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.commitment(planId, commitmentId), ConsistentRead: true }),
+    );
+    return strip<Commitment>(out.Item);
+  }
+
+  async listCommitments(planId: string): Promise<Commitment[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': 'COMMITMENT#' },
+      ConsistentRead: true,
+    });
+    return items.map((item) => strip<Commitment>(item)!);
+  }
+
+  async listUpdates(planId: string, options: { year?: number } = {}): Promise<StatusUpdate[]> {
+    const prefix = options.year === undefined ? 'UPDATE#' : `UPDATE#${String(options.year).padStart(4, '0')}`;
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': prefix },
+      ConsistentRead: true,
+    });
+    return items.map((item) => strip<StatusUpdate>(item)!);
+  }
+
+  async getKey(keyId: string): Promise<SigningKey | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.signingKey(keyId), ConsistentRead: true }));
+    return strip<SigningKey>(out.Item);
+  }
+
+  async listKeys(): Promise<SigningKey[]> {
+    const found: SigningKey[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'SK = :sk',
+          ExpressionAttributeValues: { ':sk': 'KEY' },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of out.Items ?? []) found.push(strip<SigningKey>(item)!);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return found.sort((a, b) => a.keyId.localeCompare(b.keyId));
+  }
+
+  async recordUpdate(input: {
+    update: StatusUpdate;
+    commitment: Commitment;
+    expectedRevision: number;
+    nonce?: NonceClaim;
+    now: string;
+  }): Promise<void> {
+    const { update, commitment, expectedRevision, now } = input;
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.update(update.planId, update.reportedAt, update.updateId), kind: 'update', ...update },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.commitment(commitment.planId, commitment.commitmentId), kind: 'commitment', ...commitment },
+          ConditionExpression: 'revision = :expected',
+          ExpressionAttributeValues: { ':expected': expectedRevision },
+        },
+      },
+      this.planBump(update.planId, update.planRevision - 1, now),
+    ];
+    const conflicts: WriteConflict[] = ['duplicate', 'revision', 'revision'];
+    if (input.nonce) {
+      items.push(this.noncePut(input.nonce));
+      conflicts.push('nonce');
+    }
+    await this.transact(items, conflicts);
+  }
+
+  async savePlan(input: { plan: Plan; expectedRevision?: number; nonce?: NonceClaim }): Promise<void> {
+    const { plan, expectedRevision } = input;
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.plan(plan.planId), kind: 'plan', ...plan },
+          ...(expectedRevision === undefined
+            ? { ConditionExpression: 'attribute_not_exists(PK)' }
+            : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
+        },
+      },
+    ];
+    const conflicts: WriteConflict[] = ['revision'];
+    if (input.nonce) {
+      items.push(this.noncePut(input.nonce));
+      conflicts.push('nonce');
+    }
+    await this.transact(items, conflicts);
+  }
+
+  async saveCommitment(input: {
+    commitment: Commitment;
+    expectedRevision?: number;
+    nonce?: NonceClaim;
+    now: string;
+  }): Promise<number> {
+    const { commitment, expectedRevision, now } = input;
+    const plan = await this.getPlan(commitment.planId);
+    if (!plan) throw new ConflictError('missing', `plan ${commitment.planId} does not exist`);
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.commitment(commitment.planId, commitment.commitmentId), kind: 'commitment', ...commitment },
+          ...(expectedRevision === undefined
+            ? { ConditionExpression: 'attribute_not_exists(PK)' }
+            : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
+        },
+      },
+      this.planBump(commitment.planId, plan.revision, now),
+    ];
+    const conflicts: WriteConflict[] = ['revision', 'revision'];
+    if (input.nonce) {
+      items.push(this.noncePut(input.nonce));
+      conflicts.push('nonce');
+    }
+    await this.transact(items, conflicts);
+    return plan.revision + 1;
+  }
+
+  async claimNonce(nonce: NonceClaim): Promise<void> {
+    await this.transact([this.noncePut(nonce)], ['nonce']);
+  }
+
+  async putKey(key: SigningKey): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.signingKey(key.keyId), kind: 'key', ...key } }));
+  }
+
+  private planBump(planId: string, expectedPlanRevision: number, now: string): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.plan(planId),
+        UpdateExpression: 'SET revision = :next, updatedAt = :now',
+        ConditionExpression: 'revision = :expected',
+        ExpressionAttributeValues: { ':expected': expectedPlanRevision, ':next': expectedPlanRevision + 1, ':now': now },
+      },
+    };
+  }
+
+  private noncePut(nonce: NonceClaim): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.nonce(nonce.keyId, nonce.nonce), kind: 'nonce', keyId: nonce.keyId, expiresAt: nonce.expiresAt },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    };
+  }
+
+  /** Runs a transaction and turns a cancellation into the ConflictError of the failed condition. */
+  private async transact(items: TransactItem[], conflicts: WriteConflict[]): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException || (error as Error).name === 'TransactionCanceledException') {
+        const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+        // The nonce outranks the others: a replay is a replay even if the state also moved on.
+        const failed = reasons
+          .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? conflicts[index] : undefined))
+          .filter((c): c is WriteConflict => c !== undefined);
+        const conflict = failed.includes('nonce') ? 'nonce' : failed[0];
+        if (conflict) throw new ConflictError(conflict, `conditional write failed: ${conflict}`);
+      }
+      throw error;
+    }
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      items.push(...((out.Items ?? []) as Record<string, unknown>[]));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The data model of a mandate plan, taken from the seed report page
+ * (priority → commitment → responsible area → status → observations → related links),
+ * and the zod schemas that validate what clients send.
+ */
+import { z } from 'zod';
+
+export const LIMITS = {
+  bodyBytes: 64 * 1024,
+  title: 500,
+  observations: 20_000,
+  links: 50,
+  url: 2048,
+  slug: 64,
+} as const;
+
+export const slugSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.slug)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and hyphens (a slug)');
+
+export const languageSchema = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag');
+
+/** Only http(s): a `javascript:` or `data:` link in an official's update must never reach a feed. */
+export const httpUrlSchema = z
+  .string()
+  .max(LIMITS.url)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http(s) URL');
+
+export const linkSchema = z.strictObject({
+  title: z.string().trim().min(1).max(LIMITS.title),
+  url: httpUrlSchema,
+});
+export type Link = z.infer<typeof linkSchema>;
+
+export const statusCodeSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a status code such as "on_track"');
+
+export const statusDefinitionSchema = z.strictObject({
+  code: statusCodeSchema,
+  labels: z.record(languageSchema, z.string().min(1).max(200)),
+  /** A colour for charts and badges (#rrggbb); contrast is checked by the dashboard. */
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/)
+    .optional(),
+});
+export type StatusDefinition = z.infer<typeof statusDefinitionSchema>;
+
+export const prioritySchema = z.strictObject({
+  number: z.number().int().min(1).max(10_000),
+  title: z.string().trim().min(1).max(LIMITS.title),
+});
+export type Priority = z.infer<typeof prioritySchema>;
+
+const isoDateTime = z.iso.datetime({ offset: true });
+
+/** Body of `PUT /api/v1/plans/{planId}` (admin). */
+export const planDefinitionSchema = z.strictObject({
+  title: z.string().trim().min(1).max(LIMITS.title),
+  municipality: z.string().trim().min(1).max(200),
+  period: z.strictObject({
+    start: z.number().int().min(1900).max(2200),
+    end: z.number().int().min(1900).max(2200),
+  }),
+  language: languageSchema,
+  languages: z.array(languageSchema).max(10).optional(),
+  license: z.strictObject({ id: z.string().min(1).max(100), title: z.string().max(200), url: httpUrlSchema }),
+  description: z.string().max(LIMITS.observations).optional(),
+  publisher: z.strictObject({ name: z.string().min(1).max(200), url: httpUrlSchema.optional(), email: z.email().optional() }),
+  source: z.strictObject({ title: z.string().min(1).max(LIMITS.title), url: httpUrlSchema }).optional(),
+  statuses: z.array(statusDefinitionSchema).min(1).max(20).optional(),
+});
+export type PlanDefinition = z.infer<typeof planDefinitionSchema>;
+
+export interface Plan extends PlanDefinition {
+  planId: string;
+  statuses: StatusDefinition[];
+  /** Bumped by every change anywhere in the plan: the publisher's high-water mark. */
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Body of `PUT /api/v1/plans/{planId}/commitments/{commitmentId}` (admin). */
+export const commitmentDefinitionSchema = z.strictObject({
+  number: z.number().int().min(1).max(100_000),
+  title: z.string().trim().min(1).max(LIMITS.title),
+  priority: prioritySchema,
+  area: z.string().trim().min(1).max(200),
+  areaSlug: slugSchema.optional(),
+  /** Initial state; later changes come only through signed updates. */
+  status: statusCodeSchema.optional(),
+  observations: z.string().max(LIMITS.observations).optional(),
+  links: z.array(linkSchema).max(LIMITS.links).optional(),
+  progress: z.number().int().min(0).max(100).optional(),
+});
+export type CommitmentDefinition = z.infer<typeof commitmentDefinitionSchema>;
+
+export interface Commitment {
+  planId: string;
+  commitmentId: string;
+  number: number;
+  title: string;
+  priority: Priority;
+  area: string;
+  areaSlug: string;
+  status: string;
+  /** Markdown, as the official wrote it. */
+  observations: string;
+  links: Link[];
+  progress?: number;
+  revision: number;
+  /** When the current status was reported (the last update's reportedAt, or definition time). */
+  reportedAt: string;
+  updatedAt: string;
+  lastUpdateId?: string;
+}
+
+/** Body of `POST .../commitments/{commitmentId}/updates` (an official's status update). */
+export const updateRequestSchema = z.strictObject({
+  status: statusCodeSchema,
+  observations: z.string().max(LIMITS.observations),
+  links: z.array(linkSchema).max(LIMITS.links).optional(),
+  progress: z.number().int().min(0).max(100).optional(),
+  reportedAt: isoDateTime.optional(),
+});
+export type UpdateRequest = z.infer<typeof updateRequestSchema>;
+
+/** One accepted update: immutable history, and what feed items are made of. */
+export interface StatusUpdate {
+  planId: string;
+  commitmentId: string;
+  updateId: string;
+  reportedAt: string;
+  receivedAt: string;
+  status: string;
+  previousStatus: string;
+  observations: string;
+  links: Link[];
+  progress?: number;
+  /** The commitment's revision this update produced. */
+  revision: number;
+  /** The plan's revision this update produced. */
+  planRevision: number;
+  keyId: string;
+  /** Denormalised so a feed item needs no join. */
+  commitmentNumber: number;
+  commitmentTitle: string;
+  area: string;
+  areaSlug: string;
+}
+
+export const roleSchema = z.enum(['official', 'admin']);
+export type Role = z.infer<typeof roleSchema>;
+
+export const scopeSchema = z.strictObject({
+  planId: slugSchema,
+  /** When present, only these areas (by slug) of the plan. */
+  areas: z.array(slugSchema).max(100).optional(),
+  /** When present, only these commitments of the plan. */
+  commitments: z.array(slugSchema).max(1000).optional(),
+});
+export type Scope = z.infer<typeof scopeSchema>;
+
+export interface SigningKey {
+  keyId: string;
+  algorithm: 'ed25519' | 'hmac-sha256';
+  /** SPKI PEM for ed25519. Never a private key. */
+  publicKeyPem?: string;
+  owner: string;
+  contact?: string;
+  role: Role;
+  scopes: Scope[];
+  active: boolean;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+/** Turn a free-text area name into the slug used in feed paths and key scopes. */
+export function slugify(text: string): string {
+  const slug = text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/l·l/g, 'll')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, LIMITS.slug)
+    .replace(/-+$/, '');
+  return slug || 'area';
+}

@@ -1,0 +1,123 @@
+/**
+ * RFC 4180 CSV (UTF-8, CRLF, header row, stable column order) via csv-stringify. Cells that a
+ * spreadsheet would run as a formula are neutralised.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { Commitment, Plan, StatusUpdate } from '../model.ts';
+import { statusLabel } from '../vocabulary.ts';
+import { markdownToText } from './markdown.ts';
+
+/**
+ * OWASP's advice for CSV injection: a cell starting with = + - @ (or tab / CR) gets a leading
+ * apostrophe, which spreadsheets show as text. Numbers we write ourselves are left alone.
+ */
+export function neutraliseCell(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+export function toCsv(header: readonly string[], rows: Array<Array<string | number | undefined>>): string {
+  const data = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? neutraliseCell(cell) : cell === undefined ? '' : String(cell))));
+  return stringify([header as string[], ...data], { record_delimiter: '\r\n', quoted_match: /[",\r\n]/ });
+}
+
+export const COMMITMENT_COLUMNS = [
+  'plan_id',
+  'priority_number',
+  'priority_title',
+  'commitment_id',
+  'commitment_number',
+  'commitment_title',
+  'area',
+  'area_slug',
+  'status',
+  'status_label',
+  'progress',
+  'observations',
+  'links_count',
+  'reported_at',
+  'updated_at',
+  'revision',
+  'last_update_id',
+] as const;
+
+export function renderCommitmentsCsv(plan: Plan, commitments: Commitment[]): string {
+  return toCsv(
+    COMMITMENT_COLUMNS,
+    commitments.map((c) => [
+      c.planId,
+      c.priority.number,
+      c.priority.title,
+      c.commitmentId,
+      c.number,
+      c.title,
+      c.area,
+      c.areaSlug,
+      c.status,
+      statusLabel(plan.statuses, c.status, plan.language),
+      c.progress,
+      markdownToText(c.observations),
+      c.links.length,
+      c.reportedAt,
+      c.updatedAt,
+      c.revision,
+      c.lastUpdateId ?? '',
+    ]),
+  );
+}
+
+export const LINK_COLUMNS = ['plan_id', 'commitment_id', 'position', 'title', 'url'] as const;
+
+export function renderLinksCsv(commitments: Commitment[]): string {
+  return toCsv(
+    LINK_COLUMNS,
+    commitments.flatMap((c) => c.links.map((link, index) => [c.planId, c.commitmentId, index + 1, link.title, link.url])),
+  );
+}
+
+export const UPDATE_COLUMNS = [
+  'plan_id',
+  'update_id',
+  'reported_at',
+  'received_at',
+  'commitment_id',
+  'commitment_number',
+  'commitment_title',
+  'area',
+  'area_slug',
+  'previous_status',
+  'status',
+  'status_label',
+  'progress',
+  'observations',
+  'links',
+  'revision',
+  'plan_revision',
+  'key_id',
+] as const;
+
+/** History rows, oldest first. Links are "title <url>" lines: history rows are immutable records. */
+export function renderUpdatesCsv(plan: Plan, updates: StatusUpdate[]): string {
+  return toCsv(
+    UPDATE_COLUMNS,
+    updates.map((u) => [
+      u.planId,
+      u.updateId,
+      u.reportedAt,
+      u.receivedAt,
+      u.commitmentId,
+      u.commitmentNumber,
+      u.commitmentTitle,
+      u.area,
+      u.areaSlug,
+      u.previousStatus,
+      u.status,
+      statusLabel(plan.statuses, u.status, plan.language),
+      u.progress,
+      markdownToText(u.observations),
+      u.links.map((l) => `${l.title} <${l.url}>`).join('\n'),
+      u.revision,
+      u.planRevision,
+      u.keyId,
+    ]),
+  );
+}
