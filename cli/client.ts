@@ -1,0 +1,84 @@
+/** A signing HTTP client for the API: every request carries Content-Digest and an RFC 9421 signature. */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { loadPrivateKey, signRequest } from '#shared/http-signature';
+import { CliError, EXIT } from './output.ts';
+
+export interface SignedClientOptions {
+  api: string;
+  keyPath: string;
+  keyId?: string;
+}
+
+export interface ApiResult {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+export class SignedClient {
+  readonly keyId: string;
+  private readonly privateKey: KeyObject;
+  readonly api: string;
+
+  constructor(options: SignedClientOptions) {
+    let pem: string;
+    try {
+      pem = readFileSync(options.keyPath, 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read the key file ${options.keyPath}: ${(error as Error).message}`, EXIT.usage);
+    }
+    try {
+      this.privateKey = loadPrivateKey(pem);
+    } catch (error) {
+      throw new CliError(`${options.keyPath} is not an ed25519 private key in PEM: ${(error as Error).message}`, EXIT.usage);
+    }
+    this.keyId = options.keyId ?? basename(options.keyPath).replace(/\.pem$/, '');
+    this.api = options.api.replace(/\/+$/, '');
+  }
+
+  async request(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiResult> {
+    const url = `${this.api}${path}`;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = signRequest(
+      {
+        method,
+        url,
+        headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...extraHeaders },
+        body: payload,
+      },
+      { keyId: this.keyId, privateKey: this.privateKey },
+    );
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(30_000) });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      throw new CliError(`could not reach ${this.api}${cause ? ` (${cause})` : ''}: is the API running?`, EXIT.failure);
+    }
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+}
+
+interface Problem {
+  title?: string;
+  detail?: string;
+  errors?: Array<{ path: string; message: string }>;
+}
+
+/** Turns a non-2xx answer into a CliError that shows the RFC 9457 problem to a person. */
+export function ensureOk(result: ApiResult): ApiResult {
+  if (result.status < 400) return result;
+  const problem = (typeof result.body === 'object' && result.body ? result.body : {}) as Problem;
+  const lines = [`${result.status} ${problem.title ?? ''}: ${problem.detail ?? String(result.body)}`.trim()];
+  for (const error of problem.errors ?? []) lines.push(`  - ${error.path}: ${error.message}`);
+  throw new CliError(lines.join('\n'), result.status >= 500 ? EXIT.failure : EXIT.rejected, result.body);
+}

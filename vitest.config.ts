@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    // DynamoDB Local and the S3 server start once for the whole run, on free ports.
+    globalSetup: ['tests/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // Two cores: files run in parallel in two workers, each with its own table and bucket.
+    maxWorkers: 2,
+    pool: 'forks',
+  },
+});
