@@ -10,5 +10,6 @@ export default defineConfig({
     // Two cores: files run in parallel in two workers, each with its own table and bucket.
     maxWorkers: 2,
     pool: 'forks',
+    reporters: ['default', './tests/support/summary-reporter.ts'],
   },
 });
