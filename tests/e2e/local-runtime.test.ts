@@ -75,8 +75,8 @@ describe('npm start + mandat post', () => {
     const response = await fetch(`${base}/plans/terrassa-2015-2019/commitments.json`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json; charset=utf-8/);
-    const body = await response.json();
-    const c4 = body.commitments.find((c: { commitmentId: string }) => c.commitmentId === 'c4');
+    const body = (await response.json()) as { commitments: Array<{ commitmentId: string; area: string; priority: { number: number }; links: unknown[] }> };
+    const c4 = body.commitments.find((c) => c.commitmentId === 'c4')!;
     expect(c4.area).toBe('Desenvolupament Econòmic, Indústria i Ocupació');
     expect(c4.priority.number).toBe(1);
     expect(c4.links).toHaveLength(2);
@@ -103,7 +103,7 @@ describe('npm start + mandat post', () => {
     expect(row.status_label).toBe('En execució però amb retard');
     expect(row.observations).toContain('"fase 2"');
 
-    const json = await (await fetch(`${base}/plans/terrassa-2015-2019/commitments.json`)).json();
+    const json = (await (await fetch(`${base}/plans/terrassa-2015-2019/commitments.json`)).json()) as { commitments: Array<{ commitmentId: string }> };
     expect(json.commitments.find((c: { commitmentId: string }) => c.commitmentId === 'c4')).toMatchObject({ status: 'delayed', lastUpdateId: updateId });
 
     const rss = await (await fetch(`${base}/plans/terrassa-2015-2019/feed.rss`)).text();
