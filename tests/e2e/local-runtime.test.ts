@@ -4,11 +4,13 @@
  * real CSV parser and a real XML parser.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
+import { createSigner, httpbis } from 'http-message-signatures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../infra/local/emulators.ts';
 
@@ -114,6 +116,32 @@ describe('npm start + mandat post', () => {
     const visibleAfterMs = Date.now() - acceptedAt;
     // The acceptance criterion is "within 2 seconds"; it is recorded, and measured properly in `npm run bench`.
     expect(visibleAfterMs).toBeLessThan(2_000);
+  });
+
+  it('accepts the demo key signing with an independent RFC 9421 implementation over HTTP, and 409s the replay', async () => {
+    const key = createPrivateKey(readFileSync(join(dataDir, 'keys/demo-official.pem')));
+    const url = `${base}/api/v1/plans/terrassa-2015-2019/commitments/c4/updates`;
+    const payload = JSON.stringify({ status: 'pending', observations: 'Signat amb http-message-signatures.' });
+    const signed = await httpbis.signMessage(
+      {
+        key: createSigner(key, 'ed25519', 'demo-official'),
+        fields: ['@method', '@authority', '@path', 'content-type', 'content-digest'],
+        params: ['created', 'keyid', 'nonce', 'alg'],
+        paramValues: { nonce: `e2e-${Date.now()}` },
+      },
+      {
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', 'content-digest': `sha-256=:${createHash('sha256').update(payload).digest('base64')}:` },
+        body: payload,
+      },
+    );
+    const send = () => fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body: payload });
+    const first = await send();
+    expect(first.status, await first.clone().text()).toBe(201);
+    const replay = await send();
+    expect(replay.status).toBe(409);
+    expect(replay.headers.get('content-type')).toBe('application/problem+json');
   });
 
   it('gives a clear error and exit code 1 when the server rejects the update', () => {
