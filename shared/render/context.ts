@@ -20,6 +20,14 @@ export function planUrl(snapshot: { baseUrl: string; plan: Pick<Plan, 'planId'> 
   return `${snapshot.baseUrl}/plans/${encodeURIComponent(snapshot.plan.planId)}/${path}`;
 }
 
+/**
+ * The plan's dashboard, named in full: a CDN in front of a bucket does not turn "…/" into
+ * "…/index.html" unless told to, and these URLs end up in feed readers and portals.
+ */
+export function dashboardUrl(snapshot: { baseUrl: string; plan: Pick<Plan, 'planId'> }, fragment = ''): string {
+  return planUrl(snapshot, `index.html${fragment ? `#${fragment}` : ''}`);
+}
+
 /** Fragment ids in the dashboard; prefixed so a commitment id can never collide with a section id. */
 export const anchors = {
   commitment: (commitmentId: string) => `commitment-${commitmentId}`,
@@ -28,7 +36,7 @@ export const anchors = {
 };
 
 export function commitmentUrl(snapshot: PlanSnapshot, commitmentId: string): string {
-  return planUrl(snapshot, `#${anchors.commitment(commitmentId)}`);
+  return dashboardUrl(snapshot, anchors.commitment(commitmentId));
 }
 
 export function sortCommitments(commitments: Commitment[]): Commitment[] {
@@ -86,7 +94,7 @@ export function planScope(snapshot: PlanSnapshot): FeedScope {
     kind: 'plan',
     dir: '',
     updates: snapshot.updates,
-    alternateUrl: planUrl(snapshot),
+    alternateUrl: dashboardUrl(snapshot),
     updated: latest(
       [...snapshot.updates.map((u) => u.receivedAt), ...snapshot.commitments.map((c) => c.updatedAt)],
       snapshot.plan.createdAt,
@@ -102,7 +110,7 @@ export function areaScope(snapshot: PlanSnapshot, area: AreaSummary): FeedScope 
     label: area.name,
     dir: `areas/${area.slug}/`,
     updates,
-    alternateUrl: planUrl(snapshot, `#${anchors.area(area.slug)}`),
+    alternateUrl: dashboardUrl(snapshot, anchors.area(area.slug)),
     updated: latest([...updates.map((u) => u.receivedAt), ...commitments.map((c) => c.updatedAt)], snapshot.plan.createdAt),
   };
 }

@@ -4,7 +4,7 @@
  * renderer writes, so the two cannot disagree.
  */
 import { COLUMN_TYPES, CSV_TABLES, type ColumnName } from './csv.ts';
-import { planUrl, type PlanSnapshot } from './context.ts';
+import { dashboardUrl, planUrl, type PlanSnapshot } from './context.ts';
 import { columnMeaning } from './dictionary.ts';
 import { fileTitle, mediaType, planFiles, type PlanFile } from './files.ts';
 import { labelsFor } from './labels.ts';
@@ -86,7 +86,7 @@ export function renderDatapackage(snapshot: PlanSnapshot): string {
     id: planUrl(snapshot),
     title: `${plan.municipality}: ${plan.title}`,
     ...(plan.description ? { description: plan.description } : {}),
-    homepage: planUrl(snapshot),
+    homepage: dashboardUrl(snapshot),
     keywords: [plan.municipality, `${plan.period.start}-${plan.period.end}`],
     licenses: [{ name: plan.license.id, path: plan.license.url, title: plan.license.title || plan.license.id }],
     sources: plan.source ? [{ title: plan.source.title, path: plan.source.url }] : [],

@@ -4,7 +4,7 @@
  * ckanext-dcat and data.europa.eu harvest. Terms are written as compact IRIs with an inline
  * @context, so expanding the document needs no network.
  */
-import { latest, planUrl, type PlanSnapshot } from './context.ts';
+import { dashboardUrl, latest, planUrl, type PlanSnapshot } from './context.ts';
 import { EU_FILE_TYPES, fileTitle, mediaType, planFiles } from './files.ts';
 import { chromeLanguage, labelsFor } from './labels.ts';
 
@@ -69,7 +69,7 @@ export function datasetNode(snapshot: PlanSnapshot): DatasetNode {
   const { plan } = snapshot;
   const lang = plan.language;
   const words = labelsFor(lang);
-  const landing = planUrl(snapshot);
+  const landing = dashboardUrl(snapshot);
   const publisher = {
     '@type': 'foaf:Agent',
     'foaf:name': plan.publisher.name,
@@ -94,7 +94,7 @@ export function datasetNode(snapshot: PlanSnapshot): DatasetNode {
   });
   const languages = [...new Set([plan.language, ...(plan.languages ?? [])])];
   return {
-    '@id': `${landing}#dataset`,
+    '@id': `${planUrl(snapshot)}#dataset`,
     '@type': 'dcat:Dataset',
     'dct:identifier': plan.planId,
     'dct:title': text(`${plan.municipality}: ${plan.title}`, lang),

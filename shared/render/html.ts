@@ -7,7 +7,7 @@
  */
 import type { Commitment, StatusDefinition } from '../model.ts';
 import { statusLabel } from '../vocabulary.ts';
-import { anchors, planAreas, planUrl, type PlanSnapshot } from './context.ts';
+import { anchors, dashboardUrl, planAreas, type PlanSnapshot } from './context.ts';
 import { CATALOG_FILE, siteLanguage, type DatasetNode } from './dcat.ts';
 import { areaFeedPath, commitmentFeedPath, FEED_FILES, fileTitle, planFiles, type FileFormat } from './files.ts';
 import { chromeLanguage, formatDate, labelsFor, type Labels } from './labels.ts';
@@ -289,7 +289,7 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
   );
 
   const header = [
-    `<p class="meta"><a href="../../">${esc(words.allPlans)}</a></p>`,
+    `<p class="meta"><a href="../../${INDEX_FILE}">${esc(words.allPlans)}</a></p>`,
     `<h1>${esc(plan.title)}</h1>`,
     `<p class="meta">${esc(plan.municipality)} · ${esc(words.period)} ${plan.period.start}–${plan.period.end} · ${esc(words.dataAsOf)} ${asOf}</p>`,
     ...(plan.description ? [`<p>${esc(plan.description)}</p>`] : []),
@@ -305,7 +305,7 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     words,
     title: `${plan.municipality}: ${plan.title}`,
     description: plan.description || `${plan.municipality}: ${plan.title}`,
-    canonical: planUrl(snapshot),
+    canonical: dashboardUrl(snapshot),
     head: [
       ...FEED_FILES.map(
         ({ file, format }) => `<link rel="alternate" type="${format === 'rss' ? 'application/rss+xml' : format === 'atom' ? 'application/atom+xml' : 'application/feed+json'}" title="${esc(`${plan.title} (${FORMAT_NAMES[format]})`)}" href="${file}">`,
@@ -327,7 +327,8 @@ export function renderSiteIndex(baseUrl: string, datasets: DatasetNode[]): strin
   const words = labelsFor(lang);
   const items = sorted.map((d) => {
     const planLang = d['dct:title']['@language'] ?? lang;
-    const href = `plans/${encodeURIComponent(d['dct:identifier'])}/`;
+    const dir = `plans/${encodeURIComponent(d['dct:identifier'])}/`;
+    const href = `${dir}${INDEX_FILE}`;
     const start = d['dct:temporal']['dcat:startDate']['@value'].slice(0, 4);
     const end = d['dct:temporal']['dcat:endDate']['@value'].slice(0, 4);
     const modified = d['dct:modified']['@value'];
@@ -335,7 +336,7 @@ export function renderSiteIndex(baseUrl: string, datasets: DatasetNode[]): strin
       `<li class="card" lang="${esc(planLang)}">`,
       `<h2 style="border:0;margin:0 0 .25rem;font-size:1.15rem"><a href="${esc(href)}">${esc(d['dct:title']['@value'])}</a></h2>`,
       `<p class="meta">${esc(d['dct:publisher']['foaf:name'])} · ${start}–${end}</p>`,
-      `<p class="meta" lang="${esc(lang)}">${esc(words.modified)}: <time datetime="${esc(modified)}">${esc(formatDate(modified, lang))}</time> · <a href="${esc(href)}feed.atom">Atom</a> · <a href="${esc(href)}feed.rss">RSS</a> · <a href="${esc(href)}commitments.csv">CSV</a></p>`,
+      `<p class="meta" lang="${esc(lang)}">${esc(words.modified)}: <time datetime="${esc(modified)}">${esc(formatDate(modified, lang))}</time> · <a href="${esc(dir)}feed.atom">Atom</a> · <a href="${esc(dir)}feed.rss">RSS</a> · <a href="${esc(dir)}commitments.csv">CSV</a></p>`,
       `<p>${esc(d['dct:description']['@value'])}</p>`,
       '</li>',
     ].join('\n');

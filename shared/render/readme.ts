@@ -3,7 +3,7 @@
  * and types come from the same definitions as the CSV writer and the Data Package.
  */
 import { COLUMN_TYPES, CSV_TABLES, type ColumnName } from './csv.ts';
-import { planAreas, planUrl, updateYears, type PlanSnapshot } from './context.ts';
+import { dashboardUrl, planAreas, updateYears, type PlanSnapshot } from './context.ts';
 import { columnMeaning } from './dictionary.ts';
 import { fileTitle, planFiles, type PlanFile } from './files.ts';
 import { labelsFor } from './labels.ts';
@@ -50,7 +50,7 @@ export function renderReadme(snapshot: PlanSnapshot): string {
     `- ${words.publisher}: ${inline(plan.publisher.name)}`,
     `- ${words.license}: [${inline(plan.license.title || plan.license.id)}](${plan.license.url})`,
     ...(plan.source ? [`- ${words.source}: [${inline(plan.source.title)}](${plan.source.url})`] : []),
-    `- ${words.downloads}: ${planUrl(snapshot)}`,
+    `- ${words.downloads}: ${dashboardUrl(snapshot)}`,
     '',
     `## ${words.dataFiles}`,
     '',

@@ -199,7 +199,7 @@ describe('hostile text posted through the signed API', () => {
     const downloads = values(dataset!, `${NS.dcat}distribution`).map((ref) => values(graph.find((n) => n['@id'] === ref['@id'])!, `${NS.dcat}downloadURL`)[0]!['@id'] as string);
     const planFiles = [...bucket.keys()].filter((k) => k.startsWith(PLAN) && !k.includes('/areas/') && !k.includes('/commitments/'));
     expect(downloads.sort()).toEqual(planFiles.map((k) => `${BASE_URL}/${k}`).sort());
-    expect(bucket.get('index.html')).toContain(`href="plans/${DEMO_PLAN_ID}/"`);
+    expect(bucket.get('index.html')).toContain(`href="plans/${DEMO_PLAN_ID}/index.html"`);
   });
 });
 

@@ -29,13 +29,13 @@ describe('plan feeds', () => {
   it('build self and alternate links from the public base URL', () => {
     expect(rss.self).toBe(`${PLAN_URL}feed.rss`);
     expect(rss.selfRel).toBe('self');
-    expect(rss.link).toBe(PLAN_URL);
+    expect(rss.link).toBe(`${PLAN_URL}index.html`);
     expect(atom.self).toBe(`${PLAN_URL}feed.atom`);
     expect(atom.id).toBe(`${PLAN_URL}feed.atom`);
-    expect(atom.alternate).toBe(PLAN_URL);
+    expect(atom.alternate).toBe(`${PLAN_URL}index.html`);
     expect(json.feed.feed_url).toBe(`${PLAN_URL}feed.json`);
-    expect(json.feed.home_page_url).toBe(PLAN_URL);
-    for (const item of [...rss.items, ...atom.items, ...json.items]) expect(item.link).toBe(`${PLAN_URL}#commitment-c4`);
+    expect(json.feed.home_page_url).toBe(`${PLAN_URL}index.html`);
+    for (const item of [...rss.items, ...atom.items, ...json.items]) expect(item.link).toBe(`${PLAN_URL}index.html#commitment-c4`);
   });
 
   it("carry the plan's language", () => {
@@ -91,7 +91,7 @@ describe('area and commitment feeds', () => {
     expect(economyFeed.items).toHaveLength(2);
     expect(economyFeed.self).toBe(`${PLAN_URL}areas/desenvolupament-economic-industria-i-ocupacio/feed.atom`);
     expect(economyFeed.title).toContain('Desenvolupament Econòmic, Indústria i Ocupació');
-    expect(economyFeed.alternate).toBe(`${PLAN_URL}#area-desenvolupament-economic-industria-i-ocupacio`);
+    expect(economyFeed.alternate).toBe(`${PLAN_URL}index.html#area-desenvolupament-economic-industria-i-ocupacio`);
 
     const territoryScope = areaScope(snapshot, territory!);
     const territoryRss = readRss(renderRss(snapshot, territoryScope));

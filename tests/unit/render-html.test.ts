@@ -65,8 +65,8 @@ describe('root index', () => {
     datasets.push(parseDatasetRecord(renderDatasetRecord({ ...snapshot, plan: { ...snapshot.plan, planId: 'third-plan' } })));
     const page = renderSiteIndex(FIXTURE_BASE_URL, datasets);
     expect(page).toContain('<html lang="ca">');
-    expect(page).toContain('href="plans/terrassa-2015-2019/"');
-    expect(page).toContain('href="plans/other-plan/"');
+    expect(page).toContain('href="plans/terrassa-2015-2019/index.html"');
+    expect(page).toContain('href="plans/other-plan/index.html"');
     expect(page).toContain('<li class="card" lang="en">');
     expect(page).toContain('href="catalog.jsonld"');
     expect(page).not.toMatch(/<script/i);
