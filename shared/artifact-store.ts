@@ -3,7 +3,7 @@
  * stay stable for conditional GETs and a quiet plan costs no PUTs.
  */
 import { createHash } from 'node:crypto';
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 
 export interface Artifact {
   /** S3 key = public URL path without the leading slash. */
@@ -19,14 +19,26 @@ export interface WriteResult {
   bytesWritten: number;
 }
 
+export interface StoredObject {
+  body: string;
+  /** MD5 of the body, as S3 reports it for single-part PUTs. */
+  etag: string;
+}
+
 export interface ArtifactStore {
-  /** Writes the artifacts that differ from what is stored under `prefix`. */
+  /**
+   * Writes the artifacts that differ from what is stored under `prefix` (one LIST of the
+   * prefix tells what is there; every artifact key must start with it).
+   */
   write(prefix: string, artifacts: Artifact[]): Promise<WriteResult>;
+  /** ETags of everything under a prefix. */
+  etags(prefix: string): Promise<Map<string, string>>;
+  read(key: string): Promise<StoredObject | undefined>;
 }
 
 export const DEFAULT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
 
-const md5 = (body: string) => createHash('md5').update(body, 'utf8').digest('hex');
+export const md5 = (body: string) => createHash('md5').update(body, 'utf8').digest('hex');
 
 export class S3ArtifactStore implements ArtifactStore {
   constructor(
@@ -49,7 +61,19 @@ export class S3ArtifactStore implements ArtifactStore {
     return tags;
   }
 
+  async read(key: string): Promise<StoredObject | undefined> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { body: await out.Body!.transformToString('utf8'), etag: (out.ETag ?? '').replace(/"/g, '') };
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
   async write(prefix: string, artifacts: Artifact[]): Promise<WriteResult> {
+    const outside = artifacts.find((artifact) => !artifact.key.startsWith(prefix));
+    if (outside) throw new Error(`artifact ${outside.key} is outside the prefix ${prefix} it is compared against`);
     const existing = await this.etags(prefix);
     const result: WriteResult = { written: [], skipped: [], bytesWritten: 0 };
     // Single-part PUTs with SSE-S3 have the body's MD5 as ETag, on AWS and on the S3 server.

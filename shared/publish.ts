@@ -1,39 +1,66 @@
 /**
  * Regenerates a plan's open-data files from the table's current state and writes the ones
- * whose bytes changed.
+ * whose bytes changed; then keeps the site's root (catalog.jsonld, index.html) in step.
+ *
+ * Nothing rendered depends on the clock: every stamp comes from the data, so publishing the
+ * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
-import type { Artifact, ArtifactStore, WriteResult } from './artifact-store.ts';
-import { sortCommitments, sortUpdatesNewestFirst, type PlanSnapshot } from './render/context.ts';
+import { DEFAULT_CACHE_CONTROL, md5, type Artifact, type ArtifactStore, type WriteResult } from './artifact-store.ts';
+import { renderAtom } from './render/atom.ts';
+import {
+  areaScope,
+  commitmentScope,
+  planAreas,
+  planScope,
+  sortCommitments,
+  sortUpdatesNewestFirst,
+  updateYears,
+  type FeedScope,
+  type PlanSnapshot,
+} from './render/context.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from './render/csv.ts';
+import { renderDatapackage } from './render/datapackage.ts';
+import { CATALOG_FILE, datasetRecordKey, parseDatasetRecord, renderCatalog, renderDatasetRecord, type DatasetNode } from './render/dcat.ts';
+import { CONTENT_TYPES, FEED_FILES } from './render/files.ts';
+import { INDEX_FILE, renderDashboard, renderSiteIndex } from './render/html.ts';
 import { renderCommitmentsJson, renderUpdatesJson } from './render/json.ts';
+import { renderJsonFeed } from './render/json-feed.ts';
+import { renderReadme } from './render/readme.ts';
 import { renderRss } from './render/rss.ts';
 import type { PlanRepository } from './repository.ts';
 
-export const CONTENT_TYPES = {
-  csv: 'text/csv; charset=utf-8; header=present',
-  json: 'application/json; charset=utf-8',
-  rss: 'application/rss+xml; charset=utf-8',
-  atom: 'application/atom+xml; charset=utf-8',
-  jsonFeed: 'application/feed+json; charset=utf-8',
-  jsonld: 'application/ld+json; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  markdown: 'text/markdown; charset=utf-8',
-} as const;
+export { CONTENT_TYPES } from './render/files.ts';
 
 export interface PublishDependencies {
   repository: PlanRepository;
   store: ArtifactStore;
   baseUrl: string;
-  now?: () => Date;
+}
+
+/**
+ * What a batch of changes touched in one plan. The plan-level files always regenerate (they
+ * summarise everything); the per-area and per-commitment feeds only for what is named here.
+ */
+export interface ChangeHint {
+  /** Commitments whose definition, state or history changed. */
+  commitmentIds: Iterable<string>;
+  /** Areas touched besides the changed commitments' current ones (e.g. the one a commitment left). */
+  areaSlugs?: Iterable<string>;
+}
+
+export interface PublishOptions {
+  /** Without a hint every file of the plan is regenerated (republish, catch-up, metadata change). */
+  changed?: ChangeHint;
 }
 
 export interface PublishResult extends WriteResult {
   planId: string;
   revision: number;
+  /** How many artifacts were rendered (and compared); the rest of the plan's files were not touched. */
   artifacts: number;
 }
 
-export async function loadSnapshot(planId: string, deps: PublishDependencies): Promise<PlanSnapshot | undefined> {
+export async function loadSnapshot(planId: string, deps: Pick<PublishDependencies, 'repository' | 'baseUrl'>): Promise<PlanSnapshot | undefined> {
   const plan = await deps.repository.getPlan(planId);
   if (!plan) return undefined;
   const [commitments, updates] = await Promise.all([deps.repository.listCommitments(planId), deps.repository.listUpdates(planId)]);
@@ -41,39 +68,160 @@ export async function loadSnapshot(planId: string, deps: PublishDependencies): P
     plan,
     commitments: sortCommitments(commitments),
     updates: sortUpdatesNewestFirst(updates),
-    generatedAt: (deps.now ?? (() => new Date()))().toISOString(),
+    generatedAt: plan.updatedAt,
     baseUrl: deps.baseUrl,
   };
 }
 
-export function renderPlanArtifacts(snapshot: PlanSnapshot): Artifact[] {
+const FEED_RENDERERS = { rss: renderRss, atom: renderAtom, jsonFeed: renderJsonFeed } as const;
+
+function artifact(key: string, body: string, format: keyof typeof CONTENT_TYPES): Artifact {
+  return { key, body, contentType: CONTENT_TYPES[format], cacheControl: DEFAULT_CACHE_CONTROL };
+}
+
+function feedArtifacts(snapshot: PlanSnapshot, scope: FeedScope): Artifact[] {
+  const prefix = `plans/${snapshot.plan.planId}/${scope.dir}`;
+  return FEED_FILES.map(({ file, format }) => artifact(prefix + file, FEED_RENDERERS[format](snapshot, scope), format));
+}
+
+/** The scopes a hint reaches: the named commitments, their areas now, and any areas named. */
+export function touchedScopes(snapshot: PlanSnapshot, changed?: ChangeHint): FeedScope[] {
+  const areas = planAreas(snapshot);
+  if (!changed) {
+    return [...areas.map((area) => areaScope(snapshot, area)), ...snapshot.commitments.map((c) => commitmentScope(snapshot, c))];
+  }
+  const commitmentIds = new Set(changed.commitmentIds);
+  const commitments = snapshot.commitments.filter((c) => commitmentIds.has(c.commitmentId));
+  const areaSlugs = new Set([...(changed.areaSlugs ?? []), ...commitments.map((c) => c.areaSlug)]);
+  return [
+    ...areas.filter((area) => areaSlugs.has(area.slug)).map((area) => areaScope(snapshot, area)),
+    ...commitments.map((c) => commitmentScope(snapshot, c)),
+  ];
+}
+
+export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint): Artifact[] {
   const { plan, commitments, updates } = snapshot;
   const prefix = `plans/${plan.planId}/`;
   const artifacts: Artifact[] = [
-    { key: `${prefix}commitments.csv`, body: renderCommitmentsCsv(plan, commitments), contentType: CONTENT_TYPES.csv },
-    { key: `${prefix}commitments.json`, body: renderCommitmentsJson(snapshot), contentType: CONTENT_TYPES.json },
-    { key: `${prefix}links.csv`, body: renderLinksCsv(commitments), contentType: CONTENT_TYPES.csv },
-    { key: `${prefix}feed.rss`, body: renderRss(snapshot, { path: 'feed.rss', updates }), contentType: CONTENT_TYPES.rss },
+    artifact(`${prefix}commitments.csv`, renderCommitmentsCsv(plan, commitments), 'csv'),
+    artifact(`${prefix}commitments.json`, renderCommitmentsJson(snapshot), 'json'),
+    artifact(`${prefix}links.csv`, renderLinksCsv(commitments), 'csv'),
   ];
-  const byYear = new Map<number, typeof updates>();
-  for (const update of updates) {
-    const year = new Date(update.reportedAt).getUTCFullYear();
-    byYear.set(year, [...(byYear.get(year) ?? []), update]);
-  }
-  for (const [year, yearUpdates] of byYear) {
-    const oldestFirst = [...yearUpdates].reverse();
+  for (const year of updateYears(updates)) {
+    const oldestFirst = updates.filter((u) => new Date(u.reportedAt).getUTCFullYear() === year).reverse();
     artifacts.push(
-      { key: `${prefix}updates/${year}.csv`, body: renderUpdatesCsv(plan, oldestFirst), contentType: CONTENT_TYPES.csv },
-      { key: `${prefix}updates/${year}.json`, body: renderUpdatesJson(plan, year, oldestFirst), contentType: CONTENT_TYPES.json },
+      artifact(`${prefix}updates/${year}.csv`, renderUpdatesCsv(plan, oldestFirst), 'csv'),
+      artifact(`${prefix}updates/${year}.json`, renderUpdatesJson(plan, year, oldestFirst), 'json'),
     );
   }
+  artifacts.push(
+    ...feedArtifacts(snapshot, planScope(snapshot)),
+    artifact(`${prefix}datapackage.json`, renderDatapackage(snapshot), 'json'),
+    artifact(`${prefix}README.md`, renderReadme(snapshot), 'markdown'),
+    artifact(`${prefix}${INDEX_FILE}`, renderDashboard(snapshot), 'html'),
+  );
+  for (const scope of touchedScopes(snapshot, changed)) artifacts.push(...feedArtifacts(snapshot, scope));
   return artifacts;
 }
 
-export async function publishPlan(planId: string, deps: PublishDependencies): Promise<PublishResult | undefined> {
+export async function publishPlan(planId: string, deps: PublishDependencies, options: PublishOptions = {}): Promise<PublishResult | undefined> {
   const snapshot = await loadSnapshot(planId, deps);
   if (!snapshot) return undefined;
-  const artifacts = renderPlanArtifacts(snapshot);
-  const result = await deps.store.write(`plans/${planId}/`, artifacts);
-  return { planId, revision: snapshot.plan.revision, artifacts: artifacts.length, ...result };
+  const artifacts = renderPlanArtifacts(snapshot, options.changed);
+  const files = await deps.store.write(`plans/${planId}/`, artifacts);
+  // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
+  const recordKey = datasetRecordKey(planId);
+  const record = await deps.store.write(recordKey, [artifact(recordKey, renderDatasetRecord(snapshot), 'jsonld')]);
+  return {
+    planId,
+    revision: snapshot.plan.revision,
+    artifacts: artifacts.length + 1,
+    written: [...files.written, ...record.written],
+    skipped: [...files.skipped, ...record.skipped],
+    bytesWritten: files.bytesWritten + record.bytesWritten,
+  };
+}
+
+// --- the site's root ----------------------------------------------------------------------
+//
+// catalog.jsonld and index.html list every plan. Rebuilding them from the table would read
+// every plan on every update; instead each plan publishes its own DCAT record under
+// catalog/plans/, and the root is assembled from those records only when they changed:
+//
+// - One LIST of catalog/ per batch tells whether the root is stale: catalog/built-from.txt
+//   holds the records' ETags the root was built from, and S3 gives its MD5 in the same LIST.
+// - A record changes only when a plan's metadata, file list or modification *day* changes,
+//   so with 1,000 plans the root is rebuilt at most about once per plan per day.
+// - Records are cached by ETag across invocations of a warm Lambda, so a rebuild GETs only
+//   the records that changed since.
+// - After writing, the root is checked again; a rebuild that raced with another plan's
+//   record write goes round again, so the root always ends equal to the records.
+
+export const SITE_RECORDS_PREFIX = 'catalog/';
+export const BUILT_FROM_KEY = 'catalog/built-from.txt';
+const RECORD_KEY = /^catalog\/plans\/[^/]+\.jsonld$/;
+const MAX_SITE_ATTEMPTS = 4;
+const RECORD_CACHE_LIMIT = 10_000;
+const recordCache = new Map<string, DatasetNode>();
+
+export interface SitePublishResult extends WriteResult {
+  plans: number;
+  /** False when the root already matched every plan's record (the usual case). */
+  rebuilt: boolean;
+}
+
+function builtFrom(records: Array<[string, string]>): string {
+  return records.map(([key, etag]) => `${key} ${etag}\n`).join('');
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+export async function publishSite(deps: Pick<PublishDependencies, 'store' | 'baseUrl'>): Promise<SitePublishResult> {
+  const result: SitePublishResult = { written: [], skipped: [], bytesWritten: 0, plans: 0, rebuilt: false };
+  for (let attempt = 0; ; attempt++) {
+    const listed = await deps.store.etags(SITE_RECORDS_PREFIX);
+    const records = [...listed].filter(([key]) => RECORD_KEY.test(key)).sort(([a], [b]) => a.localeCompare(b));
+    result.plans = records.length;
+    if (listed.get(BUILT_FROM_KEY) === md5(builtFrom(records))) return result;
+    if (attempt === MAX_SITE_ATTEMPTS) {
+      throw new Error(`the site root did not settle after ${MAX_SITE_ATTEMPTS} rebuilds: plan records keep changing under it`);
+    }
+
+    const read = await mapLimit(records, 16, async ([key, etag]): Promise<[string, string, DatasetNode] | undefined> => {
+      const cached = recordCache.get(etag);
+      if (cached) return [key, etag, cached];
+      const stored = await deps.store.read(key);
+      if (!stored) return undefined;
+      const node = parseDatasetRecord(stored.body);
+      if (recordCache.size >= RECORD_CACHE_LIMIT) recordCache.clear();
+      recordCache.set(stored.etag, node);
+      return [key, stored.etag, node];
+    });
+    const present = read.filter((entry): entry is [string, string, DatasetNode] => entry !== undefined);
+    const datasets = present.map(([, , node]) => node);
+    const writes = await Promise.all([
+      deps.store.write(CATALOG_FILE, [artifact(CATALOG_FILE, renderCatalog(deps.baseUrl, datasets), 'jsonld')]),
+      deps.store.write(INDEX_FILE, [artifact(INDEX_FILE, renderSiteIndex(deps.baseUrl, datasets), 'html')]),
+    ]);
+    // The marker goes last: a crash before it leaves the root marked stale, so the next batch rebuilds it.
+    const marker = builtFrom(present.map(([key, etag]) => [key, etag]));
+    writes.push(await deps.store.write(BUILT_FROM_KEY, [{ ...artifact(BUILT_FROM_KEY, marker, 'markdown'), contentType: 'text/plain; charset=utf-8' }]));
+    for (const write of writes) {
+      result.written.push(...write.written);
+      result.skipped.push(...write.skipped);
+      result.bytesWritten += write.bytesWritten;
+    }
+    result.rebuilt = true;
+  }
 }

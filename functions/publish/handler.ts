@@ -1,43 +1,132 @@
 /**
- * DynamoDB stream batch → regenerate each touched plan once. A plan that fails reports its
- * records as batch item failures, so Lambda retries from there and nothing is skipped.
+ * DynamoDB stream batch → regenerate each touched plan once, then the site's root if a plan's
+ * catalog record changed. The records' keys and images say which commitments and areas a batch
+ * touched, so only their feeds are re-rendered. A plan that fails reports its records as batch
+ * item failures, so Lambda retries from there and nothing is skipped.
  */
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { publishPlan } from '#shared/publish';
+import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { publishPlan, publishSite, type PublishDependencies, type PublishResult, type SitePublishResult } from '#shared/publish';
 import { getRuntime } from '../runtime.ts';
 
-export function plansInBatch(event: DynamoDBStreamEvent): Map<string, string[]> {
-  const plans = new Map<string, string[]>();
+export interface PlanChanges {
+  /** A change the hint cannot describe (plan metadata, a new plan, a removal): regenerate everything. */
+  full: boolean;
+  commitmentIds: Set<string>;
+  areaSlugs: Set<string>;
+  sequences: string[];
+}
+
+type Image = Record<string, AttributeValue> | undefined;
+
+/** Fields every update bumps on the plan item; a change in any other field is a metadata change. */
+const PLAN_BOOKKEEPING = new Set(['revision', 'updatedAt']);
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function planMetadataChanged(record: DynamoDBRecord): boolean {
+  const before = record.dynamodb?.OldImage;
+  const after = record.dynamodb?.NewImage;
+  if (record.eventName !== 'MODIFY' || !before || !after) return true;
+  const strip = (image: NonNullable<Image>) => Object.fromEntries(Object.entries(image).filter(([key]) => !PLAN_BOOKKEEPING.has(key)));
+  return canonical(strip(before)) !== canonical(strip(after));
+}
+
+const text = (image: Image, name: string) => image?.[name]?.S;
+
+export function plansInBatch(event: DynamoDBStreamEvent): Map<string, PlanChanges> {
+  const plans = new Map<string, PlanChanges>();
   for (const record of event.Records) {
     const pk = record.dynamodb?.Keys?.PK?.S;
+    const sk = record.dynamodb?.Keys?.SK?.S ?? '';
     const sequence = record.dynamodb?.SequenceNumber;
     if (!pk?.startsWith('PLAN#') || !sequence) continue;
     const planId = pk.slice('PLAN#'.length);
-    plans.set(planId, [...(plans.get(planId) ?? []), sequence]);
+    const changes = plans.get(planId) ?? { full: false, commitmentIds: new Set(), areaSlugs: new Set(), sequences: [] };
+    plans.set(planId, changes);
+    changes.sequences.push(sequence);
+    const images = [record.dynamodb?.OldImage, record.dynamodb?.NewImage];
+    if (sk === 'PLAN') {
+      if (planMetadataChanged(record)) changes.full = true;
+    } else if (sk.startsWith('COMMITMENT#')) {
+      changes.commitmentIds.add(sk.slice('COMMITMENT#'.length));
+      // Both areas: the one a commitment left keeps its history but loses it from its list.
+      for (const image of images) {
+        const slug = text(image, 'areaSlug');
+        if (slug) changes.areaSlugs.add(slug);
+      }
+    } else if (sk.startsWith('UPDATE#')) {
+      const commitmentId = text(record.dynamodb?.NewImage, 'commitmentId') ?? text(record.dynamodb?.OldImage, 'commitmentId');
+      if (!commitmentId) changes.full = true;
+      else changes.commitmentIds.add(commitmentId);
+      for (const image of images) {
+        const slug = text(image, 'areaSlug');
+        if (slug) changes.areaSlugs.add(slug);
+      }
+    } else {
+      changes.full = true;
+    }
   }
   return plans;
 }
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  const { config, repository, store } = getRuntime();
-  const failures: string[] = [];
-  for (const [planId, sequences] of plansInBatch(event)) {
+export interface BatchOutcome {
+  plans: PublishResult[];
+  site?: SitePublishResult;
+  failedSequences: string[];
+}
+
+export async function publishBatch(event: DynamoDBStreamEvent, deps: PublishDependencies): Promise<BatchOutcome> {
+  const outcome: BatchOutcome = { plans: [], failedSequences: [] };
+  const touched = plansInBatch(event);
+  for (const [planId, changes] of touched) {
     try {
-      const result = await publishPlan(planId, { repository, store, baseUrl: config.publicBaseUrl });
+      const result = await publishPlan(planId, deps, changes.full ? {} : { changed: changes });
+      if (result) outcome.plans.push(result);
       console.log(
         JSON.stringify({
           level: 'INFO',
           message: 'published',
           planId,
+          full: changes.full,
+          commitments: changes.full ? undefined : [...changes.commitmentIds],
           revision: result?.revision,
+          rendered: result?.artifacts ?? 0,
           written: result?.written.length ?? 0,
           skipped: result?.skipped.length ?? 0,
         }),
       );
     } catch (error) {
       console.error(JSON.stringify({ level: 'ERROR', message: 'publish failed', planId, error: String(error) }));
-      failures.push(...sequences);
+      outcome.failedSequences.push(...changes.sequences);
     }
   }
-  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+  if (touched.size === 0) return outcome;
+  try {
+    // One LIST when nothing changed; a rebuild only when some plan's catalog record did.
+    outcome.site = await publishSite(deps);
+    if (outcome.site.rebuilt) {
+      console.log(JSON.stringify({ level: 'INFO', message: 'site root rebuilt', plans: outcome.site.plans, written: outcome.site.written }));
+    }
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'ERROR', message: 'site publish failed', error: String(error) }));
+    // The root is marked stale until rebuilt; retrying the batch rebuilds it (plans re-render to the same bytes).
+    const all = [...touched.values()].flatMap((changes) => changes.sequences);
+    outcome.failedSequences = [...new Set([...outcome.failedSequences, ...all])];
+  }
+  return outcome;
+}
+
+export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  const { config, repository, store } = getRuntime();
+  const { failedSequences } = await publishBatch(event, { repository, store, baseUrl: config.publicBaseUrl });
+  return { batchItemFailures: failedSequences.map((itemIdentifier) => ({ itemIdentifier })) };
 };

@@ -7,14 +7,36 @@ export interface PlanSnapshot {
   commitments: Commitment[];
   /** Newest first (reportedAt, then revision). */
   updates: StatusUpdate[];
-  /** When this regeneration ran. */
+  /**
+   * The instant the data last changed (the plan's `updatedAt`, bumped by every change), never
+   * the clock: unchanged data must render to unchanged bytes, or every ETag would churn.
+   */
   generatedAt: string;
   /** Public base URL of the site, no trailing slash. */
   baseUrl: string;
 }
 
-export function planUrl(snapshot: { baseUrl: string; plan: Plan }, path = ''): string {
+export function planUrl(snapshot: { baseUrl: string; plan: Pick<Plan, 'planId'> }, path = ''): string {
   return `${snapshot.baseUrl}/plans/${encodeURIComponent(snapshot.plan.planId)}/${path}`;
+}
+
+/**
+ * The plan's dashboard, named in full: a CDN in front of a bucket does not turn "…/" into
+ * "…/index.html" unless told to, and these URLs end up in feed readers and portals.
+ */
+export function dashboardUrl(snapshot: { baseUrl: string; plan: Pick<Plan, 'planId'> }, fragment = ''): string {
+  return planUrl(snapshot, `index.html${fragment ? `#${fragment}` : ''}`);
+}
+
+/** Fragment ids in the dashboard; prefixed so a commitment id can never collide with a section id. */
+export const anchors = {
+  commitment: (commitmentId: string) => `commitment-${commitmentId}`,
+  area: (areaSlug: string) => `area-${areaSlug}`,
+  priority: (number: number) => `priority-${number}`,
+};
+
+export function commitmentUrl(snapshot: PlanSnapshot, commitmentId: string): string {
+  return dashboardUrl(snapshot, anchors.commitment(commitmentId));
 }
 
 export function sortCommitments(commitments: Commitment[]): Commitment[] {
@@ -27,4 +49,85 @@ export function sortUpdatesNewestFirst(updates: StatusUpdate[]): StatusUpdate[] 
   return [...updates].sort(
     (a, b) => b.reportedAt.localeCompare(a.reportedAt) || b.planRevision - a.planRevision || b.updateId.localeCompare(a.updateId),
   );
+}
+
+/** ISO timestamps compare as strings once normalised to UTC, which the API does on the way in. */
+export function latest(instants: Array<string | undefined>, fallback: string): string {
+  let best = fallback;
+  for (const instant of instants) if (instant && instant > best) best = instant;
+  return best;
+}
+
+/** What one feed covers: the whole plan, one area or one commitment. */
+export interface FeedScope {
+  kind: 'plan' | 'area' | 'commitment';
+  /** Title suffix (area name, commitment title); undefined for the whole plan. */
+  label?: string;
+  /** Directory of the feed under the plan: "", "areas/{slug}/" or "commitments/{id}/". */
+  dir: string;
+  /** Newest first. */
+  updates: StatusUpdate[];
+  /** Where a person reads the same thing: the dashboard, at the right anchor. */
+  alternateUrl: string;
+  /**
+   * When the scope's content last changed, from the data only: its newest update or its
+   * commitments' definitions. An area that nothing touched keeps its stamp, and its bytes.
+   */
+  updated: string;
+}
+
+export interface AreaSummary {
+  slug: string;
+  name: string;
+}
+
+/** Areas of the plan: those of current commitments, plus any left only in the history. */
+export function planAreas(snapshot: Pick<PlanSnapshot, 'commitments' | 'updates'>): AreaSummary[] {
+  const areas = new Map<string, string>();
+  for (const c of snapshot.commitments) if (!areas.has(c.areaSlug)) areas.set(c.areaSlug, c.area);
+  for (const u of snapshot.updates) if (!areas.has(u.areaSlug)) areas.set(u.areaSlug, u.area);
+  return [...areas].map(([slug, name]) => ({ slug, name }));
+}
+
+export function planScope(snapshot: PlanSnapshot): FeedScope {
+  return {
+    kind: 'plan',
+    dir: '',
+    updates: snapshot.updates,
+    alternateUrl: dashboardUrl(snapshot),
+    updated: latest(
+      [...snapshot.updates.map((u) => u.receivedAt), ...snapshot.commitments.map((c) => c.updatedAt)],
+      snapshot.plan.createdAt,
+    ),
+  };
+}
+
+export function areaScope(snapshot: PlanSnapshot, area: AreaSummary): FeedScope {
+  const updates = snapshot.updates.filter((u) => u.areaSlug === area.slug);
+  const commitments = snapshot.commitments.filter((c) => c.areaSlug === area.slug);
+  return {
+    kind: 'area',
+    label: area.name,
+    dir: `areas/${area.slug}/`,
+    updates,
+    alternateUrl: dashboardUrl(snapshot, anchors.area(area.slug)),
+    updated: latest([...updates.map((u) => u.receivedAt), ...commitments.map((c) => c.updatedAt)], snapshot.plan.createdAt),
+  };
+}
+
+export function commitmentScope(snapshot: PlanSnapshot, commitment: Commitment): FeedScope {
+  const updates = snapshot.updates.filter((u) => u.commitmentId === commitment.commitmentId);
+  return {
+    kind: 'commitment',
+    label: `${commitment.number}. ${commitment.title}`,
+    dir: `commitments/${commitment.commitmentId}/`,
+    updates,
+    alternateUrl: commitmentUrl(snapshot, commitment.commitmentId),
+    updated: latest([commitment.updatedAt, ...updates.map((u) => u.receivedAt)], snapshot.plan.createdAt),
+  };
+}
+
+/** Years that have history, oldest first. */
+export function updateYears(updates: StatusUpdate[]): number[] {
+  return [...new Set(updates.map((u) => new Date(u.reportedAt).getUTCFullYear()))].sort((a, b) => a - b);
 }

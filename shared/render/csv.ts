@@ -121,3 +121,53 @@ export function renderUpdatesCsv(plan: Plan, updates: StatusUpdate[]): string {
     ]),
   );
 }
+
+export type ColumnName = (typeof COMMITMENT_COLUMNS)[number] | (typeof LINK_COLUMNS)[number] | (typeof UPDATE_COLUMNS)[number];
+
+/** How a column's cells are written: the Table Schema of datapackage.json is built from this. */
+export interface ColumnType {
+  type: 'string' | 'integer' | 'datetime';
+  /** Never empty. */
+  required?: boolean;
+  format?: 'uri';
+  minimum?: number;
+  maximum?: number;
+  /** Values are codes of the plan's status vocabulary. */
+  statusCode?: boolean;
+}
+
+export const COLUMN_TYPES: Record<ColumnName, ColumnType> = {
+  plan_id: { type: 'string', required: true },
+  priority_number: { type: 'integer', required: true, minimum: 1 },
+  priority_title: { type: 'string', required: true },
+  commitment_id: { type: 'string', required: true },
+  commitment_number: { type: 'integer', required: true, minimum: 1 },
+  commitment_title: { type: 'string', required: true },
+  area: { type: 'string', required: true },
+  area_slug: { type: 'string', required: true },
+  status: { type: 'string', required: true, statusCode: true },
+  status_label: { type: 'string', required: true },
+  progress: { type: 'integer', minimum: 0, maximum: 100 },
+  observations: { type: 'string' },
+  links_count: { type: 'integer', required: true, minimum: 0 },
+  reported_at: { type: 'datetime', required: true },
+  updated_at: { type: 'datetime', required: true },
+  revision: { type: 'integer', required: true, minimum: 1 },
+  last_update_id: { type: 'string' },
+  position: { type: 'integer', required: true, minimum: 1 },
+  title: { type: 'string', required: true },
+  url: { type: 'string', required: true, format: 'uri' },
+  update_id: { type: 'string', required: true },
+  received_at: { type: 'datetime', required: true },
+  previous_status: { type: 'string', required: true, statusCode: true },
+  links: { type: 'string' },
+  plan_revision: { type: 'integer', required: true, minimum: 1 },
+  key_id: { type: 'string', required: true },
+};
+
+/** The CSV files of a plan: name, columns, keys. One list for the renderer, the Data Package and the README. */
+export const CSV_TABLES = {
+  commitments: { columns: COMMITMENT_COLUMNS, primaryKey: ['commitment_id'] },
+  links: { columns: LINK_COLUMNS, primaryKey: ['commitment_id', 'position'] },
+  updates: { columns: UPDATE_COLUMNS, primaryKey: ['update_id'] },
+} as const satisfies Record<string, { columns: readonly ColumnName[]; primaryKey: readonly ColumnName[] }>;

@@ -1,0 +1,78 @@
+/**
+ * The files of a plan, named once: the publisher writes them, and the Data Package, the DCAT
+ * catalog, the README and the dashboard link them from this same list.
+ */
+import { updateYears, type AreaSummary, type PlanSnapshot } from './context.ts';
+import type { Labels } from './labels.ts';
+
+export const CONTENT_TYPES = {
+  csv: 'text/csv; charset=utf-8; header=present',
+  json: 'application/json; charset=utf-8',
+  rss: 'application/rss+xml; charset=utf-8',
+  atom: 'application/atom+xml; charset=utf-8',
+  jsonFeed: 'application/feed+json; charset=utf-8',
+  jsonld: 'application/ld+json; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  markdown: 'text/markdown; charset=utf-8',
+} as const;
+
+export type FileFormat = keyof typeof CONTENT_TYPES;
+
+/** The media type without parameters, as DCAT's mediaType and the Data Package's mediatype want it. */
+export const mediaType = (format: FileFormat) => CONTENT_TYPES[format].split(';')[0]!;
+
+/** Codes of the EU Publications Office file-type authority table, for dct:format. */
+export const EU_FILE_TYPES: Partial<Record<FileFormat, string>> = {
+  csv: 'CSV',
+  json: 'JSON',
+  rss: 'RSS',
+  atom: 'ATOM',
+  jsonFeed: 'JSON',
+  jsonld: 'JSON_LD',
+  html: 'HTML',
+};
+
+export type PlanFileKind = keyof Labels['files'];
+
+export interface PlanFile {
+  /** Path under plans/{planId}/. */
+  path: string;
+  kind: PlanFileKind;
+  format: FileFormat;
+  /** For updates/{YYYY}.*. */
+  year?: number;
+  /** The CSV table it holds, if any. */
+  table?: 'commitments' | 'links' | 'updates';
+}
+
+export const FEED_FILES = [
+  { file: 'feed.rss', kind: 'rss', format: 'rss' },
+  { file: 'feed.atom', kind: 'atom', format: 'atom' },
+  { file: 'feed.json', kind: 'jsonFeed', format: 'jsonFeed' },
+] as const satisfies ReadonlyArray<{ file: string; kind: PlanFileKind; format: FileFormat }>;
+
+/** Every plan-level file, in the order people should meet them. */
+export function planFiles(snapshot: Pick<PlanSnapshot, 'updates'>): PlanFile[] {
+  const years = updateYears(snapshot.updates);
+  return [
+    { path: 'index.html', kind: 'dashboard', format: 'html' },
+    { path: 'commitments.csv', kind: 'commitmentsCsv', format: 'csv', table: 'commitments' },
+    { path: 'commitments.json', kind: 'commitmentsJson', format: 'json' },
+    { path: 'links.csv', kind: 'linksCsv', format: 'csv', table: 'links' },
+    ...years.flatMap((year): PlanFile[] => [
+      { path: `updates/${year}.csv`, kind: 'updatesCsv', format: 'csv', year, table: 'updates' },
+      { path: `updates/${year}.json`, kind: 'updatesJson', format: 'json', year },
+    ]),
+    ...FEED_FILES.map(({ file, kind, format }): PlanFile => ({ path: file, kind, format })),
+    { path: 'datapackage.json', kind: 'datapackage', format: 'json' },
+    { path: 'README.md', kind: 'readme', format: 'markdown' },
+  ];
+}
+
+export function fileTitle(file: PlanFile, words: Labels): string {
+  const base = words.files[file.kind];
+  return file.year !== undefined ? `${base} (${file.year})` : base;
+}
+
+export const areaFeedPath = (area: AreaSummary, file: string) => `areas/${area.slug}/${file}`;
+export const commitmentFeedPath = (commitmentId: string, file: string) => `commitments/${commitmentId}/${file}`;

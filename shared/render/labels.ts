@@ -1,0 +1,301 @@
+/**
+ * The words the generated files use around the officials' own text, in the languages of the
+ * default vocabulary. A plan in another language gets English chrome (its status labels still
+ * come from its own vocabulary).
+ */
+export interface Labels {
+  status: string;
+  previousStatus: string;
+  unchanged: string;
+  progress: string;
+  area: string;
+  areas: string;
+  priority: string;
+  commitment: string;
+  commitments: string;
+  lastUpdate: string;
+  observations: string;
+  relatedLinks: string;
+  noObservations: string;
+  feeds: string;
+  dataFiles: string;
+  downloads: string;
+  updatesOfYear: (year: number) => string;
+  commitmentsByStatus: string;
+  chartDescription: (total: number, parts: string[]) => string;
+  dataAsOf: string;
+  period: string;
+  publisher: string;
+  license: string;
+  source: string;
+  allPlans: string;
+  siteTitle: string;
+  siteIntro: string;
+  catalog: string;
+  plans: string;
+  language: string;
+  modified: string;
+  feedFor: (what: string) => string;
+  skipToContent: string;
+  dataDictionary: string;
+  readmeIntro: string;
+  file: string;
+  rows: string;
+  column: string;
+  type: string;
+  meaning: string;
+  statusVocabulary: string;
+  code: string;
+  label: string;
+  generated: string;
+  notes: string;
+  csvNotes: string[];
+  feedsNote: string;
+  areaFeedsNote: string;
+  commitmentFeedsNote: string;
+  files: {
+    commitmentsCsv: string;
+    commitmentsJson: string;
+    linksCsv: string;
+    updatesCsv: string;
+    updatesJson: string;
+    rss: string;
+    atom: string;
+    jsonFeed: string;
+    datapackage: string;
+    readme: string;
+    dashboard: string;
+  };
+}
+
+const ca: Labels = {
+  status: 'Estat',
+  previousStatus: 'Estat anterior',
+  unchanged: 'sense canvis',
+  progress: 'Progrés',
+  area: 'Àrea responsable',
+  areas: 'Àrees',
+  priority: 'Prioritat',
+  commitment: 'Compromís',
+  commitments: 'Compromisos',
+  lastUpdate: 'Darrera actualització',
+  observations: 'Observacions',
+  relatedLinks: 'Informació relacionada',
+  noObservations: 'Sense observacions.',
+  feeds: 'Canals de subscripció',
+  dataFiles: 'Fitxers de dades',
+  downloads: 'Dades obertes',
+  updatesOfYear: (year) => `Actualitzacions de ${year}`,
+  commitmentsByStatus: 'Compromisos per estat',
+  chartDescription: (total, parts) => `${total} compromisos en total: ${parts.join('; ')}.`,
+  dataAsOf: 'Dades a',
+  period: 'Període',
+  publisher: 'Publicador',
+  license: 'Llicència',
+  source: 'Font',
+  allPlans: 'Tots els plans',
+  siteTitle: 'Plans de mandat: dades obertes',
+  siteIntro: "Estat de compliment dels compromisos de cada pla, actualitzat per les àrees responsables.",
+  catalog: 'Catàleg DCAT-AP',
+  plans: 'Plans',
+  language: 'Idioma',
+  modified: 'Modificat',
+  feedFor: (what) => `Canal de ${what}`,
+  skipToContent: 'Vés al contingut',
+  dataDictionary: 'Diccionari de dades',
+  readmeIntro: 'Aquests fitxers es regeneren automàticament cada vegada que una àrea responsable publica una actualització signada.',
+  file: 'Fitxer',
+  rows: 'Files',
+  column: 'Columna',
+  type: 'Tipus',
+  meaning: 'Significat',
+  statusVocabulary: "Vocabulari d'estats",
+  code: 'Codi',
+  label: 'Etiqueta',
+  generated: 'Generat a partir de les dades a',
+  notes: 'Notes',
+  csvNotes: [
+    'CSV segons RFC 4180: UTF-8, separador coma, salts de línia CRLF, fila de capçalera, ordre de columnes estable.',
+    "Les cel·les de text que comencen per = + - @ porten un apòstrof inicial perquè cap full de càlcul les executi com a fórmula.",
+    'Les observacions són text pla al CSV (Markdown al JSON, HTML als canals).',
+    'Les dates són ISO 8601 en UTC.',
+  ],
+  feedsNote: 'RSS 2.0, Atom 1.0 i JSON Feed 1.1, de la més recent a la més antiga; cada element té com a identificador estable el de l\'actualització.',
+  areaFeedsNote: 'Els mateixos canals per àrea responsable',
+  commitmentFeedsNote: 'Els mateixos canals per compromís',
+  files: {
+    commitmentsCsv: 'Estat actual de cada compromís',
+    commitmentsJson: 'Estat actual de cada compromís, amb el pla i el vocabulari',
+    linksCsv: 'Informació relacionada: un enllaç per fila',
+    updatesCsv: "Historial d'actualitzacions d'un any",
+    updatesJson: "Historial d'actualitzacions d'un any",
+    rss: 'Canal RSS 2.0',
+    atom: 'Canal Atom 1.0',
+    jsonFeed: 'JSON Feed 1.1',
+    datapackage: 'Descriptor Frictionless Data Package',
+    readme: 'Aquest diccionari de dades',
+    dashboard: 'Tauler per a la ciutadania',
+  },
+};
+
+const es: Labels = {
+  status: 'Estado',
+  previousStatus: 'Estado anterior',
+  unchanged: 'sin cambios',
+  progress: 'Progreso',
+  area: 'Área responsable',
+  areas: 'Áreas',
+  priority: 'Prioridad',
+  commitment: 'Compromiso',
+  commitments: 'Compromisos',
+  lastUpdate: 'Última actualización',
+  observations: 'Observaciones',
+  relatedLinks: 'Información relacionada',
+  noObservations: 'Sin observaciones.',
+  feeds: 'Canales de suscripción',
+  dataFiles: 'Ficheros de datos',
+  downloads: 'Datos abiertos',
+  updatesOfYear: (year) => `Actualizaciones de ${year}`,
+  commitmentsByStatus: 'Compromisos por estado',
+  chartDescription: (total, parts) => `${total} compromisos en total: ${parts.join('; ')}.`,
+  dataAsOf: 'Datos a',
+  period: 'Periodo',
+  publisher: 'Publicador',
+  license: 'Licencia',
+  source: 'Fuente',
+  allPlans: 'Todos los planes',
+  siteTitle: 'Planes de mandato: datos abiertos',
+  siteIntro: 'Estado de cumplimiento de los compromisos de cada plan, actualizado por las áreas responsables.',
+  catalog: 'Catálogo DCAT-AP',
+  plans: 'Planes',
+  language: 'Idioma',
+  modified: 'Modificado',
+  feedFor: (what) => `Canal de ${what}`,
+  skipToContent: 'Ir al contenido',
+  dataDictionary: 'Diccionario de datos',
+  readmeIntro: 'Estos ficheros se regeneran automáticamente cada vez que un área responsable publica una actualización firmada.',
+  file: 'Fichero',
+  rows: 'Filas',
+  column: 'Columna',
+  type: 'Tipo',
+  meaning: 'Significado',
+  statusVocabulary: 'Vocabulario de estados',
+  code: 'Código',
+  label: 'Etiqueta',
+  generated: 'Generado a partir de los datos a',
+  notes: 'Notas',
+  csvNotes: [
+    'CSV según RFC 4180: UTF-8, separador coma, saltos de línea CRLF, fila de cabecera, orden de columnas estable.',
+    'Las celdas de texto que empiezan por = + - @ llevan un apóstrofo inicial para que ninguna hoja de cálculo las ejecute como fórmula.',
+    'Las observaciones son texto plano en el CSV (Markdown en el JSON, HTML en los canales).',
+    'Las fechas son ISO 8601 en UTC.',
+  ],
+  feedsNote: 'RSS 2.0, Atom 1.0 y JSON Feed 1.1, de la más reciente a la más antigua; cada elemento tiene como identificador estable el de la actualización.',
+  areaFeedsNote: 'Los mismos canales por área responsable',
+  commitmentFeedsNote: 'Los mismos canales por compromiso',
+  files: {
+    commitmentsCsv: 'Estado actual de cada compromiso',
+    commitmentsJson: 'Estado actual de cada compromiso, con el plan y el vocabulario',
+    linksCsv: 'Información relacionada: un enlace por fila',
+    updatesCsv: 'Historial de actualizaciones de un año',
+    updatesJson: 'Historial de actualizaciones de un año',
+    rss: 'Canal RSS 2.0',
+    atom: 'Canal Atom 1.0',
+    jsonFeed: 'JSON Feed 1.1',
+    datapackage: 'Descriptor Frictionless Data Package',
+    readme: 'Este diccionario de datos',
+    dashboard: 'Panel para la ciudadanía',
+  },
+};
+
+const en: Labels = {
+  status: 'Status',
+  previousStatus: 'Previous status',
+  unchanged: 'unchanged',
+  progress: 'Progress',
+  area: 'Responsible area',
+  areas: 'Areas',
+  priority: 'Priority',
+  commitment: 'Commitment',
+  commitments: 'Commitments',
+  lastUpdate: 'Last update',
+  observations: 'Observations',
+  relatedLinks: 'Related information',
+  noObservations: 'No observations.',
+  feeds: 'Feeds',
+  dataFiles: 'Data files',
+  downloads: 'Open data',
+  updatesOfYear: (year) => `Updates of ${year}`,
+  commitmentsByStatus: 'Commitments by status',
+  chartDescription: (total, parts) => `${total} commitments in total: ${parts.join('; ')}.`,
+  dataAsOf: 'Data as of',
+  period: 'Period',
+  publisher: 'Publisher',
+  license: 'License',
+  source: 'Source',
+  allPlans: 'All plans',
+  siteTitle: 'Mandate plans: open data',
+  siteIntro: "The status of each plan's commitments, kept up to date by the responsible areas.",
+  catalog: 'DCAT-AP catalog',
+  plans: 'Plans',
+  language: 'Language',
+  modified: 'Modified',
+  feedFor: (what) => `Feed of ${what}`,
+  skipToContent: 'Skip to content',
+  dataDictionary: 'Data dictionary',
+  readmeIntro: 'These files are regenerated automatically every time a responsible area publishes a signed update.',
+  file: 'File',
+  rows: 'Rows',
+  column: 'Column',
+  type: 'Type',
+  meaning: 'Meaning',
+  statusVocabulary: 'Status vocabulary',
+  code: 'Code',
+  label: 'Label',
+  generated: 'Generated from the data as of',
+  notes: 'Notes',
+  csvNotes: [
+    'CSV per RFC 4180: UTF-8, comma separator, CRLF line breaks, header row, stable column order.',
+    'Text cells that begin with = + - @ carry a leading apostrophe so that no spreadsheet runs them as a formula.',
+    'Observations are plain text in CSV (Markdown in JSON, HTML in the feeds).',
+    'Dates are ISO 8601 in UTC.',
+  ],
+  feedsNote: 'RSS 2.0, Atom 1.0 and JSON Feed 1.1, newest first; each item carries the update id as its stable id.',
+  areaFeedsNote: 'The same feeds per responsible area',
+  commitmentFeedsNote: 'The same feeds per commitment',
+  files: {
+    commitmentsCsv: 'Current state of every commitment',
+    commitmentsJson: 'Current state of every commitment, with the plan and its vocabulary',
+    linksCsv: 'Related information: one link per row',
+    updatesCsv: 'History of the updates of one year',
+    updatesJson: 'History of the updates of one year',
+    rss: 'RSS 2.0 feed',
+    atom: 'Atom 1.0 feed',
+    jsonFeed: 'JSON Feed 1.1',
+    datapackage: 'Frictionless Data Package descriptor',
+    readme: 'This data dictionary',
+    dashboard: 'Dashboard for citizens',
+  },
+};
+
+const LABELS: Record<string, Labels> = { ca, es, en };
+
+export function labelsFor(language: string): Labels {
+  return LABELS[language] ?? LABELS[language.split('-')[0]!] ?? en;
+}
+
+/** The language whose chrome we actually render, for `lang` attributes on the chrome. */
+export function chromeLanguage(language: string): string {
+  if (LABELS[language]) return language;
+  const base = language.split('-')[0]!;
+  return LABELS[base] ? base : 'en';
+}
+
+/** Dates for people: long form in the plan's language, in UTC so the bytes never depend on where it runs. */
+export function formatDate(iso: string, language: string): string {
+  try {
+    return new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(iso));
+  } catch {
+    return iso.slice(0, 10);
+  }
+}

