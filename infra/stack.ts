@@ -116,7 +116,8 @@ export class MandatStack extends Stack {
     super(scope, id, props);
     const { settings } = props;
     // Server access logs are delivered under a bucket policy rather than the legacy
-    // LogDeliveryWrite ACL (set here, before any construct reads it, so cdk.json can't drift).
+    // LogDeliveryWrite ACL. Set on the stack, before any bucket exists, so the behaviour
+    // does not depend on what cdk.json happens to contain.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     Tags.of(this).add('project', 'mandat-obert');
     Tags.of(this).add('stage', settings.stage);
@@ -368,7 +369,7 @@ export class MandatStack extends Stack {
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:PutObject'], resourceArns: [this.feeds.arnForObjects('*')] });
     Validations.of(this.publish.role).acknowledge(
       {
-        id: 'AwsSolutions-IAM5[Resource::<Feeds6FC8B95A.Arn>/*]',
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.feeds.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
         reason: 'Object keys are derived from plan ids at run time (plans/{planId}/…, plus the site-wide index and catalog); the grant is PutObject only, in this one bucket.',
       },
       {
