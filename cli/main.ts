@@ -1,10 +1,11 @@
 /** `mandat`: the officials' and admins' command-line tool. */
 import type { Command } from './command.ts';
+import { bootstrapAdmin } from './commands/bootstrap-admin.ts';
 import { keygen } from './commands/keygen.ts';
 import { post } from './commands/post.ts';
 import { CliError, EXIT, red } from './output.ts';
 
-const COMMANDS: Command[] = [post, keygen];
+const COMMANDS: Command[] = [post, keygen, bootstrapAdmin];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

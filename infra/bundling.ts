@@ -1,0 +1,32 @@
+/**
+ * How the Lambda functions are built, in one place: the stack's NodejsFunctions use these
+ * settings, and the bundle test synthesizes that same stack and runs what it produced.
+ */
+import { OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/** Entry files, relative to the repository root. */
+export const FUNCTION_ENTRIES = {
+  ingest: 'functions/ingest/handler.ts',
+  publish: 'functions/publish/handler.ts',
+} as const;
+
+export type FunctionName = keyof typeof FUNCTION_ENTRIES;
+
+export const FUNCTION_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  // The runtime is nodejs24.x; esbuild's target follows it so no syntax is down-levelled.
+  target: 'node24',
+  // ESM builds of dependencies first (zod, marked, csv-stringify ship both).
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourceMapMode: SourceMapMode.DEFAULT,
+  // Stack traces need the mappings, not the sources: keeps the .map file small.
+  sourcesContent: false,
+  // The nodejs24.x runtime ships AWS SDK v3; bundling it would only add cold-start weight.
+  externalModules: ['@aws-sdk/*'],
+  bundleAwsSDK: false,
+};
+
+/** The file name NodejsFunction gives an ESM bundle inside its asset directory. */
+export const BUNDLE_FILE = FUNCTION_BUNDLING.format === OutputFormat.ESM ? 'index.mjs' : 'index.js';

@@ -1,0 +1,9 @@
+// CloudFront Function (cloudfront-js-2.0), viewer request on the /api/* behaviour.
+// The HTTP API origin must receive its own Host header, so the host the client signed
+// (RFC 9421 "@authority") travels as X-Forwarded-Host, which the API checks first.
+// Whatever X-Forwarded-Host the client sent is replaced: only CloudFront's view counts.
+function handler(event) {
+  var request = event.request;
+  request.headers['x-forwarded-host'] = { value: request.headers.host.value };
+  return request;
+}

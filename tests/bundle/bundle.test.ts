@@ -1,0 +1,233 @@
+/**
+ * The artifacts that `cdk deploy` would upload, proven to work: the real stack is synthesized
+ * with bundling on (the same NodejsFunction settings as `npm run synth`), and each function's
+ * index.mjs is loaded in a fresh Node process and invoked with a real event against
+ * DynamoDB Local and the S3 server: a signed HTTP API event for ingest, a batch read from the
+ * table's stream for publish.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '#infra/app';
+import { BUNDLE_FILE, type FunctionName } from '#infra/bundling';
+import { PROJECT_ROOT } from '#infra/constructs/mandat-function';
+import { toEvent } from '#infra/local/stream-poller';
+import type { ApiRequest } from '#shared/api';
+import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/demo-plan';
+import { createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
+
+/** What the stack wires without a custom domain: CloudFront's host in front, the API behind. */
+const PUBLIC_HOST = 'd111111abcdef8.cloudfront.net';
+const API_HOST = 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com';
+
+interface Bundle {
+  file: string;
+  /** The function's environment as synthesized (values are CloudFormation tokens). */
+  variables: Record<string, unknown>;
+}
+
+let outdir: string;
+let bundles: Record<FunctionName, Bundle>;
+let env: TestEnvironment;
+let official: TestKey;
+
+beforeAll(async () => {
+  // Inside the repository, so the bundles' bare @aws-sdk/* imports resolve to node_modules
+  // the way they resolve to the SDK that ships with the Lambda runtime.
+  mkdirSync(join(PROJECT_ROOT, '.test-data'), { recursive: true });
+  outdir = mkdtempSync(join(PROJECT_ROOT, '.test-data', 'bundle-'));
+  const { app, stack } = buildApp({ outdir, context: { stage: 'bundle' } }, {});
+  const template = app.synth().getStackByName(stack.stackName).template as {
+    Resources: Record<string, { Properties: { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } } }>;
+  };
+  const bundleOf = (construct: (typeof stack)['ingest']): Bundle => {
+    const { Code, Environment } = template.Resources[stack.getLogicalId(construct.fn.node.defaultChild as never)]!.Properties;
+    return { file: join(outdir, `asset.${Code.S3Key.replace(/\.zip$/, '')}`, BUNDLE_FILE), variables: Environment.Variables };
+  };
+  bundles = { ingest: bundleOf(stack.ingest), publish: bundleOf(stack.publish) };
+
+  env = await createTestEnvironment();
+  await env.seedDemo();
+  official = await env.addKey('bundle-official', 'official', [{ planId: DEMO_PLAN_ID }]);
+}, 120_000);
+
+afterAll(async () => {
+  await env?.destroy();
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+/**
+ * The function's own environment variables with the values CloudFormation would resolve,
+ * plus the emulator endpoints and credentials. A variable the stack does not set is absent,
+ * so a missing one fails the handler's configuration check.
+ */
+function lambdaEnvironment(bundle: Bundle, publicBaseUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const resolved: Record<string, string> = {};
+  for (const [name, value] of Object.entries(bundle.variables)) {
+    if (typeof value === 'string') resolved[name] = value;
+    else if (name === 'TABLE_NAME') resolved[name] = env.tableName;
+    else if (name === 'BUCKET_NAME') resolved[name] = env.bucketName;
+    else if (name === 'PUBLIC_BASE_URL') resolved[name] = publicBaseUrl;
+    else throw new Error(`no test value for ${name}`);
+  }
+  const { AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DYNAMODB_ENDPOINT, S3_ENDPOINT } = env.env;
+  return { ...resolved, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DYNAMODB_ENDPOINT, S3_ENDPOINT, ...overrides } as Record<string, string>;
+}
+
+/** Loads the bundle in a fresh `node` (the one running the tests: Node 24 under npm) and invokes it once. */
+function invoke<T>(bundle: Bundle, event: unknown, environment: Record<string, string>): Promise<{ result: T; logs: string }> {
+  const runner = `
+    const { handler } = await import(process.argv[1]);
+    let input = '';
+    for await (const chunk of process.stdin) input += chunk;
+    const result = await handler(JSON.parse(input), { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 30000 });
+    process.stdout.write('\\n<<result>>' + JSON.stringify(result));
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', runner, pathToFileURL(bundle.file).href], {
+      env: environment,
+      cwd: outdir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const marker = stdout.lastIndexOf('<<result>>');
+      if (code !== 0 || marker < 0) return reject(new Error(`bundle exited with ${code}\n${stdout}\n${stderr}`));
+      resolve({ result: JSON.parse(stdout.slice(marker + '<<result>>'.length)) as T, logs: stdout.slice(0, marker) + stderr });
+    });
+    child.stdin.end(JSON.stringify(event));
+  });
+}
+
+/** The event the HTTP API's payload 2.0 delivers for a request that came through CloudFront. */
+function httpApiEvent(request: ApiRequest, extraHeaders: Record<string, string> = {}): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = value;
+  Object.assign(headers, { host: API_HOST, 'x-forwarded-proto': 'https', 'x-forwarded-port': '443' }, extraHeaders);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: 'ANY /api/{proxy+}',
+    rawPath: request.path,
+    rawQueryString: request.query,
+    headers,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: API_HOST.split('.')[0]!,
+      domainName: API_HOST,
+      domainPrefix: API_HOST.split('.')[0]!,
+      http: { method: request.method, path: request.path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.10', userAgent: 'mandat-cli' },
+      requestId: 'bundle-test',
+      routeKey: 'ANY /api/{proxy+}',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    pathParameters: { proxy: request.path.replace(/^\/api\//, '') },
+    body: request.body.toString('utf8'),
+    isBase64Encoded: false,
+  };
+}
+
+async function readStream(): Promise<_Record[]> {
+  const described = await env.streams.send(new DescribeStreamCommand({ StreamArn: env.streamArn }));
+  const records: _Record[] = [];
+  for (const shard of described.StreamDescription?.Shards ?? []) {
+    let { ShardIterator: iterator } = await env.streams.send(
+      new GetShardIteratorCommand({ StreamArn: env.streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    while (iterator) {
+      const page = await env.streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+      records.push(...(page.Records ?? []));
+      if (!page.Records?.length) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return records;
+}
+
+describe('bundles', () => {
+  it.each(['ingest', 'publish'] as const)('%s is an ESM file that imports the AWS SDK from the runtime instead of carrying it', (name) => {
+    const code = readFileSync(bundles[name].file, 'utf8');
+    expect(code).toMatch(/from\s*"@aws-sdk\/client-dynamodb"|from\s*"@aws-sdk\/lib-dynamodb"/);
+    expect(code).not.toMatch(/\brequire\(\s*"@aws-sdk/);
+    const kb = (file: string) => Math.round(statSync(file).size / 1024);
+    const sizes = { bundle: kb(bundles[name].file), sourceMap: kb(`${bundles[name].file}.map`) };
+    console.log(`${name} bundle: ${sizes.bundle} KB (+ ${sizes.sourceMap} KB source map)`);
+    // Lambda reads this file on every cold start; an SDK bundled by mistake would be megabytes.
+    expect(sizes.bundle).toBeLessThan(1024);
+  });
+});
+
+describe('ingest bundle', () => {
+  const signedThroughCloudFront = (body: unknown) => signedRequest(official, 'POST', updatePath(), body, { baseUrl: `https://${PUBLIC_HOST}` });
+
+  it('accepts an update signed for the public host, arriving through CloudFront and the HTTP API, and writes it', async () => {
+    const environment = lambdaEnvironment(bundles.ingest, `https://${API_HOST}`);
+    const update = { status: 'delayed', observations: 'Bundle test: **licitació** en curs.', progress: 55 };
+    const { result } = await invoke<APIGatewayProxyStructuredResultV2>(
+      bundles.ingest,
+      httpApiEvent(signedThroughCloudFront(update), { 'x-forwarded-host': PUBLIC_HOST }),
+      environment,
+    );
+    expect(result.statusCode, String(result.body)).toBe(201);
+    const body = JSON.parse(String(result.body)) as { updateId: string; revision: number };
+    expect(await env.repository.getCommitment(DEMO_PLAN_ID, DEMO_COMMITMENT_ID)).toMatchObject({
+      status: 'delayed',
+      progress: 55,
+      lastUpdateId: body.updateId,
+      revision: body.revision,
+    });
+  });
+
+  it('refuses the same request without the X-Forwarded-Host that CloudFront adds: 401 problem, nothing written', async () => {
+    const environment = lambdaEnvironment(bundles.ingest, `https://${API_HOST}`);
+    const before = await env.tableSnapshot();
+    const { result } = await invoke<APIGatewayProxyStructuredResultV2>(
+      bundles.ingest,
+      httpApiEvent(signedThroughCloudFront({ status: 'pending', observations: 'never stored' })),
+      environment,
+    );
+    expect(result.statusCode).toBe(401);
+    expect(result.headers?.['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(String(result.body))).toMatchObject({ status: 401 });
+    expect(await env.tableSnapshot()).toBe(before);
+  });
+});
+
+// Runs after the ingest tests above: the stream then holds the demo seed and the update.
+describe('publish bundle', () => {
+  it('publishes the plans in a real stream batch to S3, with links on the public host', async () => {
+    const event: DynamoDBStreamEvent = toEvent(await readStream(), env.streamArn);
+    expect(event.Records.length).toBeGreaterThan(0);
+    const environment = lambdaEnvironment(bundles.publish, `https://${PUBLIC_HOST}`);
+    const { result, logs } = await invoke<DynamoDBBatchResponse>(bundles.publish, event, environment);
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(logs).toContain('"message":"published"');
+
+    const prefix = `plans/${DEMO_PLAN_ID}/`;
+    expect(await env.listObjects(prefix)).toEqual(
+      expect.arrayContaining([`${prefix}commitments.csv`, `${prefix}commitments.json`, `${prefix}feed.rss`]),
+    );
+    const commitments = JSON.parse((await env.getObject(`${prefix}commitments.json`))!.body) as unknown;
+    expect(JSON.stringify(commitments)).toContain('Bundle test');
+    expect((await env.getObject(`${prefix}feed.rss`))!.body).toContain(`https://${PUBLIC_HOST}/plans/${DEMO_PLAN_ID}/`);
+  });
+
+  it('reports the batch items of a plan it could not publish, so Lambda retries them', async () => {
+    const event = toEvent(await readStream(), env.streamArn);
+    const planSequences = event.Records.filter((r) => r.dynamodb?.Keys?.PK?.S === `PLAN#${DEMO_PLAN_ID}`).map((r) => r.dynamodb!.SequenceNumber);
+    const environment = lambdaEnvironment(bundles.publish, `https://${PUBLIC_HOST}`, { BUCKET_NAME: 'no-such-bucket' });
+    const { result, logs } = await invoke<DynamoDBBatchResponse>(bundles.publish, event, environment);
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([...planSequences].sort());
+    expect(logs).toContain('"message":"publish failed"');
+  });
+});
