@@ -423,6 +423,8 @@ export interface SignOptions {
   created?: number;
   expires?: number;
   nonce?: string;
+  /** Leave the nonce out (only to reproduce published examples: our API requires one). */
+  omitNonce?: boolean;
   tag?: string;
   label?: string;
   /** Whether to include alg; RFC 9421 makes it optional. */
@@ -456,7 +458,7 @@ export function signRequest(
   const params: Parameters = new Map<string, BareItem>([['created', options.created ?? Math.floor(Date.now() / 1000)]]);
   if (options.expires !== undefined) params.set('expires', options.expires);
   params.set('keyid', options.keyId);
-  params.set('nonce', options.nonce ?? randomBytes(16).toString('base64url'));
+  if (!options.omitNonce) params.set('nonce', options.nonce ?? randomBytes(16).toString('base64url'));
   if (options.tag !== undefined) params.set('tag', options.tag);
   if (options.includeAlg ?? true) params.set('alg', key.algorithm);
   const inner: InnerList = [components.map((c) => parseItem(c.startsWith('"') ? c : JSON.stringify(c))), params];
