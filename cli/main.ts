@@ -1,10 +1,11 @@
 /** `mandat`: the officials' and admins' command-line tool. */
 import type { Command } from './command.ts';
 import { keygen } from './commands/keygen.ts';
+import { keys } from './commands/keys.ts';
 import { post } from './commands/post.ts';
 import { CliError, EXIT, red } from './output.ts';
 
-const COMMANDS: Command[] = [post, keygen];
+const COMMANDS: Command[] = [post, keygen, keys];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
