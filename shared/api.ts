@@ -154,7 +154,8 @@ function checkBodyEnvelope(request: ApiRequest, bodyRequired: boolean) {
 }
 
 function candidateUrls(request: ApiRequest, deps: ApiDependencies): string[] {
-  const pathAndQuery = request.path + (request.query ? `?${request.query}` : '');
+  // A "#" cannot be part of a request target; escaped, it cannot cut the URI short either.
+  const pathAndQuery = (request.path + (request.query ? `?${request.query}` : '')).replace(/#/g, '%23');
   const urls: string[] = [];
   const forwardedHost = request.headers['x-forwarded-host'] ?? request.headers['host'];
   if (forwardedHost) {
@@ -171,6 +172,7 @@ async function signed(ctx: Context): Promise<AuthenticatedRequest> {
     nowSeconds: Math.floor(ctx.now.getTime() / 1000),
     clockSkewSeconds: ctx.deps.clockSkewSeconds,
     candidateUrls: candidateUrls(ctx.request, ctx.deps),
+    hasQuery: ctx.request.query !== '',
   });
 }
 

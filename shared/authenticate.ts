@@ -40,6 +40,8 @@ export interface AuthenticationOptions {
    * the API (what clients sign), then the host the request reached.
    */
   candidateUrls: string[];
+  /** Whether the request target has a query (even an empty-looking one): then "@query" must be covered. */
+  hasQuery: boolean;
 }
 
 export const MAX_NONCE_LENGTH = 128;
@@ -89,7 +91,7 @@ export async function authenticate(
   } catch (error) {
     fromSignatureError(error);
   }
-  const hasQuery = options.candidateUrls.some((url) => /\?[^#]/.test(url));
+  const hasQuery = options.hasQuery;
   const hasBody = body.length > 0 || request.headers['content-digest'] !== undefined;
   checkPolicy(parsed, { hasQuery, hasBody }, options);
 
