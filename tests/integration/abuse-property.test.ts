@@ -150,6 +150,7 @@ const brokenRequest: fc.Arbitrary<ApiRequest> = fc.oneof(
     const request = sign(official);
     return { ...request, body: Buffer.concat([request.body, Buffer.from(extra)]) };
   }),
+  printable({ maxLength: 100 }).map((observations) => ({ ...sign(official), body: Buffer.from(JSON.stringify({ status: 'on_track', observations: `swapped: ${observations}` })) })),
   fc.constantFrom('c7', 'c1', 'c4x').map((commitment) => ({ ...sign(official), path: updatePath(DEMO_PLAN_ID, commitment) })),
   fc.constantFrom('PUT', 'GET', 'DELETE', 'PATCH', 'post').map((method) => ({ ...sign(official), method })),
   fc.string({ maxLength: 60 }).map((query) => ({ ...sign(official), query: query || 'x=1' })),
