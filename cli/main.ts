@@ -1,11 +1,12 @@
 /** `mandat`: the officials' and admins' command-line tool. */
 import type { Command } from './command.ts';
 import { keygen } from './commands/keygen.ts';
+import { importCommand } from './commands/import.ts';
 import { keys } from './commands/keys.ts';
 import { post } from './commands/post.ts';
 import { CliError, EXIT, red } from './output.ts';
 
-const COMMANDS: Command[] = [post, keygen, keys];
+const COMMANDS: Command[] = [post, keygen, keys, importCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
