@@ -354,6 +354,9 @@ function planDefinitionFrom(existing: Plan | undefined, values: Partial<Record<'
   return parsed.data;
 }
 
+/** Requests in flight at once: enough to hide latency, few enough to be polite to the API. */
+const PARALLEL_REQUESTS = 4;
+
 export interface ImportReport {
   planId: string;
   dryRun: boolean;
@@ -454,8 +457,15 @@ export const importCommand: Command = {
         report.plan = result.status === 201 ? 'created' : answer.changed ? 'changed' : 'unchanged';
       }
       const bar = progressBar(definitions.length, `importing ${planId}`);
-      for (const { line, commitmentId, definition } of definitions) {
-        const result = await client.request('PUT', `/api/v1/plans/${planId}/commitments/${commitmentId}`, definition);
+      const put = async ({ line, commitmentId, definition }: RowDefinition) => {
+        let result: ApiResult;
+        // New commitments bump the plan's revision, so parallel definitions can collide: retry those.
+        for (let attempt = 0; ; attempt++) {
+          result = await client.request('PUT', `/api/v1/plans/${planId}/commitments/${commitmentId}`, definition);
+          const conflict = result.status === 409 && String((result.body as { type?: string })?.type).endsWith('/write-conflict');
+          if (!conflict || attempt >= 20) break;
+          await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * (attempt + 1)));
+        }
         // A refused key or a server failure is not about this row: stop there.
         if (result.status >= 500 || result.status === 401 || result.status === 403) ensureOk(result);
         if (result.status >= 400) {
@@ -465,7 +475,11 @@ export const importCommand: Command = {
         else if ((result.body as { changed: boolean }).changed) report.changed++;
         else report.unchanged++;
         bar.tick();
-      }
+      };
+      const queue = [...definitions];
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_REQUESTS, queue.length) }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) await put(next);
+      }));
       bar.finish();
     }
     rejected.sort((a, b) => a.line - b.line);

@@ -19,6 +19,8 @@ import { startApiServer, type RunningApiServer } from '../support/http-api-serve
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../cli/bin.js');
 const PLAN = 'girona-2023-2027';
+/** A smaller plan for the tests that re-import many times. */
+const SMALL = 'salt-2023-2027';
 const AREAS = ['Urbanisme i Habitatge', "Promoció Econòmica, Comerç i Ocupació", 'Drets Socials', 'Medi Ambient i Sostenibilitat', 'Cultura'];
 
 let env: TestEnvironment;
@@ -138,17 +140,20 @@ describe('mandat import', () => {
   }, 120_000);
 
   it('keeps officials\' updates when the sheet is imported again', async () => {
-    const before = (await env.repository.getCommitment(PLAN, 'c3'))!;
+    const file = join(dir, 'small.csv');
+    writeFileSync(file, citySheet(20));
+    const defined = await mandat(['import', file, '--plan', SMALL, '--plan-title', 'PAM Salt', '--municipality', 'Salt', '--period', '2023-2027']);
+    expect(defined.stdout).toMatch(/20 created/);
+    const before = (await env.repository.getCommitment(SMALL, 'c3'))!;
     await env.repository.recordUpdate({
-      update: { planId: PLAN, commitmentId: 'c3', updateId: 'u-1', reportedAt: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:00.000Z', status: 'on_track', previousStatus: before.status, observations: 'Fet.', links: [], revision: before.revision + 1, planRevision: (await env.repository.getPlan(PLAN))!.revision + 1, keyId: 'x', commitmentNumber: 3, commitmentTitle: before.title, area: before.area, areaSlug: before.areaSlug },
-      commitment: { ...before, status: 'on_track', observations: 'Fet.', revision: before.revision + 1 },
+      update: { planId: SMALL, commitmentId: 'c3', updateId: 'u-1', reportedAt: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:00.000Z', status: 'on_track', previousStatus: before.status, observations: 'Fet.', links: [], revision: before.revision + 1, planRevision: (await env.repository.getPlan(SMALL))!.revision + 1, keyId: 'x', commitmentNumber: 3, commitmentTitle: before.title, area: before.area, areaSlug: before.areaSlug },
+      commitment: { ...before, status: 'on_track', observations: 'Fet.', links: [], revision: before.revision + 1 },
       expectedRevision: before.revision,
       now: new Date().toISOString(),
     });
-    const file = join(dir, 'pam.csv');
-    const again = await mandat(['import', file, '--plan', PLAN]);
-    expect(again.stdout).toMatch(/0 created, 0 changed, 200 unchanged/);
-    expect(await env.repository.getCommitment(PLAN, 'c3')).toMatchObject({ status: 'on_track', observations: 'Fet.' });
+    const again = await mandat(['import', file, '--plan', SMALL]);
+    expect(again.stdout).toMatch(/0 created, 0 changed, 20 unchanged/);
+    expect(await env.repository.getCommitment(SMALL, 'c3')).toMatchObject({ status: 'on_track', observations: 'Fet.', links: [] });
   }, 60_000);
 
   it('dry-runs: reports new, changed and rejected rows by line, and writes nothing', async () => {
@@ -180,24 +185,24 @@ describe('mandat import', () => {
   }, 60_000);
 
   it('round-trips the published commitments.csv: export, edit one title, import', async () => {
-    const plan = (await env.repository.getPlan(PLAN))!;
-    const commitments = await env.repository.listCommitments(PLAN);
+    const plan = (await env.repository.getPlan(SMALL))!;
+    const commitments = await env.repository.listCommitments(SMALL);
     const exported = renderCommitmentsCsv(plan, commitments);
     writeFileSync(join(dir, 'links.csv'), renderLinksCsv(commitments));
-    const edited = exported.replace('Compromís 42: millorarem el servei número 42', 'Compromís 42: millorarem el servei 42 amb més detall');
+    const edited = exported.replace('Compromís 12: millorarem el servei número 12', 'Compromís 12: millorarem el servei 12 amb més detall');
     expect(edited).not.toBe(exported);
     writeFileSync(join(dir, 'commitments.csv'), edited);
 
-    const result = await mandat(['import', join(dir, 'commitments.csv'), '--plan', PLAN, '--links', join(dir, 'links.csv')]);
+    const result = await mandat(['import', join(dir, 'commitments.csv'), '--plan', SMALL, '--links', join(dir, 'links.csv')]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
-    expect(result.stdout).toMatch(/0 created, 1 changed, 199 unchanged/);
-    expect((await env.repository.getCommitment(PLAN, 'c42'))!.title).toBe('Compromís 42: millorarem el servei 42 amb més detall');
+    expect(result.stdout).toMatch(/0 created, 1 changed, 19 unchanged/);
+    expect(await env.repository.getCommitment(SMALL, 'c12')).toMatchObject({ title: 'Compromís 12: millorarem el servei 12 amb més detall', links: commitments.find((c) => c.commitmentId === 'c12')!.links });
 
-    const unchanged = await mandat(['import', join(dir, 'commitments.csv'), '--plan', PLAN, '--links', join(dir, 'links.csv')]);
-    expect(unchanged.stdout).toMatch(/0 created, 0 changed, 200 unchanged — nothing changed/);
+    const unchanged = await mandat(['import', join(dir, 'commitments.csv'), '--plan', SMALL, '--links', join(dir, 'links.csv')]);
+    expect(unchanged.stdout).toMatch(/0 created, 0 changed, 20 unchanged — nothing changed/);
 
     const elsewhere = await mandat(['import', join(dir, 'commitments.csv'), '--plan', 'another-plan', '--plan-title', 'X', '--municipality', 'Y', '--period', '2023-2027', '--dry-run']);
-    expect(elsewhere.stdout).toMatch(/line 2: plan_id is girona-2023-2027, not another-plan/);
+    expect(elsewhere.stdout).toMatch(/line 2: plan_id is salt-2023-2027, not another-plan/);
   }, 120_000);
 
   it('explains what is missing for a new plan, and refuses a non-admin key', async () => {
