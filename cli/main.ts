@@ -2,10 +2,12 @@
 import type { Command } from './command.ts';
 import { bootstrapAdmin } from './commands/bootstrap-admin.ts';
 import { keygen } from './commands/keygen.ts';
+import { importCommand } from './commands/import.ts';
+import { keys } from './commands/keys.ts';
 import { post } from './commands/post.ts';
 import { CliError, EXIT, red } from './output.ts';
 
-const COMMANDS: Command[] = [post, keygen, bootstrapAdmin];
+const COMMANDS: Command[] = [post, keygen, keys, importCommand, bootstrapAdmin];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

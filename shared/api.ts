@@ -3,17 +3,21 @@
  * domain operations. Lambda and the local server only translate to and from this shape.
  */
 import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { authenticate, type AuthenticatedRequest } from './authenticate.ts';
-import { requireAdmin, requireCommitmentScope } from './authorize.ts';
+import { requireCommitmentScope, requireKeyAdmin, requirePlanAdmin } from './authorize.ts';
 import { defineCommitment, definePlan } from './definitions.ts';
+import { canonicalPublicKeyPem, generateSharedSecret, KeyMaterialError, publicViewOf } from './keys.ts';
 import {
   commitmentDefinitionSchema,
+  keyIdSchema,
+  keyRegistrationSchema,
   LIMITS,
   planDefinitionSchema,
   slugSchema,
   updateRequestSchema,
   type Commitment,
+  type SigningKey,
   type StatusUpdate,
 } from './model.ts';
 import { Problem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.ts';
@@ -94,7 +98,12 @@ async function route(request: ApiRequest, deps: ApiDependencies, now: () => Date
         headers: { allow: Object.keys(methods).join(', ') },
       });
     }
-    const params = match.slice(1).map((p) => decodeURIComponent(p));
+    let params: string[];
+    try {
+      params = match.slice(1).map((p) => decodeURIComponent(p));
+    } catch {
+      throw new Problem(404, 'not-found', `no API resource at ${request.path}: it has a malformed percent-encoding`);
+    }
     return handler({ request, params, deps, now: now() });
   }
   throw new Problem(404, 'not-found', `no API resource at ${request.path}`);
@@ -106,6 +115,9 @@ addRoute(new RegExp(`^/api/v1/plans/${SEGMENT}/commitments/${SEGMENT}$`), { GET:
 addRoute(new RegExp(`^/api/v1/plans/${SEGMENT}/commitments$`), { GET: listCommitments });
 addRoute(new RegExp(`^/api/v1/plans/${SEGMENT}$`), { GET: getPlan, PUT: putPlan });
 addRoute(/^\/api\/v1\/plans$/, { GET: listPlans });
+addRoute(/^\/api\/v1\/keys$/, { GET: listKeys, POST: registerKey });
+addRoute(new RegExp(`^/api/v1/keys/${SEGMENT}$`), { GET: getKey });
+addRoute(new RegExp(`^/api/v1/keys/${SEGMENT}/revoke$`), { POST: revokeKey });
 
 function readJsonBody<T extends z.ZodType>(request: ApiRequest, schema: T): z.infer<T> {
   checkBodyEnvelope(request, true);
@@ -142,7 +154,8 @@ function checkBodyEnvelope(request: ApiRequest, bodyRequired: boolean) {
 }
 
 function candidateUrls(request: ApiRequest, deps: ApiDependencies): string[] {
-  const pathAndQuery = request.path + (request.query ? `?${request.query}` : '');
+  // A "#" cannot be part of a request target; escaped, it cannot cut the URI short either.
+  const pathAndQuery = (request.path + (request.query ? `?${request.query}` : '')).replace(/#/g, '%23');
   const urls: string[] = [];
   const forwardedHost = request.headers['x-forwarded-host'] ?? request.headers['host'];
   if (forwardedHost) {
@@ -159,6 +172,7 @@ async function signed(ctx: Context): Promise<AuthenticatedRequest> {
     nowSeconds: Math.floor(ctx.now.getTime() / 1000),
     clockSkewSeconds: ctx.deps.clockSkewSeconds,
     candidateUrls: candidateUrls(ctx.request, ctx.deps),
+    hasQuery: ctx.request.query !== '',
   });
 }
 
@@ -303,7 +317,7 @@ async function listPlans(ctx: Context): Promise<ApiResponse> {
 async function putPlan(ctx: Context): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
   const auth = await signed(ctx);
-  requireAdmin(auth.key);
+  requirePlanAdmin(auth.key, planId);
   const definition = readJsonBody(ctx.request, planDefinitionSchema);
   const result = await definePlan(ctx.deps.repository, planId, definition, { now: ctx.now, nonce: nonceClaim(ctx, auth) });
   return json(result.created ? 201 : 200, { changed: result.changed, plan: result.value }, {
@@ -316,7 +330,7 @@ async function putCommitment(ctx: Context): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
   const commitmentId = slugParam(ctx.params[1]!, 'commitment');
   const auth = await signed(ctx);
-  requireAdmin(auth.key);
+  requirePlanAdmin(auth.key, planId);
   const definition = readJsonBody(ctx.request, commitmentDefinitionSchema);
   const result = await defineCommitment(ctx.deps.repository, planId, commitmentId, definition, {
     now: ctx.now,
@@ -327,3 +341,102 @@ async function putCommitment(ctx: Context): Promise<ApiResponse> {
     location: `/api/v1/plans/${planId}/commitments/${commitmentId}`,
   });
 }
+
+function keyIdParam(value: string): string {
+  if (!keyIdSchema.safeParse(value).success) throw new Problem(404, 'key-not-found', `"${value}" is not a valid key id`);
+  return value;
+}
+
+async function listKeys(ctx: Context): Promise<ApiResponse> {
+  const auth = await signed(ctx);
+  requireKeyAdmin(auth.key);
+  await spendNonce(ctx, auth);
+  const keys = await ctx.deps.repository.listKeys();
+  return json(200, { keys: keys.map(publicViewOf) });
+}
+
+async function getKey(ctx: Context): Promise<ApiResponse> {
+  const keyId = keyIdParam(ctx.params[0]!);
+  const auth = await signed(ctx);
+  requireKeyAdmin(auth.key);
+  await spendNonce(ctx, auth);
+  const key = await ctx.deps.repository.getKey(keyId);
+  if (!key) throw new Problem(404, 'key-not-found', `there is no key ${keyId}`);
+  return json(200, publicViewOf(key));
+}
+
+/** Requests that change nothing else still use up their nonce, so they cannot be replayed either. */
+async function spendNonce(ctx: Context, auth: AuthenticatedRequest): Promise<void> {
+  try {
+    await ctx.deps.repository.claimNonce(nonceClaim(ctx, auth));
+  } catch (error) {
+    if (error instanceof ConflictError && error.conflict === 'nonce') throw replayed();
+    throw error;
+  }
+}
+
+async function registerKey(ctx: Context): Promise<ApiResponse> {
+  const auth = await signed(ctx);
+  requireKeyAdmin(auth.key);
+  const registration = readJsonBody(ctx.request, keyRegistrationSchema);
+  let publicKeyPem: string | undefined;
+  if (registration.algorithm === 'ed25519') {
+    try {
+      publicKeyPem = canonicalPublicKeyPem(registration.publicKeyPem!);
+    } catch (error) {
+      if (!(error instanceof KeyMaterialError)) throw error;
+      throw new Problem(400, 'invalid-body', `publicKeyPem: ${error.message}`, { errors: [{ path: 'publicKeyPem', message: error.message }] });
+    }
+  }
+  const sharedSecret = registration.algorithm === 'hmac-sha256' ? generateSharedSecret() : undefined;
+  const key: SigningKey = {
+    keyId: registration.keyId,
+    algorithm: registration.algorithm,
+    ...(publicKeyPem ? { publicKeyPem } : {}),
+    ...(sharedSecret ? { sharedSecret } : {}),
+    owner: registration.owner,
+    ...(registration.contact ? { contact: registration.contact } : {}),
+    role: registration.role,
+    scopes: registration.scopes,
+    active: true,
+    createdAt: ctx.now.toISOString(),
+  };
+  try {
+    await ctx.deps.repository.createKey(key, nonceClaim(ctx, auth));
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    if (error.conflict === 'nonce') throw replayed();
+    throw new Problem(409, 'key-exists', `a key ${key.keyId} is already registered (key ids are never reused, even after revocation); choose another id`);
+  }
+  const location = `/api/v1/keys/${encodeURIComponent(key.keyId)}`;
+  // The shared secret is in this answer and nowhere else, ever: the caller must keep it now.
+  return json(201, { key: publicViewOf(key), ...(sharedSecret ? { sharedSecret } : {}) }, { location });
+}
+
+async function revokeKey(ctx: Context): Promise<ApiResponse> {
+  const keyId = keyIdParam(ctx.params[0]!);
+  const auth = await signed(ctx);
+  requireKeyAdmin(auth.key);
+  if (ctx.request.body.length > 0) readJsonBody(ctx.request, revokeRequestSchema);
+  const { repository } = ctx.deps;
+  const existing = await repository.getKey(keyId);
+  if (!existing) throw new Problem(404, 'key-not-found', `there is no key ${keyId}`);
+  if (!existing.active) {
+    await spendNonce(ctx, auth);
+    return json(200, { changed: false, key: publicViewOf(existing) });
+  }
+  const revokedAt = ctx.now.toISOString();
+  try {
+    await repository.revokeKey({ keyId, revokedAt, nonce: nonceClaim(ctx, auth) });
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    if (error.conflict === 'nonce') throw replayed();
+    // Revoked by someone else in the meantime: the outcome asked for holds.
+    const now = await repository.getKey(keyId);
+    return json(200, { changed: false, key: publicViewOf(now ?? existing) });
+  }
+  return json(200, { changed: true, key: publicViewOf({ ...existing, active: false, revokedAt }) });
+}
+
+/** Revocation takes no parameters; a body, if any, must be the empty object. */
+const revokeRequestSchema = z.strictObject({});

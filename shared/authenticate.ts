@@ -1,19 +1,28 @@
 /**
- * Our signing policy on top of RFC 9421/9530: which components must be covered, which
- * parameters are required, the clock window, and the key lookup. Failures never say whether
- * a keyid exists.
+ * Our signing policy on top of the RFC 9421 library level (http-signature.ts) and RFC 9530:
+ *
+ * - exactly one signature (the library level already insists);
+ * - covered: "@method", "@path", "@query" when there is a query, "content-digest" when there
+ *   is a body; the Content-Digest must match the raw body bytes;
+ * - parameters: created (within ± the clock skew), keyid, nonce (single use: the caller
+ *   records it in the same transaction as the write, and only after this check passed),
+ *   expires honoured, alg (optional) matching the key;
+ * - the key must exist and be active; a revoked key is told apart only after the signature
+ *   verified, so nobody without the key learns anything about it.
+ *
+ * Every failure is a 401 problem naming the rule; the key-related ones share one message so
+ * an answer never tells whether a keyid exists.
  */
-import { createPublicKey } from 'node:crypto';
 import { checkContentDigest } from './content-digest.ts';
 import {
   parseSignatureHeaders,
-  signatureBase,
   SignatureError,
-  verifySignatureBytes,
+  verifyParsedSignature,
   type HttpRequestLike,
-  type VerificationKey,
+  type ParsedSignature,
 } from './http-signature.ts';
-import type { SigningKey } from './model.ts';
+import { DECOY_VERIFICATION_KEY, verificationKeyOf } from './keys.ts';
+import { keyIdSchema, type SigningKey } from './model.ts';
 import { Problem } from './problem.ts';
 import type { PlanRepository } from './repository.ts';
 
@@ -26,16 +35,48 @@ export interface AuthenticatedRequest {
 export interface AuthenticationOptions {
   nowSeconds: number;
   clockSkewSeconds: number;
-  /** Target URIs the request may have been signed for (public host, or the host it reached). */
+  /**
+   * Target URIs the request may have been signed for, most likely first: the public URL of
+   * the API (what clients sign), then the host the request reached.
+   */
   candidateUrls: string[];
+  /** Whether the request target has a query (even an empty-looking one): then "@query" must be covered. */
+  hasQuery: boolean;
 }
 
-const GENERIC_FAILURE = 'the signature could not be verified with the key named by keyid';
+export const MAX_NONCE_LENGTH = 128;
 
-function unauthorized(detail: string, slug = 'invalid-signature'): Problem {
-  return new Problem(401, slug, detail, {
-    headers: { 'www-authenticate': 'Signature' },
-  });
+function unauthorized(rule: string, detail: string): Problem {
+  return new Problem(401, rule, detail, { headers: { 'www-authenticate': 'Signature' } });
+}
+
+function fromSignatureError(error: unknown): never {
+  if (error instanceof SignatureError) throw unauthorized(error.rule, error.message);
+  throw error;
+}
+
+/** The policy checks that need no key: coverage, parameters and the clock. */
+export function checkPolicy(parsed: ParsedSignature, request: { hasQuery: boolean; hasBody: boolean }, options: Pick<AuthenticationOptions, 'nowSeconds' | 'clockSkewSeconds'>): void {
+  const required = ['"@method"', '"@path"'];
+  if (request.hasQuery) required.push('"@query"');
+  if (request.hasBody) required.push('"content-digest"');
+  const missing = required.filter((component) => !parsed.components.includes(component));
+  if (missing.length > 0) throw unauthorized('insufficient-coverage', `the signature must cover ${missing.join(', ')}`);
+
+  if (parsed.created === undefined) throw unauthorized('missing-parameter', 'the signature has no created parameter');
+  const drift = options.nowSeconds - parsed.created;
+  if (drift > options.clockSkewSeconds) {
+    throw unauthorized('stale-signature', `the signature was created ${drift} s ago; at most ${options.clockSkewSeconds} s is accepted`);
+  }
+  if (-drift > options.clockSkewSeconds) {
+    throw unauthorized('stale-signature', `the signature's created time is ${-drift} s in the future; at most ${options.clockSkewSeconds} s of clock skew is accepted`);
+  }
+  if (parsed.expires !== undefined && parsed.expires <= options.nowSeconds) {
+    throw unauthorized('expired-signature', `the signature expired ${options.nowSeconds - parsed.expires} s ago`);
+  }
+  if (parsed.keyId === undefined) throw unauthorized('missing-parameter', 'the signature has no keyid parameter');
+  if (parsed.nonce === undefined || parsed.nonce.length === 0) throw unauthorized('missing-parameter', 'the signature has no nonce parameter');
+  if (parsed.nonce.length > MAX_NONCE_LENGTH) throw unauthorized('invalid-nonce', `the nonce is longer than ${MAX_NONCE_LENGTH} characters`);
 }
 
 export async function authenticate(
@@ -44,70 +85,47 @@ export async function authenticate(
   repository: PlanRepository,
   options: AuthenticationOptions,
 ): Promise<AuthenticatedRequest> {
-  let parsed: ReturnType<typeof parseSignatureHeaders>;
+  let parsed: ParsedSignature;
   try {
     parsed = parseSignatureHeaders(request.headers);
   } catch (error) {
-    if (error instanceof SignatureError) throw unauthorized(error.message, 'missing-signature');
-    throw error;
+    fromSignatureError(error);
   }
+  const hasQuery = options.hasQuery;
+  const hasBody = body.length > 0 || request.headers['content-digest'] !== undefined;
+  checkPolicy(parsed, { hasQuery, hasBody }, options);
 
-  const required = ['"@method"', '"@path"'];
-  const url = new URL(options.candidateUrls[0]!);
-  if (url.search) required.push('"@query"');
-  if (body.length > 0 || request.headers['content-digest'] !== undefined) required.push('"content-digest"');
-  const missing = required.filter((component) => !parsed.components.includes(component));
-  if (missing.length > 0) throw unauthorized(`the signature must cover ${missing.join(', ')}`, 'insufficient-coverage');
+  // A keyid that cannot be a key is not looked up (it could not be stored either), but it
+  // gets the same answer, after the same work, as an unknown or wrong one.
+  const key = keyIdSchema.safeParse(parsed.keyId).success ? await repository.getKey(parsed.keyId!) : undefined;
+  const verificationKey = (key && verificationKeyOf(key)) ?? DECOY_VERIFICATION_KEY;
 
-  if (parsed.created === undefined) throw unauthorized('the signature has no created parameter');
-  if (Math.abs(options.nowSeconds - parsed.created) > options.clockSkewSeconds) {
-    throw unauthorized(`the signature's created time is more than ${options.clockSkewSeconds} s from the server clock`, 'stale-signature');
-  }
-  if (parsed.expires !== undefined && parsed.expires <= options.nowSeconds) {
-    throw unauthorized('the signature has expired', 'stale-signature');
-  }
-  if (!parsed.keyId) throw unauthorized('the signature has no keyid parameter');
-  if (!parsed.nonce) throw unauthorized('the signature has no nonce parameter');
-  if (parsed.nonce.length > 128) throw unauthorized('the nonce is longer than 128 characters');
-
-  const key = await repository.getKey(parsed.keyId);
-  if (!key) throw unauthorized(GENERIC_FAILURE);
-  if (parsed.alg !== undefined && parsed.alg !== key.algorithm) throw unauthorized(GENERIC_FAILURE);
-  const verificationKey = toVerificationKey(key);
-  if (!verificationKey) throw unauthorized(GENERIC_FAILURE);
-
+  let failure: SignatureError | undefined;
   let verified = false;
-  for (const candidate of options.candidateUrls) {
-    let base: string;
+  for (const url of options.candidateUrls) {
     try {
-      base = signatureBase({ ...request, url: candidate }, parsed.params);
-    } catch (error) {
-      if (error instanceof SignatureError) throw unauthorized(error.message);
-      throw error;
-    }
-    if (verifySignatureBytes(base, parsed.signature, verificationKey)) {
+      verifyParsedSignature({ ...request, url }, parsed, verificationKey, { nowSeconds: options.nowSeconds });
       verified = true;
       break;
+    } catch (error) {
+      if (!(error instanceof SignatureError)) throw error;
+      // A missing header is the same for every candidate; a bad signature may just be the wrong URL.
+      failure = error.rule === 'invalid-signature' ? (failure ?? error) : error;
+      if (error.rule !== 'invalid-signature') break;
     }
   }
-  if (!verified) throw unauthorized(GENERIC_FAILURE);
+  if (!verified || !key || verificationKey === DECOY_VERIFICATION_KEY) {
+    fromSignatureError(failure && failure.rule !== 'invalid-signature' ? failure : new SignatureError('invalid-signature', 'the signature could not be verified with the key named by keyid'));
+  }
 
-  const digest = checkContentDigest(request.headers['content-digest'], body);
-  if (!digest.ok) throw unauthorized(digest.reason, 'invalid-digest');
+  if (hasBody) {
+    const digest = checkContentDigest(request.headers['content-digest'], body);
+    if (!digest.ok) throw unauthorized('invalid-digest', digest.reason);
+  }
 
   // Only now, with possession of the key proven, may the key's state be told.
-  if (!key.active) throw new Problem(403, 'key-revoked', `key ${key.keyId} has been revoked`);
-  return { key, nonce: parsed.nonce, created: parsed.created };
-}
-
-function toVerificationKey(key: SigningKey): VerificationKey | undefined {
-  if (key.algorithm === 'ed25519' && key.publicKeyPem) {
-    try {
-      const publicKey = createPublicKey(key.publicKeyPem);
-      return publicKey.asymmetricKeyType === 'ed25519' ? { algorithm: 'ed25519', publicKey } : undefined;
-    } catch {
-      return undefined;
-    }
+  if (!key.active) {
+    throw new Problem(403, 'key-revoked', `key ${key.keyId} was revoked${key.revokedAt ? ` at ${key.revokedAt}` : ''}; ask an administrator for a new one`);
   }
-  return undefined;
+  return { key, nonce: parsed.nonce!, created: parsed.created! };
 }

@@ -19,7 +19,8 @@ export type DigestCheck = { ok: true; algorithms: DigestAlgorithm[] } | { ok: fa
  * Every digest we know (sha-256, sha-512) present in the header must match; at least one must be
  * present. Digests of algorithms we do not know are ignored, as RFC 9530 §2 allows.
  */
-export function checkContentDigest(header: string | undefined, body: Uint8Array): DigestCheck {
+export function checkContentDigest(field: string | readonly string[] | undefined, body: Uint8Array): DigestCheck {
+  const header = typeof field === 'string' || field === undefined ? field : field.join(', ');
   if (!header) return { ok: false, reason: 'the Content-Digest header is missing' };
   let dict: ReturnType<typeof parseDictionary>;
   try {

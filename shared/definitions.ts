@@ -13,10 +13,17 @@ import { Problem } from './problem.ts';
 import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
 import { DEFAULT_STATUSES } from './vocabulary.ts';
 
+/** JSON with object keys sorted: a map read back from DynamoDB does not keep its key order. */
+function canonicalJson(value: unknown): string | undefined {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 function same(a: object, b: object, fields: string[]): boolean {
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  return fields.every((field) => JSON.stringify(x[field]) === JSON.stringify(y[field]));
+  return fields.every((field) => canonicalJson(x[field]) === canonicalJson(y[field]));
 }
 
 const PLAN_FIELDS = ['title', 'municipality', 'period', 'language', 'languages', 'license', 'description', 'publisher', 'source', 'statuses'];

@@ -216,6 +216,44 @@ export class DynamoPlanRepository implements PlanRepository {
     await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.signingKey(key.keyId), kind: 'key', ...key } }));
   }
 
+  async createKey(key: SigningKey, nonce?: NonceClaim): Promise<void> {
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.signingKey(key.keyId), kind: 'key', ...key },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+    ];
+    const conflicts: WriteConflict[] = ['duplicate'];
+    if (nonce) {
+      items.push(this.noncePut(nonce));
+      conflicts.push('nonce');
+    }
+    await this.transact(items, conflicts);
+  }
+
+  async revokeKey(input: { keyId: string; revokedAt: string; nonce?: NonceClaim }): Promise<void> {
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.signingKey(input.keyId),
+          UpdateExpression: 'SET active = :false, revokedAt = :at',
+          ConditionExpression: 'attribute_exists(PK) AND active = :true',
+          ExpressionAttributeValues: { ':false': false, ':true': true, ':at': input.revokedAt },
+        },
+      },
+    ];
+    const conflicts: WriteConflict[] = ['revision'];
+    if (input.nonce) {
+      items.push(this.noncePut(input.nonce));
+      conflicts.push('nonce');
+    }
+    await this.transact(items, conflicts);
+  }
+
   private planBump(planId: string, expectedPlanRevision: number, now: string): TransactItem {
     return {
       Update: {

@@ -57,5 +57,15 @@ export interface PlanRepository {
   /** Records a nonce on its own (requests that change nothing else still spend it). */
   claimNonce(nonce: NonceClaim): Promise<void>;
 
+  /** Writes a key record as is (bootstrap paths: the demo seed, `mandat keys add --direct`). */
   putKey(key: SigningKey): Promise<void>;
+
+  /** Registers a new key (condition: the keyId is unused → else 'duplicate'), with the nonce. */
+  createKey(key: SigningKey, nonce?: NonceClaim): Promise<void>;
+
+  /**
+   * Marks an active key revoked (condition: it exists and is active → else 'missing' or
+   * 'revision'), with the nonce. The next request signed with it is refused.
+   */
+  revokeKey(input: { keyId: string; revokedAt: string; nonce?: NonceClaim }): Promise<void>;
 }

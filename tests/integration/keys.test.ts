@@ -1,0 +1,304 @@
+/**
+ * Keys and authorization against DynamoDB Local: the admin API (register, list, revoke), what
+ * a key record holds, revocation on the next request, shared-secret keys, scopes, and the
+ * `mandat keys` CLI against a real HTTP server.
+ */
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiRequest, ApiResponse } from '#shared/api';
+import { defineCommitment } from '#shared/definitions';
+import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
+import { signRequest } from '#shared/http-signature';
+import { BASE_URL, createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { startApiServer, type RunningApiServer } from '../support/http-api-server.ts';
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '../../cli/bin.js');
+
+let env: TestEnvironment;
+let admin: TestKey;
+let official: TestKey;
+let planAdmin: TestKey;
+const OTHER_AREA_COMMITMENT = 'c7';
+
+beforeAll(async () => {
+  env = await createTestEnvironment();
+  await env.seedDemo();
+  await defineCommitment(env.repository, DEMO_PLAN_ID, OTHER_AREA_COMMITMENT, { ...DEMO_COMMITMENT, number: 7, area: 'Urbanisme', areaSlug: 'urbanisme' }, { now: new Date() });
+  admin = await env.addKey('root-admin', 'admin', []);
+  official = await env.addKey('official', 'official', [{ planId: DEMO_PLAN_ID }]);
+  planAdmin = await env.addKey('plan-admin', 'admin', [{ planId: DEMO_PLAN_ID }]);
+});
+afterAll(() => env.destroy());
+
+function body(response: ApiResponse) {
+  return JSON.parse(response.body) as Record<string, unknown> & { type?: string; detail?: string };
+}
+
+async function expectRejected(request: ApiRequest, status: number) {
+  const before = await env.tableSnapshot();
+  const response = await env.api(request);
+  expect(response.status, response.body).toBe(status);
+  expect(response.headers['content-type']).toBe('application/problem+json');
+  expect(await env.tableSnapshot()).toBe(before);
+  return body(response);
+}
+
+const publicPem = () => generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const registration = (keyId: string, extra: Record<string, unknown> = {}) => ({
+  keyId,
+  publicKeyPem: publicPem(),
+  owner: `Owner of ${keyId}`,
+  contact: `${keyId}@example.org`,
+  role: 'official',
+  scopes: [{ planId: DEMO_PLAN_ID }],
+  ...extra,
+});
+const update = (observations = 'ok') => ({ status: 'on_track', observations });
+
+describe('POST /api/v1/keys', () => {
+  it('registers a public key, stores no secret, and the new key can sign at once', async () => {
+    const pair = generateKeyPairSync('ed25519');
+    const response = await env.api(
+      signedRequest(admin, 'POST', '/api/v1/keys', registration('anna', { publicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }) })),
+    );
+    expect(response.status, response.body).toBe(201);
+    expect(response.headers.location).toBe('/api/v1/keys/anna');
+    const stored = await env.repository.getKey('anna');
+    expect(stored).toMatchObject({ keyId: 'anna', algorithm: 'ed25519', owner: 'Owner of anna', contact: 'anna@example.org', role: 'official', active: true });
+    expect(stored!.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    expect(Object.keys(stored!)).not.toContain('sharedSecret');
+    expect(JSON.stringify(stored)).not.toMatch(/PRIVATE/);
+
+    const posted = await env.api(signedRequest({ keyId: 'anna', privateKey: pair.privateKey, publicKeyPem: '' }, 'POST', updatePath(), update('by anna')));
+    expect(posted.status, posted.body).toBe(201);
+  });
+
+  it('refuses a private key sent by mistake, and stores nothing', async () => {
+    const privatePem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const problem = await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('leaky', { publicKeyPem: privatePem })), 400);
+    expect(problem.detail).toMatch(/private key/);
+  });
+
+  it('refuses keys that are not ed25519 public keys, and malformed registrations, naming the field', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect((await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('rsa', { publicKeyPem: rsa })), 400)).detail).toMatch(/ed25519/);
+    const noScopes = await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('lost', { scopes: [] })), 400);
+    expect(noScopes.detail).toMatch(/scopes: an official key needs at least one scope/);
+    const both = await expectRejected(
+      signedRequest(admin, 'POST', '/api/v1/keys', registration('both', { scopes: [{ planId: DEMO_PLAN_ID, areas: ['a'], commitments: ['c1'] }] })),
+      400,
+    );
+    expect(both.detail).toMatch(/areas or commitments, not both/);
+    const badId = await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('no spaces please')), 400);
+    expect(badId.detail).toMatch(/keyId/);
+    const extra = await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('extra', { privateKeyPem: 'x' })), 400);
+    expect(extra.detail).toMatch(/unknown field\(s\): privateKeyPem/);
+  });
+
+  it('is for unrestricted admins only: 403 for an official and for a plan-scoped admin', async () => {
+    expect((await expectRejected(signedRequest(official, 'POST', '/api/v1/keys', registration('sneaky')), 403)).type).toMatch(/admin-only$/);
+    expect((await expectRejected(signedRequest(planAdmin, 'POST', '/api/v1/keys', registration('sneaky', { role: 'admin', scopes: [] })), 403)).type).toMatch(
+      /admin-only$/,
+    );
+  });
+
+  it('never reuses a key id: 409', async () => {
+    const problem = await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('official')), 409);
+    expect(problem.detail).toMatch(/already registered/);
+  });
+});
+
+describe('GET /api/v1/keys', () => {
+  it('lists every key for an admin, never a shared secret', async () => {
+    const response = await env.api(signedRequest(admin, 'GET', '/api/v1/keys'));
+    expect(response.status, response.body).toBe(200);
+    const { keys } = body(response) as { keys: Array<Record<string, unknown>> };
+    expect(keys.map((k) => k.keyId)).toEqual(expect.arrayContaining(['root-admin', 'official', 'plan-admin', 'anna']));
+    for (const key of keys) expect(key).not.toHaveProperty('sharedSecret');
+  });
+
+  it('is refused to an official (403) and to an unsigned request (401)', async () => {
+    await expectRejected(signedRequest(official, 'GET', '/api/v1/keys'), 403);
+    await expectRejected({ method: 'GET', path: '/api/v1/keys', query: '', headers: {}, body: Buffer.alloc(0) }, 401);
+  });
+
+  it('cannot be replayed: the nonce of a GET is spent too', async () => {
+    const request = signedRequest(admin, 'GET', '/api/v1/keys');
+    expect((await env.api(request)).status).toBe(200);
+    await expectRejected(request, 409);
+  });
+});
+
+describe('POST /api/v1/keys/{keyId}/revoke', () => {
+  it('refuses the very next request signed with the revoked key (403), and writes nothing for it', async () => {
+    const victim = await env.addKey('to-revoke', 'official', [{ planId: DEMO_PLAN_ID }]);
+    expect((await env.api(signedRequest(victim, 'POST', updatePath(), update('before revocation')))).status).toBe(201);
+
+    const revoked = await env.api(signedRequest(admin, 'POST', '/api/v1/keys/to-revoke/revoke'));
+    expect(revoked.status, revoked.body).toBe(200);
+    expect(body(revoked)).toMatchObject({ changed: true, key: { keyId: 'to-revoke', active: false } });
+    expect((await env.repository.getKey('to-revoke'))!.revokedAt).toBeDefined();
+
+    const problem = await expectRejected(signedRequest(victim, 'POST', updatePath(), update('after revocation')), 403);
+    expect(problem.type).toMatch(/key-revoked$/);
+
+    const again = await env.api(signedRequest(admin, 'POST', '/api/v1/keys/to-revoke/revoke'));
+    expect(body(again)).toMatchObject({ changed: false });
+  });
+
+  it('does not tell a stranger that a key is revoked: a forged request gets the plain 401', async () => {
+    const forger = { ...official, keyId: 'to-revoke' };
+    const problem = await expectRejected(signedRequest(forger, 'POST', updatePath(), update()), 401);
+    expect(problem.detail).not.toMatch(/revoked/);
+  });
+
+  it('answers 404 for an unknown key and 403 for a non-admin', async () => {
+    await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys/nobody/revoke'), 404);
+    await expectRejected(signedRequest(official, 'POST', '/api/v1/keys/anna/revoke'), 403);
+  });
+});
+
+describe('hmac-sha256 keys', () => {
+  let secret: Buffer;
+
+  it('are registered with a server-made secret that is shown once', async () => {
+    const response = await env.api(signedRequest(admin, 'POST', '/api/v1/keys', { keyId: 'portal', algorithm: 'hmac-sha256', owner: 'Portal', role: 'official', scopes: [{ planId: DEMO_PLAN_ID }] }));
+    expect(response.status, response.body).toBe(201);
+    const answer = body(response) as { sharedSecret: string; key: Record<string, unknown> };
+    secret = Buffer.from(answer.sharedSecret, 'base64');
+    expect(secret.length).toBe(32);
+    expect(answer.key).not.toHaveProperty('sharedSecret');
+    const shown = await env.api(signedRequest(admin, 'GET', '/api/v1/keys/portal'));
+    expect(shown.status).toBe(200);
+    expect(shown.body).not.toContain(answer.sharedSecret);
+  });
+
+  function hmacSigned(alg: 'hmac-sha256' | 'ed25519', key = secret): ApiRequest {
+    const payload = JSON.stringify(update('signed with a shared secret'));
+    const headers = signRequest(
+      { method: 'POST', url: `${BASE_URL}${updatePath()}`, headers: { 'content-type': 'application/json' }, body: payload },
+      { keyId: 'portal', key: { algorithm: 'hmac-sha256', secret: key } },
+    );
+    if (alg === 'ed25519') headers['signature-input'] = headers['signature-input']!.replace('alg="hmac-sha256"', 'alg="ed25519"');
+    return { method: 'POST', path: updatePath(), query: '', headers: { host: new URL(BASE_URL).host, ...headers }, body: Buffer.from(payload) };
+  }
+
+  it('sign updates', async () => {
+    const response = await env.api(hmacSigned('hmac-sha256'));
+    expect(response.status, response.body).toBe(201);
+  });
+
+  it('are refused with a wrong secret or another alg, with the same answer as an unknown key', async () => {
+    const wrongSecret = await expectRejected(hmacSigned('hmac-sha256', Buffer.alloc(32, 1)), 401);
+    const wrongAlg = await expectRejected(hmacSigned('ed25519'), 401);
+    expect(wrongAlg.detail).toBe(wrongSecret.detail);
+  });
+});
+
+describe('scopes', () => {
+  it('lets an area-scoped official update its area only (403 elsewhere, nothing written)', async () => {
+    const areaOfficial = await env.addKey('area-official', 'official', [{ planId: DEMO_PLAN_ID, areas: [DEMO_COMMITMENT.areaSlug!] }]);
+    expect((await env.api(signedRequest(areaOfficial, 'POST', updatePath(), update()))).status).toBe(201);
+    const problem = await expectRejected(signedRequest(areaOfficial, 'POST', updatePath(DEMO_PLAN_ID, OTHER_AREA_COMMITMENT), update()), 403);
+    expect(problem.type).toMatch(/out-of-scope$/);
+    expect(problem.detail).toMatch(/outside the key's scopes/);
+  });
+
+  it('lets a commitment-scoped official update those commitments only', async () => {
+    const one = await env.addKey('c7-official', 'official', [{ planId: DEMO_PLAN_ID, commitments: [OTHER_AREA_COMMITMENT] }]);
+    expect((await env.api(signedRequest(one, 'POST', updatePath(DEMO_PLAN_ID, OTHER_AREA_COMMITMENT), update()))).status).toBe(201);
+    await expectRejected(signedRequest(one, 'POST', updatePath(), update()), 403);
+  });
+
+  it('keeps plan and commitment definitions (PUT) for admins: 403 for an official', async () => {
+    const plan = await expectRejected(signedRequest(official, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}`, DEMO_PLAN), 403);
+    expect(plan.type).toMatch(/admin-only$/);
+    await expectRejected(signedRequest(official, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c9`, { ...DEMO_COMMITMENT, number: 9 }), 403);
+  });
+
+  it('keeps a plan-scoped admin to its plans', async () => {
+    const own = await env.api(signedRequest(planAdmin, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c8`, { ...DEMO_COMMITMENT, number: 8 }));
+    expect(own.status, own.body).toBe(201);
+    const other = await expectRejected(signedRequest(planAdmin, 'PUT', '/api/v1/plans/another-plan', DEMO_PLAN), 403);
+    expect(other.type).toMatch(/out-of-scope$/);
+  });
+});
+
+describe('mandat keys (CLI against a real HTTP server)', () => {
+  let server: RunningApiServer;
+  let dir: string;
+  const mandat = (args: string[], extraEnv: Record<string, string> = {}) =>
+    run(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1', MANDAT_API: server.url, ...extraEnv } }).then(
+      (out) => ({ code: 0, ...out }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    );
+
+  beforeAll(async () => {
+    server = await startApiServer(env.api);
+    dir = mkdtempSync(join(tmpdir(), 'mandat-keys-'));
+    writeFileSync(join(dir, 'root-admin.pem'), admin.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('adds a key made by keygen, lists it, revokes it, and the revoked key is refused', async () => {
+    const keygen = await mandat(['keygen', '--out', join(dir, 'joan.pem'), '--json']);
+    expect(keygen.code, keygen.stderr).toBe(0);
+    writeFileSync(join(dir, 'joan.pub.pem'), JSON.parse(keygen.stdout).publicKeyPem);
+
+    const added = await mandat([
+      'keys', 'add', 'joan', '--public-key', join(dir, 'joan.pub.pem'), '--owner', 'Joan Puig', '--contact', 'joan@example.org',
+      '--role', 'official', '--plan', DEMO_PLAN_ID, '--area', DEMO_COMMITMENT.areaSlug!, '--key', join(dir, 'root-admin.pem'),
+    ]);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/key joan registered: official for terrassa-2015-2019 \(areas desenvolupament/);
+
+    const posted = await mandat(['post', '--key', join(dir, 'joan.pem'), '--plan', DEMO_PLAN_ID, '--commitment', 'c4', '--status', 'delayed', '--observations', 'via CLI']);
+    expect(posted.code, posted.stderr).toBe(0);
+
+    const listed = await mandat(['keys', 'list', '--key', join(dir, 'root-admin.pem')]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^KEY ID\s+STATE\s+ROLE/m);
+    expect(listed.stdout).toMatch(/^joan\s+active\s+official\s+ed25519\s+Joan Puig <joan@example.org>/m);
+
+    const revoked = await mandat(['keys', 'revoke', 'joan', '--key', join(dir, 'root-admin.pem')]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toMatch(/revoked/);
+
+    const refused = await mandat(['post', '--key', join(dir, 'joan.pem'), '--plan', DEMO_PLAN_ID, '--commitment', 'c4', '--status', 'pending', '--observations', 'too late']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/403 Forbidden: key joan was revoked/);
+  });
+
+  it('refuses to send a private key', async () => {
+    const out = await mandat(['keys', 'add', 'oops', '--public-key', join(dir, 'root-admin.pem'), '--owner', 'x', '--role', 'official', '--plan', DEMO_PLAN_ID, '--key', join(dir, 'root-admin.pem')]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/holds a private key/);
+    expect(await env.repository.getKey('oops')).toBeUndefined();
+  });
+
+  it('writes an hmac secret to a file, once', async () => {
+    const secretFile = join(dir, 'portal2.secret');
+    const out = await mandat(['keys', 'add', 'portal2', '--algorithm', 'hmac-sha256', '--secret-out', secretFile, '--owner', 'Portal', '--role', 'official', '--plan', DEMO_PLAN_ID, '--key', join(dir, 'root-admin.pem')]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(Buffer.from(readFileSync(secretFile, 'utf8').trim(), 'base64').length).toBe(32);
+    expect(out.stdout).not.toContain(readFileSync(secretFile, 'utf8').trim());
+  });
+
+  it('bootstraps the first admin key straight into the table with --direct', async () => {
+    writeFileSync(join(dir, 'first.pub.pem'), publicPem());
+    const out = await mandat(['keys', 'add', 'first-admin', '--direct', '--public-key', join(dir, 'first.pub.pem'), '--owner', 'Operator', '--role', 'admin'], env.env);
+    expect(out.code, out.stderr).toBe(0);
+    expect(await env.repository.getKey('first-admin')).toMatchObject({ role: 'admin', scopes: [], active: true });
+    const again = await mandat(['keys', 'add', 'first-admin', '--direct', '--public-key', join(dir, 'first.pub.pem'), '--owner', 'Operator', '--role', 'admin'], env.env);
+    expect(again.code).toBe(1);
+  });
+});
