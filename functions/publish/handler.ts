@@ -2,8 +2,9 @@
  * DynamoDB stream batch → regenerate each touched plan once. A plan that fails reports its
  * records as batch item failures, so Lambda retries from there and nothing is skipped.
  */
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { publishPlan } from '#shared/publish';
+import { observePublishBatch } from '../observability.ts';
 import { getRuntime } from '../runtime.ts';
 
 export function plansInBatch(event: DynamoDBStreamEvent): Map<string, string[]> {
@@ -18,26 +19,18 @@ export function plansInBatch(event: DynamoDBStreamEvent): Map<string, string[]> 
   return plans;
 }
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+export const handler = async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
   const { config, repository, store } = getRuntime();
+  const observation = observePublishBatch(event, context);
   const failures: string[] = [];
   for (const [planId, sequences] of plansInBatch(event)) {
     try {
-      const result = await publishPlan(planId, { repository, store, baseUrl: config.publicBaseUrl });
-      console.log(
-        JSON.stringify({
-          level: 'INFO',
-          message: 'published',
-          planId,
-          revision: result?.revision,
-          written: result?.written.length ?? 0,
-          skipped: result?.skipped.length ?? 0,
-        }),
-      );
-    } catch (error) {
-      console.error(JSON.stringify({ level: 'ERROR', message: 'publish failed', planId, error: String(error) }));
+      await observation.plan(planId, () => publishPlan(planId, { repository, store, baseUrl: config.publicBaseUrl }));
+    } catch {
+      // Logged by the observation; the records are retried.
       failures.push(...sequences);
     }
   }
+  observation.finish(failures.length);
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
 };
