@@ -3,7 +3,6 @@
  * the local emulators. Every missing or malformed variable is named in one error, so a bad
  * deployment is fixed in one go rather than one variable per cold start.
  */
-import { LIMITS } from './model.ts';
 
 export interface Config {
   region: string;
@@ -24,6 +23,12 @@ export interface Config {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/**
+ * The API's body limit (model.ts LIMITS.bodyBytes, which a unit test keeps equal): the most it
+ * accepts and its default. Not imported from model.ts, which would pull zod into the publish bundle.
+ */
+export const MAX_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Names of the variables a deployment must set; the others have defaults. */
 export const REQUIRED_VARIABLES = ['TABLE_NAME', 'BUCKET_NAME', 'PUBLIC_BASE_URL'] as const;
@@ -66,7 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const s3Endpoint = url('S3_ENDPOINT', true);
   const clockSkewSeconds = integer('CLOCK_SKEW_SECONDS', 300, 1, 3600);
   const nonceTtlSeconds = integer('NONCE_TTL_SECONDS', 3600, 1, 7 * 24 * 3600);
-  const bodyLimitBytes = integer('BODY_LIMIT_BYTES', LIMITS.bodyBytes, 1024, LIMITS.bodyBytes);
+  const bodyLimitBytes = integer('BODY_LIMIT_BYTES', MAX_BODY_LIMIT_BYTES, 1024, MAX_BODY_LIMIT_BYTES);
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
