@@ -14,8 +14,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { parseDictionary } from 'structured-headers';
-import { matchOperation } from '#shared/api-operations';
 import type { ApiResponse } from '#shared/api';
+import { matchOperation } from '#shared/api-operations';
 import { PROBLEM_CONTENT_TYPE } from '#shared/problem';
 
 export const SERVICE_NAME = 'mandat-obert';
@@ -120,7 +120,11 @@ export function observeApiRequest(event: APIGatewayProxyEventV2, context?: Conte
   const path = event.rawPath ?? '';
   const operation = matchOperation(method, path);
   const headers = Object.fromEntries(Object.entries(event.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-  const bodyBytes = event.body ? (event.isBase64Encoded ? Buffer.byteLength(event.body, 'base64') : Buffer.byteLength(event.body, 'utf8')) : 0;
+  const bodyBytes = event.body
+    ? event.isBase64Encoded
+      ? Buffer.byteLength(event.body, 'base64')
+      : Buffer.byteLength(event.body, 'utf8')
+    : 0;
 
   return {
     finish(response, error) {

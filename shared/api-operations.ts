@@ -77,13 +77,18 @@ export const OPERATIONS: readonly OperationSpec[] = [
     tag: 'Plans and commitments',
     summary: 'Define a commitment (admin, idempotent)',
     description:
-      "Creates the commitment, or updates its structure (number, title, priority, area). Its state (status, observations, links) " +
+      'Creates the commitment, or updates its structure (number, title, priority, area). Its state (status, observations, links) ' +
       'is taken only when the commitment is new: later changes come through signed updates.',
     auth: 'admin',
     requestBody: 'CommitmentDefinition',
     success: [
       { status: 201, description: 'Created.', schema: 'CommitmentDefined', headers: ['Location', 'ETag'] },
-      { status: 200, description: 'Already defined: updated, or unchanged (changed=false).', schema: 'CommitmentDefined', headers: ['Location', 'ETag'] },
+      {
+        status: 200,
+        description: 'Already defined: updated, or unchanged (changed=false).',
+        schema: 'CommitmentDefined',
+        headers: ['Location', 'ETag'],
+      },
     ],
     problems: SIGNED_PROBLEMS,
   },
@@ -92,7 +97,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     path: '/api/v1/plans/{planId}/commitments',
     operationId: 'listCommitments',
     tag: 'Plans and commitments',
-    summary: "Every commitment of a plan, with its current state",
+    summary: 'Every commitment of a plan, with its current state',
     description: 'Public.',
     auth: 'none',
     success: [{ status: 200, description: 'The commitments.', schema: 'CommitmentList' }],
@@ -120,7 +125,12 @@ export const OPERATIONS: readonly OperationSpec[] = [
     requestBody: 'PlanDefinition',
     success: [
       { status: 201, description: 'Created.', schema: 'PlanDefined', headers: ['Location', 'ETag'] },
-      { status: 200, description: 'Already defined: updated, or unchanged (changed=false).', schema: 'PlanDefined', headers: ['Location', 'ETag'] },
+      {
+        status: 200,
+        description: 'Already defined: updated, or unchanged (changed=false).',
+        schema: 'PlanDefined',
+        headers: ['Location', 'ETag'],
+      },
     ],
     problems: SIGNED_PROBLEMS,
   },
@@ -142,7 +152,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
     tag: 'Keys',
     summary: 'Register a signing key (admin without scopes)',
     description:
-      'Registers an official\'s or admin\'s public key (ed25519, SPKI PEM as `mandat keygen` prints it), or makes an hmac-sha256 key ' +
+      "Registers an official's or admin's public key (ed25519, SPKI PEM as `mandat keygen` prints it), or makes an hmac-sha256 key " +
       'whose shared secret is in this answer only. Key ids are never reused, even after revocation.',
     auth: 'key-admin',
     requestBody: 'KeyRegistration',
@@ -196,7 +206,6 @@ export const OPERATIONS: readonly OperationSpec[] = [
     problems: [500],
   },
 ];
-
 
 const MATCHERS = OPERATIONS.map((op) => {
   const names: string[] = [];

@@ -6,18 +6,18 @@
  */
 import { z } from 'zod';
 import {
+  type Commitment,
   commitmentDefinitionSchema,
   linkSchema,
+  type Plan,
   planDefinitionSchema,
   prioritySchema,
   roleSchema,
+  type SigningKey,
   scopeSchema,
   slugSchema,
   statusCodeSchema,
   statusDefinitionSchema,
-  type Commitment,
-  type Plan,
-  type SigningKey,
 } from './model.ts';
 import type { ProblemBody } from './problem.ts';
 
@@ -25,7 +25,9 @@ const timestamp = z.iso.datetime({ offset: true });
 const revision = z.number().int().min(1);
 
 export const fieldErrorSchema = z.strictObject({
-  path: z.string().meta({ description: 'Path of the failing field, segments joined by "/" (e.g. "links/0/url"); "/" for the body as a whole.' }),
+  path: z
+    .string()
+    .meta({ description: 'Path of the failing field, segments joined by "/" (e.g. "links/0/url"); "/" for the body as a whole.' }),
   message: z.string(),
 });
 
@@ -65,9 +67,7 @@ export const planSchema = planDefinitionSchema.extend({
 });
 
 export const planListSchema = z.strictObject({
-  plans: z.array(
-    z.strictObject({ planId: slugSchema, title: z.string(), municipality: z.string(), revision }),
-  ),
+  plans: z.array(z.strictObject({ planId: slugSchema, title: z.string(), municipality: z.string(), revision })),
 });
 
 export const commitmentListSchema = z.strictObject({

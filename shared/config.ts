@@ -50,7 +50,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const url = (name: string, optional: boolean): string | undefined => {
     const value = env[name]?.trim();
     if (!value) return optional ? undefined : '';
-    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) problems.push(`${name} must be an absolute http(s) URL, got "${value}"`);
+    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
+      problems.push(`${name} must be an absolute http(s) URL, got "${value}"`);
     return value.replace(/\/+$/, '');
   };
   const integer = (name: string, fallback: number, min: number, max: number): number => {

@@ -8,12 +8,14 @@
  * inputs, and a test posts it to the API, so the example is known to verify.
  */
 import { createPrivateKey } from 'node:crypto';
-import { parseDictionary, type InnerList } from 'structured-headers';
+import { type InnerList, parseDictionary } from 'structured-headers';
 import { z } from 'zod';
+import { type Auth, OPENAPI_PATH, OPERATIONS, type OperationSpec } from './api-operations.ts';
 import {
   commitmentDefinedSchema,
   commitmentListSchema,
   commitmentSchema,
+  keyIdSchema,
   keyListSchema,
   keyRecordSchema,
   keyRegisteredSchema,
@@ -24,11 +26,9 @@ import {
   planSchema,
   problemSchema,
   updateAcceptedSchema,
-  keyIdSchema,
 } from './api-schemas.ts';
 import { signatureBase, signRequest } from './http-signature.ts';
 import { commitmentDefinitionSchema, httpUrlSchema, LIMITS, planDefinitionSchema, slugSchema, updateRequestSchema } from './model.ts';
-import { OPENAPI_PATH, OPERATIONS, type Auth, type OperationSpec } from './api-operations.ts';
 import { PROBLEM_CONTENT_TYPE } from './problem.ts';
 
 export { OPENAPI_PATH };
@@ -147,6 +147,7 @@ export function signingShellRecipe(example: SigningExample): string {
     'DIGEST="sha-256=:$(printf \'%s\' "$BODY" | openssl dgst -sha256 -binary | openssl base64 -A):"',
     'PARAMS="(\\"@method\\" \\"@authority\\" \\"@path\\" \\"content-type\\" \\"content-digest\\");created=$(date +%s);keyid=\\"$KEYID\\";nonce=\\"$(openssl rand -hex 16)\\""',
     'printf \'"@method": POST\\n"@authority": %s\\n"@path": %s\\n"content-type": application/json\\n"content-digest": %s\\n"@signature-params": %s\' \\',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
     '  "${API#*://}" "$TARGET" "$DIGEST" "$PARAMS" > base.txt',
     'SIG=$(openssl pkeyutl -sign -inkey "$KEY" -rawin -in base.txt | openssl base64 -A)',
     'curl -sS "$API$TARGET" -H \'Content-Type: application/json\' -H "Content-Digest: $DIGEST" \\',
@@ -163,8 +164,8 @@ function signingDescription(example: SigningExample): string {
     '- exactly one signature (one label in `Signature-Input` and `Signature`);',
     '- covered components include `"@method"`, `"@path"`, `"@query"` when the URL has a query, and `"content-digest"` when there is a body (covering `"@authority"` and `"content-type"` too is recommended; cover `"if-match"` and `"idempotency-key"` whenever you send them);',
     '- `Content-Digest` (`sha-256` or `sha-512`) of the exact body bytes;',
-    '- parameters `created` (within the server\'s clock skew, 300 s by default), `keyid` (the registered key id), `nonce` (unique per request: a replayed nonce is 409 `nonce-reused`), optionally `expires` and `alg` (which must match the key);',
-    '- the target URI is the API\'s public URL (what you call), e.g. `https://mandat.example.org/api/v1/...`.',
+    "- parameters `created` (within the server's clock skew, 300 s by default), `keyid` (the registered key id), `nonce` (unique per request: a replayed nonce is 409 `nonce-reused`), optionally `expires` and `alg` (which must match the key);",
+    "- the target URI is the API's public URL (what you call), e.g. `https://mandat.example.org/api/v1/...`.",
     '',
     '### Worked example',
     '',
@@ -189,7 +190,7 @@ function signingDescription(example: SigningExample): string {
     example.signatureBase,
     '```',
     '',
-    '4. Sign the base\'s UTF-8 bytes with the private key (ed25519) and send the request:',
+    "4. Sign the base's UTF-8 bytes with the private key (ed25519) and send the request:",
     '',
     '```http',
     `${example.method} ${example.path} HTTP/1.1`,
@@ -230,25 +231,38 @@ const PROBLEM_RESPONSES: Record<number, { name: string; description: string; hea
     description:
       'The signature is valid but the key may not do this: outside its scopes (`out-of-scope`), not an admin key (`admin-only`), or revoked (`key-revoked`).',
   },
-  404: { name: 'NotFound', description: 'No such plan, commitment, key or resource (`plan-not-found`, `commitment-not-found`, `not-found`, …).' },
-  405: { name: 'MethodNotAllowed', description: 'The path exists but not with this method (`method-not-allowed`); `Allow` lists the methods it has.', headers: ['Allow'] },
+  404: {
+    name: 'NotFound',
+    description: 'No such plan, commitment, key or resource (`plan-not-found`, `commitment-not-found`, `not-found`, …).',
+  },
+  405: {
+    name: 'MethodNotAllowed',
+    description: 'The path exists but not with this method (`method-not-allowed`); `Allow` lists the methods it has.',
+    headers: ['Allow'],
+  },
   409: {
     name: 'Conflict',
     description:
-      'The signature\'s nonce was used before (`nonce-reused`: sign again with a fresh nonce), the resource is being changed by others (`write-conflict`: retry after `Retry-After`), or a key id is taken (`key-exists`).',
+      "The signature's nonce was used before (`nonce-reused`: sign again with a fresh nonce), the resource is being changed by others (`write-conflict`: retry after `Retry-After`), or a key id is taken (`key-exists`).",
     optionalHeaders: ['Retry-After'],
   },
   412: {
     name: 'PreconditionFailed',
-    description: 'If-Match named a revision the commitment is no longer at (`stale-revision`); `ETag` carries the current one when it is known.',
+    description:
+      'If-Match named a revision the commitment is no longer at (`stale-revision`); `ETag` carries the current one when it is known.',
     optionalHeaders: ['ETag'],
   },
   413: { name: 'ContentTooLarge', description: `The body is over the limit (\`body-too-large\`; ${LIMITS.bodyBytes} bytes by default).` },
-  415: { name: 'UnsupportedMediaType', description: 'The body is not sent as `Content-Type: application/json` (`unsupported-media-type`).', headers: ['Accept-Post'] },
+  415: {
+    name: 'UnsupportedMediaType',
+    description: 'The body is not sent as `Content-Type: application/json` (`unsupported-media-type`).',
+    headers: ['Accept-Post'],
+  },
   500: { name: 'InternalError', description: 'An unexpected failure (`internal-error`); nothing was written. Logged with the request id.' },
   503: {
     name: 'ServiceUnavailable',
-    description: 'The table is throttled or cannot be reached (`service-unavailable`). Retry after `Retry-After` seconds, signed again with a fresh nonce.',
+    description:
+      'The table is throttled or cannot be reached (`service-unavailable`). Retry after `Retry-After` seconds, signed again with a fresh nonce.',
     headers: ['Retry-After'],
   },
 };
@@ -274,7 +288,8 @@ function requestHeaderParameters(example: SigningExample): Record<string, Json> 
       name: 'Signature-Input',
       in: 'header',
       required: true,
-      description: 'RFC 9421 signature metadata: one label, the covered components and the parameters created, keyid, nonce (and optionally expires, alg).',
+      description:
+        'RFC 9421 signature metadata: one label, the covered components and the parameters created, keyid, nonce (and optionally expires, alg).',
       schema: { type: 'string', minLength: 1, maxLength: 4096 },
       example: h['signature-input'],
     },
@@ -290,7 +305,8 @@ function requestHeaderParameters(example: SigningExample): Record<string, Json> 
       name: 'Content-Digest',
       in: 'header',
       required: false,
-      description: 'RFC 9530 digest of the exact body bytes (sha-256 or sha-512). Required, and covered by the signature, whenever there is a body.',
+      description:
+        'RFC 9530 digest of the exact body bytes (sha-256 or sha-512). Required, and covered by the signature, whenever there is a body.',
       schema: { type: 'string', minLength: 1, maxLength: 1024 },
       example: h['content-digest'],
     },
@@ -306,7 +322,8 @@ function requestHeaderParameters(example: SigningExample): Record<string, Json> 
       name: 'If-Match',
       in: 'header',
       required: false,
-      description: 'Apply only if the commitment is still at this revision (its ETag, e.g. "7"); else 412. Cover it with the signature when you send it.',
+      description:
+        'Apply only if the commitment is still at this revision (its ETag, e.g. "7"); else 412. Cover it with the signature when you send it.',
       schema: { type: 'string', pattern: '^\\s*(W/)?"\\d+"\\s*$' },
     },
     IfNoneMatch: {
@@ -333,7 +350,7 @@ function pathParameters(path: string): Json[] {
   const descriptions: Record<string, string> = {
     planId: 'The plan, e.g. terrassa-2015-2019.',
     commitmentId: 'The commitment within the plan, e.g. c4.',
-    keyId: 'The key id, as in a signature\'s keyid.',
+    keyId: "The key id, as in a signature's keyid.",
   };
   return [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
     const { $schema: _dialect, ...schema } = z.toJSONSchema(schemas[name!]!) as Json;
@@ -343,7 +360,7 @@ function pathParameters(path: string): Json[] {
 
 const AUTH_NOTE: Record<Auth, string> = {
   none: '',
-  official: '\n\nSigned: a key whose scopes cover the commitment (an official\'s, or an admin\'s).',
+  official: "\n\nSigned: a key whose scopes cover the commitment (an official's, or an admin's).",
   admin: '\n\nSigned: an admin key (an admin with scopes only for its plans).',
   'key-admin': '\n\nSigned: an admin key without scopes.',
 };
@@ -390,7 +407,7 @@ function operationObject(op: OperationSpec): Json {
 export function buildOpenApiDocument(): Json {
   const example = signingExample();
   const paths: Record<string, Json> = {};
-  for (const op of OPERATIONS) (paths[op.path] ??= {})[op.method] = operationObject(op);
+  for (const op of OPERATIONS) paths[op.path] = { ...paths[op.path], [op.method]: operationObject(op) };
 
   const responses: Record<string, Json> = {};
   for (const { name, description, headers = [], optionalHeaders = [] } of Object.values(PROBLEM_RESPONSES)) {

@@ -1,6 +1,6 @@
 /** HTTP API / Function URL event (payload v2) → the API → response. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { createApi, problemResponse, type ApiRequest, type ApiResponse } from '#shared/api';
+import { type ApiRequest, type ApiResponse, createApi, problemResponse } from '#shared/api';
 import { Problem } from '#shared/problem';
 import { observeApiRequest } from '../observability.ts';
 import { getRuntime, type Runtime } from '../runtime.ts';
@@ -54,9 +54,14 @@ export const handler = async (event: APIGatewayProxyEventV2, context?: Context):
     return toResult(observation.finish(await api.handle(toApiRequest(event))));
   } catch (error) {
     const problem = isTransient(error)
-      ? new Problem(503, 'service-unavailable', 'the service is busy or its storage cannot be reached; retry shortly with a fresh signature', {
-          headers: { 'retry-after': '1' },
-        })
+      ? new Problem(
+          503,
+          'service-unavailable',
+          'the service is busy or its storage cannot be reached; retry shortly with a fresh signature',
+          {
+            headers: { 'retry-after': '1' },
+          },
+        )
       : new Problem(500, 'internal-error', 'the request could not be processed; nothing was written');
     return toResult(observation.finish(problemResponse(problem, event.rawPath), error));
   }

@@ -11,7 +11,7 @@ import { handler as publish } from '#functions/publish/handler';
 import { resetRuntime } from '#functions/runtime';
 import type { ApiRequest } from '#shared/api';
 import { DEMO_PLAN_ID } from '#shared/demo-plan';
-import { createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 let env: TestEnvironment;
 let official: TestKey;
@@ -42,7 +42,10 @@ async function captureOutput(run: () => Promise<unknown>): Promise<string[]> {
   } finally {
     vi.restoreAllMocks();
   }
-  return chunks.join('').split('\n').filter((line) => line.trim() !== '');
+  return chunks
+    .join('')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
 }
 
 const parse = (lines: string[]) => lines.map((line) => JSON.parse(line) as Record<string, any>);
@@ -134,7 +137,10 @@ describe('ingest logs', () => {
     expect(entry!.timestamp).toEqual(expect.any(String));
 
     const [blob] = metricBlobs(lines);
-    expect(blob!._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'MandatObert', Metrics: [{ Name: METRIC.updatesAccepted, Unit: 'Count' }] });
+    expect(blob!._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: 'MandatObert',
+      Metrics: [{ Name: METRIC.updatesAccepted, Unit: 'Count' }],
+    });
     expect(blob![METRIC.updatesAccepted]).toBe(1);
     expectNoSecrets(lines, request, observations);
   });
@@ -169,7 +175,11 @@ describe('ingest logs', () => {
 
   it('logs an invalid body without any of its text', async () => {
     const observations = 'Personal data c0ffee in an invalid body';
-    const request = signedRequest(official, 'POST', updatePath(), { status: 'delayed', observations, links: [{ title: observations, url: 'javascript:alert(1)' }] });
+    const request = signedRequest(official, 'POST', updatePath(), {
+      status: 'delayed',
+      observations,
+      links: [{ title: observations, url: 'javascript:alert(1)' }],
+    });
     const lines = await captureOutput(() => ingest(lambdaEvent(request, 'req-invalid-1')));
     expect(logLines(lines)[0]).toMatchObject({ status: 400, problemType: 'invalid-body', outcome: 'rejected' });
     expectNoSecrets(lines, request, observations);
@@ -183,7 +193,11 @@ describe('publish logs', () => {
       Records: [
         {
           eventName: 'MODIFY',
-          dynamodb: { Keys: { PK: { S: `PLAN#${DEMO_PLAN_ID}` }, SK: { S: 'PLAN' } }, SequenceNumber: '100', ApproximateCreationDateTime: written },
+          dynamodb: {
+            Keys: { PK: { S: `PLAN#${DEMO_PLAN_ID}` }, SK: { S: 'PLAN' } },
+            SequenceNumber: '100',
+            ApproximateCreationDateTime: written,
+          },
         },
       ],
     };
@@ -195,7 +209,13 @@ describe('publish logs', () => {
     const entries = logLines(lines);
     const plan = entries.find((e) => e.message === 'plan published')!;
     const revision = (await env.repository.getPlan(DEMO_PLAN_ID))!.revision;
-    expect(plan).toMatchObject({ level: 'INFO', function: 'publish', function_request_id: 'lambda-publish-1', planId: DEMO_PLAN_ID, revision });
+    expect(plan).toMatchObject({
+      level: 'INFO',
+      function: 'publish',
+      function_request_id: 'lambda-publish-1',
+      planId: DEMO_PLAN_ID,
+      revision,
+    });
     expect(plan.written + plan.skipped).toBeGreaterThan(0);
     expect(plan.durationMs).toBeGreaterThan(0);
     expect(plan.freshnessMs).toBeGreaterThanOrEqual(3000);
@@ -218,7 +238,9 @@ describe('publish logs', () => {
     resetRuntime();
     try {
       const event: DynamoDBStreamEvent = {
-        Records: [{ eventName: 'MODIFY', dynamodb: { Keys: { PK: { S: `PLAN#${DEMO_PLAN_ID}` }, SK: { S: 'PLAN' } }, SequenceNumber: '200' } }],
+        Records: [
+          { eventName: 'MODIFY', dynamodb: { Keys: { PK: { S: `PLAN#${DEMO_PLAN_ID}` }, SK: { S: 'PLAN' } }, SequenceNumber: '200' } },
+        ],
       };
       let failures: unknown[] = [];
       const lines = await captureOutput(async () => {
@@ -226,7 +248,11 @@ describe('publish logs', () => {
       });
       expect(failures).toEqual([{ itemIdentifier: '200' }]);
       const failed = logLines(lines).find((e) => e.message === 'plan publish failed')!;
-      expect(failed).toMatchObject({ level: 'ERROR', planId: DEMO_PLAN_ID, error: { name: expect.any(String), message: expect.any(String) } });
+      expect(failed).toMatchObject({
+        level: 'ERROR',
+        planId: DEMO_PLAN_ID,
+        error: { name: expect.any(String), message: expect.any(String) },
+      });
       expect(metricBlobs(lines)[0]![METRIC.publishFailures]).toBe(1);
     } finally {
       process.env.S3_ENDPOINT = saved;

@@ -5,19 +5,18 @@
  * Ajv against docs/openapi.json. A response shape that changes without the document fails here.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OPERATIONS } from '#shared/api-operations';
 import { DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
 import { loadPrivateKey, signRequest } from '#shared/http-signature';
 import { signingExample, signingShellRecipe } from '#shared/openapi';
 import { freePort } from '../../infra/local/emulators.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
+import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
 import { ContractValidator, type HttpMessage } from '../support/openapi-contract.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -69,7 +68,10 @@ async function send(method: string, path: string, options: SendOptions = {}): Pr
   let headers: Record<string, string> = { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers };
   if (options.key) {
     const key = keys[options.key]!;
-    headers = signRequest({ method, url: `${stack.url}${path}`, headers, body: payload }, { keyId: key.keyId, privateKey: loadPrivateKey(key.pem) });
+    headers = signRequest(
+      { method, url: `${stack.url}${path}`, headers, body: payload },
+      { keyId: key.keyId, privateKey: loadPrivateKey(key.pem) },
+    );
   }
   const sent = { headers, body: payload };
   options.tamper?.(sent);
@@ -99,7 +101,10 @@ let accepted: Exchange;
 
 describe('accepted requests conform to the document', () => {
   it('POST an update: 201 with Location, ETag and the new state', async () => {
-    accepted = await send('POST', UPDATE_PATH, { key: 'demo-official', body: { status: 'delayed', observations: 'Licitació *endarrerida*.', progress: 30 } });
+    accepted = await send('POST', UPDATE_PATH, {
+      key: 'demo-official',
+      body: { status: 'delayed', observations: 'Licitació *endarrerida*.', progress: 30 },
+    });
     const body = expectConforming(accepted, 201);
     expect(body.commitment.status).toBe('delayed');
   });
@@ -110,14 +115,22 @@ describe('accepted requests conform to the document', () => {
     expectConforming(await send('GET', `/api/v1/plans/${DEMO_PLAN_ID}/commitments`), 200);
     const one = await send('GET', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c4`);
     expectConforming(one, 200);
-    const again = await send('GET', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c4`, { headers: { 'if-none-match': one.response.headers.etag! } });
+    const again = await send('GET', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c4`, {
+      headers: { 'if-none-match': one.response.headers.etag! },
+    });
     expectConforming(again, 304);
   });
 
   it('PUT a new plan and a commitment (201), and the same plan again (200)', async () => {
-    const created = expectConforming(await send('PUT', '/api/v1/plans/contract-plan', { key: 'demo-admin', body: { ...DEMO_PLAN, title: 'Contract plan' } }), 201);
+    const created = expectConforming(
+      await send('PUT', '/api/v1/plans/contract-plan', { key: 'demo-admin', body: { ...DEMO_PLAN, title: 'Contract plan' } }),
+      201,
+    );
     expect(created.changed).toBe(true);
-    expectConforming(await send('PUT', '/api/v1/plans/contract-plan', { key: 'demo-admin', body: { ...DEMO_PLAN, title: 'Contract plan' } }), 200);
+    expectConforming(
+      await send('PUT', '/api/v1/plans/contract-plan', { key: 'demo-admin', body: { ...DEMO_PLAN, title: 'Contract plan' } }),
+      200,
+    );
     const commitment = { number: 1, title: 'Un compromís', priority: { number: 1, title: 'Prioritat' }, area: 'Àrea de proves' };
     expectConforming(await send('PUT', '/api/v1/plans/contract-plan/commitments/c1', { key: 'demo-admin', body: commitment }), 201);
   });
@@ -131,11 +144,19 @@ describe('accepted requests conform to the document', () => {
   it('the documented openssl + curl recipe is accepted as printed', async () => {
     const script = signingShellRecipe(signingExample()).replace('API=http://localhost:3000', `API=${stack.url}`);
     // Asynchronously: the server answering curl runs in this process.
-    const run = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${script} -o response.json -w '%{http_code}'`], { cwd: workDir, encoding: 'utf8' });
+    const run = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', `${script} -o response.json -w '%{http_code}'`], {
+      cwd: workDir,
+      encoding: 'utf8',
+    });
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('201');
     const body = readFileSync(join(workDir, 'response.json'), 'utf8');
-    expect(contract.validateResponse('POST', UPDATE_PATH, 201, { headers: { 'content-type': 'application/json', location: '/api/v1/', etag: '"1"' }, body })).toEqual([]);
+    expect(
+      contract.validateResponse('POST', UPDATE_PATH, 201, {
+        headers: { 'content-type': 'application/json', location: '/api/v1/', etag: '"1"' },
+        body,
+      }),
+    ).toEqual([]);
   });
 });
 
@@ -146,7 +167,10 @@ describe('every rejection is a documented problem', () => {
     const json = expectConforming(await send('POST', UPDATE_PATH, { key: 'demo-official', rawBody: '{"status": ' }), 400, false);
     expect(problemType(json)).toBe('invalid-json');
     const body = expectConforming(
-      await send('POST', UPDATE_PATH, { key: 'demo-official', body: { status: 'pending', observations: 'x', links: [{ title: 't', url: 'javascript:alert(1)' }], extra: 1 } }),
+      await send('POST', UPDATE_PATH, {
+        key: 'demo-official',
+        body: { status: 'pending', observations: 'x', links: [{ title: 't', url: 'javascript:alert(1)' }], extra: 1 },
+      }),
       400,
       false,
     );
@@ -174,7 +198,10 @@ describe('every rejection is a documented problem', () => {
   });
 
   it('404 unknown commitment and unknown path, 405 with Allow', async () => {
-    expectConforming(await send('POST', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c999/updates`, { key: 'demo-official', body: update }), 404);
+    expectConforming(
+      await send('POST', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c999/updates`, { key: 'demo-official', body: update }),
+      404,
+    );
     expectConforming(await send('GET', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c999`), 404);
     const unknown = await send('GET', '/api/v1/nothing-here');
     expect(contract.validateResponse('GET', '/api/v1/nothing-here', unknown.status, unknown.response)).toEqual([]);
@@ -185,8 +212,16 @@ describe('every rejection is a documented problem', () => {
   });
 
   it('409 for a replayed request', async () => {
-    const replay = await fetch(`${stack.url}${UPDATE_PATH}`, { method: 'POST', headers: accepted.request.headers, body: accepted.request.body });
-    const exchange = { ...accepted, status: replay.status, response: { headers: Object.fromEntries(replay.headers), body: await replay.text() } };
+    const replay = await fetch(`${stack.url}${UPDATE_PATH}`, {
+      method: 'POST',
+      headers: accepted.request.headers,
+      body: accepted.request.body,
+    });
+    const exchange = {
+      ...accepted,
+      status: replay.status,
+      response: { headers: Object.fromEntries(replay.headers), body: await replay.text() },
+    };
     expect(problemType(expectConforming(exchange, 409))).toBe('nonce-reused');
   });
 
@@ -197,8 +232,16 @@ describe('every rejection is a documented problem', () => {
   });
 
   it('413 for a body over the limit, 415 for a body that is not JSON', async () => {
-    expectConforming(await send('POST', UPDATE_PATH, { key: 'demo-official', body: { ...update, observations: 'x'.repeat(70_000) } }), 413, false);
-    const form = await send('POST', UPDATE_PATH, { key: 'demo-official', rawBody: 'status=pending', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expectConforming(
+      await send('POST', UPDATE_PATH, { key: 'demo-official', body: { ...update, observations: 'x'.repeat(70_000) } }),
+      413,
+      false,
+    );
+    const form = await send('POST', UPDATE_PATH, {
+      key: 'demo-official',
+      rawBody: 'status=pending',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expectConforming(form, 415, false);
     expect(form.response.headers['accept-post']).toBe('application/json');
   });
@@ -229,7 +272,13 @@ describe('the document and the routing agree', () => {
     expectConforming(probe, 200);
     const { generateKeyPairSync } = await import('node:crypto');
     const publicKeyPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const registration = { keyId: 'contract-official', publicKeyPem, owner: 'Contract test', role: 'official', scopes: [{ planId: DEMO_PLAN_ID }] };
+    const registration = {
+      keyId: 'contract-official',
+      publicKeyPem,
+      owner: 'Contract test',
+      role: 'official',
+      scopes: [{ planId: DEMO_PLAN_ID }],
+    };
     expectConforming(await send('POST', '/api/v1/keys', { key: 'demo-admin', body: registration }), 201);
     expectConforming(await send('POST', '/api/v1/keys', { key: 'demo-admin', body: registration }), 409);
     expectConforming(await send('GET', '/api/v1/keys/contract-official', { key: 'demo-admin' }), 200);
@@ -243,10 +292,31 @@ describe('the contract test can fail', () => {
     const body = JSON.parse(accepted.response.body);
     const variants: Array<[string, (b: any) => void]> = [
       ['revision dropped', (b) => delete b.revision],
-      ['updateId renamed', (b) => ((b.id = b.updateId), delete b.updateId)],
-      ['commitment.revision as a string', (b) => (b.commitment.revision = String(b.commitment.revision))],
-      ['an undocumented field', (b) => (b.receivedAt = new Date().toISOString())],
-      ['a link without a URL', (b) => (b.commitment.links = [{ title: 'x' }])],
+      [
+        'updateId renamed',
+        (b) => {
+          b.id = b.updateId;
+          delete b.updateId;
+        },
+      ],
+      [
+        'commitment.revision as a string',
+        (b) => {
+          b.commitment.revision = String(b.commitment.revision);
+        },
+      ],
+      [
+        'an undocumented field',
+        (b) => {
+          b.receivedAt = new Date().toISOString();
+        },
+      ],
+      [
+        'a link without a URL',
+        (b) => {
+          b.commitment.links = [{ title: 'x' }];
+        },
+      ],
     ];
     for (const [what, mutate] of variants) {
       const changed = structuredClone(body);
@@ -258,8 +328,18 @@ describe('the contract test can fail', () => {
 
   it('rejects a problem without detail, a wrong media type, a missing header and an undocumented status', () => {
     const problem = { type: 'https://mandat-obert.github.io/problems/x', title: 'Bad Request', status: 400 };
-    expect(contract.validateResponse('POST', UPDATE_PATH, 400, { headers: { 'content-type': 'application/problem+json' }, body: JSON.stringify(problem) })).not.toEqual([]);
-    expect(contract.validateResponse('POST', UPDATE_PATH, 201, { ...accepted.response, headers: { ...accepted.response.headers, 'content-type': 'text/plain' } })).not.toEqual([]);
+    expect(
+      contract.validateResponse('POST', UPDATE_PATH, 400, {
+        headers: { 'content-type': 'application/problem+json' },
+        body: JSON.stringify(problem),
+      }),
+    ).not.toEqual([]);
+    expect(
+      contract.validateResponse('POST', UPDATE_PATH, 201, {
+        ...accepted.response,
+        headers: { ...accepted.response.headers, 'content-type': 'text/plain' },
+      }),
+    ).not.toEqual([]);
     const { etag: _etag, ...withoutEtag } = accepted.response.headers;
     expect(contract.validateResponse('POST', UPDATE_PATH, 201, { ...accepted.response, headers: withoutEtag })).not.toEqual([]);
     expect(contract.validateResponse('POST', UPDATE_PATH, 200, accepted.response)).not.toEqual([]);

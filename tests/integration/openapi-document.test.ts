@@ -36,7 +36,13 @@ describe('docs/openapi.json', () => {
     const schema = { $ref: '#/components/schemas/UpdateRequest' };
     const samples: unknown[] = [
       JSON.parse(example.body),
-      { status: 'on_track', observations: '', links: [{ title: 'Acta', url: 'https://example.org/a.pdf' }], progress: 100, reportedAt: '2025-06-01T10:00:00+02:00' },
+      {
+        status: 'on_track',
+        observations: '',
+        links: [{ title: 'Acta', url: 'https://example.org/a.pdf' }],
+        progress: 100,
+        reportedAt: '2025-06-01T10:00:00+02:00',
+      },
       { status: 'on_track' },
       { status: 'On Track', observations: 'x' },
       { status: 'on_track', observations: 'x', progress: 101 },
@@ -67,7 +73,9 @@ describe('the worked signing example', () => {
     await env.repository.putKey({
       keyId: example.keyId,
       algorithm: 'ed25519',
-      publicKeyPem: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: RFC9421_TEST_KEY_JWK.x }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString(),
+      publicKeyPem: createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: RFC9421_TEST_KEY_JWK.x }, format: 'jwk' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString(),
       owner: 'RFC 9421 test key',
       role: 'official',
       scopes: [{ planId: DEMO_PLAN_ID }],

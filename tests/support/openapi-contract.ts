@@ -16,7 +16,9 @@ export interface HttpMessage {
 }
 
 // ajv-formats is CommonJS with its function as the default export.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
+const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (
+  ajv: Ajv2020,
+) => void;
 
 const SCHEMAS_ID = 'urn:mandat-obert:openapi-schemas';
 
@@ -66,7 +68,8 @@ export class ContractValidator {
     const match = matchOperation(method, path.split('?')[0]!)!;
     for (const raw of found.operation.parameters ?? []) {
       const parameter = this.resolve(raw);
-      const value = parameter.in === 'path' ? decodeURIComponent(match.params[parameter.name] ?? '') : request.headers[parameter.name.toLowerCase()];
+      const value =
+        parameter.in === 'path' ? decodeURIComponent(match.params[parameter.name] ?? '') : request.headers[parameter.name.toLowerCase()];
       if (value === undefined || value === '') {
         if (parameter.required) errors.push(`missing required ${parameter.in} parameter ${parameter.name}`);
         continue;

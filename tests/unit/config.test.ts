@@ -87,7 +87,13 @@ describe('the configured body limit', () => {
         throw new Error('an oversized request must not reach the storage');
       },
     });
-    const api = createApi({ repository: untouchable, publicBaseUrl: 'https://mandat.example.org', clockSkewSeconds: 300, nonceTtlSeconds: 3600, bodyLimitBytes: 2048 });
+    const api = createApi({
+      repository: untouchable,
+      publicBaseUrl: 'https://mandat.example.org',
+      clockSkewSeconds: 300,
+      nonceTtlSeconds: 3600,
+      bodyLimitBytes: 2048,
+    });
     const response = await api({
       method: 'POST',
       path: '/api/v1/plans/p/commitments/c/updates',
