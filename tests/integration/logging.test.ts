@@ -186,6 +186,32 @@ describe('ingest logs', () => {
   });
 });
 
+describe('configuration errors', () => {
+  it('answer 500 and log the missing variable by name', async () => {
+    const saved = process.env.TABLE_NAME;
+    delete process.env.TABLE_NAME;
+    resetRuntime();
+    try {
+      const request: ApiRequest = { method: 'GET', path: `/api/v1/plans/${DEMO_PLAN_ID}`, query: '', headers: {}, body: Buffer.alloc(0) };
+      let status = 0;
+      const lines = await captureOutput(async () => {
+        status = (await ingest(lambdaEvent(request, 'req-config-1'))).statusCode!;
+      });
+      expect(status).toBe(500);
+      expect(logLines(lines)[0]).toMatchObject({
+        level: 'ERROR',
+        message: 'request failed',
+        outcome: 'failed',
+        problemType: 'internal-error',
+        error: { name: 'ConfigError', message: 'Invalid configuration: Missing environment variable TABLE_NAME' },
+      });
+    } finally {
+      process.env.TABLE_NAME = saved;
+      resetRuntime();
+    }
+  });
+});
+
 describe('publish logs', () => {
   it('logs plan, revision, objects written and skipped, duration and freshness, and emits them as metrics', async () => {
     const written = Math.floor(Date.now() / 1000) - 3;
