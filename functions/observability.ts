@@ -180,8 +180,13 @@ export interface PlanPublishResult {
 }
 
 export interface PublishObservation {
-  /** Runs one plan's publication, logging and measuring it; rethrows its error after logging it. */
-  plan<T extends PlanPublishResult | undefined>(planId: string, publish: () => Promise<T>): Promise<T>;
+  /** For the batch's other events (e.g. a site-wide rebuild), in the same JSON lines. */
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /**
+   * Runs one plan's publication, logging and measuring it; rethrows its error after logging it.
+   * `details` are added to its log line (e.g. what the batch changed).
+   */
+  plan<T extends PlanPublishResult | undefined>(planId: string, publish: () => Promise<T>, details?: Record<string, unknown>): Promise<T>;
   /** Logs the batch summary and flushes the batch's metrics. */
   finish(failedRecords: number): void;
 }
@@ -213,7 +218,8 @@ export function observePublishBatch(event: DynamoDBStreamEvent, context?: Contex
   let emitted = false;
 
   return {
-    async plan(planId, publish) {
+    logger,
+    async plan(planId, publish, details = {}) {
       const planStarted = performance.now();
       plans++;
       try {
@@ -223,6 +229,7 @@ export function observePublishBatch(event: DynamoDBStreamEvent, context?: Contex
         // Freshness: how long the oldest change in this batch waited until its feeds were written.
         const freshnessMs = createdAt === undefined ? undefined : Math.max(0, Date.now() - createdAt);
         logger.info(result ? 'plan published' : 'plan not found: nothing to publish', {
+          ...details,
           planId: identifier(planId),
           revision: result?.revision,
           written: result?.written.length ?? 0,
@@ -240,7 +247,7 @@ export function observePublishBatch(event: DynamoDBStreamEvent, context?: Contex
         return result;
       } catch (error) {
         failures++;
-        logger.error('plan publish failed', { planId: identifier(planId), error });
+        logger.error('plan publish failed', { ...details, planId: identifier(planId), error });
         metrics.addMetric(METRIC.publishFailures, MetricUnit.Count, 1);
         emitted = true;
         throw error;
