@@ -228,7 +228,7 @@ export function observePublishBatch(event: DynamoDBStreamEvent, context?: Contex
         const createdAt = oldest.get(planId);
         // Freshness: how long the oldest change in this batch waited until its feeds were written.
         const freshnessMs = createdAt === undefined ? undefined : Math.max(0, Date.now() - createdAt);
-        logger.info(result ? 'plan published' : 'plan not found: nothing to publish', {
+        logger.info(result ? 'published' : 'plan not found: nothing to publish', {
           ...details,
           planId: identifier(planId),
           revision: result?.revision,
@@ -247,7 +247,7 @@ export function observePublishBatch(event: DynamoDBStreamEvent, context?: Contex
         return result;
       } catch (error) {
         failures++;
-        logger.error('plan publish failed', { ...details, planId: identifier(planId), error });
+        logger.error('publish failed', { ...details, planId: identifier(planId), error });
         metrics.addMetric(METRIC.publishFailures, MetricUnit.Count, 1);
         emitted = true;
         throw error;

@@ -233,7 +233,7 @@ describe('publish logs', () => {
     });
     expect(failures).toEqual([]);
     const entries = logLines(lines);
-    const plan = entries.find((e) => e.message === 'plan published')!;
+    const plan = entries.find((e) => e.message === 'published')!;
     const revision = (await env.repository.getPlan(DEMO_PLAN_ID))!.revision;
     expect(plan).toMatchObject({
       level: 'INFO',
@@ -254,7 +254,7 @@ describe('publish logs', () => {
     expect(blob![METRIC.freshness]).toBe(plan.freshnessMs);
 
     // Published again unchanged: every object is skipped, and the log says so.
-    const again = logLines(await captureOutput(() => publish(event))).find((e) => e.message === 'plan published')!;
+    const again = logLines(await captureOutput(() => publish(event))).find((e) => e.message === 'published')!;
     expect(again).toMatchObject({ written: 0, skipped: plan.written + plan.skipped });
   });
 
@@ -273,7 +273,7 @@ describe('publish logs', () => {
         failures = (await publish(event)).batchItemFailures;
       });
       expect(failures).toEqual([{ itemIdentifier: '200' }]);
-      const failed = logLines(lines).find((e) => e.message === 'plan publish failed')!;
+      const failed = logLines(lines).find((e) => e.message === 'publish failed')!;
       expect(failed).toMatchObject({
         level: 'ERROR',
         planId: DEMO_PLAN_ID,
