@@ -15,6 +15,8 @@ interface Success {
   /** Component schema of the JSON body; none for an empty body. */
   schema?: string;
   headers?: string[];
+  /** Headers sent only sometimes. */
+  optionalHeaders?: string[];
 }
 
 export interface OperationSpec {
@@ -52,8 +54,17 @@ export const OPERATIONS: readonly OperationSpec[] = [
     auth: 'official',
     requestBody: 'UpdateRequest',
     headers: ['If-Match', 'Idempotency-Key'],
-    success: [{ status: 201, description: 'Accepted and recorded.', schema: 'UpdateAccepted', headers: ['Location', 'ETag'] }],
-    problems: [...SIGNED_PROBLEMS, 412],
+    success: [
+      {
+        status: 201,
+        description:
+          'Accepted and recorded; or, for a retry with the same Idempotency-Key, the first answer again (with Idempotent-Replayed: true).',
+        schema: 'UpdateAccepted',
+        headers: ['Location', 'ETag'],
+        optionalHeaders: ['Idempotent-Replayed'],
+      },
+    ],
+    problems: [...SIGNED_PROBLEMS, 412, 422],
   },
   {
     method: 'get',

@@ -218,7 +218,7 @@ const PROBLEM_RESPONSES: Record<number, { name: string; description: string; hea
   400: {
     name: 'BadRequest',
     description:
-      'The body is not JSON (`invalid-json`), does not match the schema or the plan (`invalid-body`, with each failing field in `errors`), or a header is malformed (`invalid-if-match`).',
+      'The body is not JSON (`invalid-json`), does not match the schema or the plan (`invalid-body`, with each failing field in `errors`), or a header is malformed (`invalid-if-match`, `invalid-idempotency-key`).',
   },
   401: {
     name: 'Unauthorized',
@@ -243,7 +243,7 @@ const PROBLEM_RESPONSES: Record<number, { name: string; description: string; hea
   409: {
     name: 'Conflict',
     description:
-      "The signature's nonce was used before (`nonce-reused`: sign again with a fresh nonce), the resource is being changed by others (`write-conflict`: retry after `Retry-After`), or a key id is taken (`key-exists`).",
+      "The signature's nonce was used before (`nonce-reused`: sign again with a fresh nonce), the resource is being changed by others (`write-conflict`: retry after `Retry-After`), a request with the same Idempotency-Key is still being processed (`write-conflict`), or a key id is taken (`key-exists`).",
     optionalHeaders: ['Retry-After'],
   },
   412: {
@@ -257,6 +257,10 @@ const PROBLEM_RESPONSES: Record<number, { name: string; description: string; hea
     name: 'UnsupportedMediaType',
     description: 'The body is not sent as `Content-Type: application/json` (`unsupported-media-type`).',
     headers: ['Accept-Post'],
+  },
+  422: {
+    name: 'UnprocessableContent',
+    description: 'The Idempotency-Key was already used for a different request (`idempotency-key-reused`): use a new key for a new update.',
   },
   500: { name: 'InternalError', description: 'An unexpected failure (`internal-error`); nothing was written. Logged with the request id.' },
   503: {
@@ -273,6 +277,10 @@ const RESPONSE_HEADERS: Record<string, Json> = {
   'WWW-Authenticate': { description: 'Always `Signature`: sign with RFC 9421.', schema: { type: 'string', const: 'Signature' } },
   Allow: { description: 'The methods the path has.', schema: { type: 'string' } },
   'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'string', pattern: '^\\d+$' } },
+  'Idempotent-Replayed': {
+    description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key: nothing new was written.',
+    schema: { type: 'string', const: 'true' },
+  },
   'Accept-Post': { description: 'The media type the API accepts.', schema: { type: 'string', const: 'application/json' } },
 };
 
@@ -338,9 +346,12 @@ function requestHeaderParameters(example: SigningExample): Record<string, Json> 
       in: 'header',
       required: false,
       description:
-        'Optional. A key you choose for this update (e.g. a UUID), so that retrying after a lost answer does not record the update twice. ' +
-        'When you send it, cover it with the signature ("idempotency-key").',
-      schema: { type: 'string', minLength: 1, maxLength: 255 },
+        'Optional: a key you choose for this update, as a structured-field string (quoted), e.g. "8e03978e-40d5-43e8-bc93-6894a57f9324". ' +
+        'Retrying the same request with the same key (signed again, with a fresh nonce) gets the first 201 answer back, marked Idempotent-Replayed: true, ' +
+        'instead of recording the update twice; the same key with a different request is 422 idempotency-key-reused. ' +
+        'When you send it, the signature must cover "idempotency-key" (else 401 insufficient-coverage).',
+      schema: { type: 'string', minLength: 3, maxLength: 512 },
+      example: '"8e03978e-40d5-43e8-bc93-6894a57f9324"',
     },
   };
 }
@@ -377,9 +388,11 @@ function operationObject(op: OperationSpec): Json {
   const responses: Json = {};
   for (const success of op.success) {
     const response: Json = { description: success.description };
-    if (success.headers?.length) {
-      response.headers = Object.fromEntries(success.headers.map((h) => [h, headerRef(h, true)]));
-    }
+    const described = [
+      ...(success.headers ?? []).map((h) => [h, headerRef(h, true)]),
+      ...(success.optionalHeaders ?? []).map((h) => [h, headerRef(h, false)]),
+    ];
+    if (described.length > 0) response.headers = Object.fromEntries(described);
     if (success.schema) response.content = { [JSON_MEDIA_TYPE]: { schema: { $ref: componentRef(success.schema) } } };
     responses[String(success.status)] = response;
   }

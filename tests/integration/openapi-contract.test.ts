@@ -56,6 +56,8 @@ interface Exchange {
 
 interface SendOptions {
   key?: string;
+  /** Covered components, when not the signer's default. */
+  components?: string[];
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
@@ -107,6 +109,18 @@ describe('accepted requests conform to the document', () => {
     });
     const body = expectConforming(accepted, 201);
     expect(body.commitment.status).toBe('delayed');
+  });
+
+  it('POST the same update twice with one Idempotency-Key (signed again): both answers conform', async () => {
+    const body = { status: 'on_track', observations: 'Retried after a timeout.' };
+    const components = ['@method', '@authority', '@path', 'content-type', 'content-digest', 'idempotency-key'];
+    const headers = { 'idempotency-key': `"${crypto.randomUUID()}"` };
+    const first = await send('POST', UPDATE_PATH, { key: 'demo-official', body, headers, components });
+    const again = await send('POST', UPDATE_PATH, { key: 'demo-official', body, headers, components });
+    expectConforming(first, 201);
+    expectConforming(again, 201);
+    // With idempotent posting in the build, the retry is the first answer again.
+    if (again.response.headers['idempotent-replayed']) expect(JSON.parse(again.response.body)).toEqual(JSON.parse(first.response.body));
   });
 
   it('GET plans, a plan, its commitments and one commitment (and 304 on If-None-Match)', async () => {
