@@ -1,4 +1,5 @@
 /** `mandat`: the officials' and admins' command-line tool. */
+import { readFileSync } from 'node:fs';
 import type { Command } from './command.ts';
 import { bootstrapAdmin } from './commands/bootstrap-admin.ts';
 import { keygen } from './commands/keygen.ts';
@@ -9,6 +10,14 @@ import { CliError, EXIT, red } from './output.ts';
 
 const COMMANDS: Command[] = [post, keygen, keys, importCommand, bootstrapAdmin];
 
+const EXIT_CODES = [
+  'Exit codes:',
+  `  ${EXIT.ok}  ok`,
+  `  ${EXIT.rejected}  rejected by the server (4xx; the RFC 9457 problem is printed, or with --json its body on stdout)`,
+  `  ${EXIT.usage}  usage error (unknown command or option, missing value, unreadable file)`,
+  `  ${EXIT.failure}  server or network failure (5xx, unreachable API)`,
+].join('\n');
+
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
@@ -17,20 +26,39 @@ function usage(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run "mandat <command> --help" for options and examples.',
-    'Exit codes: 0 ok, 1 rejected by the server, 2 usage error, 3 server or network failure.',
+    'Every command takes --help (options and examples); commands that print results take --json',
+    'for scripts. The API is $MANDAT_API or --api (default http://localhost:3000).',
+    '',
+    'Examples:',
+    '  mandat keygen --out ~/.mandat/anna-garcia.pem',
+    '  mandat post --key ~/.mandat/anna-garcia.pem --plan terrassa-2015-2019 --commitment c4 \\',
+    '    --status delayed --observations "Licitació endarrerida." --json',
+    '  mandat post --help',
+    '',
+    EXIT_CODES,
   ].join('\n');
 }
 
 const [name, ...argv] = process.argv.slice(2);
-if (!name || name === '--help' || name === '-h' || name === 'help') {
+if (name === '--version' || name === '-V') {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  console.log(version);
+  process.exit(EXIT.ok);
+}
+if (!name || name === '--help' || name === '-h' || (name === 'help' && argv.length === 0)) {
   console.log(usage());
   process.exit(name ? EXIT.ok : EXIT.usage);
 }
-const command = COMMANDS.find((c) => c.name === name);
+const wanted = name === 'help' ? argv[0] : name;
+const command = COMMANDS.find((c) => c.name === wanted);
 if (!command) {
-  console.error(`${red('error:')} unknown command "${name}"\n\n${usage()}`);
+  console.error(`${red('error:')} unknown command "${wanted}"\n\n${usage()}`);
   process.exit(EXIT.usage);
+}
+// Help is answered here for every command alike, with the exit codes.
+if (name === 'help' || argv.includes('--help') || argv.includes('-h')) {
+  console.log(`${command.help}\n\n${EXIT_CODES}`);
+  process.exit(EXIT.ok);
 }
 try {
   await command.run(argv);

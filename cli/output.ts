@@ -1,5 +1,9 @@
-/** Human-friendly output: colour only on a TTY (and never with NO_COLOR), JSON when asked. */
-const useColour = process.stdout.isTTY && !process.env.NO_COLOR;
+/**
+ * Human-friendly output: colour only when both stdout and stderr are terminals (so no escape
+ * code ever lands in a pipe or a file, whichever stream a message goes to), never with NO_COLOR
+ * (https://no-color.org) or TERM=dumb; JSON when asked.
+ */
+const useColour = Boolean(process.stdout.isTTY && process.stderr.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 const paint = (code: number) => (text: string) => (useColour ? `\u001b[${code}m${text}\u001b[0m` : text);
 export const green = paint(32);
 export const red = paint(31);

@@ -20,6 +20,7 @@ import {
   type SigningKey,
   type StatusUpdate,
 } from './model.ts';
+import { OPENAPI_PATH, openApiJson } from './openapi.ts';
 import { Problem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.ts';
 import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
 
@@ -45,6 +46,8 @@ export interface ApiDependencies {
   publicBaseUrl: string;
   clockSkewSeconds: number;
   nonceTtlSeconds: number;
+  /** Largest accepted body (Config.bodyLimitBytes); at most, and by default, LIMITS.bodyBytes. */
+  bodyLimitBytes?: number;
   now?: () => Date;
 }
 
@@ -53,8 +56,12 @@ const MAX_CONFLICT_RETRIES = 5;
 
 export function createApi(deps: ApiDependencies): (request: ApiRequest) => Promise<ApiResponse> {
   const now = deps.now ?? (() => new Date());
+  const bodyLimit = Math.min(deps.bodyLimitBytes ?? LIMITS.bodyBytes, LIMITS.bodyBytes);
   return async (request) => {
     try {
+      if (request.body.length > bodyLimit) {
+        throw new Problem(413, 'body-too-large', `the body is ${request.body.length} bytes; the limit is ${bodyLimit}`);
+      }
       return await route(request, deps, now);
     } catch (error) {
       if (error instanceof Problem) return problemResponse(error, request.path);
@@ -118,6 +125,9 @@ addRoute(/^\/api\/v1\/plans$/, { GET: listPlans });
 addRoute(/^\/api\/v1\/keys$/, { GET: listKeys, POST: registerKey });
 addRoute(new RegExp(`^/api/v1/keys/${SEGMENT}$`), { GET: getKey });
 addRoute(new RegExp(`^/api/v1/keys/${SEGMENT}/revoke$`), { POST: revokeKey });
+addRoute(new RegExp(`^${OPENAPI_PATH.replace(/\./g, '\\.')}$`), {
+  GET: async () => ({ status: 200, headers: { 'content-type': JSON_TYPE, 'cache-control': 'public, max-age=300' }, body: openApiJson() }),
+});
 
 function readJsonBody<T extends z.ZodType>(request: ApiRequest, schema: T): z.infer<T> {
   checkBodyEnvelope(request, true);

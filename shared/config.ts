@@ -1,7 +1,9 @@
 /**
  * Configuration read once from the environment, so the same code runs on AWS and against
- * the local emulators. A missing variable is named in the error.
+ * the local emulators. Every missing or malformed variable is named in one error, so a bad
+ * deployment is fixed in one go rather than one variable per cold start.
  */
+
 export interface Config {
   region: string;
   tableName: string;
@@ -14,36 +16,75 @@ export interface Config {
   clockSkewSeconds: number;
   /** How long a nonce is remembered; must exceed twice the skew window. */
   nonceTtlSeconds: number;
+  /** Largest request body the API accepts, in bytes (413 above it). */
+  bodyLimitBytes: number;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new ConfigError(`Missing environment variable ${name}`);
-  return value;
-}
+/**
+ * The API's body limit (model.ts LIMITS.bodyBytes, which a unit test keeps equal): the most it
+ * accepts and its default. Not imported from model.ts, which would pull zod into the publish bundle.
+ */
+export const MAX_BODY_LIMIT_BYTES = 64 * 1024;
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
+/** Names of the variables a deployment must set; the others have defaults. */
+export const REQUIRED_VARIABLES = ['TABLE_NAME', 'BUCKET_NAME', 'PUBLIC_BASE_URL'] as const;
+
+// DynamoDB table names and S3 bucket names, as AWS defines them: a typo fails here, not at the first write.
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const clockSkewSeconds = integer(env, 'CLOCK_SKEW_SECONDS', 300);
+  const problems: string[] = [];
+  const missing = REQUIRED_VARIABLES.filter((name) => !env[name]?.trim());
+  if (missing.length > 0) problems.push(`Missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+
+  const text = (name: string, pattern: RegExp, what: string): string => {
+    const value = env[name]?.trim() ?? '';
+    if (value && !pattern.test(value)) problems.push(`${name} must be ${what}, got "${value}"`);
+    return value;
+  };
+  const url = (name: string, optional: boolean): string | undefined => {
+    const value = env[name]?.trim();
+    if (!value) return optional ? undefined : '';
+    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
+      problems.push(`${name} must be an absolute http(s) URL, got "${value}"`);
+    return value.replace(/\/+$/, '');
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const tableName = text('TABLE_NAME', TABLE_NAME, 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+  const bucketName = text('BUCKET_NAME', BUCKET_NAME, 'an S3 bucket name (3-63 of a-z 0-9 . -)');
+  const publicBaseUrl = url('PUBLIC_BASE_URL', false)!;
+  const dynamodbEndpoint = url('DYNAMODB_ENDPOINT', true);
+  const s3Endpoint = url('S3_ENDPOINT', true);
+  const clockSkewSeconds = integer('CLOCK_SKEW_SECONDS', 300, 1, 3600);
+  const nonceTtlSeconds = integer('NONCE_TTL_SECONDS', 3600, 1, 7 * 24 * 3600);
+  const bodyLimitBytes = integer('BODY_LIMIT_BYTES', MAX_BODY_LIMIT_BYTES, 1024, MAX_BODY_LIMIT_BYTES);
+
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
-    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'eu-west-1',
-    tableName: required(env, 'TABLE_NAME'),
-    bucketName: required(env, 'BUCKET_NAME'),
-    publicBaseUrl: required(env, 'PUBLIC_BASE_URL').replace(/\/+$/, ''),
-    dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
-    s3Endpoint: env.S3_ENDPOINT || undefined,
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'eu-west-1',
+    tableName,
+    bucketName,
+    publicBaseUrl,
+    dynamodbEndpoint,
+    s3Endpoint,
     clockSkewSeconds,
-    nonceTtlSeconds: Math.max(integer(env, 'NONCE_TTL_SECONDS', 3600), clockSkewSeconds * 2 + 60),
+    // A nonce must outlive every window in which its signature could still be accepted.
+    nonceTtlSeconds: Math.max(nonceTtlSeconds, clockSkewSeconds * 2 + 60),
+    bodyLimitBytes,
   };
 }

@@ -1,10 +1,12 @@
 /** HTTP API / Function URL event (payload v2) → the API → response. */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createApi, problemResponse, type ApiRequest } from '#shared/api';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type ApiRequest, type ApiResponse, createApi, problemResponse } from '#shared/api';
 import { Problem } from '#shared/problem';
-import { getRuntime } from '../runtime.ts';
+import { observeApiRequest } from '../observability.ts';
+import { getRuntime, type Runtime } from '../runtime.ts';
 
-let api: ReturnType<typeof createApi> | undefined;
+/** The API over the current runtime (rebuilt when tests or the local runtime reset it). */
+let api: { runtime: Runtime; handle: ReturnType<typeof createApi> } | undefined;
 
 export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   const headers: Record<string, string | undefined> = {};
@@ -19,20 +21,48 @@ export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   };
 }
 
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  const { config, repository } = getRuntime();
-  api ??= createApi({
-    repository,
-    publicBaseUrl: config.publicBaseUrl,
-    clockSkewSeconds: config.clockSkewSeconds,
-    nonceTtlSeconds: config.nonceTtlSeconds,
-  });
+/** Throttling and unreachable storage are worth a retry; anything else is our fault. */
+export function isTransient(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  if (e?.$retryable) return true;
+  if ((e?.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  if (/Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|ServiceUnavailable|TimeoutError/.test(e?.name ?? '')) return true;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND'].includes(e?.code ?? '');
+}
+
+function toResult(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: response.status, headers: response.headers, body: response.body };
+}
+
+export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+  const observation = observeApiRequest(event, context);
   try {
-    const response = await api(toApiRequest(event));
-    return { statusCode: response.status, headers: response.headers, body: response.body };
+    const runtime = getRuntime();
+    if (api?.runtime !== runtime) {
+      const { config, repository } = runtime;
+      api = {
+        runtime,
+        handle: createApi({
+          repository,
+          publicBaseUrl: config.publicBaseUrl,
+          clockSkewSeconds: config.clockSkewSeconds,
+          nonceTtlSeconds: config.nonceTtlSeconds,
+          bodyLimitBytes: config.bodyLimitBytes,
+        }),
+      };
+    }
+    return toResult(observation.finish(await api.handle(toApiRequest(event))));
   } catch (error) {
-    console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(error), stack: (error as Error).stack }));
-    const response = problemResponse(new Problem(500, 'internal-error', 'the request could not be processed; nothing was written'), event.rawPath);
-    return { statusCode: response.status, headers: response.headers, body: response.body };
+    const problem = isTransient(error)
+      ? new Problem(
+          503,
+          'service-unavailable',
+          'the service is busy or its storage cannot be reached; retry shortly with a fresh signature',
+          {
+            headers: { 'retry-after': '1' },
+          },
+        )
+      : new Problem(500, 'internal-error', 'the request could not be processed; nothing was written');
+    return toResult(observation.finish(problemResponse(problem, event.rawPath), error));
   }
 };

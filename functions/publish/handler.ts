@@ -4,8 +4,9 @@
  * touched, so only their feeds are re-rendered. A plan that fails reports its records as batch
  * item failures, so Lambda retries from there and nothing is skipped.
  */
-import type { AttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { publishPlan, publishSite, type PublishDependencies, type PublishResult, type SitePublishResult } from '#shared/publish';
+import { observePublishBatch, type PublishObservation } from '../observability.ts';
 import { getRuntime } from '../runtime.ts';
 
 export interface PlanChanges {
@@ -84,28 +85,22 @@ export interface BatchOutcome {
   failedSequences: string[];
 }
 
-export async function publishBatch(event: DynamoDBStreamEvent, deps: PublishDependencies): Promise<BatchOutcome> {
+export async function publishBatch(
+  event: DynamoDBStreamEvent,
+  deps: PublishDependencies,
+  observation: PublishObservation = observePublishBatch(event),
+): Promise<BatchOutcome> {
   const outcome: BatchOutcome = { plans: [], failedSequences: [] };
   const touched = plansInBatch(event);
   for (const [planId, changes] of touched) {
     try {
-      const result = await publishPlan(planId, deps, changes.full ? {} : { changed: changes });
+      const result = await observation.plan(planId, () => publishPlan(planId, deps, changes.full ? {} : { changed: changes }), {
+        full: changes.full,
+        commitments: changes.full ? undefined : [...changes.commitmentIds],
+      });
       if (result) outcome.plans.push(result);
-      console.log(
-        JSON.stringify({
-          level: 'INFO',
-          message: 'published',
-          planId,
-          full: changes.full,
-          commitments: changes.full ? undefined : [...changes.commitmentIds],
-          revision: result?.revision,
-          rendered: result?.artifacts ?? 0,
-          written: result?.written.length ?? 0,
-          skipped: result?.skipped.length ?? 0,
-        }),
-      );
-    } catch (error) {
-      console.error(JSON.stringify({ level: 'ERROR', message: 'publish failed', planId, error: String(error) }));
+    } catch {
+      // Logged and counted by the observation; the records are retried.
       outcome.failedSequences.push(...changes.sequences);
     }
   }
@@ -114,10 +109,10 @@ export async function publishBatch(event: DynamoDBStreamEvent, deps: PublishDepe
     // One LIST when nothing changed; a rebuild only when some plan's catalog record did.
     outcome.site = await publishSite(deps);
     if (outcome.site.rebuilt) {
-      console.log(JSON.stringify({ level: 'INFO', message: 'site root rebuilt', plans: outcome.site.plans, written: outcome.site.written }));
+      observation.logger.info('site root rebuilt', { plans: outcome.site.plans, written: outcome.site.written });
     }
   } catch (error) {
-    console.error(JSON.stringify({ level: 'ERROR', message: 'site publish failed', error: String(error) }));
+    observation.logger.error('site publish failed', { error });
     // The root is marked stale until rebuilt; retrying the batch rebuilds it (plans re-render to the same bytes).
     const all = [...touched.values()].flatMap((changes) => changes.sequences);
     outcome.failedSequences = [...new Set([...outcome.failedSequences, ...all])];
@@ -125,8 +120,10 @@ export async function publishBatch(event: DynamoDBStreamEvent, deps: PublishDepe
   return outcome;
 }
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+export const handler = async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
   const { config, repository, store } = getRuntime();
-  const { failedSequences } = await publishBatch(event, { repository, store, baseUrl: config.publicBaseUrl });
+  const observation = observePublishBatch(event, context);
+  const { failedSequences } = await publishBatch(event, { repository, store, baseUrl: config.publicBaseUrl }, observation);
+  observation.finish(failedSequences.length);
   return { batchItemFailures: failedSequences.map((itemIdentifier) => ({ itemIdentifier })) };
 };

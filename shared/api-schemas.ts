@@ -1,0 +1,146 @@
+/**
+ * Zod schemas of what the API answers: the request schemas live in model.ts (the handlers
+ * validate with them); these describe the responses so the OpenAPI document (openapi.ts) is
+ * generated from code, and the type assertions at the bottom make `tsc` fail when a response
+ * type in the model drifts from its schema.
+ */
+import { z } from 'zod';
+import {
+  type Commitment,
+  commitmentDefinitionSchema,
+  keyAlgorithmSchema,
+  keyIdSchema,
+  keyRegistrationSchema,
+  linkSchema,
+  type Plan,
+  planDefinitionSchema,
+  prioritySchema,
+  roleSchema,
+  type SigningKey,
+  scopeSchema,
+  slugSchema,
+  statusCodeSchema,
+  statusDefinitionSchema,
+} from './model.ts';
+import type { ProblemBody } from './problem.ts';
+
+const timestamp = z.iso.datetime({ offset: true });
+const revision = z.number().int().min(1);
+
+export const fieldErrorSchema = z.strictObject({
+  path: z
+    .string()
+    .meta({ description: 'Path of the failing field, segments joined by "/" (e.g. "links/0/url"); "/" for the body as a whole.' }),
+  message: z.string(),
+});
+
+/** RFC 9457 problem details, as every rejection is answered. */
+export const problemSchema = z.strictObject({
+  type: z.url().meta({
+    description: 'Identifies the kind of problem; branch on this, e.g. https://mandat-obert.github.io/problems/invalid-signature',
+  }),
+  title: z.string().meta({ description: 'The HTTP status phrase.' }),
+  status: z.number().int().min(400).max(599),
+  detail: z.string().min(1).meta({ description: 'What went wrong, for a person to read.' }),
+  instance: z.string().optional().meta({ description: 'The request path.' }),
+  errors: z.array(fieldErrorSchema).min(1).optional().meta({ description: 'Each failing field of an invalid body (400 invalid-body).' }),
+});
+
+/** A commitment's current state. */
+export const commitmentSchema = commitmentDefinitionSchema.extend({
+  planId: slugSchema,
+  commitmentId: slugSchema,
+  priority: prioritySchema,
+  areaSlug: slugSchema,
+  status: statusCodeSchema,
+  observations: z.string().meta({ description: 'Markdown, as the official wrote it.' }),
+  links: z.array(linkSchema),
+  revision: revision.meta({ description: 'Bumped by every change of this commitment; its ETag is "<revision>".' }),
+  reportedAt: timestamp.meta({ description: 'When the current status was reported.' }),
+  updatedAt: timestamp,
+  lastUpdateId: z.uuid().optional().meta({ description: 'The update that produced the current state, if any.' }),
+});
+
+export const planSchema = planDefinitionSchema.extend({
+  planId: slugSchema,
+  statuses: z.array(statusDefinitionSchema).min(1).meta({ description: "The plan's status vocabulary." }),
+  revision: revision.meta({ description: 'Bumped by every change anywhere in the plan.' }),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const planListSchema = z.strictObject({
+  plans: z.array(z.strictObject({ planId: slugSchema, title: z.string(), municipality: z.string(), revision })),
+});
+
+export const commitmentListSchema = z.strictObject({
+  planId: slugSchema,
+  revision: revision.meta({ description: "The plan's revision when the list was read." }),
+  commitments: z.array(commitmentSchema),
+});
+
+export const updateAcceptedSchema = z.strictObject({
+  updateId: z.uuid().meta({ description: 'Stable id of the update: the guid of its feed items.' }),
+  revision: revision.meta({ description: "The commitment's new revision." }),
+  planRevision: revision.meta({ description: "The plan's new revision." }),
+  commitment: commitmentSchema,
+});
+
+export const planDefinedSchema = z.strictObject({
+  changed: z.boolean().meta({ description: 'false when the definition was already exactly this (nothing written).' }),
+  plan: planSchema,
+});
+
+export const commitmentDefinedSchema = z.strictObject({
+  changed: z.boolean().meta({ description: 'false when the definition was already exactly this (nothing written).' }),
+  commitment: commitmentSchema,
+});
+
+// ---------------------------------------------------------------------------------------------
+// Key management (POST/GET /api/v1/keys, GET /api/v1/keys/{keyId}, POST .../revoke).
+// The routes come from the "signing" branch; these mirror its model.ts schemas
+// (keyIdSchema, keyAlgorithmSchema, keyRegistrationSchema). After that branch is merged,
+// import those from model.ts here instead of the mirrors below (MERGE NOTE).
+// ---------------------------------------------------------------------------------------------
+
+/** A registered key as the API shows it: never a private key or a shared secret. */
+export { keyIdSchema, keyRegistrationSchema };
+
+export const keyRecordSchema = z.strictObject({
+  keyId: keyIdSchema,
+  algorithm: keyAlgorithmSchema,
+  publicKeyPem: z.string().optional(),
+  owner: z.string(),
+  contact: z.string().optional(),
+  role: roleSchema,
+  scopes: z.array(scopeSchema),
+  active: z.boolean(),
+  createdAt: timestamp,
+  revokedAt: timestamp.optional(),
+});
+
+export const keyListSchema = z.strictObject({ keys: z.array(keyRecordSchema) });
+
+export const keyRegisteredSchema = z.strictObject({
+  key: keyRecordSchema,
+  sharedSecret: z
+    .string()
+    .optional()
+    .meta({ description: 'hmac-sha256 keys only: the shared secret (base64), shown in this answer and never again.' }),
+});
+
+export const keyRevokedSchema = z.strictObject({
+  changed: z.boolean().meta({ description: 'false when the key was already revoked.' }),
+  key: keyRecordSchema,
+});
+
+// Compile-time drift guards: each schema's output type must be exactly the model's type.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type SchemaMatchesModel = [
+  Assert<Same<z.output<typeof commitmentSchema>, Commitment>>,
+  Assert<Same<z.output<typeof planSchema>, Plan>>,
+  Assert<Same<z.output<typeof keyRecordSchema>, Omit<SigningKey, 'sharedSecret'>>>,
+  // Every problem body the API builds fits the schema (the reverse cannot hold: ProblemBody allows extensions).
+  Assert<z.output<typeof problemSchema> extends ProblemBody ? true : false>,
+];
