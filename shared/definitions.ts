@@ -11,6 +11,7 @@ import {
 } from './model.ts';
 import { Problem } from './problem.ts';
 import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
+import { contentionProblem } from './transaction-retry.ts';
 import { DEFAULT_STATUSES } from './vocabulary.ts';
 
 function same(a: object, b: object, fields: string[]): boolean {
@@ -34,6 +35,7 @@ function conflictToProblem(error: unknown, what: string): never {
       throw new Problem(409, 'nonce-reused', 'this signature nonce has already been used; sign the request again with a fresh nonce');
     }
     if (error.conflict === 'missing') throw new Problem(404, 'plan-not-found', error.message);
+    if (error.conflict === 'contention') throw contentionProblem();
     throw new Problem(409, 'write-conflict', `the ${what} changed while it was being defined; retry`, { headers: { 'retry-after': '1' } });
   }
   throw error;

@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { createS3Client } from '#shared/clients';
+import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { DATA_DIR_LAYOUT, startDynamoDbLocal, startS3Server, type RunningEmulator } from './emulators.ts';
 import { ensureBucket, ensureTable } from './setup.ts';
 import { StreamPoller } from './stream-poller.ts';
@@ -98,16 +100,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       client: streamsClient,
       streamArn,
       handler: publish,
-      batchSize: 100,
+      batchSize: PUBLISH_STREAM_SETTINGS.batchSize,
       batchingWindowMs: options.batchingWindowMs ?? 0,
       pollIntervalMs: options.pollIntervalMs ?? 50,
-      retryAttempts: 3,
+      retryAttempts: PUBLISH_STREAM_SETTINGS.retryAttempts,
+      bisectBatchOnError: PUBLISH_STREAM_SETTINGS.bisectBatchOnError,
+      maxRecordAgeMs: PUBLISH_STREAM_SETTINGS.maxRecordAgeSeconds * 1000,
       deadLetterDir: DATA_DIR_LAYOUT.deadLetter(dataDir),
       log,
     });
     await poller.start('LATEST');
     // Catch up on anything written while nothing was polling (first start, or a restart).
     await publishAll(publish, getRuntime().repository);
+
+    // Operator commands (mandat verify, republish, replay-dead-letters) find us through this file.
+    writeRuntimeFile(dataDir, env);
 
     const server: Server = await (await import('./server.ts')).startLocalServer({
       port: options.port,
@@ -130,6 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           server.closeAllConnections();
         });
         await poller.stop();
+        removeRuntimeFile(dataDir);
         dynamoClient.destroy();
         streamsClient.destroy();
         s3.destroy();
