@@ -2,9 +2,12 @@
 import type { Command } from './command.ts';
 import { keygen } from './commands/keygen.ts';
 import { post } from './commands/post.ts';
+import { replayDeadLettersCommand } from './commands/replay-dead-letters.ts';
+import { republish } from './commands/republish.ts';
+import { verify } from './commands/verify.ts';
 import { CliError, EXIT, red } from './output.ts';
 
-const COMMANDS: Command[] = [post, keygen];
+const COMMANDS: Command[] = [post, keygen, republish, verify, replayDeadLettersCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
