@@ -150,7 +150,7 @@ describe('concurrent updates with racing publishers (property-based)', () => {
         expect(isMonotone(fileRevisions), fileRevisions.join(',')).toBe(true);
         expect(publishedRevisions.at(-1)).toBe(plan.revision);
       }),
-      { numRuns: 6, endOnFailure: true },
+      { numRuns: 10, endOnFailure: true },
     );
   }, 120_000);
 });
