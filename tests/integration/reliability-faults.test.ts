@@ -40,7 +40,7 @@ const year = new Date().getUTCFullYear();
 
 beforeAll(async () => {
   env = await createTestEnvironment();
-  official = await env.addKey('official', 'official', [{ planId: 'outage' }, { planId: 'crash' }, { planId: 'dead-letters' }]);
+  official = await env.addKey('official', 'official', ['outage', 'crash', 'dead-letters', 'poison', 'healthy', 'aged'].map((planId) => ({ planId })));
   // A dedicated S3 server, so that stopping it disturbs no other test file.
   s3Dir = mkdtempSync(join(tmpdir(), 'mandat-faults-s3-'));
   deadLetterDir = mkdtempSync(join(tmpdir(), 'mandat-faults-dlq-'));
@@ -202,5 +202,70 @@ describe('records that exhaust their retries', () => {
     await waitUntilPublished(env.repository, 'dead-letters');
     expect(await publishedUpdateIds('dead-letters')).toEqual(expect.arrayContaining(ids));
     expect((await verifyBucket(env, ['dead-letters'], s3, BUCKET)).differences).toBe(0);
+  });
+});
+
+describe('the local poller handles a batch as the event source mapping does', () => {
+  it('sends the records of a plan that cannot be published to the dead-letter file, without holding up the others', async () => {
+    const [poison, healthy] = [await definePlanWithCommitments(env.repository, 'poison', 1), await definePlanWithCommitments(env.repository, 'healthy', 1)];
+    const failingForPoison = { write: (prefix: string, artifacts: Parameters<S3ArtifactStore['write']>[1]) => (prefix.includes('poison') ? Promise.reject(new Error('cannot write poison')) : store.write(prefix, artifacts)) };
+    const publisher = createPublisher(env.repository, failingForPoison);
+    const dir = mkdtempSync(join(tmpdir(), 'mandat-poison-'));
+    // A batching window, so that both plans' records arrive in the same batches.
+    const poller = new StreamPoller({ client: env.streams, streamArn: env.streamArn, handler: publisher.handler, batchingWindowMs: 300, pollIntervalMs: 20, retryDelayMs: 10, retryAttempts: 2, deadLetterDir: dir });
+    await poller.start('LATEST');
+    const ids: string[] = [];
+    try {
+      for (let n = 0; n < 3; n++) {
+        await postRandom('poison', poison, n);
+        ids.push(await postRandom('healthy', healthy, n));
+      }
+      await waitUntilPublished(env.repository, 'healthy');
+      await eventually('the poison records to be dead-lettered', async () => {
+        const file = join(dir, DEAD_LETTER_FILE);
+        const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DeadLetterLine) : [];
+        return lines.filter((l) => l.record.dynamodb.Keys.PK.S === 'PLAN#poison').length >= 9 ? lines : undefined;
+      });
+    } finally {
+      await poller.stop();
+    }
+    const lines = readFileSync(join(dir, DEAD_LETTER_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DeadLetterLine);
+    // Like Lambda's checkpoint, everything from the first failed record on is retried, so the
+    // healthy plan's records that came after a poison one may go along (harmless: they were
+    // published, and replaying them finds the plan up to date). The poison ones all end there.
+    expect(lines.filter((l) => l.record.dynamodb.Keys.PK.S === 'PLAN#poison')).toHaveLength(9);
+    expect(lines.every((l) => l.attempts === 3)).toBe(true);
+    expect(await publishedUpdateIds('healthy')).toEqual(expect.arrayContaining(ids));
+    expect((await verifyBucket(env, ['healthy'], s3, BUCKET)).differences).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('dead-letters records older than the maximum record age without invoking the handler', async () => {
+    const commitments = await definePlanWithCommitments(env.repository, 'aged', 1);
+    let invoked = 0;
+    const dir = mkdtempSync(join(tmpdir(), 'mandat-aged-'));
+    const poller = new StreamPoller({
+      client: env.streams,
+      streamArn: env.streamArn,
+      handler: async () => {
+        invoked++;
+        return { batchItemFailures: [] };
+      },
+      pollIntervalMs: 20,
+      // Any record is older than that by the time it is read (timestamps have whole seconds).
+      maxRecordAgeMs: -1,
+      deadLetterDir: dir,
+    });
+    await poller.start('LATEST');
+    try {
+      await postRandom('aged', commitments, 1);
+      await eventually('the records to be dead-lettered', async () => (poller.stats.deadLettered >= 3 ? true : undefined));
+    } finally {
+      await poller.stop();
+    }
+    expect(invoked).toBe(0);
+    const lines = readFileSync(join(dir, DEAD_LETTER_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DeadLetterLine);
+    expect(lines.every((l) => /^older than/.test(l.reason) && l.attempts === 0)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
