@@ -111,7 +111,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     await poller.start('LATEST');
     // Catch up on anything written while nothing was polling (first start, or a restart).
-    await publishAll(publish, getRuntime().repository);
+    // A plan whose publish lease a crashed earlier run still holds fails until the lease
+    // expires: it is retried in the background rather than left behind.
+    let stopping = false;
+    let catchUp: Promise<void> = Promise.resolve();
+    if ((await publishAll(publish, getRuntime().repository)) > 0) {
+      catchUp = (async () => {
+        while (!stopping && (await publishAll(publish, getRuntime().repository).catch(() => 1)) > 0) {
+          log('some plans could not be published yet (publish lease still held?); retrying in 2 s');
+          await new Promise((r) => setTimeout(r, 2000).unref());
+        }
+      })();
+    }
 
     // Operator commands (mandat verify, republish, replay-dead-letters) find us through this file.
     writeRuntimeFile(dataDir, env);
@@ -136,7 +147,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           server.close(() => r());
           server.closeAllConnections();
         });
+        stopping = true;
         await poller.stop();
+        await catchUp;
         removeRuntimeFile(dataDir);
         dynamoClient.destroy();
         streamsClient.destroy();
@@ -150,16 +163,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
+/** Returns how many plans failed. */
 async function publishAll(
   publish: (typeof import('#functions/publish/handler'))['handler'],
   repository: { listPlans(): Promise<Array<{ planId: string }>> },
-): Promise<void> {
+): Promise<number> {
   const plans = await repository.listPlans();
   // A synthetic stream event per plan: the same path as a real change.
-  await publish({
+  const response = await publish({
     Records: plans.map((plan, index) => ({
       eventName: 'MODIFY',
       dynamodb: { Keys: { PK: { S: `PLAN#${plan.planId}` }, SK: { S: 'PLAN' } }, SequenceNumber: String(index + 1) },
     })),
   });
+  return response.batchItemFailures.length;
 }
