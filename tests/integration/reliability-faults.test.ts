@@ -107,7 +107,7 @@ describe('the S3 server stops in the middle of a burst of updates', () => {
     } finally {
       await poller.stop();
     }
-  });
+  }, 90_000);
 });
 
 describe('the publish handler crashes half-way through writing a plan', () => {
@@ -202,7 +202,7 @@ describe('records that exhaust their retries', () => {
     await waitUntilPublished(env.repository, 'dead-letters');
     expect(await publishedUpdateIds('dead-letters')).toEqual(expect.arrayContaining(ids));
     expect((await verifyBucket(env, ['dead-letters'], s3, BUCKET)).differences).toBe(0);
-  });
+  }, 90_000);
 });
 
 describe('the local poller handles a batch as the event source mapping does', () => {
