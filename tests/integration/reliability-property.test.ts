@@ -119,6 +119,9 @@ describe('concurrent updates with racing publishers (property-based)', () => {
         await waitUntilPublished(env.repository, planId, 30_000);
         sampling = false;
         await sampler;
+        // The sampler's last reads may predate the end; one more, now that it is quiet.
+        publishedRevisions.push((await env.repository.getPublishState(planId))!.publishedRevision);
+        fileRevisions.push((await readJson<{ plan: { revision: number } }>(`plans/${planId}/commitments.json`))!.plan.revision);
 
         // Every accepted update, and nothing else, is in the table ...
         const updates = await env.repository.listUpdates(planId);
