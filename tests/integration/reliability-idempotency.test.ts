@@ -15,7 +15,7 @@ import { createApi, type ApiRequest } from '#shared/api';
 import { DynamoPlanRepository } from '#shared/dynamo-repository';
 import { post as postCommand } from '../../cli/commands/post.ts';
 import { BASE_URL, CREDENTIALS, REGION, createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
-import { definePlanWithCommitments, signedUpdate } from '../support/reliability.ts';
+import { createPublisher, definePlanWithCommitments, signedUpdate, verifyBucket } from '../support/reliability.ts';
 
 let env: TestEnvironment;
 let official: TestKey;
@@ -228,5 +228,16 @@ describe('mandat post', () => {
     expect(seenKeys[1]).toBe(seenKeys[0]);
     expect(seenKeys[2]).not.toBe(seenKeys[0]);
     expect(await updatesCount()).toBe(before + 2);
+  });
+});
+
+describe('after all these retries', () => {
+  it('the published feeds hold each update exactly once and equal the table', async () => {
+    expect((await createPublisher(env.repository, env.store).publishPlan(PLAN)).batchItemFailures).toEqual([]);
+    const updates = await env.repository.listUpdates(PLAN);
+    const history = JSON.parse((await env.getObject(`plans/${PLAN}/updates/${new Date().getUTCFullYear()}.json`))!.body) as { updates: Array<{ updateId: string }> };
+    expect(history.updates.map((u) => u.updateId).sort()).toEqual(updates.map((u) => u.updateId).sort());
+    expect(new Set(history.updates.map((u) => u.updateId)).size).toBe(history.updates.length);
+    expect((await verifyBucket(env, [PLAN])).differences).toBe(0);
   });
 });
