@@ -9,6 +9,32 @@ export interface SignedClientOptions {
   api: string;
   keyPath: string;
   keyId?: string;
+  /** Per attempt. */
+  timeoutMs?: number;
+}
+
+/** No answer at all: the request may or may not have been processed. */
+export class NetworkError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.failure);
+  }
+}
+
+/**
+ * What the signature covers: the defaults of signRequest, plus `idempotency-key` when sent
+ * (the server requires it covered, so a replayed request cannot be given another key).
+ */
+function coveredComponents(url: string, headers: Record<string, string>, hasBody: boolean): string[] {
+  const names = new Set(Object.keys(headers).map((h) => h.toLowerCase()));
+  return [
+    '@method',
+    '@authority',
+    '@path',
+    ...(new URL(url).search ? ['@query'] : []),
+    ...(names.has('content-type') ? ['content-type'] : []),
+    ...(hasBody ? ['content-digest'] : []),
+    ...(names.has('idempotency-key') ? ['idempotency-key'] : []),
+  ];
 }
 
 export interface ApiResult {
@@ -21,8 +47,10 @@ export class SignedClient {
   readonly keyId: string;
   private readonly privateKey: KeyObject;
   readonly api: string;
+  readonly timeoutMs: number;
 
   constructor(options: SignedClientOptions) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     let pem: string;
     try {
       pem = readFileSync(options.keyPath, 'utf8');
@@ -38,24 +66,21 @@ export class SignedClient {
     this.api = options.api.replace(/\/+$/, '');
   }
 
+  /** Signs afresh on every call: a retry gets a new nonce and a current `created`. */
   async request(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiResult> {
     const url = `${this.api}${path}`;
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const requestHeaders = { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...extraHeaders };
     const headers = signRequest(
-      {
-        method,
-        url,
-        headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...extraHeaders },
-        body: payload,
-      },
-      { keyId: this.keyId, privateKey: this.privateKey },
+      { method, url, headers: requestHeaders, body: payload },
+      { keyId: this.keyId, privateKey: this.privateKey, components: coveredComponents(url, requestHeaders, payload !== undefined) },
     );
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(30_000) });
+      response = await fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new CliError(`could not reach ${this.api}${cause ? ` (${cause})` : ''}: is the API running?`, EXIT.failure);
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+      throw new NetworkError(`could not reach ${this.api}${cause ? ` (${cause})` : ''}: is the API running?`);
     }
     const text = await response.text();
     let parsed: unknown = text;

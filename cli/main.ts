@@ -6,9 +6,12 @@ import { keygen } from './commands/keygen.ts';
 import { importCommand } from './commands/import.ts';
 import { keys } from './commands/keys.ts';
 import { post } from './commands/post.ts';
+import { replayDeadLettersCommand } from './commands/replay-dead-letters.ts';
+import { republish } from './commands/republish.ts';
+import { verify } from './commands/verify.ts';
 import { CliError, EXIT, red } from './output.ts';
 
-const COMMANDS: Command[] = [post, keygen, keys, importCommand, bootstrapAdmin];
+const COMMANDS: Command[] = [post, keygen, keys, importCommand, bootstrapAdmin, republish, verify, replayDeadLettersCommand];
 
 const EXIT_CODES = [
   'Exit codes:',

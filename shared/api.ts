@@ -23,6 +23,8 @@ import {
 import { OPENAPI_PATH, openApiJson } from './openapi.ts';
 import { Problem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.ts';
 import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
+import { IdempotentRequest } from './idempotency.ts';
+import { backoffDelay, contentionProblem, sleep } from './transaction-retry.ts';
 
 export interface ApiRequest {
   method: string;
@@ -216,6 +218,10 @@ async function postUpdate(ctx: Context): Promise<ApiResponse> {
   const body = readJsonBody(ctx.request, updateRequestSchema);
   const ifMatch = parseIfMatch(ctx.request.headers['if-match']);
   const { repository } = ctx.deps;
+  // A retry of a request that was already accepted gets the first answer (idempotency.ts).
+  const idempotent = IdempotentRequest.begin(ctx.request, auth.key.keyId, repository, ctx.now);
+  const earlier = await idempotent?.earlierResponse();
+  if (earlier) return earlier;
 
   for (let attempt = 0; ; attempt++) {
     const [plan, current] = await Promise.all([repository.getPlan(planId), repository.getCommitment(planId, commitmentId)]);
@@ -267,7 +273,15 @@ async function postUpdate(ctx: Context): Promise<ApiResponse> {
       reportedAt: update.reportedAt,
       updatedAt: receivedAt,
       lastUpdateId: update.updateId,
+      planRevision: update.planRevision,
     };
+    delete next.previousAreaSlug;
+    const location = `/api/v1/plans/${planId}/commitments/${commitmentId}`;
+    const response = json(
+      201,
+      { updateId: update.updateId, revision: update.revision, planRevision: update.planRevision, commitment: next },
+      { location, etag: etag(next.revision) },
+    );
     try {
       await repository.recordUpdate({
         update,
@@ -275,22 +289,24 @@ async function postUpdate(ctx: Context): Promise<ApiResponse> {
         expectedRevision: current.revision,
         nonce: nonceClaim(ctx, auth),
         now: receivedAt,
+        idempotency: idempotent?.record(response),
       });
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       if (error.conflict === 'nonce') throw replayed();
+      if (error.conflict === 'idempotency' && idempotent) return idempotent.responseAfterRace();
+      if (error.conflict === 'contention') throw contentionProblem();
       if (ifMatch !== undefined) {
         throw new Problem(412, 'stale-revision', 'the commitment changed while this update was being written');
       }
-      if (attempt < MAX_CONFLICT_RETRIES) continue;
+      if (attempt < MAX_CONFLICT_RETRIES) {
+        // Jittered, so that writers who collided do not collide again.
+        await sleep(backoffDelay(attempt, { baseDelayMs: 10, maxDelayMs: 200 }));
+        continue;
+      }
       throw new Problem(409, 'write-conflict', 'the commitment is being updated by others; retry shortly', { headers: { 'retry-after': '1' } });
     }
-    const location = `/api/v1/plans/${planId}/commitments/${commitmentId}`;
-    return json(
-      201,
-      { updateId: update.updateId, revision: update.revision, planRevision: update.planRevision, commitment: next },
-      { location, etag: etag(next.revision) },
-    );
+    return response;
   }
 }
 

@@ -25,12 +25,17 @@ export interface StoredObject {
   etag: string;
 }
 
-export interface ArtifactStore {
+/** What publishing a plan needs: writes that skip unchanged bytes. */
+export interface ArtifactWriter {
   /**
    * Writes the artifacts that differ from what is stored under `prefix` (one LIST of the
    * prefix tells what is there; every artifact key must start with it).
    */
   write(prefix: string, artifacts: Artifact[]): Promise<WriteResult>;
+}
+
+/** A writer that can also read back (the site's root is assembled from stored records). */
+export interface ArtifactStore extends ArtifactWriter {
   /** ETags of everything under a prefix. */
   etags(prefix: string): Promise<Map<string, string>>;
   read(key: string): Promise<StoredObject | undefined>;

@@ -11,6 +11,7 @@ import {
 } from './model.ts';
 import { Problem } from './problem.ts';
 import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
+import { contentionProblem } from './transaction-retry.ts';
 import { DEFAULT_STATUSES } from './vocabulary.ts';
 
 /** JSON with object keys sorted: a map read back from DynamoDB does not keep its key order. */
@@ -41,6 +42,7 @@ function conflictToProblem(error: unknown, what: string): never {
       throw new Problem(409, 'nonce-reused', 'this signature nonce has already been used; sign the request again with a fresh nonce');
     }
     if (error.conflict === 'missing') throw new Problem(404, 'plan-not-found', error.message);
+    if (error.conflict === 'contention') throw contentionProblem();
     throw new Problem(409, 'write-conflict', `the ${what} changed while it was being defined; retry`, { headers: { 'retry-after': '1' } });
   }
   throw error;
@@ -64,6 +66,7 @@ export async function definePlan(
     statuses: definition.statuses ?? DEFAULT_STATUSES,
     planId,
     revision: existing ? existing.revision + 1 : 1,
+    metadataRevision: existing ? existing.revision + 1 : 1,
     createdAt: existing?.createdAt ?? nowIso,
     updatedAt: nowIso,
   };
@@ -108,6 +111,7 @@ export async function defineCommitment(
         areaSlug,
         revision: existing.revision + 1,
         updatedAt: nowIso,
+        previousAreaSlug: existing.areaSlug !== areaSlug ? existing.areaSlug : undefined,
       }
     : {
         planId,

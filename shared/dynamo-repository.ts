@@ -7,11 +7,17 @@
  * | update      | PLAN#{planId}         | UPDATE#{reportedAt}#{updateId}  |
  * | signing key | KEY#{keyId}           | KEY                             |
  * | nonce       | NONCE#{keyId}#{nonce} | NONCE                           |
+ * | idempotency | IDEMPOTENCY#{keyId}#{idempotencyKey} | IDEMPOTENCY      |
+ * | publish     | PUBLISH#{planId}      | PUBLISH                         |
+ *
+ * Publish-state items live outside the plan's partition on purpose: the publisher reacts only
+ * to `PLAN#` records, so its own lease writes never trigger another publish.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
   PutCommand,
+  UpdateCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
@@ -20,7 +26,15 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from './model.ts';
-import { ConflictError, type NonceClaim, type PlanRepository, type WriteConflict } from './repository.ts';
+import {
+  ConflictError,
+  type IdempotencyRecord,
+  type NonceClaim,
+  type PlanRepository,
+  type PublishState,
+  type WriteConflict,
+} from './repository.ts';
+import { isTransactionConflict, retryTransactionConflicts } from './transaction-retry.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -33,6 +47,8 @@ export const keys = {
   }),
   signingKey: (keyId: string) => ({ PK: `KEY#${keyId}`, SK: 'KEY' }),
   nonce: (keyId: string, nonce: string) => ({ PK: `NONCE#${keyId}#${nonce}`, SK: 'NONCE' }),
+  idempotency: (keyId: string, idempotencyKey: string) => ({ PK: `IDEMPOTENCY#${keyId}#${idempotencyKey}`, SK: 'IDEMPOTENCY' }),
+  publishState: (planId: string) => ({ PK: `PUBLISH#${planId}`, SK: 'PUBLISH' }),
 };
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
@@ -129,6 +145,7 @@ export class DynamoPlanRepository implements PlanRepository {
     expectedRevision: number;
     nonce?: NonceClaim;
     now: string;
+    idempotency?: IdempotencyRecord;
   }): Promise<void> {
     const { update, commitment, expectedRevision, now } = input;
     const items: TransactItem[] = [
@@ -153,6 +170,10 @@ export class DynamoPlanRepository implements PlanRepository {
     if (input.nonce) {
       items.push(this.noncePut(input.nonce));
       conflicts.push('nonce');
+    }
+    if (input.idempotency) {
+      items.push(this.idempotencyPut(input.idempotency, Math.floor(Date.parse(now) / 1000)));
+      conflicts.push('idempotency');
     }
     await this.transact(items, conflicts);
   }
@@ -191,7 +212,7 @@ export class DynamoPlanRepository implements PlanRepository {
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...keys.commitment(commitment.planId, commitment.commitmentId), kind: 'commitment', ...commitment },
+          Item: { ...keys.commitment(commitment.planId, commitment.commitmentId), kind: 'commitment', ...commitment, planRevision: plan.revision + 1 },
           ...(expectedRevision === undefined
             ? { ConditionExpression: 'attribute_not_exists(PK)' }
             : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
@@ -276,19 +297,27 @@ export class DynamoPlanRepository implements PlanRepository {
     };
   }
 
-  /** Runs a transaction and turns a cancellation into the ConflictError of the failed condition. */
+  /**
+   * Runs a transaction and turns a cancellation into the ConflictError of the failed condition.
+   * Cancellations for a concurrent transaction are retried with backoff first (a fresh command
+   * each time, so a fresh ClientRequestToken: the cancelled attempt wrote nothing).
+   */
   private async transact(items: TransactItem[], conflicts: WriteConflict[]): Promise<void> {
     try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+      await retryTransactionConflicts(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
       if (error instanceof TransactionCanceledException || (error as Error).name === 'TransactionCanceledException') {
         const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
         // The nonce outranks the others: a replay is a replay even if the state also moved on.
+        // Then the idempotency key: a retry of a committed update also finds the revision moved.
         const failed = reasons
           .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? conflicts[index] : undefined))
           .filter((c): c is WriteConflict => c !== undefined);
-        const conflict = failed.includes('nonce') ? 'nonce' : failed[0];
+        const conflict = (['nonce', 'idempotency'] as const).find((c) => failed.includes(c)) ?? failed[0];
         if (conflict) throw new ConflictError(conflict, `conditional write failed: ${conflict}`);
+      }
+      if (isTransactionConflict(error)) {
+        throw new ConflictError('contention', 'the transaction kept colliding with concurrent writes; nothing was written');
       }
       throw error;
     }
@@ -304,4 +333,137 @@ export class DynamoPlanRepository implements PlanRepository {
     } while (start);
     return items;
   }
+
+  // ---- Idempotent requests (idempotency.ts) ----
+
+  async getIdempotencyRecord(keyId: string, idempotencyKey: string, nowSeconds: number): Promise<IdempotencyRecord | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.idempotency(keyId, idempotencyKey), ConsistentRead: true }),
+    );
+    const record = strip<IdempotencyRecord>(out.Item);
+    // TTL deletes lazily (up to days later): an expired record must already count as gone.
+    return record && record.expiresAt > nowSeconds ? record : undefined;
+  }
+
+  private idempotencyPut(record: IdempotencyRecord, nowSeconds: number): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.idempotency(record.keyId, record.idempotencyKey), kind: 'idempotency', ...record },
+        ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now',
+        ExpressionAttributeValues: { ':now': nowSeconds },
+      },
+    };
+  }
+
+  // ---- Publish coordination (publish-coordinator.ts) ----
+  // Lease times are epoch milliseconds of the publishers' clocks, compared in conditions.
+  // The attribute is `leaseUntil`, not the table's TTL attribute `expiresAt`: the item must stay.
+
+  async getPublishState(planId: string): Promise<PublishState | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.publishState(planId), ConsistentRead: true }));
+    return out.Item ? toPublishState(planId, out.Item) : undefined;
+  }
+
+  async acquirePublishLease(planId: string, lease: { owner: string; until: number; now: number }): Promise<PublishState | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.publishState(planId),
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until, kind = :kind, planId = :planId ADD leaseCount :one',
+          ConditionExpression: 'attribute_not_exists(leaseOwner) OR leaseUntil < :now OR leaseOwner = :owner',
+          ExpressionAttributeValues: {
+            ':owner': lease.owner,
+            ':until': lease.until,
+            ':now': lease.now,
+            ':kind': 'publish-state',
+            ':planId': planId,
+            ':one': 1,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toPublishState(planId, out.Attributes ?? {});
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  async renewPublishLease(planId: string, lease: { owner: string; until: number }): Promise<boolean> {
+    return this.conditionalUpdate({
+      Key: keys.publishState(planId),
+      UpdateExpression: 'SET leaseUntil = :until',
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeValues: { ':owner': lease.owner, ':until': lease.until },
+    });
+  }
+
+  async recordPublished(
+    planId: string,
+    input: { owner: string; revision: number; staleWritesHandled: number; until: number; at: string },
+  ): Promise<boolean> {
+    return this.conditionalUpdate({
+      Key: keys.publishState(planId),
+      UpdateExpression: 'SET publishedRevision = :revision, staleWritesHandled = :handled, publishedAt = :at, leaseUntil = :until',
+      ConditionExpression: 'leaseOwner = :owner AND (attribute_not_exists(publishedRevision) OR publishedRevision <= :revision)',
+      ExpressionAttributeValues: {
+        ':owner': input.owner,
+        ':revision': input.revision,
+        ':handled': input.staleWritesHandled,
+        ':at': input.at,
+        ':until': input.until,
+      },
+    });
+  }
+
+  async releasePublishLease(planId: string, owner: string): Promise<void> {
+    await this.conditionalUpdate({
+      Key: keys.publishState(planId),
+      UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeValues: { ':owner': owner },
+    });
+  }
+
+  async markStaleWrites(planId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.publishState(planId),
+        UpdateExpression: 'SET kind = :kind, planId = :planId ADD staleWrites :one',
+        ExpressionAttributeValues: { ':kind': 'publish-state', ':planId': planId, ':one': 1 },
+      }),
+    );
+  }
+
+  private async conditionalUpdate(input: {
+    Key: Record<string, string>;
+    UpdateExpression: string;
+    ConditionExpression: string;
+    ExpressionAttributeValues: Record<string, unknown>;
+  }): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand({ TableName: this.tableName, ...input }));
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+}
+
+function toPublishState(planId: string, item: Record<string, unknown>): PublishState {
+  const number = (value: unknown) => (typeof value === 'number' ? value : 0);
+  return {
+    planId,
+    publishedRevision: number(item.publishedRevision),
+    staleWrites: number(item.staleWrites),
+    staleWritesHandled: number(item.staleWritesHandled),
+    leaseCount: number(item.leaseCount),
+    ...(typeof item.leaseOwner === 'string' ? { leaseOwner: item.leaseOwner } : {}),
+    ...(typeof item.leaseUntil === 'number' ? { leaseUntil: item.leaseUntil } : {}),
+    ...(typeof item.publishedAt === 'string' ? { publishedAt: item.publishedAt } : {}),
+  };
 }

@@ -89,6 +89,8 @@ export interface Plan extends PlanDefinition {
   statuses: StatusDefinition[];
   /** Bumped by every change anywhere in the plan: the publisher's high-water mark. */
   revision: number;
+  /** The revision at which the plan's own definition (not its commitments) last changed. */
+  metadataRevision?: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -126,6 +128,10 @@ export interface Commitment {
   reportedAt: string;
   updatedAt: string;
   lastUpdateId?: string;
+  /** The plan's revision when this commitment last changed: the publisher re-renders what moved past its mark. */
+  planRevision?: number;
+  /** The area it left, when its last change moved it: that area's feeds change too. */
+  previousAreaSlug?: string;
 }
 
 /** Body of `POST .../commitments/{commitmentId}/updates` (an official's status update). */

@@ -5,7 +5,7 @@
  * Nothing rendered depends on the clock: every stamp comes from the data, so publishing the
  * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
-import { DEFAULT_CACHE_CONTROL, md5, type Artifact, type ArtifactStore, type WriteResult } from './artifact-store.ts';
+import { DEFAULT_CACHE_CONTROL, md5, type Artifact, type ArtifactStore, type ArtifactWriter, type WriteResult } from './artifact-store.ts';
 import { renderAtom } from './render/atom.ts';
 import {
   areaScope,
@@ -37,6 +37,9 @@ export interface PublishDependencies {
   baseUrl: string;
 }
 
+/** Publishing one plan only writes (possibly through the coordinator's fenced writer). */
+export type PlanPublishDependencies = Omit<PublishDependencies, 'store'> & { store: ArtifactWriter };
+
 /**
  * What a batch of changes touched in one plan. The plan-level files always regenerate (they
  * summarise everything); the per-area and per-commitment feeds only for what is named here.
@@ -51,6 +54,48 @@ export interface ChangeHint {
 export interface PublishOptions {
   /** Without a hint every file of the plan is regenerated (republish, catch-up, metadata change). */
   changed?: ChangeHint;
+  /**
+   * The plan revision of the last complete publish: everything the table changed since is
+   * added to the hint (or, when that cannot be told, everything is regenerated).
+   */
+  since?: number;
+}
+
+/**
+ * What changed in a plan after its revision `since`, read from the snapshot itself: commitments
+ * written since (their `planRevision`), and the commitments of updates recorded since.
+ * Undefined means "cannot tell": never published, the plan's own metadata changed, or items
+ * written before these fields existed.
+ */
+export function changesSince(snapshot: PlanSnapshot, since: number): ChangeHint | undefined {
+  if (since <= 0 || (snapshot.plan.metadataRevision ?? Number.POSITIVE_INFINITY) > since) return undefined;
+  const commitmentIds = new Set<string>();
+  const areaSlugs = new Set<string>();
+  for (const c of snapshot.commitments) {
+    if (c.planRevision === undefined) return undefined;
+    if (c.planRevision > since) {
+      commitmentIds.add(c.commitmentId);
+      if (c.previousAreaSlug) areaSlugs.add(c.previousAreaSlug);
+    }
+  }
+  for (const u of snapshot.updates) {
+    // Newest first: stop at the first update the last publish already covered.
+    if (u.planRevision <= since) break;
+    commitmentIds.add(u.commitmentId);
+    areaSlugs.add(u.areaSlug);
+  }
+  return { commitmentIds, areaSlugs };
+}
+
+function combinedHint(snapshot: PlanSnapshot, options: PublishOptions): ChangeHint | undefined {
+  if (!options.changed) return undefined;
+  if (options.since === undefined) return options.changed;
+  const fromTable = changesSince(snapshot, options.since);
+  if (!fromTable) return undefined;
+  return {
+    commitmentIds: new Set([...options.changed.commitmentIds, ...fromTable.commitmentIds]),
+    areaSlugs: new Set([...(options.changed.areaSlugs ?? []), ...(fromTable.areaSlugs ?? [])]),
+  };
 }
 
 export interface PublishResult extends WriteResult {
@@ -124,10 +169,10 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
   return artifacts;
 }
 
-export async function publishPlan(planId: string, deps: PublishDependencies, options: PublishOptions = {}): Promise<PublishResult | undefined> {
+export async function publishPlan(planId: string, deps: PlanPublishDependencies, options: PublishOptions = {}): Promise<PublishResult | undefined> {
   const snapshot = await loadSnapshot(planId, deps);
   if (!snapshot) return undefined;
-  const artifacts = renderPlanArtifacts(snapshot, options.changed);
+  const artifacts = renderPlanArtifacts(snapshot, combinedHint(snapshot, options));
   const files = await deps.store.write(`plans/${planId}/`, artifacts);
   // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
   const recordKey = datasetRecordKey(planId);

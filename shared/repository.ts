@@ -11,7 +11,12 @@ export interface NonceClaim {
   expiresAt: number;
 }
 
-export type WriteConflict = 'nonce' | 'revision' | 'duplicate' | 'missing';
+/**
+ * `idempotency`: the Idempotency-Key was recorded by another request first (see idempotency.ts).
+ * `contention`: DynamoDB kept cancelling the transaction for a concurrent one touching the same
+ * items (TransactionConflict) even after backing off; nothing was written.
+ */
+export type WriteConflict = 'nonce' | 'revision' | 'duplicate' | 'missing' | 'idempotency' | 'contention';
 
 /** A conditional write lost: which condition failed decides the HTTP status. */
 export class ConflictError extends Error {
@@ -41,6 +46,8 @@ export interface PlanRepository {
     expectedRevision: number;
     nonce?: NonceClaim;
     now: string;
+    /** Written in the same transaction, so a retry finds it exactly when the update exists. */
+    idempotency?: IdempotencyRecord;
   }): Promise<void>;
 
   /** Upsert of a plan definition; `expectedRevision` undefined means "must not exist yet". */
@@ -68,4 +75,69 @@ export interface PlanRepository {
    * 'revision'), with the nonce. The next request signed with it is refused.
    */
   revokeKey(input: { keyId: string; revokedAt: string; nonce?: NonceClaim }): Promise<void>;
+
+  // ---- Idempotent requests (idempotency.ts) ----
+
+  /** The stored outcome of a request by `keyId` with this Idempotency-Key, unless expired. */
+  getIdempotencyRecord(keyId: string, idempotencyKey: string, nowSeconds: number): Promise<IdempotencyRecord | undefined>;
+
+  // ---- Publish coordination (publish-coordinator.ts) ----
+
+  getPublishState(planId: string): Promise<PublishState | undefined>;
+  /**
+   * Takes the plan's publish lease when it is free, expired, or already ours; returns the
+   * state with the lease, or undefined when another publisher holds it.
+   */
+  acquirePublishLease(planId: string, lease: { owner: string; until: number; now: number }): Promise<PublishState | undefined>;
+  /** Extends our lease; false when it is no longer ours. */
+  renewPublishLease(planId: string, lease: { owner: string; until: number }): Promise<boolean>;
+  /**
+   * Records a complete publish of `revision`, only while we still hold the lease and only
+   * if that does not lower `publishedRevision`; false otherwise (nothing recorded).
+   */
+  recordPublished(
+    planId: string,
+    input: { owner: string; revision: number; staleWritesHandled: number; until: number; at: string },
+  ): Promise<boolean>;
+  /** Gives the lease up if it is still ours. */
+  releasePublishLease(planId: string, owner: string): Promise<void>;
+  /** Says that a publisher which lost its lease may have written older objects. */
+  markStaleWrites(planId: string): Promise<void>;
+}
+
+// ---- Idempotent requests ----
+
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface IdempotencyRecord {
+  keyId: string;
+  idempotencyKey: string;
+  /** SHA-256 of method, path, query and body: the same key with another request is refused. */
+  requestHash: string;
+  response: StoredResponse;
+  createdAt: string;
+  /** Epoch seconds after which the table's TTL may delete the record. */
+  expiresAt: number;
+}
+
+// ---- Publish coordination ----
+
+export interface PublishState {
+  planId: string;
+  /** The highest plan revision whose snapshot was completely written; never decreases. */
+  publishedRevision: number;
+  /** Bumped by a publisher that wrote objects after losing its lease (they may be older). */
+  staleWrites: number;
+  /** The `staleWrites` count that the last complete publish started after. */
+  staleWritesHandled: number;
+  /** Publishers that took the lease so far (observability; tests count it). */
+  leaseCount: number;
+  leaseOwner?: string;
+  /** Epoch milliseconds. */
+  leaseUntil?: number;
+  publishedAt?: string;
 }

@@ -1,8 +1,10 @@
 /** `mandat post`: an official's signed status update. */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { SignedClient, ensureOk } from '../client.ts';
+import { NetworkError, SignedClient, ensureOk } from '../client.ts';
 import { DEFAULT_API, parse, requireOption, type Command } from '../command.ts';
-import { CliError, EXIT, bold, dim, green } from '../output.ts';
+import { CliError, EXIT, bold, dim, green, yellow } from '../output.ts';
+import { sendWithRetries } from '../retry.ts';
 
 const help = `Usage: mandat post --key FILE --plan ID --commitment ID --status CODE [options]
 
@@ -20,6 +22,10 @@ Options:
   --progress N            progress 0-100
   --reported-at ISO       when the status was reported (default: now)
   --if-match REV          only apply if the commitment is still at revision REV (else 412)
+  --retries N             retries after a network error, a timeout or a 5xx (default 4); safe,
+                          because every attempt carries the same Idempotency-Key
+  --idempotency-key KEY   the Idempotency-Key to send (default: a new one for each run); give the
+                          key printed by a run that failed to retry it without a duplicate
   --api URL               API base URL (default $MANDAT_API or http://localhost:3000)
   --json                  print the server's JSON answer
 
@@ -47,6 +53,8 @@ export const post: Command = {
         progress: { type: 'string' },
         'reported-at': { type: 'string' },
         'if-match': { type: 'string' },
+        retries: { type: 'string' },
+        'idempotency-key': { type: 'string' },
         api: { type: 'string' },
         json: { type: 'boolean' },
       },
@@ -75,14 +83,33 @@ export const post: Command = {
     }
     if (values['reported-at']) body.reportedAt = values['reported-at'];
     const client = new SignedClient({ api: values.api ?? DEFAULT_API, keyPath: requireOption(values.key, 'key', help), keyId: values['key-id'] });
-    const headers: Record<string, string> = {};
+    const retries = Number(values.retries ?? 4);
+    if (!Number.isInteger(retries) || retries < 0) throw new CliError('--retries must be a whole number ≥ 0', EXIT.usage);
+    const idempotencyKey = values['idempotency-key'] ?? randomUUID();
+    if (!/^[\x20-\x7e]{1,255}$/.test(idempotencyKey) || /["\\]/.test(idempotencyKey)) {
+      throw new CliError('--idempotency-key must be 1-255 printable ASCII characters without quotes or backslashes', EXIT.usage);
+    }
+    const headers: Record<string, string> = { 'idempotency-key': `"${idempotencyKey}"` };
     if (values['if-match'] !== undefined) headers['if-match'] = `"${values['if-match'].replace(/"/g, '')}"`;
-    const result = ensureOk(
-      await client.request('POST', `/api/v1/plans/${encodeURIComponent(plan)}/commitments/${encodeURIComponent(commitment)}/updates`, body, headers),
-    );
+    const path = `/api/v1/plans/${encodeURIComponent(plan)}/commitments/${encodeURIComponent(commitment)}/updates`;
+    let sent;
+    try {
+      sent = await sendWithRetries(() => client.request('POST', path, body, headers), {
+        attempts: retries + 1,
+        onRetry: (reason, delayMs, attempt) =>
+          console.error(yellow(`${reason}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${retries + 1}, same Idempotency-Key)`)),
+      });
+    } catch (error) {
+      if (error instanceof NetworkError) {
+        throw new CliError(`${error.message}\nThe update may or may not have been recorded. To retry it without risk of a duplicate:\n  mandat post … --idempotency-key ${idempotencyKey}`, EXIT.failure);
+      }
+      throw error;
+    }
+    const result = ensureOk(sent);
     if (values.json) return void console.log(JSON.stringify(result.body, null, 2));
     const answer = result.body as { updateId: string; revision: number; commitment: { status: string } };
     console.log(`${green('✓')} update ${bold(answer.updateId)} accepted: ${plan}/${commitment} is now ${bold(answer.commitment.status)} ${dim(`(revision ${answer.revision})`)}`);
+    if (result.headers.get('idempotent-replayed') === 'true') console.log(dim('  (recorded by an earlier attempt of this run; not duplicated)'));
     console.log(dim(`  feeds: ${client.api}/plans/${plan}/`));
   },
 };

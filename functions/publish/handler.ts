@@ -1,129 +1,25 @@
-/**
- * DynamoDB stream batch → regenerate each touched plan once, then the site's root if a plan's
- * catalog record changed. The records' keys and images say which commitments and areas a batch
- * touched, so only their feeds are re-rendered. A plan that fails reports its records as batch
- * item failures, so Lambda retries from there and nothing is skipped.
- */
-import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { publishPlan, publishSite, type PublishDependencies, type PublishResult, type SitePublishResult } from '#shared/publish';
-import { observePublishBatch, type PublishObservation } from '../observability.ts';
+/** DynamoDB stream batch → the touched plans' files regenerated (functions/publish/stream-batch.ts). */
+import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish-coordinator';
 import { getRuntime } from '../runtime.ts';
+import { createStreamPublishHandler, type BatchDependencies } from './stream-batch.ts';
 
-export interface PlanChanges {
-  /** A change the hint cannot describe (plan metadata, a new plan, a removal): regenerate everything. */
-  full: boolean;
-  commitmentIds: Set<string>;
-  areaSlugs: Set<string>;
-  sequences: string[];
-}
+export { plansInBatch, publishBatch } from './stream-batch.ts';
 
-type Image = Record<string, AttributeValue> | undefined;
+let dependencies: BatchDependencies | undefined;
+let runtimeOfDependencies: ReturnType<typeof getRuntime> | undefined;
 
-/** Fields every update bumps on the plan item; a change in any other field is a metadata change. */
-const PLAN_BOOKKEEPING = new Set(['revision', 'updatedAt']);
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
+export const handler = createStreamPublishHandler(() => {
+  const runtime = getRuntime();
+  // Rebuilt when the runtime is (tests and the local runtime reset it between emulators).
+  if (!dependencies || runtimeOfDependencies !== runtime) {
+    const { config, repository, store } = runtime;
+    dependencies = {
+      repository,
+      store,
+      baseUrl: config.publicBaseUrl,
+      coordinator: new PublishCoordinator({ repository, store, ...leaseOptionsFromEnv() }),
+    };
+    runtimeOfDependencies = runtime;
   }
-  return JSON.stringify(value);
-}
-
-function planMetadataChanged(record: DynamoDBRecord): boolean {
-  const before = record.dynamodb?.OldImage;
-  const after = record.dynamodb?.NewImage;
-  if (record.eventName !== 'MODIFY' || !before || !after) return true;
-  const strip = (image: NonNullable<Image>) => Object.fromEntries(Object.entries(image).filter(([key]) => !PLAN_BOOKKEEPING.has(key)));
-  return canonical(strip(before)) !== canonical(strip(after));
-}
-
-const text = (image: Image, name: string) => image?.[name]?.S;
-
-export function plansInBatch(event: DynamoDBStreamEvent): Map<string, PlanChanges> {
-  const plans = new Map<string, PlanChanges>();
-  for (const record of event.Records) {
-    const pk = record.dynamodb?.Keys?.PK?.S;
-    const sk = record.dynamodb?.Keys?.SK?.S ?? '';
-    const sequence = record.dynamodb?.SequenceNumber;
-    if (!pk?.startsWith('PLAN#') || !sequence) continue;
-    const planId = pk.slice('PLAN#'.length);
-    const changes = plans.get(planId) ?? { full: false, commitmentIds: new Set(), areaSlugs: new Set(), sequences: [] };
-    plans.set(planId, changes);
-    changes.sequences.push(sequence);
-    const images = [record.dynamodb?.OldImage, record.dynamodb?.NewImage];
-    if (sk === 'PLAN') {
-      if (planMetadataChanged(record)) changes.full = true;
-    } else if (sk.startsWith('COMMITMENT#')) {
-      changes.commitmentIds.add(sk.slice('COMMITMENT#'.length));
-      // Both areas: the one a commitment left keeps its history but loses it from its list.
-      for (const image of images) {
-        const slug = text(image, 'areaSlug');
-        if (slug) changes.areaSlugs.add(slug);
-      }
-    } else if (sk.startsWith('UPDATE#')) {
-      const commitmentId = text(record.dynamodb?.NewImage, 'commitmentId') ?? text(record.dynamodb?.OldImage, 'commitmentId');
-      if (!commitmentId) changes.full = true;
-      else changes.commitmentIds.add(commitmentId);
-      for (const image of images) {
-        const slug = text(image, 'areaSlug');
-        if (slug) changes.areaSlugs.add(slug);
-      }
-    } else {
-      changes.full = true;
-    }
-  }
-  return plans;
-}
-
-export interface BatchOutcome {
-  plans: PublishResult[];
-  site?: SitePublishResult;
-  failedSequences: string[];
-}
-
-export async function publishBatch(
-  event: DynamoDBStreamEvent,
-  deps: PublishDependencies,
-  observation: PublishObservation = observePublishBatch(event),
-): Promise<BatchOutcome> {
-  const outcome: BatchOutcome = { plans: [], failedSequences: [] };
-  const touched = plansInBatch(event);
-  for (const [planId, changes] of touched) {
-    try {
-      const result = await observation.plan(planId, () => publishPlan(planId, deps, changes.full ? {} : { changed: changes }), {
-        full: changes.full,
-        commitments: changes.full ? undefined : [...changes.commitmentIds],
-      });
-      if (result) outcome.plans.push(result);
-    } catch {
-      // Logged and counted by the observation; the records are retried.
-      outcome.failedSequences.push(...changes.sequences);
-    }
-  }
-  if (touched.size === 0) return outcome;
-  try {
-    // One LIST when nothing changed; a rebuild only when some plan's catalog record did.
-    outcome.site = await publishSite(deps);
-    if (outcome.site.rebuilt) {
-      observation.logger.info('site root rebuilt', { plans: outcome.site.plans, written: outcome.site.written });
-    }
-  } catch (error) {
-    observation.logger.error('site publish failed', { error });
-    // The root is marked stale until rebuilt; retrying the batch rebuilds it (plans re-render to the same bytes).
-    const all = [...touched.values()].flatMap((changes) => changes.sequences);
-    outcome.failedSequences = [...new Set([...outcome.failedSequences, ...all])];
-  }
-  return outcome;
-}
-
-export const handler = async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
-  const { config, repository, store } = getRuntime();
-  const observation = observePublishBatch(event, context);
-  const { failedSequences } = await publishBatch(event, { repository, store, baseUrl: config.publicBaseUrl }, observation);
-  observation.finish(failedSequences.length);
-  return { batchItemFailures: failedSequences.map((itemIdentifier) => ({ itemIdentifier })) };
-};
+  return dependencies;
+});

@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { createS3Client } from '#shared/clients';
+import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
+import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
 import { DATA_DIR_LAYOUT, startDynamoDbLocal, startS3Server, type RunningEmulator } from './emulators.ts';
 import { ensureBucket, ensureTable } from './setup.ts';
 import { StreamPoller } from './stream-poller.ts';
@@ -98,16 +100,32 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       client: streamsClient,
       streamArn,
       handler: publish,
-      batchSize: 100,
+      batchSize: PUBLISH_STREAM_SETTINGS.batchSize,
       batchingWindowMs: options.batchingWindowMs ?? 0,
       pollIntervalMs: options.pollIntervalMs ?? 50,
-      retryAttempts: 3,
+      retryAttempts: PUBLISH_STREAM_SETTINGS.retryAttempts,
+      bisectBatchOnError: PUBLISH_STREAM_SETTINGS.bisectBatchOnError,
+      maxRecordAgeMs: PUBLISH_STREAM_SETTINGS.maxRecordAgeSeconds * 1000,
       deadLetterDir: DATA_DIR_LAYOUT.deadLetter(dataDir),
       log,
     });
     await poller.start('LATEST');
     // Catch up on anything written while nothing was polling (first start, or a restart).
-    await publishAll(publish, getRuntime().repository);
+    // A plan whose publish lease a crashed earlier run still holds fails until the lease
+    // expires: it is retried in the background rather than left behind.
+    let stopping = false;
+    let catchUp: Promise<void> = Promise.resolve();
+    if ((await publishAll(publish, getRuntime().repository)) > 0) {
+      catchUp = (async () => {
+        while (!stopping && (await publishAll(publish, getRuntime().repository).catch(() => 1)) > 0) {
+          log('some plans could not be published yet (publish lease still held?); retrying in 2 s');
+          await new Promise((r) => setTimeout(r, 2000).unref());
+        }
+      })();
+    }
+
+    // Operator commands (mandat verify, republish, replay-dead-letters) find us through this file.
+    writeRuntimeFile(dataDir, env);
 
     const server: Server = await (await import('./server.ts')).startLocalServer({
       port: options.port,
@@ -129,7 +147,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           server.close(() => r());
           server.closeAllConnections();
         });
+        stopping = true;
         await poller.stop();
+        await catchUp;
+        removeRuntimeFile(dataDir);
         dynamoClient.destroy();
         streamsClient.destroy();
         s3.destroy();
@@ -142,16 +163,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 }
 
+/** Returns how many plans failed. */
 async function publishAll(
   publish: (typeof import('#functions/publish/handler'))['handler'],
   repository: { listPlans(): Promise<Array<{ planId: string }>> },
-): Promise<void> {
+): Promise<number> {
   const plans = await repository.listPlans();
   // A synthetic stream event per plan: the same path as a real change.
-  await publish({
+  const response = await publish({
     Records: plans.map((plan, index) => ({
       eventName: 'MODIFY',
       dynamodb: { Keys: { PK: { S: `PLAN#${plan.planId}` }, SK: { S: 'PLAN' } }, SequenceNumber: String(index + 1) },
     })),
   });
+  return response.batchItemFailures.length;
 }

@@ -1,9 +1,12 @@
 /**
  * Reads the table's real DynamoDB Stream and hands records to the publish handler as a
- * DynamoDBStreamEvent, the way Lambda's event source mapping does: per shard, in order,
- * batched (size and window), retried on failure from the first failed record
- * (reportBatchItemFailures), the batch split in two after the retries (bisectBatchOnError),
- * and a record that still fails written to a dead-letter file instead of blocking the shard.
+ * DynamoDBStreamEvent, the way Lambda's event source mapping is configured to
+ * (shared/stream-settings.ts): per shard, in order, batched (size and window); after a failure
+ * it goes on from the first failed record (reportBatchItemFailures), splits what is left in
+ * two before retrying (bisectBatchOnError), counts the attempts each record took part in, and
+ * writes a record that fails more than `retryAttempts` times, or that grew older than
+ * `maxRecordAgeMs`, to a dead-letter file (the on-failure destination) instead of blocking the
+ * shard. `mandat replay-dead-letters` hands that file back to the publish handler.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,9 +29,25 @@ export interface StreamPollerOptions {
   /** How long to gather records before invoking (Lambda's MaximumBatchingWindowInSeconds). */
   batchingWindowMs?: number;
   pollIntervalMs?: number;
+  /** Retries after the first failure; -1 retries until the record is too old. */
   retryAttempts?: number;
+  bisectBatchOnError?: boolean;
+  /** Records older than this are dead-lettered instead of being (re)tried. */
+  maxRecordAgeMs?: number;
+  /** Backoff before a retry, doubled each time up to 2 s. */
+  retryDelayMs?: number;
   deadLetterDir?: string;
   log?: (message: string) => void;
+}
+
+export const DEAD_LETTER_FILE = 'records.jsonl';
+
+/** One line of the dead-letter file. */
+export interface DeadLetter {
+  deadLetteredAt: string;
+  reason: string;
+  attempts: number;
+  record: DynamoDBRecord;
 }
 
 interface ShardState {
@@ -141,10 +160,18 @@ export class StreamPoller {
     return records;
   }
 
-  private async deliver(records: StreamRecord[]): Promise<void> {
+  /**
+   * One delivery of `records`, which already took part in `attempts` failed invocations: on a
+   * failure the records before the first failed one are done, the rest is split in two (each
+   * half delivered in order) or retried after a backoff.
+   */
+  private async deliver(records: StreamRecord[], attempts = 0): Promise<void> {
     const maxRetries = this.options.retryAttempts ?? 3;
+    const bisect = this.options.bisectBatchOnError ?? true;
     let pending = records;
-    for (let attempt = 0; pending.length > 0; attempt++) {
+    for (let attempt = attempts; pending.length > 0; ) {
+      pending = this.dropExpired(pending, attempt);
+      if (pending.length === 0) return;
       let failedFrom: number | undefined;
       this.stats.invocations++;
       try {
@@ -164,29 +191,46 @@ export class StreamPoller {
       this.stats.records += failedFrom;
       this.stats.failures++;
       pending = pending.slice(failedFrom);
-      if (attempt >= maxRetries) {
-        if (pending.length > 1) {
-          const middle = Math.ceil(pending.length / 2);
-          await this.deliver(pending.slice(0, middle));
-          await this.deliver(pending.slice(middle));
-        } else {
-          this.deadLetter(pending);
-        }
+      attempt++;
+      if (maxRetries >= 0 && attempt > maxRetries) {
+        this.deadLetter(pending, `failed ${attempt} time(s)`, attempt);
         return;
       }
-      await this.sleep(Math.min(2000, 100 * 2 ** attempt));
+      if (bisect && pending.length > 1) {
+        const middle = Math.ceil(pending.length / 2);
+        await this.deliver(pending.slice(0, middle), attempt);
+        await this.deliver(pending.slice(middle), attempt);
+        return;
+      }
+      await this.sleep(Math.min(2000, (this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1)));
     }
   }
 
-  private deadLetter(records: StreamRecord[]): void {
+  /** Dead-letters the records older than maxRecordAgeMs, as Lambda does before an invocation. */
+  private dropExpired(records: StreamRecord[], attempts: number): StreamRecord[] {
+    const maxAge = this.options.maxRecordAgeMs;
+    if (maxAge === undefined) return records;
+    const now = Date.now();
+    const age = (record: StreamRecord) => {
+      const created = record.dynamodb?.ApproximateCreationDateTime;
+      return created instanceof Date ? now - created.getTime() : 0;
+    };
+    const expired = records.filter((record) => age(record) > maxAge);
+    if (expired.length > 0) this.deadLetter(expired, `older than ${maxAge} ms`, attempts);
+    return records.filter((record) => age(record) <= maxAge);
+  }
+
+  private deadLetter(records: StreamRecord[], reason: string, attempts: number): void {
     this.stats.deadLettered += records.length;
     const dir = this.options.deadLetterDir;
-    this.options.log?.(`dead-lettering ${records.length} record(s)${dir ? ` to ${dir}` : ''}`);
+    this.options.log?.(`dead-lettering ${records.length} record(s) (${reason})${dir ? ` to ${dir}` : ''}`);
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
-    for (const record of records) {
-      appendFileSync(join(dir, 'records.jsonl'), JSON.stringify(toLambdaRecord(record, this.options.streamArn)) + '\n');
-    }
+    const deadLetteredAt = new Date().toISOString();
+    const lines = records.map((record) =>
+      JSON.stringify({ deadLetteredAt, reason, attempts, record: toLambdaRecord(record, this.options.streamArn) } satisfies DeadLetter),
+    );
+    appendFileSync(join(dir, DEAD_LETTER_FILE), lines.join('\n') + '\n');
   }
 
   private sleep(ms: number): Promise<void> {

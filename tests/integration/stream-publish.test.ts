@@ -79,6 +79,12 @@ describe('stream → publish', () => {
   });
 
   it('rewrites nothing when a plan is republished unchanged', async () => {
+    // The poller's publish of the last update may still be writing (feed.rss can land before
+    // commitments.csv): wait until it recorded the plan as published, lease released.
+    await eventually(async () => {
+      const [plan, state] = await Promise.all([env.repository.getPlan(DEMO_PLAN_ID), env.repository.getPublishState(DEMO_PLAN_ID)]);
+      return state && !state.leaseOwner && state.publishedRevision >= plan!.revision ? true : undefined;
+    });
     const event = { Records: [{ eventName: 'MODIFY' as const, dynamodb: { Keys: { PK: { S: `PLAN#${DEMO_PLAN_ID}` } }, SequenceNumber: '1' } }] };
     const etagsBefore = await Promise.all(['commitments.csv', 'feed.rss'].map(async (f) => (await env.getObject(`plans/${DEMO_PLAN_ID}/${f}`))!.etag));
     const result = await publish(event);

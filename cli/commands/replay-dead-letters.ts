@@ -1,0 +1,110 @@
+/** `mandat replay-dead-letters`: hand the stream records the local poller gave up on back to the publish handler. */
+import { existsSync, readFileSync, renameSync, rmSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
+import { DATA_DIR_LAYOUT } from '#infra/local/emulators';
+import { DEAD_LETTER_FILE, type DeadLetter } from '#infra/local/stream-poller';
+import { parse, type Command } from '../command.ts';
+import { operatorEnvironment, OPERATOR_HELP, OPERATOR_OPTIONS } from '../operator.ts';
+import { CliError, EXIT, bold, green, progressBar, red } from '../output.ts';
+
+const help = `Usage: mandat replay-dead-letters [--file FILE] [--json]
+
+The local stream poller writes the records whose publishing failed more often than the event
+source mapping retries (or that grew too old) to DATA_DIR/dead-letter/${DEAD_LETTER_FILE}. This
+hands them to the publish handler again, in order and in batches; records that fail again stay
+in the file. Publishing reads the table, so replaying an old record publishes the plan's current
+state, and a plan that was published since costs nothing.
+
+On AWS the on-failure destination (SQS) holds only the position of the failed records in the
+stream; "mandat republish --plan ID" is the repair there.
+
+Options:
+  --file FILE      the dead-letter file (default DATA_DIR/dead-letter/${DEAD_LETTER_FILE})
+${OPERATOR_HELP}`;
+
+export interface ReplayResult {
+  file: string;
+  records: number;
+  replayed: number;
+  failed: number;
+  plans: string[];
+}
+
+/** A line of the file: the poller's envelope, or a bare Lambda record. */
+function recordOf(line: string, lineNumber: number, file: string): DynamoDBRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new CliError(`${file}:${lineNumber} is not JSON: ${(error as Error).message}`, EXIT.usage);
+  }
+  const record = (value as DeadLetter).record ?? (value as DynamoDBRecord);
+  if (!record?.dynamodb) throw new CliError(`${file}:${lineNumber} is not a DynamoDB stream record`, EXIT.usage);
+  return record;
+}
+
+export async function replayDeadLetters(file: string, onBatch?: (records: number) => void): Promise<ReplayResult> {
+  const result: ReplayResult = { file, records: 0, replayed: 0, failed: 0, plans: [] };
+  if (!existsSync(file)) return result;
+  // Take the file away first: the poller may append new dead letters while we replay.
+  const working = `${file}.replaying-${process.pid}`;
+  renameSync(file, working);
+  const lines = readFileSync(working, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const records = lines.map((line, index) => recordOf(line, index + 1, file));
+  result.records = records.length;
+  const { handler } = await import('#functions/publish/handler');
+  const { plansInBatch } = await import('#functions/publish/stream-batch');
+  const failedLines: string[] = [];
+  const plans = new Set<string>();
+  try {
+    for (let start = 0; start < records.length; start += PUBLISH_STREAM_SETTINGS.batchSize) {
+      const batch = records.slice(start, start + PUBLISH_STREAM_SETTINGS.batchSize);
+      for (const planId of plansInBatch({ Records: batch }).keys()) plans.add(planId);
+      const response = await handler({ Records: batch });
+      const failed = new Set((response.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      batch.forEach((record, index) => {
+        if (failed.has(record.dynamodb?.SequenceNumber ?? '')) failedLines.push(lines[start + index]!);
+      });
+      onBatch?.(batch.length);
+    }
+  } catch (error) {
+    // Nothing may be lost: what was not replayed goes back.
+    appendFileSync(file, lines.join('\n') + '\n');
+    rmSync(working, { force: true });
+    throw error;
+  }
+  if (failedLines.length > 0) appendFileSync(file, failedLines.join('\n') + '\n');
+  rmSync(working, { force: true });
+  result.failed = failedLines.length;
+  result.replayed = records.length - failedLines.length;
+  result.plans = [...plans].sort();
+  return result;
+}
+
+export const replayDeadLettersCommand: Command = {
+  name: 'replay-dead-letters',
+  summary: 'operator: replay the local dead-letter file through the publish handler',
+  help,
+  async run(argv) {
+    const { values } = parse(argv, { ...OPERATOR_OPTIONS, file: { type: 'string' } }, help);
+    if (values.help) return void console.log(help);
+    const env = operatorEnvironment(values['data-dir']);
+    // The handler builds its clients from the environment, as on Lambda.
+    Object.assign(process.env, env);
+    (await import('#functions/runtime')).resetRuntime();
+    const file = values.file ?? join(DATA_DIR_LAYOUT.deadLetter(env.DATA_DIR ?? '.data'), DEAD_LETTER_FILE);
+    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
+    const bar = values.json || lines === 0 ? undefined : progressBar(lines, 'replaying');
+    const result = await replayDeadLetters(file, (n) => bar?.tick(n));
+    bar?.finish();
+    if (values.json) console.log(JSON.stringify(result, null, 2));
+    else if (result.records === 0) console.log(`${green('✓')} nothing to replay (${file} is empty or absent)`);
+    else {
+      console.log(`${green('✓')} replayed ${bold(String(result.replayed))} of ${result.records} record(s) for ${result.plans.join(', ') || 'no plan'}`);
+      if (result.failed > 0) console.log(`${red('✗')} ${result.failed} record(s) failed again and stay in ${file}`);
+    }
+    if (result.failed > 0) throw new CliError(`${result.failed} record(s) could not be published`, EXIT.failure);
+  },
+};

@@ -1,0 +1,170 @@
+/**
+ * A DynamoDB stream batch → each touched plan published once, under the plan's publish lease
+ * (shared/publish-coordinator.ts), then the site's root if a plan's catalog record changed.
+ *
+ * What to re-render comes from two sources, merged: the batch's own records (keys and old/new
+ * images name the commitments and areas touched, including the area a commitment left) and the
+ * table itself (every commitment changed since the plan's last complete publish, which covers
+ * changes whose own batch was turned away because another publisher's round already included
+ * them). A plan that could not be published (lease busy or lost, storage down) reports its
+ * records as batch item failures, so the event source mapping retries from there and nothing
+ * is skipped; a plan already published up to its revision costs two reads and no writes,
+ * which makes redelivered batches harmless.
+ */
+import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { PublishCoordinator, type PublishOutcome } from '#shared/publish-coordinator';
+import { publishPlan, publishSite, type PublishDependencies, type PublishResult, type SitePublishResult } from '#shared/publish';
+import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
+import { observePublishBatch, type PublishObservation } from '../observability.ts';
+
+export interface PlanChanges {
+  /** A change the hint cannot describe (plan metadata, a new plan, a removal): regenerate everything. */
+  full: boolean;
+  commitmentIds: Set<string>;
+  areaSlugs: Set<string>;
+  sequences: string[];
+}
+
+type Image = Record<string, AttributeValue> | undefined;
+
+/** Fields every update bumps on the plan item; a change in any other field is a metadata change. */
+const PLAN_BOOKKEEPING = new Set(['revision', 'updatedAt']);
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function planMetadataChanged(record: DynamoDBRecord): boolean {
+  const before = record.dynamodb?.OldImage;
+  const after = record.dynamodb?.NewImage;
+  if (record.eventName !== 'MODIFY' || !before || !after) return true;
+  const strip = (image: NonNullable<Image>) => Object.fromEntries(Object.entries(image).filter(([key]) => !PLAN_BOOKKEEPING.has(key)));
+  return canonical(strip(before)) !== canonical(strip(after));
+}
+
+const text = (image: Image, name: string) => image?.[name]?.S;
+
+export function plansInBatch(event: DynamoDBStreamEvent): Map<string, PlanChanges> {
+  const plans = new Map<string, PlanChanges>();
+  for (const record of event.Records) {
+    const pk = record.dynamodb?.Keys?.PK?.S;
+    const sk = record.dynamodb?.Keys?.SK?.S ?? '';
+    const sequence = record.dynamodb?.SequenceNumber;
+    if (!pk?.startsWith(PUBLISH_STREAM_SETTINGS.partitionKeyPrefix) || !sequence) continue;
+    const planId = pk.slice(PUBLISH_STREAM_SETTINGS.partitionKeyPrefix.length);
+    const changes = plans.get(planId) ?? { full: false, commitmentIds: new Set(), areaSlugs: new Set(), sequences: [] };
+    plans.set(planId, changes);
+    changes.sequences.push(sequence);
+    const images = [record.dynamodb?.OldImage, record.dynamodb?.NewImage];
+    if (sk === 'PLAN') {
+      if (planMetadataChanged(record)) changes.full = true;
+    } else if (sk.startsWith('COMMITMENT#')) {
+      changes.commitmentIds.add(sk.slice('COMMITMENT#'.length));
+      // Both areas: the one a commitment left keeps its history but loses it from its list.
+      for (const image of images) {
+        const slug = text(image, 'areaSlug');
+        if (slug) changes.areaSlugs.add(slug);
+      }
+    } else if (sk.startsWith('UPDATE#')) {
+      const commitmentId = text(record.dynamodb?.NewImage, 'commitmentId') ?? text(record.dynamodb?.OldImage, 'commitmentId');
+      if (!commitmentId) changes.full = true;
+      else changes.commitmentIds.add(commitmentId);
+      for (const image of images) {
+        const slug = text(image, 'areaSlug');
+        if (slug) changes.areaSlugs.add(slug);
+      }
+    } else {
+      changes.full = true;
+    }
+  }
+  return plans;
+}
+
+export interface BatchOutcome {
+  plans: PublishResult[];
+  site?: SitePublishResult;
+  failedSequences: string[];
+}
+
+export interface BatchDependencies extends PublishDependencies {
+  /** One per execution environment in production; tests pass their own (short leases). */
+  coordinator?: PublishCoordinator;
+}
+
+/** The rounds of one coordinated publish, as one result (a round per revision it caught up with). */
+function mergeRounds(outcome: PublishOutcome<PublishResult | undefined>): PublishResult | undefined {
+  if (outcome.status !== 'published') return undefined;
+  const results = outcome.rounds.map((round) => round.result).filter((r): r is PublishResult => r !== undefined);
+  const last = results.at(-1);
+  if (!last) return undefined;
+  const written = [...new Set(results.flatMap((r) => r.written))];
+  return {
+    ...last,
+    written,
+    skipped: [...new Set(results.flatMap((r) => r.skipped))].filter((key) => !written.includes(key)),
+    bytesWritten: results.reduce((sum, r) => sum + r.bytesWritten, 0),
+  };
+}
+
+export async function publishBatch(
+  event: DynamoDBStreamEvent,
+  deps: BatchDependencies,
+  observation: PublishObservation = observePublishBatch(event),
+): Promise<BatchOutcome> {
+  const outcome: BatchOutcome = { plans: [], failedSequences: [] };
+  const coordinator = deps.coordinator ?? new PublishCoordinator({ repository: deps.repository, store: deps.store });
+  const touched = plansInBatch(event);
+  for (const [planId, changes] of touched) {
+    try {
+      const result = await observation.plan(
+        planId,
+        async () =>
+          mergeRounds(
+            await coordinator.publish(planId, (context) =>
+              publishPlan(
+                planId,
+                { ...deps, store: context.store },
+                context.full || changes.full ? {} : { changed: changes, since: context.publishedRevision },
+              ),
+            ),
+          ),
+        { full: changes.full, commitments: changes.full ? undefined : [...changes.commitmentIds] },
+      );
+      if (result) outcome.plans.push(result);
+    } catch {
+      // Logged and counted by the observation; the records are retried.
+      outcome.failedSequences.push(...changes.sequences);
+    }
+  }
+  if (touched.size === 0) return outcome;
+  try {
+    // One LIST when nothing changed; a rebuild only when some plan's catalog record did.
+    outcome.site = await publishSite(deps);
+    if (outcome.site.rebuilt) {
+      observation.logger.info('site root rebuilt', { plans: outcome.site.plans, written: outcome.site.written });
+    }
+  } catch (error) {
+    observation.logger.error('site publish failed', { error });
+    // The root is marked stale until rebuilt; retrying the batch rebuilds it (plans re-render to the same bytes).
+    const all = [...touched.values()].flatMap((changes) => changes.sequences);
+    outcome.failedSequences = [...new Set([...outcome.failedSequences, ...all])];
+  }
+  return outcome;
+}
+
+/** The Lambda handler around publishBatch; `resolve` supplies the dependencies at first use. */
+export function createStreamPublishHandler(resolve: () => BatchDependencies) {
+  return async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
+    const observation = observePublishBatch(event, context);
+    const { failedSequences } = await publishBatch(event, resolve(), observation);
+    observation.finish(failedSequences.length);
+    return { batchItemFailures: failedSequences.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+}

@@ -1,0 +1,332 @@
+/**
+ * Publishing that cannot go backwards: one publisher per plan at a time (a lease in the table),
+ * each publish loading a snapshot at least as new as the revision it records, and a record of
+ * the highest completely published revision that only ever grows.
+ *
+ * Why the published files never end up older than the table, once writes stop:
+ *
+ * 1. Every change to what a plan's files show bumps the plan's `revision` in the same
+ *    transaction (recordUpdate, savePlan, saveCommitment), so "the files show revision R" is
+ *    well defined.
+ * 2. A publisher holds the plan's lease (PK `PUBLISH#{planId}`, a conditional write with an
+ *    expiry) for the whole of a round, and reads the plan's revision R *before* anything else
+ *    it renders. What it writes is therefore at least as new as R. After writing every object
+ *    it records `publishedRevision = R`, on the conditions that it still holds the lease and
+ *    that this does not lower `publishedRevision`. Rounds of different publishers never
+ *    overlap, and each starts after the previous one ended, so each writes a snapshot at least
+ *    as new as the one before: files only move forward.
+ * 3. After a round it reads the plan again and loops while the revision moved on; after it
+ *    releases the lease it checks once more (a change committed between its last check and the
+ *    release may have had its publisher turned away). A publisher that cannot get the lease
+ *    within `leaseWaitMs` throws LeaseBusyError, so the stream batch is reported as failed and
+ *    retried, never skipped; when it is retried it finds either the lease free or the change
+ *    already published (`plan.revision <= publishedRevision`) and then does nothing at all: no
+ *    lease, no writes. That last rule is also what makes redelivery of a stream batch free, and
+ *    keeps the lease's own writes (which are on the stream too) from publishing forever.
+ * 4. Leases expire, so a crashed publisher does not block its plan; a live one renews its lease
+ *    while it works (heartbeat). A publisher that *stalls* (frozen, paused, partitioned) past
+ *    the expiry can resume and write an older snapshot after a newer publisher has written.
+ *    Three things make that converge:
+ *    - fencing: before each write the publisher checks that its lease is still valid by its own
+ *      clock with a safety margin (and renews it when it is close), and stops when it is not;
+ *    - a stale writer finds out when recording fails (someone else took the lease) or when a
+ *      write fails after the lease was lost; it then bumps `staleWrites` and fails, so its
+ *      batch is retried;
+ *    - every publisher treats `staleWrites > staleWritesHandled` as "not up to date", rewrites
+ *      every object (`full`), and records the `staleWrites` count it read before it started
+ *      the round. The stale writer's writes all finished before it bumped the count, so a round
+ *      that starts after the bump overwrites them all; a round that started before it records
+ *      the older count and the plan stays "not up to date" until one that started after.
+ *    What is left is a write that a publisher's process had *sent* before it died and that
+ *    the storage applies only after the lease expired (longer than `leaseMs` in flight) and
+ *    after a newer write of the same object. No marker can be set by a dead process; the
+ *    `mandat verify` / `mandat republish` commands find and repair that case.
+ *
+ * Clocks: lease times are the publishers' own epoch milliseconds. Hosts (Lambda, operators)
+ * keep NTP time within milliseconds; the fencing margin (a third of the lease) absorbs that.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Artifact, ArtifactWriter, WriteResult } from './artifact-store.ts';
+import type { Plan } from './model.ts';
+import type { PublishState } from './repository.ts';
+import { backoffDelay, sleep as realSleep } from './transaction-retry.ts';
+
+/** The repository methods the coordinator needs (a PlanRepository has them all). */
+export interface PublishStateRepository {
+  getPlan(planId: string): Promise<Plan | undefined>;
+  getPublishState(planId: string): Promise<PublishState | undefined>;
+  acquirePublishLease(planId: string, lease: { owner: string; until: number; now: number }): Promise<PublishState | undefined>;
+  renewPublishLease(planId: string, lease: { owner: string; until: number }): Promise<boolean>;
+  recordPublished(
+    planId: string,
+    input: { owner: string; revision: number; staleWritesHandled: number; until: number; at: string },
+  ): Promise<boolean>;
+  releasePublishLease(planId: string, owner: string): Promise<void>;
+  markStaleWrites(planId: string): Promise<void>;
+}
+
+export interface PublishContext {
+  planId: string;
+  /** The plan's revision, read before anything the step reads: its snapshot is at least this new. */
+  revision: number;
+  /** What the last complete publish covered (0: never published). Changes since are those with a higher planRevision. */
+  publishedRevision: number;
+  /** Rewrite everything, not only what changed since `publishedRevision` (forced, or repairing a stale writer's objects). */
+  full: boolean;
+  /** The store to write through: fenced by the lease. */
+  store: ArtifactWriter;
+}
+
+/** Renders and writes a plan's files; `publishPlan` in whatever shape it has, bound to its dependencies. */
+export type PublishStep<R> = (context: PublishContext) => Promise<R>;
+
+export type PublishOutcome<R> =
+  | { planId: string; status: 'missing' }
+  | { planId: string; status: 'up-to-date'; revision: number; publishedRevision: number }
+  | { planId: string; status: 'published'; revision: number; publishedRevision: number; rounds: Array<{ revision: number; full: boolean; result: R }> };
+
+export class LeaseBusyError extends Error {
+  override name = 'LeaseBusyError';
+}
+
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+}
+
+export interface PublishCoordinatorOptions {
+  repository: PublishStateRepository;
+  store: ArtifactWriter;
+  /** How long a lease lasts without renewal. */
+  leaseMs?: number;
+  /** How long a publisher waits for a busy lease (re-checking whether its work was done meanwhile) before failing. */
+  leaseWaitMs?: number;
+  /** Heartbeat period while a round runs; 0 disables it (tests that model a stalled publisher). */
+  heartbeatMs?: number;
+  /** Rounds per publish call before leaving the rest to the publishers of the newer changes. */
+  maxRounds?: number;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export const DEFAULT_LEASE_MS = 30_000;
+export const DEFAULT_LEASE_WAIT_MS = 20_000;
+
+/** Lease settings from the environment: PUBLISH_LEASE_SECONDS, PUBLISH_LEASE_WAIT_SECONDS. */
+export function leaseOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<PublishCoordinatorOptions, 'leaseMs' | 'leaseWaitMs'> {
+  const seconds = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return env[name] && Number.isFinite(value) && value > 0 ? value * 1000 : fallback;
+  };
+  return { leaseMs: seconds('PUBLISH_LEASE_SECONDS', DEFAULT_LEASE_MS), leaseWaitMs: seconds('PUBLISH_LEASE_WAIT_SECONDS', DEFAULT_LEASE_WAIT_MS) };
+}
+
+export function isUpToDate(plan: Pick<Plan, 'revision'>, state: PublishState | undefined): boolean {
+  return state !== undefined && plan.revision <= state.publishedRevision && state.staleWrites <= state.staleWritesHandled;
+}
+
+/** One lease held by one publish call. */
+class Lease {
+  lost = false;
+  private validUntil: number;
+  private heartbeat?: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly coordinator: PublishCoordinator,
+    readonly planId: string,
+    readonly owner: string,
+    until: number,
+  ) {
+    this.validUntil = until;
+  }
+
+  get margin(): number {
+    return this.coordinator.leaseMs / 3;
+  }
+
+  /** Extends the lease to a full term; marks it lost when it is no longer ours. */
+  async renew(): Promise<boolean> {
+    if (this.lost) return false;
+    const until = this.coordinator.clock() + this.coordinator.leaseMs;
+    const ours = await this.coordinator.repository.renewPublishLease(this.planId, { owner: this.owner, until });
+    if (ours) this.validUntil = Math.max(this.validUntil, until);
+    else this.lost = true;
+    return ours;
+  }
+
+  extendedTo(until: number): void {
+    this.validUntil = Math.max(this.validUntil, until);
+  }
+
+  /** The fence before a write: valid by our own clock with a margin, or renewed now. */
+  async ensureValid(): Promise<void> {
+    if (!this.lost && this.coordinator.clock() < this.validUntil - this.margin) return;
+    if (!(await this.renew()) || this.coordinator.clock() >= this.validUntil) {
+      this.lost = true;
+      throw new LeaseLostError(`the publish lease on plan ${this.planId} expired or was taken over; not writing`);
+    }
+  }
+
+  startHeartbeat(periodMs: number): void {
+    if (periodMs <= 0) return;
+    this.heartbeat = setInterval(() => {
+      this.renew().catch(() => {
+        /* a failed renewal is caught by the fence before the next write */
+      });
+    }, periodMs);
+    this.heartbeat.unref?.();
+  }
+
+  stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+}
+
+/** The store a round writes through: every write first passes the lease's fence. */
+class FencedStore implements ArtifactWriter {
+  wrote = false;
+  constructor(
+    private readonly inner: ArtifactWriter,
+    private readonly lease: Lease,
+  ) {}
+
+  async write(prefix: string, artifacts: Artifact[]): Promise<WriteResult> {
+    await this.lease.ensureValid();
+    this.wrote = true;
+    return this.inner.write(prefix, artifacts);
+  }
+}
+
+export class PublishCoordinator {
+  readonly repository: PublishStateRepository;
+  readonly store: ArtifactWriter;
+  readonly leaseMs: number;
+  readonly leaseWaitMs: number;
+  readonly heartbeatMs: number;
+  readonly maxRounds: number;
+  readonly clock: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly log: (entry: Record<string, unknown>) => void;
+
+  constructor(options: PublishCoordinatorOptions) {
+    this.repository = options.repository;
+    this.store = options.store;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.leaseWaitMs = options.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS;
+    this.heartbeatMs = options.heartbeatMs ?? Math.floor(this.leaseMs / 3);
+    this.maxRounds = options.maxRounds ?? 10;
+    this.clock = options.clock ?? Date.now;
+    this.sleep = options.sleep ?? realSleep;
+    this.log = options.log ?? (() => {});
+  }
+
+  /**
+   * Publishes the plan unless its files are already up to date; `force` publishes everything
+   * anyway (repair). Throws LeaseBusyError or LeaseLostError when the caller must retry later.
+   */
+  async publish<R>(planId: string, step: PublishStep<R>, options: { force?: boolean } = {}): Promise<PublishOutcome<R>> {
+    let force = options.force ?? false;
+    const rounds: Array<{ revision: number; full: boolean; result: R }> = [];
+    for (;;) {
+      const [state, plan] = await this.readState(planId);
+      if (!plan) return { planId, status: 'missing' };
+      if (!force && isUpToDate(plan, state)) {
+        if (rounds.length === 0) return { planId, status: 'up-to-date', revision: plan.revision, publishedRevision: state!.publishedRevision };
+        return { planId, status: 'published', revision: plan.revision, publishedRevision: state!.publishedRevision, rounds };
+      }
+      if (rounds.length >= this.maxRounds) {
+        // Still behind after many rounds: the plan is being written right now, and the
+        // publishers of those newer changes will take over (they fail until they can).
+        return { planId, status: 'published', revision: plan.revision, publishedRevision: state?.publishedRevision ?? 0, rounds };
+      }
+      const lease = await this.acquire(planId, force);
+      if (!lease) continue; // someone else published it while we waited: re-check
+      try {
+        await this.runRounds(lease, step, force, rounds);
+      } finally {
+        lease.stopHeartbeat();
+        await this.repository.releasePublishLease(planId, lease.owner).catch(() => {
+          /* it expires anyway */
+        });
+      }
+      force = false;
+      // Loop: the check after the release (see 3. above).
+    }
+  }
+
+  private async readState(planId: string): Promise<[PublishState | undefined, Plan | undefined]> {
+    // The state first: a plan read after it cannot be older than what the state says was published.
+    const state = await this.repository.getPublishState(planId);
+    const plan = await this.repository.getPlan(planId);
+    return [state, plan];
+  }
+
+  /** The lease, or undefined when the work was done by someone else while we waited. */
+  private async acquire(planId: string, force: boolean): Promise<Lease | undefined> {
+    const owner = randomUUID();
+    const deadline = this.clock() + this.leaseWaitMs;
+    for (let attempt = 0; ; attempt++) {
+      const now = this.clock();
+      const until = now + this.leaseMs;
+      const state = await this.repository.acquirePublishLease(planId, { owner, until, now });
+      if (state) {
+        this.log({ message: 'publish lease taken', planId, owner, leaseCount: state.leaseCount });
+        return new Lease(this, planId, owner, until);
+      }
+      if (!force) {
+        const [current, plan] = await this.readState(planId);
+        if (!plan || isUpToDate(plan, current)) return undefined;
+      }
+      if (this.clock() >= deadline) {
+        throw new LeaseBusyError(`plan ${planId} is being published by another publisher; retry later`);
+      }
+      await this.sleep(Math.max(20, backoffDelay(attempt, { baseDelayMs: 50, maxDelayMs: 500 })));
+    }
+  }
+
+  private async runRounds<R>(lease: Lease, step: PublishStep<R>, force: boolean, rounds: Array<{ revision: number; full: boolean; result: R }>) {
+    const { planId } = lease;
+    lease.startHeartbeat(this.heartbeatMs);
+    for (;;) {
+      const before = await this.repository.getPublishState(planId);
+      // The revision first, then the snapshot (inside the step): content >= revision.
+      const plan = await this.repository.getPlan(planId);
+      if (!plan) return;
+      const staleWrites = before?.staleWrites ?? 0;
+      const full = force || staleWrites > (before?.staleWritesHandled ?? 0);
+      const store = new FencedStore(this.store, lease);
+      let result: R;
+      try {
+        result = await step({ planId, revision: plan.revision, publishedRevision: before?.publishedRevision ?? 0, full, store });
+      } catch (error) {
+        // Objects written after losing the lease may be older than a newer publisher's.
+        if (store.wrote && (lease.lost || !(await lease.renew().catch(() => false)))) {
+          await this.repository.markStaleWrites(planId).catch((markError: unknown) =>
+            this.log({ level: 'ERROR', message: 'could not mark stale writes; run mandat verify', planId, error: String(markError) }),
+          );
+        }
+        throw error;
+      }
+      const until = this.clock() + this.leaseMs;
+      const recorded = await this.repository.recordPublished(planId, {
+        owner: lease.owner,
+        revision: plan.revision,
+        staleWritesHandled: staleWrites,
+        until,
+        at: new Date(this.clock()).toISOString(),
+      });
+      if (!recorded) {
+        lease.lost = true;
+        if (store.wrote) await this.repository.markStaleWrites(planId);
+        this.log({ message: 'publish lease lost while writing', planId, owner: lease.owner, revision: plan.revision });
+        throw new LeaseLostError(`the publish lease on plan ${planId} was taken over while writing revision ${plan.revision}`);
+      }
+      lease.extendedTo(until);
+      rounds.push({ revision: plan.revision, full, result });
+      force = false;
+      const [state, latest] = await this.readState(planId);
+      if (!latest || isUpToDate(latest, state) || rounds.length >= this.maxRounds) return;
+    }
+  }
+}

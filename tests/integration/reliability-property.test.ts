@@ -1,0 +1,159 @@
+/**
+ * Property: whatever the interleaving of concurrent updates from several officials to several
+ * commitments, with several publishers racing (two stream pollers reading the same stream, each
+ * with its own publish handler, plus direct publish invocations at random moments), once the
+ * system is quiet every accepted update is in the table, in updates/{year}.json and in the feed;
+ * every file equals what the table implies; each commitment's history is a gapless chain of
+ * revisions; and neither `publishedRevision` nor the revision readers see in the published
+ * files ever went down while it ran.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiResponse } from '#shared/api';
+import { StreamPoller } from '../../infra/local/stream-poller.ts';
+import { createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import {
+  STATUSES,
+  createPublisher,
+  definePlanWithCommitments,
+  isMonotone,
+  signedUpdate,
+  verifyBucket,
+  waitUntilPublished,
+  type TestPublisher,
+} from '../support/reliability.ts';
+
+const OFFICIALS = 3;
+const COMMITMENTS = 3;
+const year = new Date().getUTCFullYear();
+
+let env: TestEnvironment;
+const pollers: StreamPoller[] = [];
+let directPublisher: TestPublisher;
+
+beforeAll(async () => {
+  env = await createTestEnvironment();
+  for (let i = 0; i < 2; i++) {
+    const publisher = createPublisher(env.repository, env.store, { leaseMs: 5_000, leaseWaitMs: 1_000 });
+    // Never dead-letter here: the property is about convergence, not about the retry budget.
+    const poller = new StreamPoller({ client: env.streams, streamArn: env.streamArn, handler: publisher.handler, pollIntervalMs: 20, retryAttempts: -1, retryDelayMs: 20 });
+    await poller.start('TRIM_HORIZON');
+    pollers.push(poller);
+  }
+  directPublisher = createPublisher(env.repository, env.store, { leaseMs: 5_000, leaseWaitMs: 500 });
+}, 120_000);
+afterAll(async () => {
+  for (const poller of pollers) await poller.stop();
+  await env.destroy();
+});
+
+const operation = fc.record({
+  official: fc.integer({ min: 0, max: OFFICIALS - 1 }),
+  commitment: fc.integer({ min: 0, max: COMMITMENTS - 1 }),
+  status: fc.constantFrom(...STATUSES),
+  /** When to send it, from the start of the run. */
+  delayMs: fc.integer({ min: 0, max: 60 }),
+  /** Send If-Match with the revision just read: may lose to a concurrent writer (412). */
+  ifMatch: fc.boolean(),
+});
+
+const scenario = fc.record({
+  operations: fc.array(operation, { minLength: 4, maxLength: 14 }),
+  /** Extra publish invocations of the plan at these moments, racing the pollers. */
+  publishes: fc.array(fc.integer({ min: 0, max: 80 }), { minLength: 1, maxLength: 4 }),
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let runs = 0;
+
+async function readJson<T>(key: string): Promise<T | undefined> {
+  const object = await env.getObject(key);
+  return object ? (JSON.parse(object.body) as T) : undefined;
+}
+
+describe('concurrent updates with racing publishers (property-based)', () => {
+  it('lose nothing and never go backwards', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ operations, publishes }) => {
+        const planId = `prop-${++runs}`;
+        const commitmentIds = await definePlanWithCommitments(env.repository, planId, COMMITMENTS);
+        const officials: TestKey[] = [];
+        for (let i = 0; i < OFFICIALS; i++) officials.push(await env.addKey(`${planId}-official-${i}`, 'official', [{ planId }]));
+
+        // Readers' view while it runs.
+        const publishedRevisions: number[] = [];
+        const fileRevisions: number[] = [];
+        let sampling = true;
+        const sampler = (async () => {
+          while (sampling) {
+            const [state, file] = await Promise.all([
+              env.repository.getPublishState(planId),
+              readJson<{ plan: { revision: number } }>(`plans/${planId}/commitments.json`),
+            ]);
+            if (state) publishedRevisions.push(state.publishedRevision);
+            if (file) fileRevisions.push(file.plan.revision);
+            await sleep(10);
+          }
+        })();
+
+        const responses: ApiResponse[] = await Promise.all([
+          ...operations.map(async (op) => {
+            await sleep(op.delayMs);
+            const commitmentId = commitmentIds[op.commitment]!;
+            const headers: Record<string, string> = {};
+            if (op.ifMatch) headers['if-match'] = `"${(await env.repository.getCommitment(planId, commitmentId))!.revision}"`;
+            return env.api(signedUpdate(officials[op.official]!, planId, commitmentId, { status: op.status, observations: `${op.status} by ${op.official}` }, { headers }));
+          }),
+          ...publishes.map(async (delay) => {
+            await sleep(delay);
+            await directPublisher.publishPlan(planId);
+            return undefined as unknown as ApiResponse;
+          }),
+        ]).then((all) => all.slice(0, operations.length));
+
+        // Only documented outcomes: accepted, stale If-Match, or "busy, retry".
+        for (const response of responses) expect([201, 409, 412, 503], response.body).toContain(response.status);
+        const accepted = responses.filter((r) => r.status === 201).map((r) => JSON.parse(r.body) as { updateId: string });
+        expect(accepted.length).toBeGreaterThan(0);
+
+        await waitUntilPublished(env.repository, planId, 30_000);
+        sampling = false;
+        await sampler;
+        // The sampler's last reads may predate the end; one more, now that it is quiet.
+        publishedRevisions.push((await env.repository.getPublishState(planId))!.publishedRevision);
+        fileRevisions.push((await readJson<{ plan: { revision: number } }>(`plans/${planId}/commitments.json`))!.plan.revision);
+
+        // Every accepted update, and nothing else, is in the table ...
+        const updates = await env.repository.listUpdates(planId);
+        expect(new Set(updates.map((u) => u.updateId))).toEqual(new Set(accepted.map((a) => a.updateId)));
+        // ... as a gapless chain per commitment, each update knowing the status it replaced.
+        for (const commitmentId of commitmentIds) {
+          const chain = updates.filter((u) => u.commitmentId === commitmentId).sort((a, b) => a.revision - b.revision);
+          expect(chain.map((u) => u.revision)).toEqual(chain.map((_, i) => i + 2));
+          chain.forEach((u, i) => expect(u.previousStatus).toBe(i === 0 ? 'not_started' : chain[i - 1]!.status));
+          const commitment = (await env.repository.getCommitment(planId, commitmentId))!;
+          expect(commitment.revision).toBe(chain.length + 1);
+          if (chain.length > 0) expect(commitment.lastUpdateId).toBe(chain.at(-1)!.updateId);
+        }
+
+        // ... in the published history and the feed ...
+        const history = await readJson<{ updates: Array<{ updateId: string }> }>(`plans/${planId}/updates/${year}.json`);
+        expect(new Set(history!.updates.map((u) => u.updateId))).toEqual(new Set(accepted.map((a) => a.updateId)));
+        const rss = (await env.getObject(`plans/${planId}/feed.rss`))!.body;
+        for (const { updateId } of accepted) expect(rss).toContain(updateId);
+
+        // ... and every file equals what the table implies now.
+        const report = await verifyBucket(env, [planId]);
+        expect(report.plans[0]).toMatchObject({ missing: [], different: [], extra: [] });
+        const plan = (await env.repository.getPlan(planId))!;
+        expect((await readJson<{ plan: { revision: number } }>(`plans/${planId}/commitments.json`))!.plan.revision).toBe(plan.revision);
+
+        // Never backwards, as seen by the publisher's record and by readers of the files.
+        expect(isMonotone(publishedRevisions), publishedRevisions.join(',')).toBe(true);
+        expect(isMonotone(fileRevisions), fileRevisions.join(',')).toBe(true);
+        expect(publishedRevisions.at(-1)).toBe(plan.revision);
+      }),
+      { numRuns: 10, endOnFailure: true },
+    );
+  }, 120_000);
+});

@@ -1,0 +1,139 @@
+/** Helpers shared by the reliability tests: plans to write to, signed posts, publishers, waits. */
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { S3ArtifactStore, type Artifact, type ArtifactStore, type ArtifactWriter, type WriteResult } from '#shared/artifact-store';
+import type { ApiRequest } from '#shared/api';
+import { defineCommitment, definePlan } from '#shared/definitions';
+import { DEMO_PLAN } from '#shared/demo-plan';
+import { signRequest } from '#shared/http-signature';
+import { publishPlan } from '#shared/publish';
+import { PublishCoordinator, type PublishCoordinatorOptions } from '#shared/publish-coordinator';
+import type { PlanRepository } from '#shared/repository';
+import { verifyPublication, type VerificationReport } from '#shared/verify-publication';
+import { createStreamPublishHandler } from '#functions/publish/stream-batch';
+import { BASE_URL, type TestEnvironment, type TestKey } from './environment.ts';
+
+export const STATUSES = ['not_started', 'pending', 'delayed', 'on_track'] as const;
+
+/** Polls until `probe` gives a value; the timeout only bounds a hang, it asserts nothing. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function definePlanWithCommitments(repository: PlanRepository, planId: string, commitments: number): Promise<string[]> {
+  const now = new Date();
+  await definePlan(repository, planId, { ...DEMO_PLAN, title: `Plan ${planId}` }, { now });
+  const ids: string[] = [];
+  for (let n = 1; n <= commitments; n++) {
+    const commitmentId = `c${n}`;
+    await defineCommitment(
+      repository,
+      planId,
+      commitmentId,
+      {
+        number: n,
+        title: `Commitment ${n}`,
+        priority: { number: 1 + (n % 2), title: `Priority ${1 + (n % 2)}` },
+        area: n % 2 ? 'Àrea de Serveis' : 'Àrea de Territori',
+        status: 'not_started',
+        observations: 'Initial.',
+      },
+      { now },
+    );
+    ids.push(commitmentId);
+  }
+  return ids;
+}
+
+/** A signed POST of a status update, as a client that also covers `idempotency-key` signs it. */
+export function signedUpdate(
+  key: TestKey,
+  planId: string,
+  commitmentId: string,
+  body: unknown,
+  options: { headers?: Record<string, string>; nonce?: string } = {},
+): ApiRequest {
+  const path = `/api/v1/plans/${planId}/commitments/${commitmentId}/updates`;
+  const payload = JSON.stringify(body);
+  const headers = { 'content-type': 'application/json', ...(options.headers ?? {}) };
+  const components = ['@method', '@authority', '@path', 'content-type', 'content-digest', ...Object.keys(options.headers ?? {})];
+  const signed = signRequest(
+    { method: 'POST', url: `${BASE_URL}${path}`, headers, body: payload },
+    { keyId: key.keyId, privateKey: key.privateKey, components, nonce: options.nonce },
+  );
+  return { method: 'POST', path, query: '', headers: { host: new URL(BASE_URL).host, ...signed }, body: Buffer.from(payload) };
+}
+
+export interface TestPublisher {
+  coordinator: PublishCoordinator;
+  handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+  /** Publishes one plan as a stream record for it would. */
+  publishPlan(planId: string): Promise<DynamoDBBatchResponse>;
+}
+
+/** The real stream handler, with its own coordinator and (possibly faulty) store. */
+export function createPublisher(
+  repository: PlanRepository,
+  store: ArtifactWriter,
+  options: Partial<PublishCoordinatorOptions> = {},
+  baseUrl = BASE_URL,
+  /** Where the site's root is read and written; a plain writer (a faulty one) needs a real store beside it. */
+  siteStore: ArtifactStore = store as ArtifactStore,
+): TestPublisher {
+  const coordinator = new PublishCoordinator({ repository, store, leaseMs: 5_000, leaseWaitMs: 2_000, ...options });
+  const handler = createStreamPublishHandler(() => ({ repository, store: siteStore, baseUrl, coordinator }));
+  let sequence = 0;
+  return {
+    coordinator,
+    handler,
+    publishPlan: (planId) =>
+      handler({
+        Records: [{ eventName: 'MODIFY', dynamodb: { Keys: { PK: { S: `PLAN#${planId}` }, SK: { S: 'PLAN' } }, SequenceNumber: `direct-${++sequence}` } }],
+      }),
+  };
+}
+
+/** Until the plan's files are recorded as published at the table's revision, with no lease held. */
+export async function waitUntilPublished(repository: PlanRepository, planId: string, timeoutMs = 20_000): Promise<number> {
+  return eventually(
+    `plan ${planId} to be published`,
+    async () => {
+      const [plan, state] = await Promise.all([repository.getPlan(planId), repository.getPublishState(planId)]);
+      if (!plan || !state || state.leaseOwner) return undefined;
+      return plan.revision <= state.publishedRevision && state.staleWrites <= state.staleWritesHandled ? state.publishedRevision : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export function verifyBucket(env: TestEnvironment, planIds?: string[], s3 = env.s3, bucket = env.bucketName): Promise<VerificationReport> {
+  return verifyPublication({ repository: env.repository, s3, bucket, baseUrl: BASE_URL }, { planIds });
+}
+
+/** A store that fails: after `writesBeforeCrash` objects of a write call it throws, as a crashed function would stop. */
+export class CrashingStore implements ArtifactWriter {
+  crashes = 0;
+  constructor(
+    private readonly inner: S3ArtifactStore,
+    private writesBeforeCrash: number,
+    private crashesLeft = 1,
+  ) {}
+
+  async write(prefix: string, artifacts: Artifact[]): Promise<WriteResult> {
+    if (this.crashesLeft <= 0) return this.inner.write(prefix, artifacts);
+    this.crashesLeft--;
+    this.crashes++;
+    // Half the files are written, then the process "dies" before the rest.
+    await this.inner.write(prefix, artifacts.slice(0, this.writesBeforeCrash));
+    throw new Error(`simulated crash after ${this.writesBeforeCrash} of ${artifacts.length} files`);
+  }
+}
+
+export function isMonotone(values: number[]): boolean {
+  return values.every((value, index) => index === 0 || value >= values[index - 1]!);
+}
