@@ -228,7 +228,7 @@ export function observePublishBatch(event: DynamoDBStreamEvent, context?: Contex
         const createdAt = oldest.get(planId);
         // Freshness: how long the oldest change in this batch waited until its feeds were written.
         const freshnessMs = createdAt === undefined ? undefined : Math.max(0, Date.now() - createdAt);
-        logger.info(result ? 'published' : 'plan not found: nothing to publish', {
+        logger.info(!result ? 'plan not found: nothing to publish' : result.artifacts === 0 ? 'already published' : 'published', {
           ...details,
           planId: identifier(planId),
           revision: result?.revision,

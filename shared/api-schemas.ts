@@ -59,12 +59,15 @@ export const commitmentSchema = commitmentDefinitionSchema.extend({
   reportedAt: timestamp.meta({ description: 'When the current status was reported.' }),
   updatedAt: timestamp,
   lastUpdateId: z.uuid().optional().meta({ description: 'The update that produced the current state, if any.' }),
+  planRevision: revision.optional().meta({ description: "The plan's revision when this commitment last changed." }),
+  previousAreaSlug: slugSchema.optional().meta({ description: 'The area it left, when its last change moved it to another.' }),
 });
 
 export const planSchema = planDefinitionSchema.extend({
   planId: slugSchema,
   statuses: z.array(statusDefinitionSchema).min(1).meta({ description: "The plan's status vocabulary." }),
   revision: revision.meta({ description: 'Bumped by every change anywhere in the plan.' }),
+  metadataRevision: revision.optional().meta({ description: "The plan's revision when its own definition last changed." }),
   createdAt: timestamp,
   updatedAt: timestamp,
 });

@@ -328,7 +328,7 @@ function planDefinitionFrom(existing: Plan | undefined, values: Partial<Record<'
   const period = values.period ? /^(\d{4})\s*[-–/]\s*(\d{4})$/.exec(values.period) : undefined;
   if (values.period && !period) throw new CliError(`--period must be START-END, e.g. 2015-2019, not "${values.period}"`, EXIT.usage);
   const base: Partial<PlanDefinition> = existing
-    ? Object.fromEntries(Object.entries(existing).filter(([k]) => !['planId', 'revision', 'createdAt', 'updatedAt'].includes(k)))
+    ? Object.fromEntries(Object.entries(existing).filter(([k]) => !['planId', 'revision', 'metadataRevision', 'createdAt', 'updatedAt'].includes(k)))
     : {};
   const municipality = values.municipality ?? base.municipality;
   const licenses: Record<string, PlanDefinition['license']> = {

@@ -22,7 +22,11 @@ stream; "mandat republish --plan ID" is the repair there.
 
 Options:
   --file FILE      the dead-letter file (default DATA_DIR/dead-letter/${DEAD_LETTER_FILE})
-${OPERATOR_HELP}`;
+${OPERATOR_HELP}
+
+Examples:
+  mandat replay-dead-letters                      # the running "npm start" runtime's dead letters
+  mandat replay-dead-letters --data-dir /srv/mandat/.data --json`;
 
 export interface ReplayResult {
   file: string;

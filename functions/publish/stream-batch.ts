@@ -100,7 +100,11 @@ export interface BatchDependencies extends PublishDependencies {
 
 /** The rounds of one coordinated publish, as one result (a round per revision it caught up with). */
 function mergeRounds(outcome: PublishOutcome<PublishResult | undefined>): PublishResult | undefined {
-  if (outcome.status !== 'published') return undefined;
+  if (outcome.status === 'missing') return undefined;
+  // Already published up to the plan's revision (a redelivery, or another publisher's round covered it).
+  if (outcome.status === 'up-to-date') {
+    return { planId: outcome.planId, revision: outcome.revision, artifacts: 0, written: [], skipped: [], bytesWritten: 0 };
+  }
   const results = outcome.rounds.map((round) => round.result).filter((r): r is PublishResult => r !== undefined);
   const last = results.at(-1);
   if (!last) return undefined;

@@ -223,6 +223,8 @@ describe('publish bundle', () => {
   });
 
   it('reports the batch items of a plan it could not publish, so Lambda retries them', async () => {
+    // A change not yet published, so that the publisher has something to write.
+    expect((await env.api(signedRequest(official, 'POST', updatePath(), { status: 'pending', observations: 'Not yet published.' }))).status).toBe(201);
     const event = toEvent(await readStream(), env.streamArn);
     const planSequences = event.Records.filter((r) => r.dynamodb?.Keys?.PK?.S === `PLAN#${DEMO_PLAN_ID}`).map((r) => r.dynamodb!.SequenceNumber);
     const environment = lambdaEnvironment(bundles.publish, `https://${PUBLIC_HOST}`, { BUCKET_NAME: 'no-such-bucket' });

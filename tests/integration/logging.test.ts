@@ -253,12 +253,15 @@ describe('publish logs', () => {
     expect(blob![METRIC.objectsWritten]).toBe(plan.written);
     expect(blob![METRIC.freshness]).toBe(plan.freshnessMs);
 
-    // Published again unchanged: every object is skipped, and the log says so.
-    const again = logLines(await captureOutput(() => publish(event))).find((e) => e.message === 'published')!;
-    expect(again).toMatchObject({ written: 0, skipped: plan.written + plan.skipped });
+    // Delivered again: the plan is already published at its revision, so nothing is written, and the log says so.
+    const again = logLines(await captureOutput(() => publish(event))).find((e) => e.message === 'already published')!;
+    expect(again).toMatchObject({ planId: DEMO_PLAN_ID, revision, written: 0 });
   });
 
   it('logs a failed plan as an error and reports its records for retry', async () => {
+    // A change not yet published, so that the publisher has something to write.
+    const change = await env.api(signedRequest(official, 'POST', updatePath(), { status: 'pending', observations: 'Not yet published.' }));
+    expect(change.status).toBe(201);
     const saved = process.env.S3_ENDPOINT;
     process.env.S3_ENDPOINT = 'http://127.0.0.1:9';
     resetRuntime();

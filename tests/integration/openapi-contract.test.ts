@@ -72,7 +72,7 @@ async function send(method: string, path: string, options: SendOptions = {}): Pr
     const key = keys[options.key]!;
     headers = signRequest(
       { method, url: `${stack.url}${path}`, headers, body: payload },
-      { keyId: key.keyId, privateKey: loadPrivateKey(key.pem) },
+      { keyId: key.keyId, privateKey: loadPrivateKey(key.pem), components: options.components },
     );
   }
   const sent = { headers, body: payload };
