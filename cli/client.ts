@@ -1,7 +1,8 @@
 /** A signing HTTP client for the API: every request carries Content-Digest and an RFC 9421 signature. */
+
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { KeyObject } from 'node:crypto';
 import { loadPrivateKey, signRequest } from '#shared/http-signature';
 import { CliError, EXIT } from './output.ts';
 

@@ -1,5 +1,5 @@
 /** One module per CLI command; main.ts lists them. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CliError, EXIT } from './output.ts';
 
 export interface Command {

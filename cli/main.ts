@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from './command.ts';
 import { bootstrapAdmin } from './commands/bootstrap-admin.ts';
-import { keygen } from './commands/keygen.ts';
 import { importCommand } from './commands/import.ts';
+import { keygen } from './commands/keygen.ts';
 import { keys } from './commands/keys.ts';
 import { post } from './commands/post.ts';
 import { replayDeadLettersCommand } from './commands/replay-dead-letters.ts';

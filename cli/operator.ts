@@ -7,13 +7,13 @@
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { RUNTIME_FILE, readRuntimeFile } from '#infra/local/runtime-file';
 import { S3ArtifactStore } from '#shared/artifact-store';
 import { createDynamoClient, createS3Client } from '#shared/clients';
-import { ConfigError, loadConfig, type Config } from '#shared/config';
+import { type Config, ConfigError, loadConfig } from '#shared/config';
 import { DynamoPlanRepository } from '#shared/dynamo-repository';
 import { publishPlan } from '#shared/publish';
-import { leaseOptionsFromEnv, PublishCoordinator, type PublishContext } from '#shared/publish-coordinator';
-import { readRuntimeFile, RUNTIME_FILE } from '#infra/local/runtime-file';
+import { leaseOptionsFromEnv, type PublishContext, PublishCoordinator } from '#shared/publish-coordinator';
 import { CliError, EXIT } from './output.ts';
 
 export const OPERATOR_OPTIONS = {
@@ -98,7 +98,11 @@ export function storageFailure(error: unknown, runtime: Pick<OperatorRuntime, 'c
   return new CliError(`${(error as Error).name}: ${(error as Error).message}`, EXIT.failure);
 }
 
-export async function planIdsToProcess(runtime: OperatorRuntime, values: { plan?: string[]; all?: boolean }, help: string): Promise<string[]> {
+export async function planIdsToProcess(
+  runtime: OperatorRuntime,
+  values: { plan?: string[]; all?: boolean },
+  help: string,
+): Promise<string[]> {
   if (values.plan?.length && values.all) throw new CliError(`give either --plan or --all, not both\n\n${help}`, EXIT.usage);
   if (values.plan?.length) return values.plan;
   if (!values.all) throw new CliError(`--plan ID or --all is required\n\n${help}`, EXIT.usage);

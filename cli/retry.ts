@@ -3,7 +3,7 @@
  * connection the client cannot know whether the server recorded the update, and the key makes
  * sending it again harmless (the server answers a repeat with the first answer).
  */
-import { NetworkError, type ApiResult } from './client.ts';
+import { type ApiResult, NetworkError } from './client.ts';
 
 export interface RetryOptions {
   /** Sends in total, the first included. */

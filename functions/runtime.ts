@@ -4,7 +4,7 @@
  */
 import { S3ArtifactStore } from '#shared/artifact-store';
 import { createDynamoClient, createS3Client } from '#shared/clients';
-import { loadConfig, type Config } from '#shared/config';
+import { type Config, loadConfig } from '#shared/config';
 import { DynamoPlanRepository } from '#shared/dynamo-repository';
 
 export interface Runtime {

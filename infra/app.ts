@@ -4,7 +4,7 @@
  * synthesis, and any finding not acknowledged (with a reason, next to its resource) fails it.
  */
 import { pathToFileURL } from 'node:url';
-import { App, Validations, type AppProps } from 'aws-cdk-lib';
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { MandatStack, readSettings, stackName } from './stack.ts';
 

@@ -2,7 +2,7 @@
  * How the Lambda functions are built, in one place: the stack's NodejsFunctions use these
  * settings, and the bundle test synthesizes that same stack and runs what it produced.
  */
-import { OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** Entry files, relative to the repository root. */
 export const FUNCTION_ENTRIES = {

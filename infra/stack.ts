@@ -4,7 +4,7 @@
  * `npm start` serves them on one local port.
  */
 import { join } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -88,7 +88,9 @@ export function readSettings(context: Source, env: NodeJS.ProcessEnv = process.e
   const retention = pick('logRetentionDays', 'MANDAT_LOG_RETENTION_DAYS');
   const logRetention = retention === undefined ? DEFAULT_SETTINGS.logRetention : Number(retention);
   if (!Object.values(logs.RetentionDays).includes(logRetention as logs.RetentionDays)) {
-    throw new SettingsError(`logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, …), got "${retention}"`);
+    throw new SettingsError(
+      `logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, …), got "${retention}"`,
+    );
   }
   return { stage, domainName, certificateArn, alarmEmail, ingestReservedConcurrency, logRetention: logRetention as logs.RetentionDays };
 }
@@ -160,9 +162,7 @@ export class MandatStack extends Stack {
       enforceSSL: true,
       // A bad publish can be rolled back to the previous version of each object.
       versioned: true,
-      lifecycleRules: [
-        { noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) },
-      ],
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 's3-feeds/',
       removalPolicy: RemovalPolicy.RETAIN,
@@ -231,14 +231,7 @@ export class MandatStack extends Stack {
     });
     // Exactly what the API does: reads (keys, plans, commitments, updates; Scan lists plans)
     // and the conditional writes of TransactWriteItems (Put items, Update the plan revision).
-    this.table.grant(
-      this.ingest.fn,
-      'dynamodb:GetItem',
-      'dynamodb:Query',
-      'dynamodb:Scan',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-    );
+    this.table.grant(this.ingest.fn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
     const [ingestRoute] = this.api.addRoutes({
       path: '/api/{proxy+}',
       methods: [apigw.HttpMethod.ANY],
@@ -348,7 +341,8 @@ export class MandatStack extends Stack {
     });
     Validations.of(this.deadLetters).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter destination of the publish stream mapping; a dead-letter queue for it would never be used.',
+      reason:
+        'This queue is itself the dead-letter destination of the publish stream mapping; a dead-letter queue for it would never be used.',
     });
 
     this.publish = new MandatFunction(this, 'Publish', {
@@ -370,11 +364,13 @@ export class MandatStack extends Stack {
     Validations.of(this.publish.role).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.feeds.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
-        reason: 'Object keys are derived from plan ids at run time (plans/{planId}/…, plus the site-wide index and catalog); the grant is PutObject only, in this one bucket.',
+        reason:
+          'Object keys are derived from plan ids at run time (plans/{planId}/…, plus the site-wide index and catalog); the grant is PutObject only, in this one bucket.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'dynamodb:ListStreams, added by the stream event source, has no resource-level permissions; the stream actions themselves are granted on this table\'s stream ARN only.',
+        reason:
+          "dynamodb:ListStreams, added by the stream event source, has no resource-level permissions; the stream actions themselves are granted on this table's stream ARN only.",
       },
     );
 

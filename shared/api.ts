@@ -4,26 +4,26 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { authenticate, type AuthenticatedRequest } from './authenticate.ts';
+import { type AuthenticatedRequest, authenticate } from './authenticate.ts';
 import { requireCommitmentScope, requireKeyAdmin, requirePlanAdmin } from './authorize.ts';
 import { defineCommitment, definePlan } from './definitions.ts';
+import { IdempotentRequest } from './idempotency.ts';
 import { canonicalPublicKeyPem, generateSharedSecret, KeyMaterialError, publicViewOf } from './keys.ts';
 import {
+  type Commitment,
   commitmentDefinitionSchema,
   keyIdSchema,
   keyRegistrationSchema,
   LIMITS,
   planDefinitionSchema,
-  slugSchema,
-  updateRequestSchema,
-  type Commitment,
   type SigningKey,
   type StatusUpdate,
+  slugSchema,
+  updateRequestSchema,
 } from './model.ts';
 import { OPENAPI_PATH, openApiJson } from './openapi.ts';
-import { Problem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.ts';
+import { type FieldError, PROBLEM_CONTENT_TYPE, Problem } from './problem.ts';
 import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
-import { IdempotentRequest } from './idempotency.ts';
 import { backoffDelay, contentionProblem, sleep } from './transaction-retry.ts';
 
 export interface ApiRequest {
@@ -145,9 +145,14 @@ function readJsonBody<T extends z.ZodType>(request: ApiRequest, schema: T): z.in
       path: issue.path.map(String).join('/') || '/',
       message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
     }));
-    throw new Problem(400, 'invalid-body', `the body does not match the schema: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, {
-      errors,
-    });
+    throw new Problem(
+      400,
+      'invalid-body',
+      `the body does not match the schema: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      {
+        errors,
+      },
+    );
   }
   return result.data;
 }
@@ -229,9 +234,14 @@ async function postUpdate(ctx: Context): Promise<ApiResponse> {
     if (!current) throw new Problem(404, 'commitment-not-found', `commitment ${commitmentId} does not exist in plan ${planId}`);
     requireCommitmentScope(auth.key, planId, current);
     if (!plan.statuses.some((s) => s.code === body.status)) {
-      throw new Problem(400, 'invalid-body', `status "${body.status}" is not in the plan's vocabulary (${plan.statuses.map((s) => s.code).join(', ')})`, {
-        errors: [{ path: 'status', message: `must be one of ${plan.statuses.map((s) => s.code).join(', ')}` }],
-      });
+      throw new Problem(
+        400,
+        'invalid-body',
+        `status "${body.status}" is not in the plan's vocabulary (${plan.statuses.map((s) => s.code).join(', ')})`,
+        {
+          errors: [{ path: 'status', message: `must be one of ${plan.statuses.map((s) => s.code).join(', ')}` }],
+        },
+      );
     }
     if (ifMatch !== undefined && ifMatch !== current.revision) {
       throw new Problem(412, 'stale-revision', `the commitment is at revision ${current.revision}, not ${ifMatch}`, {
@@ -241,7 +251,9 @@ async function postUpdate(ctx: Context): Promise<ApiResponse> {
     const receivedAt = ctx.now.toISOString();
     const reportedAt = body.reportedAt ? new Date(body.reportedAt).toISOString() : receivedAt;
     if (Date.parse(reportedAt) > ctx.now.getTime() + ctx.deps.clockSkewSeconds * 1000) {
-      throw new Problem(400, 'invalid-body', 'reportedAt is in the future', { errors: [{ path: 'reportedAt', message: 'must not be in the future' }] });
+      throw new Problem(400, 'invalid-body', 'reportedAt is in the future', {
+        errors: [{ path: 'reportedAt', message: 'must not be in the future' }],
+      });
     }
     const update: StatusUpdate = {
       planId,
@@ -304,7 +316,9 @@ async function postUpdate(ctx: Context): Promise<ApiResponse> {
         await sleep(backoffDelay(attempt, { baseDelayMs: 10, maxDelayMs: 200 }));
         continue;
       }
-      throw new Problem(409, 'write-conflict', 'the commitment is being updated by others; retry shortly', { headers: { 'retry-after': '1' } });
+      throw new Problem(409, 'write-conflict', 'the commitment is being updated by others; retry shortly', {
+        headers: { 'retry-after': '1' },
+      });
     }
     return response;
   }
@@ -346,10 +360,14 @@ async function putPlan(ctx: Context): Promise<ApiResponse> {
   requirePlanAdmin(auth.key, planId);
   const definition = readJsonBody(ctx.request, planDefinitionSchema);
   const result = await definePlan(ctx.deps.repository, planId, definition, { now: ctx.now, nonce: nonceClaim(ctx, auth) });
-  return json(result.created ? 201 : 200, { changed: result.changed, plan: result.value }, {
-    etag: etag(result.value.revision),
-    location: `/api/v1/plans/${planId}`,
-  });
+  return json(
+    result.created ? 201 : 200,
+    { changed: result.changed, plan: result.value },
+    {
+      etag: etag(result.value.revision),
+      location: `/api/v1/plans/${planId}`,
+    },
+  );
 }
 
 async function putCommitment(ctx: Context): Promise<ApiResponse> {
@@ -362,10 +380,14 @@ async function putCommitment(ctx: Context): Promise<ApiResponse> {
     now: ctx.now,
     nonce: nonceClaim(ctx, auth),
   });
-  return json(result.created ? 201 : 200, { changed: result.changed, commitment: result.value }, {
-    etag: etag(result.value.revision),
-    location: `/api/v1/plans/${planId}/commitments/${commitmentId}`,
-  });
+  return json(
+    result.created ? 201 : 200,
+    { changed: result.changed, commitment: result.value },
+    {
+      etag: etag(result.value.revision),
+      location: `/api/v1/plans/${planId}/commitments/${commitmentId}`,
+    },
+  );
 }
 
 function keyIdParam(value: string): string {
@@ -411,7 +433,9 @@ async function registerKey(ctx: Context): Promise<ApiResponse> {
       publicKeyPem = canonicalPublicKeyPem(registration.publicKeyPem!);
     } catch (error) {
       if (!(error instanceof KeyMaterialError)) throw error;
-      throw new Problem(400, 'invalid-body', `publicKeyPem: ${error.message}`, { errors: [{ path: 'publicKeyPem', message: error.message }] });
+      throw new Problem(400, 'invalid-body', `publicKeyPem: ${error.message}`, {
+        errors: [{ path: 'publicKeyPem', message: error.message }],
+      });
     }
   }
   const sharedSecret = registration.algorithm === 'hmac-sha256' ? generateSharedSecret() : undefined;
@@ -432,7 +456,11 @@ async function registerKey(ctx: Context): Promise<ApiResponse> {
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     if (error.conflict === 'nonce') throw replayed();
-    throw new Problem(409, 'key-exists', `a key ${key.keyId} is already registered (key ids are never reused, even after revocation); choose another id`);
+    throw new Problem(
+      409,
+      'key-exists',
+      `a key ${key.keyId} is already registered (key ids are never reused, even after revocation); choose another id`,
+    );
   }
   const location = `/api/v1/keys/${encodeURIComponent(key.keyId)}`;
   // The shared secret is in this answer and nowhere else, ever: the caller must keep it now.

@@ -15,11 +15,11 @@
  */
 import { checkContentDigest } from './content-digest.ts';
 import {
+  type HttpRequestLike,
+  type ParsedSignature,
   parseSignatureHeaders,
   SignatureError,
   verifyParsedSignature,
-  type HttpRequestLike,
-  type ParsedSignature,
 } from './http-signature.ts';
 import { DECOY_VERIFICATION_KEY, verificationKeyOf } from './keys.ts';
 import { keyIdSchema, type SigningKey } from './model.ts';
@@ -56,7 +56,11 @@ function fromSignatureError(error: unknown): never {
 }
 
 /** The policy checks that need no key: coverage, parameters and the clock. */
-export function checkPolicy(parsed: ParsedSignature, request: { hasQuery: boolean; hasBody: boolean }, options: Pick<AuthenticationOptions, 'nowSeconds' | 'clockSkewSeconds'>): void {
+export function checkPolicy(
+  parsed: ParsedSignature,
+  request: { hasQuery: boolean; hasBody: boolean },
+  options: Pick<AuthenticationOptions, 'nowSeconds' | 'clockSkewSeconds'>,
+): void {
   const required = ['"@method"', '"@path"'];
   if (request.hasQuery) required.push('"@query"');
   if (request.hasBody) required.push('"content-digest"');
@@ -69,14 +73,19 @@ export function checkPolicy(parsed: ParsedSignature, request: { hasQuery: boolea
     throw unauthorized('stale-signature', `the signature was created ${drift} s ago; at most ${options.clockSkewSeconds} s is accepted`);
   }
   if (-drift > options.clockSkewSeconds) {
-    throw unauthorized('stale-signature', `the signature's created time is ${-drift} s in the future; at most ${options.clockSkewSeconds} s of clock skew is accepted`);
+    throw unauthorized(
+      'stale-signature',
+      `the signature's created time is ${-drift} s in the future; at most ${options.clockSkewSeconds} s of clock skew is accepted`,
+    );
   }
   if (parsed.expires !== undefined && parsed.expires <= options.nowSeconds) {
     throw unauthorized('expired-signature', `the signature expired ${options.nowSeconds - parsed.expires} s ago`);
   }
   if (parsed.keyId === undefined) throw unauthorized('missing-parameter', 'the signature has no keyid parameter');
-  if (parsed.nonce === undefined || parsed.nonce.length === 0) throw unauthorized('missing-parameter', 'the signature has no nonce parameter');
-  if (parsed.nonce.length > MAX_NONCE_LENGTH) throw unauthorized('invalid-nonce', `the nonce is longer than ${MAX_NONCE_LENGTH} characters`);
+  if (parsed.nonce === undefined || parsed.nonce.length === 0)
+    throw unauthorized('missing-parameter', 'the signature has no nonce parameter');
+  if (parsed.nonce.length > MAX_NONCE_LENGTH)
+    throw unauthorized('invalid-nonce', `the nonce is longer than ${MAX_NONCE_LENGTH} characters`);
 }
 
 export async function authenticate(
@@ -115,7 +124,11 @@ export async function authenticate(
     }
   }
   if (!verified || !key || verificationKey === DECOY_VERIFICATION_KEY) {
-    fromSignatureError(failure && failure.rule !== 'invalid-signature' ? failure : new SignatureError('invalid-signature', 'the signature could not be verified with the key named by keyid'));
+    fromSignatureError(
+      failure && failure.rule !== 'invalid-signature'
+        ? failure
+        : new SignatureError('invalid-signature', 'the signature could not be verified with the key named by keyid'),
+    );
   }
 
   if (hasBody) {
@@ -125,7 +138,11 @@ export async function authenticate(
 
   // Only now, with possession of the key proven, may the key's state be told.
   if (!key.active) {
-    throw new Problem(403, 'key-revoked', `key ${key.keyId} was revoked${key.revokedAt ? ` at ${key.revokedAt}` : ''}; ask an administrator for a new one`);
+    throw new Problem(
+      403,
+      'key-revoked',
+      `key ${key.keyId} was revoked${key.revokedAt ? ` at ${key.revokedAt}` : ''}; ask an administrator for a new one`,
+    );
   }
   return { key, nonce: parsed.nonce!, created: parsed.created! };
 }

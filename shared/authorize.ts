@@ -35,7 +35,8 @@ export function requireCommitmentScope(key: SigningKey, planId: string, commitme
 
 /** Defining a plan or its commitments: admins, within their plans. */
 export function requirePlanAdmin(key: SigningKey, planId: string): void {
-  if (key.role !== 'admin') throw new Problem(403, 'admin-only', `key ${key.keyId} is an official's key; only an admin key may define plans and commitments`);
+  if (key.role !== 'admin')
+    throw new Problem(403, 'admin-only', `key ${key.keyId} is an official's key; only an admin key may define plans and commitments`);
   if (!isUnrestrictedAdmin(key) && !key.scopes.some((scope) => scope.planId === planId)) {
     throw new Problem(403, 'out-of-scope', `admin key ${key.keyId} is limited to plans ${key.scopes.map((s) => s.planId).join(', ')}`);
   }

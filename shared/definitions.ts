@@ -2,13 +2,7 @@
  * Defining plans and commitments (admin): idempotent upserts. Used by the signed API and by
  * bootstrap paths (the demo seed, the operator CLI) that write with the operator's credentials.
  */
-import {
-  slugify,
-  type Commitment,
-  type CommitmentDefinition,
-  type Plan,
-  type PlanDefinition,
-} from './model.ts';
+import { type Commitment, type CommitmentDefinition, type Plan, type PlanDefinition, slugify } from './model.ts';
 import { Problem } from './problem.ts';
 import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
 import { contentionProblem } from './transaction-retry.ts';
@@ -17,7 +11,9 @@ import { DEFAULT_STATUSES } from './vocabulary.ts';
 /** JSON with object keys sorted: a map read back from DynamoDB does not keep its key order. */
 function canonicalJson(value: unknown): string | undefined {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }
 
@@ -27,7 +23,18 @@ function same(a: object, b: object, fields: string[]): boolean {
   return fields.every((field) => canonicalJson(x[field]) === canonicalJson(y[field]));
 }
 
-const PLAN_FIELDS = ['title', 'municipality', 'period', 'language', 'languages', 'license', 'description', 'publisher', 'source', 'statuses'];
+const PLAN_FIELDS = [
+  'title',
+  'municipality',
+  'period',
+  'language',
+  'languages',
+  'license',
+  'description',
+  'publisher',
+  'source',
+  'statuses',
+];
 const COMMITMENT_FIELDS = ['number', 'title', 'priority', 'area', 'areaSlug'];
 
 export interface DefineResult<T> {

@@ -15,15 +15,15 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  UpdateCommand,
   QueryCommand,
+  type QueryCommandInput,
   ScanCommand,
   TransactWriteCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from './model.ts';
 import {
@@ -199,12 +199,7 @@ export class DynamoPlanRepository implements PlanRepository {
     await this.transact(items, conflicts);
   }
 
-  async saveCommitment(input: {
-    commitment: Commitment;
-    expectedRevision?: number;
-    nonce?: NonceClaim;
-    now: string;
-  }): Promise<number> {
+  async saveCommitment(input: { commitment: Commitment; expectedRevision?: number; nonce?: NonceClaim; now: string }): Promise<number> {
     const { commitment, expectedRevision, now } = input;
     const plan = await this.getPlan(commitment.planId);
     if (!plan) throw new ConflictError('missing', `plan ${commitment.planId} does not exist`);
@@ -212,7 +207,12 @@ export class DynamoPlanRepository implements PlanRepository {
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...keys.commitment(commitment.planId, commitment.commitmentId), kind: 'commitment', ...commitment, planRevision: plan.revision + 1 },
+          Item: {
+            ...keys.commitment(commitment.planId, commitment.commitmentId),
+            kind: 'commitment',
+            ...commitment,
+            planRevision: plan.revision + 1,
+          },
           ...(expectedRevision === undefined
             ? { ConditionExpression: 'attribute_not_exists(PK)' }
             : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),

@@ -15,8 +15,12 @@
  * the opposite of what a security boundary needs. Tested against RFC 9421 Appendix B and
  * against an independent signer.
  */
-import { createHmac, randomBytes, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject, randomBytes, sign, timingSafeEqual, verify } from 'node:crypto';
 import {
+  type BareItem,
+  type InnerList,
+  type Item,
+  type Parameters,
   parseDictionary,
   parseItem,
   parseList,
@@ -24,10 +28,6 @@ import {
   serializeInnerList,
   serializeItem,
   serializeList,
-  type BareItem,
-  type InnerList,
-  type Item,
-  type Parameters,
 } from 'structured-headers';
 import { contentDigest, type DigestAlgorithm } from './content-digest.ts';
 
@@ -71,9 +71,9 @@ export const KNOWN_STRUCTURED_FIELDS: Readonly<Record<string, StructuredFieldTyp
   'repr-digest': 'dictionary',
   'want-content-digest': 'dictionary',
   'want-repr-digest': 'dictionary',
-  'signature': 'dictionary',
+  signature: 'dictionary',
   'signature-input': 'dictionary',
-  'priority': 'dictionary',
+  priority: 'dictionary',
   'accept-ch': 'list',
   'cache-status': 'list',
   'proxy-status': 'list',
@@ -144,7 +144,8 @@ function queryParamValue(query: string | undefined, encodedName: string): string
     const name = formDecode(at < 0 ? pair : pair.slice(0, at));
     if (encodeQueryParamPart(name) === encodedName) values.push(formDecode(at < 0 ? '' : pair.slice(at + 1)));
   }
-  if (values.length === 0) throw new SignatureError('missing-component', `the query parameter "${encodedName}" is covered but not in the request`);
+  if (values.length === 0)
+    throw new SignatureError('missing-component', `the query parameter "${encodedName}" is covered but not in the request`);
   // §2.2.8: a repeated parameter cannot be covered unambiguously.
   if (values.length > 1) throw new SignatureError('unsupported-component', `the query parameter "${encodedName}" occurs more than once`);
   return encodeQueryParamPart(values[0]!);
@@ -160,7 +161,8 @@ function fieldLines(request: HttpRequestLike, name: string): string[] | undefine
 
 function derivedValue(request: HttpRequestLike, name: string, params: Parameters): string {
   for (const key of params.keys()) {
-    if (key === 'req') throw new SignatureError('unsupported-component', `"${name}";req refers to a request from a response; this is a request`);
+    if (key === 'req')
+      throw new SignatureError('unsupported-component', `"${name}";req refers to a request from a response; this is a request`);
     if (!(name === '@query-param' && key === 'name')) {
       throw new SignatureError('unsupported-component', `the parameter ${key} is not defined for ${name}`);
     }
@@ -197,14 +199,17 @@ function fieldValue(request: HttpRequestLike, name: string, params: Parameters, 
   if (name !== name.toLowerCase()) throw new SignatureError('malformed-signature', `the component name "${name}" must be lower-case`);
   for (const key of params.keys()) {
     if (key === 'tr') throw new SignatureError('unsupported-component', `"${name}";tr: trailers are not accepted`);
-    if (key === 'req') throw new SignatureError('unsupported-component', `"${name}";req refers to a request from a response; this is a request`);
-    if (key !== 'sf' && key !== 'key' && key !== 'bs') throw new SignatureError('unsupported-component', `the parameter ${key} is not defined for a header field`);
+    if (key === 'req')
+      throw new SignatureError('unsupported-component', `"${name}";req refers to a request from a response; this is a request`);
+    if (key !== 'sf' && key !== 'key' && key !== 'bs')
+      throw new SignatureError('unsupported-component', `the parameter ${key} is not defined for a header field`);
   }
   const lines = fieldLines(request, name);
   if (lines === undefined) throw new SignatureError('missing-component', `the signed header ${name} is missing from the request`);
 
   if (params.has('bs')) {
-    if (params.has('sf') || params.has('key')) throw new SignatureError('malformed-signature', `"${name}": bs cannot be combined with sf or key`);
+    if (params.has('sf') || params.has('key'))
+      throw new SignatureError('malformed-signature', `"${name}": bs cannot be combined with sf or key`);
     // §2.1.3: each field line on its own, as a byte sequence. A proxy that already joined the
     // lines leaves one line, and the signature then fails rather than matching wrongly.
     return lines.map((line) => `:${Buffer.from(line, 'latin1').toString('base64')}:`).join(', ');
@@ -216,7 +221,8 @@ function fieldValue(request: HttpRequestLike, name: string, params: Parameters, 
   const type = options.structuredFields?.[name] ?? KNOWN_STRUCTURED_FIELDS[name];
   if (key !== undefined) {
     if (typeof key !== 'string') throw new SignatureError('malformed-signature', `"${name}": the key parameter must be a string`);
-    if (type !== undefined && type !== 'dictionary') throw new SignatureError('unsupported-component', `"${name}": key applies only to dictionary fields`);
+    if (type !== undefined && type !== 'dictionary')
+      throw new SignatureError('unsupported-component', `"${name}": key applies only to dictionary fields`);
     let dictionary: ReturnType<typeof parseDictionary>;
     try {
       dictionary = parseDictionary(combined);
@@ -227,7 +233,8 @@ function fieldValue(request: HttpRequestLike, name: string, params: Parameters, 
     if (member === undefined) throw new SignatureError('missing-component', `the header ${name} has no member "${key}"`);
     return Array.isArray(member[0]) ? serializeInnerList(member as InnerList) : serializeItem(member as Item);
   }
-  if (type === undefined) throw new SignatureError('unsupported-component', `"${name}";sf: ${name} is not a structured field known to this server`);
+  if (type === undefined)
+    throw new SignatureError('unsupported-component', `"${name}";sf: ${name} is not a structured field known to this server`);
   try {
     if (type === 'dictionary') return serializeDictionary(parseDictionary(combined));
     if (type === 'list') return serializeList(parseList(combined));
@@ -286,10 +293,16 @@ export function parseSignatureHeaders(headers: Headers): ParsedSignature {
   const inputHeader = joined(headers, 'signature-input');
   const signatureHeader = joined(headers, 'signature');
   if (!inputHeader && !signatureHeader) {
-    throw new SignatureError('missing-signature', 'the request is not signed: Signature-Input and Signature headers are required (RFC 9421)');
+    throw new SignatureError(
+      'missing-signature',
+      'the request is not signed: Signature-Input and Signature headers are required (RFC 9421)',
+    );
   }
   if (!inputHeader || !signatureHeader) {
-    throw new SignatureError('missing-signature', `the request has a ${inputHeader ? 'Signature-Input' : 'Signature'} header but no ${inputHeader ? 'Signature' : 'Signature-Input'} header`);
+    throw new SignatureError(
+      'missing-signature',
+      `the request has a ${inputHeader ? 'Signature-Input' : 'Signature'} header but no ${inputHeader ? 'Signature' : 'Signature-Input'} header`,
+    );
   }
   let inputs: ReturnType<typeof parseDictionary>;
   let signatures: ReturnType<typeof parseDictionary>;
@@ -300,16 +313,21 @@ export function parseSignatureHeaders(headers: Headers): ParsedSignature {
     throw new SignatureError('malformed-signature', 'Signature-Input and Signature must be structured-field dictionaries (RFC 9421 §4)');
   }
   if (inputs.size > 1 || signatures.size > 1) {
-    throw new SignatureError('multiple-signatures', `exactly one signature is accepted per request; this one has ${Math.max(inputs.size, signatures.size)}`);
+    throw new SignatureError(
+      'multiple-signatures',
+      `exactly one signature is accepted per request; this one has ${Math.max(inputs.size, signatures.size)}`,
+    );
   }
   if (inputs.size === 0 || signatures.size === 0) throw new SignatureError('missing-signature', 'Signature-Input or Signature is empty');
   const [label, input] = [...inputs][0]!;
   const signatureMember = signatures.get(label);
   if (!signatureMember) throw new SignatureError('malformed-signature', `the Signature header has no member labelled "${label}"`);
-  if (!Array.isArray(input[0])) throw new SignatureError('malformed-signature', 'a Signature-Input member must be an inner list of components');
+  if (!Array.isArray(input[0]))
+    throw new SignatureError('malformed-signature', 'a Signature-Input member must be an inner list of components');
   const params = input as InnerList;
   const signatureValue = signatureMember[0];
-  if (!(signatureValue instanceof ArrayBuffer)) throw new SignatureError('malformed-signature', 'a Signature member must be a byte sequence (:base64:)');
+  if (!(signatureValue instanceof ArrayBuffer))
+    throw new SignatureError('malformed-signature', 'a Signature member must be a byte sequence (:base64:)');
 
   const p = params[1];
   return {
@@ -329,7 +347,8 @@ export function parseSignatureHeaders(headers: Headers): ParsedSignature {
 function integerParam(params: Parameters, name: string): number | undefined {
   const value: BareItem | undefined = params.get(name);
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new SignatureError('malformed-signature', `the ${name} parameter must be an integer`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new SignatureError('malformed-signature', `the ${name} parameter must be an integer`);
   return value;
 }
 
@@ -343,13 +362,9 @@ function stringParam(params: Parameters, name: string): string | undefined {
 export const SIGNATURE_ALGORITHMS = ['ed25519', 'hmac-sha256'] as const;
 export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
 
-export type VerificationKey =
-  | { algorithm: 'ed25519'; publicKey: KeyObject }
-  | { algorithm: 'hmac-sha256'; secret: Buffer };
+export type VerificationKey = { algorithm: 'ed25519'; publicKey: KeyObject } | { algorithm: 'hmac-sha256'; secret: Buffer };
 
-export type SigningKeyMaterial =
-  | { algorithm: 'ed25519'; privateKey: KeyObject }
-  | { algorithm: 'hmac-sha256'; secret: Buffer };
+export type SigningKeyMaterial = { algorithm: 'ed25519'; privateKey: KeyObject } | { algorithm: 'hmac-sha256'; secret: Buffer };
 
 /** Verifies the signature bytes over `base` (RFC 9421 §3.3.6, §3.3.3). */
 export function verifySignatureBytes(base: string, signature: Buffer, key: VerificationKey): boolean {
@@ -379,9 +394,17 @@ const GENERIC_FAILURE = 'the signature could not be verified with the key named 
  * buildable and the signature bytes must match. Throws a SignatureError otherwise.
  * Every key-related failure has the same message, so it never tells whether a key exists.
  */
-export function verifyParsedSignature(request: HttpRequestLike, parsed: ParsedSignature, key: VerificationKey, options: VerifyOptions = {}): string {
+export function verifyParsedSignature(
+  request: HttpRequestLike,
+  parsed: ParsedSignature,
+  key: VerificationKey,
+  options: VerifyOptions = {},
+): string {
   if (parsed.alg !== undefined && !(SIGNATURE_ALGORITHMS as readonly string[]).includes(parsed.alg)) {
-    throw new SignatureError('unsupported-algorithm', `alg "${parsed.alg}" is not supported; use ed25519 (or hmac-sha256 for a shared-secret key)`);
+    throw new SignatureError(
+      'unsupported-algorithm',
+      `alg "${parsed.alg}" is not supported; use ed25519 (or hmac-sha256 for a shared-secret key)`,
+    );
   }
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (parsed.expires !== undefined && parsed.expires <= now) {
@@ -441,7 +464,8 @@ export function signRequest(
   request: { method: string; url: string; headers: Record<string, string>; body?: string | Uint8Array },
   options: SignOptions,
 ): Record<string, string> {
-  const key: SigningKeyMaterial | undefined = options.key ?? (options.privateKey ? { algorithm: 'ed25519', privateKey: options.privateKey } : undefined);
+  const key: SigningKeyMaterial | undefined =
+    options.key ?? (options.privateKey ? { algorithm: 'ed25519', privateKey: options.privateKey } : undefined);
   if (!key) throw new Error('signRequest needs privateKey or key');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(request.headers)) headers[k.toLowerCase()] = v;

@@ -39,7 +39,11 @@ export function readIdempotencyKey(request: Pick<ApiRequest, 'headers'>): string
   }
   const key = typeof value === 'string' ? value : value instanceof Token ? value.toString() : undefined;
   if (!key || key.length > MAX_KEY_LENGTH) {
-    throw new Problem(400, 'invalid-idempotency-key', `Idempotency-Key must be a quoted string of 1 to ${MAX_KEY_LENGTH} characters, such as "8e03978e-40d5-43e8-bc93-6894a57f9324"`);
+    throw new Problem(
+      400,
+      'invalid-idempotency-key',
+      `Idempotency-Key must be a quoted string of 1 to ${MAX_KEY_LENGTH} characters, such as "8e03978e-40d5-43e8-bc93-6894a57f9324"`,
+    );
   }
   return key;
 }
@@ -85,16 +89,26 @@ export class IdempotentRequest {
     const record = await this.repository.getIdempotencyRecord(this.keyId, this.idempotencyKey, Math.floor(this.now.getTime() / 1000));
     if (!record) return undefined;
     if (record.requestHash !== this.hash) {
-      throw new Problem(422, 'idempotency-key-reused', 'this Idempotency-Key was already used for a different request; send a new request with a new key');
+      throw new Problem(
+        422,
+        'idempotency-key-reused',
+        'this Idempotency-Key was already used for a different request; send a new request with a new key',
+      );
     }
-    return { status: record.response.status, headers: { ...record.response.headers, 'idempotent-replayed': 'true' }, body: record.response.body };
+    return {
+      status: record.response.status,
+      headers: { ...record.response.headers, 'idempotent-replayed': 'true' },
+      body: record.response.body,
+    };
   }
 
   /** After losing the race on the record to a concurrent request with the same key: its answer. */
   async responseAfterRace(): Promise<ApiResponse> {
     const earlier = await this.earlierResponse();
     if (earlier) return earlier;
-    throw new Problem(409, 'write-conflict', 'a request with the same Idempotency-Key was being processed; retry', { headers: { 'retry-after': '1' } });
+    throw new Problem(409, 'write-conflict', 'a request with the same Idempotency-Key was being processed; retry', {
+      headers: { 'retry-after': '1' },
+    });
   }
 
   /** The record to store with the update, holding the response this request is about to give. */

@@ -2,7 +2,7 @@
  * Key material: loading and checking PEM keys, making shared secrets, and turning a stored
  * key record into what the verifier needs. Private keys only ever exist on the signer's side.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import type { VerificationKey } from './http-signature.ts';
 import type { SigningKey } from './model.ts';
 
@@ -30,7 +30,9 @@ export class KeyMaterialError extends Error {
  */
 export function canonicalPublicKeyPem(pem: string): string {
   if (/PRIVATE KEY/.test(pem)) {
-    throw new KeyMaterialError('this is a private key: send only the public key (mandat keygen prints it), and make a new key pair, since this one has left its owner');
+    throw new KeyMaterialError(
+      'this is a private key: send only the public key (mandat keygen prints it), and make a new key pair, since this one has left its owner',
+    );
   }
   let key: KeyObject;
   try {

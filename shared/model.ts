@@ -43,9 +43,7 @@ export const linkSchema = z.strictObject({
 });
 export type Link = z.infer<typeof linkSchema>;
 
-export const statusCodeSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a status code such as "on_track"');
+export const statusCodeSchema = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a status code such as "on_track"');
 
 export const statusDefinitionSchema = z.strictObject({
   code: statusCodeSchema,
@@ -227,13 +225,25 @@ export const keyRegistrationSchema = z
   })
   .superRefine((key, ctx) => {
     if (key.algorithm === 'ed25519' && key.publicKeyPem === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['publicKeyPem'], message: 'an ed25519 key needs its public key (SPKI PEM, as printed by mandat keygen)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicKeyPem'],
+        message: 'an ed25519 key needs its public key (SPKI PEM, as printed by mandat keygen)',
+      });
     }
     if (key.algorithm === 'hmac-sha256' && key.publicKeyPem !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['publicKeyPem'], message: 'an hmac-sha256 key has no public key: the server generates the shared secret' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicKeyPem'],
+        message: 'an hmac-sha256 key has no public key: the server generates the shared secret',
+      });
     }
     if (key.role === 'official' && key.scopes.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['scopes'], message: 'an official key needs at least one scope (the plans, areas or commitments it may update)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scopes'],
+        message: 'an official key needs at least one scope (the plans, areas or commitments it may update)',
+      });
     }
   });
 export type KeyRegistration = z.infer<typeof keyRegistrationSchema>;

@@ -42,12 +42,7 @@ export class Problem extends Error {
   readonly errors?: FieldError[];
   readonly headers: Record<string, string>;
 
-  constructor(
-    status: number,
-    slug: string,
-    detail: string,
-    options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
-  ) {
+  constructor(status: number, slug: string, detail: string, options: { errors?: FieldError[]; headers?: Record<string, string> } = {}) {
     super(detail);
     this.name = 'Problem';
     this.status = status;

@@ -83,7 +83,13 @@ export type PublishStep<R> = (context: PublishContext) => Promise<R>;
 export type PublishOutcome<R> =
   | { planId: string; status: 'missing' }
   | { planId: string; status: 'up-to-date'; revision: number; publishedRevision: number }
-  | { planId: string; status: 'published'; revision: number; publishedRevision: number; rounds: Array<{ revision: number; full: boolean; result: R }> };
+  | {
+      planId: string;
+      status: 'published';
+      revision: number;
+      publishedRevision: number;
+      rounds: Array<{ revision: number; full: boolean; result: R }>;
+    };
 
 export class LeaseBusyError extends Error {
   override name = 'LeaseBusyError';
@@ -118,7 +124,10 @@ export function leaseOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<
     const value = Number(env[name]);
     return env[name] && Number.isFinite(value) && value > 0 ? value * 1000 : fallback;
   };
-  return { leaseMs: seconds('PUBLISH_LEASE_SECONDS', DEFAULT_LEASE_MS), leaseWaitMs: seconds('PUBLISH_LEASE_WAIT_SECONDS', DEFAULT_LEASE_WAIT_MS) };
+  return {
+    leaseMs: seconds('PUBLISH_LEASE_SECONDS', DEFAULT_LEASE_MS),
+    leaseWaitMs: seconds('PUBLISH_LEASE_WAIT_SECONDS', DEFAULT_LEASE_WAIT_MS),
+  };
 }
 
 export function isUpToDate(plan: Pick<Plan, 'revision'>, state: PublishState | undefined): boolean {
@@ -232,7 +241,8 @@ export class PublishCoordinator {
       const [state, plan] = await this.readState(planId);
       if (!plan) return { planId, status: 'missing' };
       if (!force && isUpToDate(plan, state)) {
-        if (rounds.length === 0) return { planId, status: 'up-to-date', revision: plan.revision, publishedRevision: state!.publishedRevision };
+        if (rounds.length === 0)
+          return { planId, status: 'up-to-date', revision: plan.revision, publishedRevision: state!.publishedRevision };
         return { planId, status: 'published', revision: plan.revision, publishedRevision: state!.publishedRevision, rounds };
       }
       if (rounds.length >= this.maxRounds) {
@@ -285,7 +295,12 @@ export class PublishCoordinator {
     }
   }
 
-  private async runRounds<R>(lease: Lease, step: PublishStep<R>, force: boolean, rounds: Array<{ revision: number; full: boolean; result: R }>) {
+  private async runRounds<R>(
+    lease: Lease,
+    step: PublishStep<R>,
+    force: boolean,
+    rounds: Array<{ revision: number; full: boolean; result: R }>,
+  ) {
     const { planId } = lease;
     lease.startHeartbeat(this.heartbeatMs);
     for (;;) {
@@ -302,9 +317,11 @@ export class PublishCoordinator {
       } catch (error) {
         // Objects written after losing the lease may be older than a newer publisher's.
         if (store.wrote && (lease.lost || !(await lease.renew().catch(() => false)))) {
-          await this.repository.markStaleWrites(planId).catch((markError: unknown) =>
-            this.log({ level: 'ERROR', message: 'could not mark stale writes; run mandat verify', planId, error: String(markError) }),
-          );
+          await this.repository
+            .markStaleWrites(planId)
+            .catch((markError: unknown) =>
+              this.log({ level: 'ERROR', message: 'could not mark stale writes; run mandat verify', planId, error: String(markError) }),
+            );
         }
         throw error;
       }

@@ -5,22 +5,22 @@
  * Nothing rendered depends on the clock: every stamp comes from the data, so publishing the
  * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
-import { DEFAULT_CACHE_CONTROL, md5, type Artifact, type ArtifactStore, type ArtifactWriter, type WriteResult } from './artifact-store.ts';
+import { type Artifact, type ArtifactStore, type ArtifactWriter, DEFAULT_CACHE_CONTROL, md5, type WriteResult } from './artifact-store.ts';
 import { renderAtom } from './render/atom.ts';
 import {
   areaScope,
   commitmentScope,
+  type FeedScope,
+  type PlanSnapshot,
   planAreas,
   planScope,
   sortCommitments,
   sortUpdatesNewestFirst,
   updateYears,
-  type FeedScope,
-  type PlanSnapshot,
 } from './render/context.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from './render/csv.ts';
 import { renderDatapackage } from './render/datapackage.ts';
-import { CATALOG_FILE, datasetRecordKey, parseDatasetRecord, renderCatalog, renderDatasetRecord, type DatasetNode } from './render/dcat.ts';
+import { CATALOG_FILE, type DatasetNode, datasetRecordKey, parseDatasetRecord, renderCatalog, renderDatasetRecord } from './render/dcat.ts';
 import { CONTENT_TYPES, FEED_FILES } from './render/files.ts';
 import { INDEX_FILE, renderDashboard, renderSiteIndex } from './render/html.ts';
 import { renderCommitmentsJson, renderUpdatesJson } from './render/json.ts';
@@ -105,7 +105,10 @@ export interface PublishResult extends WriteResult {
   artifacts: number;
 }
 
-export async function loadSnapshot(planId: string, deps: Pick<PublishDependencies, 'repository' | 'baseUrl'>): Promise<PlanSnapshot | undefined> {
+export async function loadSnapshot(
+  planId: string,
+  deps: Pick<PublishDependencies, 'repository' | 'baseUrl'>,
+): Promise<PlanSnapshot | undefined> {
   const plan = await deps.repository.getPlan(planId);
   if (!plan) return undefined;
   const [commitments, updates] = await Promise.all([deps.repository.listCommitments(planId), deps.repository.listUpdates(planId)]);
@@ -169,7 +172,11 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
   return artifacts;
 }
 
-export async function publishPlan(planId: string, deps: PlanPublishDependencies, options: PublishOptions = {}): Promise<PublishResult | undefined> {
+export async function publishPlan(
+  planId: string,
+  deps: PlanPublishDependencies,
+  options: PublishOptions = {},
+): Promise<PublishResult | undefined> {
   const snapshot = await loadSnapshot(planId, deps);
   if (!snapshot) return undefined;
   const artifacts = renderPlanArtifacts(snapshot, combinedHint(snapshot, options));
@@ -261,7 +268,11 @@ export async function publishSite(deps: Pick<PublishDependencies, 'store' | 'bas
     ]);
     // The marker goes last: a crash before it leaves the root marked stale, so the next batch rebuilds it.
     const marker = builtFrom(present.map(([key, etag]) => [key, etag]));
-    writes.push(await deps.store.write(BUILT_FROM_KEY, [{ ...artifact(BUILT_FROM_KEY, marker, 'markdown'), contentType: 'text/plain; charset=utf-8' }]));
+    writes.push(
+      await deps.store.write(BUILT_FROM_KEY, [
+        { ...artifact(BUILT_FROM_KEY, marker, 'markdown'), contentType: 'text/plain; charset=utf-8' },
+      ]),
+    );
     for (const write of writes) {
       result.written.push(...write.written);
       result.skipped.push(...write.skipped);

@@ -21,7 +21,10 @@ export type WriteConflict = 'nonce' | 'revision' | 'duplicate' | 'missing' | 'id
 /** A conditional write lost: which condition failed decides the HTTP status. */
 export class ConflictError extends Error {
   override name = 'ConflictError';
-  constructor(readonly conflict: WriteConflict, message: string) {
+  constructor(
+    readonly conflict: WriteConflict,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -54,12 +57,7 @@ export interface PlanRepository {
   savePlan(input: { plan: Plan; expectedRevision?: number; nonce?: NonceClaim }): Promise<void>;
 
   /** Upsert of a commitment definition, bumping the plan's revision. */
-  saveCommitment(input: {
-    commitment: Commitment;
-    expectedRevision?: number;
-    nonce?: NonceClaim;
-    now: string;
-  }): Promise<number>;
+  saveCommitment(input: { commitment: Commitment; expectedRevision?: number; nonce?: NonceClaim; now: string }): Promise<number>;
 
   /** Records a nonce on its own (requests that change nothing else still spend it). */
   claimNonce(nonce: NonceClaim): Promise<void>;

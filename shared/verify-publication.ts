@@ -56,7 +56,11 @@ export async function listEtags(s3: S3Client, bucket: string, prefix: string): P
 export const planPrefix = (planId: string) => `plans/${planId}/`;
 
 /** The plan compared with the objects under its prefix; undefined when the plan is not in the table. */
-export async function verifyPlan(planId: string, deps: VerifyDependencies, stored?: Map<string, string>): Promise<PlanVerification | undefined> {
+export async function verifyPlan(
+  planId: string,
+  deps: VerifyDependencies,
+  stored?: Map<string, string>,
+): Promise<PlanVerification | undefined> {
   const state = await deps.repository.getPublishState(planId);
   const snapshot = await loadSnapshot(planId, { repository: deps.repository, baseUrl: deps.baseUrl });
   if (!snapshot) return undefined;
@@ -109,7 +113,16 @@ export async function verifyPublication(
     if (!verification) {
       // Named on the command line but not in the table: everything under its prefix is extra.
       const objects = stored ?? (await listEtags(deps.s3, deps.bucket, planPrefix(planId)));
-      plans.push({ planId, revision: 0, publishedRevision: 0, publishing: false, expected: 0, missing: [], different: [], extra: [...objects.keys()].sort() });
+      plans.push({
+        planId,
+        revision: 0,
+        publishedRevision: 0,
+        publishing: false,
+        expected: 0,
+        missing: [],
+        different: [],
+        extra: [...objects.keys()].sort(),
+      });
     } else plans.push(verification);
     options.onPlan?.(plans.at(-1)!);
   }

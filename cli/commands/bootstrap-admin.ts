@@ -9,8 +9,8 @@ import { basename } from 'node:path';
 import { createDynamoClient } from '#shared/clients';
 import { DynamoPlanRepository } from '#shared/dynamo-repository';
 import type { SigningKey } from '#shared/model';
-import { parse, requireOption, type Command } from '../command.ts';
-import { CliError, EXIT, dim, green } from '../output.ts';
+import { type Command, parse, requireOption } from '../command.ts';
+import { CliError, dim, EXIT, green } from '../output.ts';
 
 const help = `Usage: mandat bootstrap-admin --key FILE --owner NAME (--table NAME | --outputs FILE) [options]
 
@@ -113,7 +113,8 @@ export const bootstrapAdmin: Command = {
       ? readOutputs(values.outputs, values.stack)
       : { table: requireOption(values.table, 'table (or --outputs)', help) };
     const region = values.region ?? target.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    if (!region) throw new CliError(`no region: pass --region, or --outputs with a Region output, or set AWS_REGION\n\n${help}`, EXIT.usage);
+    if (!region)
+      throw new CliError(`no region: pass --region, or --outputs with a Region output, or set AWS_REGION\n\n${help}`, EXIT.usage);
 
     const publicKeyPem = publicKeyFrom(keyFile).export({ type: 'spki', format: 'pem' }).toString();
     const keyId = values['key-id'] ?? basename(keyFile).replace(/(\.pub)?\.pem$/, '');

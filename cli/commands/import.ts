@@ -9,22 +9,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { SignedClient, ensureOk, type ApiResult } from '../client.ts';
-import { DEFAULT_API, parse, requireOption, type Command } from '../command.ts';
-import { CliError, EXIT, bold, dim, green, progressBar, red, yellow } from '../output.ts';
 import {
-  commitmentDefinitionSchema,
-  planDefinitionSchema,
-  slugify,
-  slugSchema,
   type Commitment,
   type CommitmentDefinition,
+  commitmentDefinitionSchema,
   type Link,
   type Plan,
   type PlanDefinition,
+  planDefinitionSchema,
   type StatusDefinition,
+  slugify,
+  slugSchema,
 } from '#shared/model';
 import { DEFAULT_STATUSES } from '#shared/vocabulary';
+import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
+import { type Command, DEFAULT_API, parse, requireOption } from '../command.ts';
+import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';
 
 const help = `Usage: mandat import FILE.csv --plan ID --key ADMIN.pem [options]
 
@@ -129,9 +129,12 @@ export function fieldOf(header: string): Field | undefined {
     return NUMBER_WORDS.test(h) ? 'commitmentNumber' : 'commitmentTitle';
   }
   if (/\b(area|ambit|ambito|departament|departamento|department|regidoria|concejalia|responsable|responsible)\b/.test(h)) return 'area';
-  if (/\b(estat|estado|status|state|compliment|cumplimiento|situacio|situacion)\b/.test(h)) return /\b(label|etiqueta)\b/.test(h) ? 'statusLabel' : 'status';
-  if (/\b(observacions|observaciones|observations|observacio|observacion|comentaris|comentarios|comments|notes|notas)\b/.test(h)) return 'observations';
-  if (/\b(informacio relacionada|informacion relacionada|related|links|link|enllacos|enlaces|enllac|enlace|urls?)\b/.test(h)) return 'links';
+  if (/\b(estat|estado|status|state|compliment|cumplimiento|situacio|situacion)\b/.test(h))
+    return /\b(label|etiqueta)\b/.test(h) ? 'statusLabel' : 'status';
+  if (/\b(observacions|observaciones|observations|observacio|observacion|comentaris|comentarios|comments|notes|notas)\b/.test(h))
+    return 'observations';
+  if (/\b(informacio relacionada|informacion relacionada|related|links|link|enllacos|enlaces|enllac|enlace|urls?)\b/.test(h))
+    return 'links';
   if (/\b(progres|progreso|progress|avanc|avance|%)\b/.test(h) || h === '%') return 'progress';
   return undefined;
 }
@@ -151,7 +154,14 @@ export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: stri
   const delimiter = [';', '\t', ','].map((d) => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0];
   let records: Array<{ record: string[]; raw: string; info: { bytes: number } }>;
   try {
-    records = parseCsv(source, { delimiter, info: true, raw: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true }) as unknown as typeof records;
+    records = parseCsv(source, {
+      delimiter,
+      info: true,
+      raw: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      relax_quotes: true,
+    }) as unknown as typeof records;
   } catch (error) {
     throw new CliError(`the file is not valid CSV: ${(error as Error).message}`, EXIT.usage);
   }
@@ -172,7 +182,11 @@ export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: stri
     });
     return { line: lineOf(entry), cells };
   });
-  return { rows: rows.filter((row) => Object.values(row.cells).some((v) => v !== '')), unknownHeaders, fields: fields.filter((f): f is Field => f !== undefined) };
+  return {
+    rows: rows.filter((row) => Object.values(row.cells).some((v) => v !== '')),
+    unknownHeaders,
+    fields: fields.filter((f): f is Field => f !== undefined),
+  };
 }
 
 /** "Title <url>", "Title | url", "[Title](url)", "Title: url", a title line then a url line, or a url. */
@@ -189,7 +203,16 @@ export function parseLinks(cell: string): Link[] {
       pendingTitle = pendingTitle ? `${pendingTitle} ${line}` : line;
       continue;
     }
-    const title = (found?.title ?? line.replace(url, '').replace(/[<>[\]()]/g, ' ').replace(/\s*[|:–-]\s*$/, '').replace(/^\s*[|:–-]\s*/, '').trim()) || pendingTitle || url;
+    const title =
+      (found?.title ??
+        line
+          .replace(url, '')
+          .replace(/[<>[\]()]/g, ' ')
+          .replace(/\s*[|:–-]\s*$/, '')
+          .replace(/^\s*[|:–-]\s*/, '')
+          .trim()) ||
+      pendingTitle ||
+      url;
     links.push({ title, url: url.replace(/\\_/g, '_') });
     pendingTitle = '';
   }
@@ -254,8 +277,10 @@ export function toDefinitions(
     if (commitmentNumber === undefined) problems.push('no commitment number');
     if (!commitment.title) problems.push('no commitment title');
     if (!cells.area) problems.push('no area');
-    const commitmentId = cells.commitmentId || (commitmentNumber !== undefined && Number.isInteger(commitmentNumber) ? `c${commitmentNumber}` : '');
-    if (commitmentId && !slugSchema.safeParse(commitmentId).success) problems.push(`commitment id "${commitmentId}" must be a slug (lowercase letters, digits, hyphens)`);
+    const commitmentId =
+      cells.commitmentId || (commitmentNumber !== undefined && Number.isInteger(commitmentNumber) ? `c${commitmentNumber}` : '');
+    if (commitmentId && !slugSchema.safeParse(commitmentId).success)
+      problems.push(`commitment id "${commitmentId}" must be a slug (lowercase letters, digits, hyphens)`);
     let status: string | undefined;
     const statusText = cells.status || cells.statusLabel;
     if (statusText) {
@@ -306,29 +331,43 @@ function readLinksCsv(file: string, planId: string): Map<string, Link[]> {
   const byCommitment = new Map<string, Array<Link & { position: number }>>();
   for (const record of records) {
     if (record.plan_id && record.plan_id !== planId) continue;
-    if (!record.commitment_id || !record.url) throw new CliError(`${file} must have the columns of links.csv: plan_id, commitment_id, position, title, url`, EXIT.usage);
+    if (!record.commitment_id || !record.url)
+      throw new CliError(`${file} must have the columns of links.csv: plan_id, commitment_id, position, title, url`, EXIT.usage);
     const list = byCommitment.get(record.commitment_id) ?? [];
-    list.push({ title: unneutralise(record.title ?? '') || record.url, url: record.url, position: Number(record.position) || list.length + 1 });
+    list.push({
+      title: unneutralise(record.title ?? '') || record.url,
+      url: record.url,
+      position: Number(record.position) || list.length + 1,
+    });
     byCommitment.set(record.commitment_id, list);
   }
-  return new Map([...byCommitment].map(([id, list]) => [id, list.sort((a, b) => a.position - b.position).map(({ title, url }) => ({ title, url }))]));
+  return new Map(
+    [...byCommitment].map(([id, list]) => [id, list.sort((a, b) => a.position - b.position).map(({ title, url }) => ({ title, url }))]),
+  );
 }
 
 const STRUCTURE: Array<keyof CommitmentDefinition> = ['number', 'title', 'priority', 'area', 'areaSlug'];
 /** Key order does not matter (a map read back from DynamoDB does not keep it). */
 const canonicalJson = (value: unknown) =>
-  JSON.stringify(value, (_key, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
 const sameStructure = (existing: Commitment, definition: CommitmentDefinition) =>
   STRUCTURE.every((field) => canonicalJson(existing[field as keyof Commitment]) === canonicalJson(definition[field]));
 
-function planDefinitionFrom(existing: Plan | undefined, values: Partial<Record<'plan-title' | 'municipality' | 'period' | 'language' | 'license', string>>): PlanDefinition | undefined {
+function planDefinitionFrom(
+  existing: Plan | undefined,
+  values: Partial<Record<'plan-title' | 'municipality' | 'period' | 'language' | 'license', string>>,
+): PlanDefinition | undefined {
   const given = values['plan-title'] ?? values.municipality ?? values.period ?? values.language ?? values.license;
   if (!existing && values['plan-title'] === undefined) return undefined;
   if (existing && given === undefined) return undefined;
   const period = values.period ? /^(\d{4})\s*[-–/]\s*(\d{4})$/.exec(values.period) : undefined;
   if (values.period && !period) throw new CliError(`--period must be START-END, e.g. 2015-2019, not "${values.period}"`, EXIT.usage);
   const base: Partial<PlanDefinition> = existing
-    ? Object.fromEntries(Object.entries(existing).filter(([k]) => !['planId', 'revision', 'metadataRevision', 'createdAt', 'updatedAt'].includes(k)))
+    ? Object.fromEntries(
+        Object.entries(existing).filter(([k]) => !['planId', 'revision', 'metadataRevision', 'createdAt', 'updatedAt'].includes(k)),
+      )
     : {};
   const municipality = values.municipality ?? base.municipality;
   const licenses: Record<string, PlanDefinition['license']> = {
@@ -349,7 +388,10 @@ function planDefinitionFrom(existing: Plan | undefined, values: Partial<Record<'
   const parsed = planDefinitionSchema.safeParse(definition);
   if (!parsed.success) {
     const missing = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-    throw new CliError(`the plan cannot be defined: ${missing} missing or invalid (give --plan-title, --municipality and --period for a new plan)`, EXIT.usage);
+    throw new CliError(
+      `the plan cannot be defined: ${missing} missing or invalid (give --plan-title, --municipality and --period for a new plan)`,
+      EXIT.usage,
+    );
   }
   return parsed.data;
 }
@@ -402,7 +444,8 @@ export const importCommand: Command = {
     if (positionals.length !== 1) throw new CliError(`one CSV file is needed\n\n${help}`, EXIT.usage);
     const file = positionals[0]!;
     const planId = requireOption(values.plan, 'plan', help);
-    if (!slugSchema.safeParse(planId).success) throw new CliError(`--plan must be a slug (lowercase letters, digits, hyphens), not "${planId}"`, EXIT.usage);
+    if (!slugSchema.safeParse(planId).success)
+      throw new CliError(`--plan must be a slug (lowercase letters, digits, hyphens), not "${planId}"`, EXIT.usage);
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -412,10 +455,17 @@ export const importCommand: Command = {
     const { rows, unknownHeaders, fields } = readCsv(text);
     for (const needed of ['commitmentTitle', 'area'] as const) {
       if (!fields.includes(needed)) {
-        throw new CliError(`${file} has no ${needed === 'area' ? 'area' : 'commitment'} column; see "mandat import --help" for the column names`, EXIT.usage);
+        throw new CliError(
+          `${file} has no ${needed === 'area' ? 'area' : 'commitment'} column; see "mandat import --help" for the column names`,
+          EXIT.usage,
+        );
       }
     }
-    const client = new SignedClient({ api: values.api ?? DEFAULT_API, keyPath: requireOption(values.key, 'key', help), keyId: values['key-id'] });
+    const client = new SignedClient({
+      api: values.api ?? DEFAULT_API,
+      keyPath: requireOption(values.key, 'key', help),
+      keyId: values['key-id'],
+    });
     const existingPlan = (await get(client, `/api/v1/plans/${planId}`))?.body as Plan | undefined;
     const planDefinition = planDefinitionFrom(existingPlan, values);
     if (!existingPlan && !planDefinition) {
@@ -477,9 +527,11 @@ export const importCommand: Command = {
         bar.tick();
       };
       const queue = [...definitions];
-      await Promise.all(Array.from({ length: Math.min(PARALLEL_REQUESTS, queue.length) }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) await put(next);
-      }));
+      await Promise.all(
+        Array.from({ length: Math.min(PARALLEL_REQUESTS, queue.length) }, async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) await put(next);
+        }),
+      );
       bar.finish();
     }
     rejected.sort((a, b) => a.line - b.line);
@@ -493,9 +545,12 @@ export const importCommand: Command = {
 function printReport(report: ImportReport, file: string) {
   const would = report.dryRun ? 'would be ' : '';
   const counts = `${report.created} ${would}created, ${report.changed} ${would}changed, ${report.unchanged} unchanged`;
-  const nothing = report.created === 0 && report.changed === 0 && !['created', 'changed', 'would be created', 'would change'].includes(report.plan);
+  const nothing =
+    report.created === 0 && report.changed === 0 && !['created', 'changed', 'would be created', 'would change'].includes(report.plan);
   const mark = report.rejected.length > 0 ? yellow('!') : green('✓');
-  console.log(`${mark} ${report.dryRun ? bold('dry run: ') : ''}${file} → plan ${bold(report.planId)} (plan ${report.plan}): ${counts}${nothing ? dim(' — nothing changed') : ''}`);
+  console.log(
+    `${mark} ${report.dryRun ? bold('dry run: ') : ''}${file} → plan ${bold(report.planId)} (plan ${report.plan}): ${counts}${nothing ? dim(' — nothing changed') : ''}`,
+  );
   if (report.unknownColumns.length > 0) console.log(dim(`  ignored columns: ${report.unknownColumns.join(', ')}`));
   if (report.rejected.length > 0) {
     console.log(red(`  ${report.rejected.length} row(s) rejected:`));

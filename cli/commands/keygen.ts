@@ -1,7 +1,7 @@
 /** `mandat keygen`: a new ed25519 key pair; the private key stays in the file it writes. */
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
-import { parse, requireOption, type Command } from '../command.ts';
+import { type Command, parse, requireOption } from '../command.ts';
 import { CliError, EXIT, green } from '../output.ts';
 
 const help = `Usage: mandat keygen --out FILE [--json]

@@ -3,10 +3,10 @@
  * `keys add --direct` writes the first admin key straight into the table with the operator's
  * AWS credentials, for a deployment that has no admin key yet.
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { SignedClient, ensureOk } from '../client.ts';
-import { DEFAULT_API, parse, requireOption, type Command } from '../command.ts';
-import { CliError, EXIT, bold, dim, green, yellow } from '../output.ts';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { ensureOk, SignedClient } from '../client.ts';
+import { type Command, DEFAULT_API, parse, requireOption } from '../command.ts';
+import { bold, CliError, dim, EXIT, green, yellow } from '../output.ts';
 
 const help = `Usage:
   mandat keys add KEY_ID --public-key FILE --owner NAME --role official|admin [scopes] --key ADMIN.pem
@@ -83,7 +83,8 @@ function client(values: Values): SignedClient {
 
 function scopesFrom(values: Values): unknown[] {
   if (values['scopes-json'] !== undefined) {
-    if (values.plan || values.area || values.commitment) throw new CliError('--scopes-json cannot be combined with --plan, --area or --commitment', EXIT.usage);
+    if (values.plan || values.area || values.commitment)
+      throw new CliError('--scopes-json cannot be combined with --plan, --area or --commitment', EXIT.usage);
     try {
       const scopes = JSON.parse(values['scopes-json']) as unknown;
       if (!Array.isArray(scopes)) throw new Error('not an array');
@@ -103,13 +104,17 @@ function scopesFrom(values: Values): unknown[] {
 export function describeScopes(scopes: KeyView['scopes'], role: string): string {
   if (scopes.length === 0) return role === 'admin' ? 'everything' : 'nothing';
   return scopes
-    .map((s) => s.planId + (s.areas ? ` (areas ${s.areas.join(', ')})` : '') + (s.commitments ? ` (commitments ${s.commitments.join(', ')})` : ''))
+    .map(
+      (s) =>
+        s.planId + (s.areas ? ` (areas ${s.areas.join(', ')})` : '') + (s.commitments ? ` (commitments ${s.commitments.join(', ')})` : ''),
+    )
     .join('; ');
 }
 
 async function add(keyId: string, values: Values): Promise<void> {
   const algorithm = values.algorithm ?? 'ed25519';
-  if (algorithm !== 'ed25519' && algorithm !== 'hmac-sha256') throw new CliError(`--algorithm must be ed25519 or hmac-sha256, not "${algorithm}"`, EXIT.usage);
+  if (algorithm !== 'ed25519' && algorithm !== 'hmac-sha256')
+    throw new CliError(`--algorithm must be ed25519 or hmac-sha256, not "${algorithm}"`, EXIT.usage);
   const registration: Record<string, unknown> = {
     keyId,
     algorithm,
@@ -126,7 +131,10 @@ async function add(keyId: string, values: Values): Promise<void> {
       throw new CliError(`cannot read ${file}: ${(error as Error).message}`, EXIT.usage);
     }
     if (/PRIVATE KEY/.test(registration.publicKeyPem as string)) {
-      throw new CliError(`${file} holds a private key. Register only the public key (mandat keygen prints it); the private key never leaves its owner.`, EXIT.usage);
+      throw new CliError(
+        `${file} holds a private key. Register only the public key (mandat keygen prints it); the private key never leaves its owner.`,
+        EXIT.usage,
+      );
     }
   } else {
     const out = requireOption(values['secret-out'], 'secret-out', help);
@@ -139,22 +147,30 @@ async function add(keyId: string, values: Values): Promise<void> {
   const result = ensureOk(await client(values).request('POST', '/api/v1/keys', registration));
   const answer = result.body as { key: KeyView; sharedSecret?: string };
   if (answer.sharedSecret) writeFileSync(values['secret-out']!, answer.sharedSecret + '\n', { mode: 0o600 });
-  if (values.json) return void console.log(JSON.stringify({ key: answer.key, ...(answer.sharedSecret ? { secretFile: values['secret-out'] } : {}) }, null, 2));
-  console.log(`${green('✓')} key ${bold(answer.key.keyId)} registered: ${answer.key.role} for ${describeScopes(answer.key.scopes, answer.key.role)}`);
-  if (answer.sharedSecret) console.log(yellow(`  shared secret written to ${values['secret-out']}: hand it over securely; it cannot be shown again`));
+  if (values.json)
+    return void console.log(
+      JSON.stringify({ key: answer.key, ...(answer.sharedSecret ? { secretFile: values['secret-out'] } : {}) }, null, 2),
+    );
+  console.log(
+    `${green('✓')} key ${bold(answer.key.keyId)} registered: ${answer.key.role} for ${describeScopes(answer.key.scopes, answer.key.role)}`,
+  );
+  if (answer.sharedSecret)
+    console.log(yellow(`  shared secret written to ${values['secret-out']}: hand it over securely; it cannot be shown again`));
 }
 
 /** Bootstrap: the operator's AWS credentials write the record; validation is the API's own. */
 async function addDirect(registration: Record<string, unknown>, values: Values): Promise<void> {
-  const [{ keyRegistrationSchema }, { canonicalPublicKeyPem }, { createDynamoClient }, { DynamoPlanRepository }, { ConflictError }] = await Promise.all([
-    import('#shared/model'),
-    import('#shared/keys'),
-    import('#shared/clients'),
-    import('#shared/dynamo-repository'),
-    import('#shared/repository'),
-  ]);
+  const [{ keyRegistrationSchema }, { canonicalPublicKeyPem }, { createDynamoClient }, { DynamoPlanRepository }, { ConflictError }] =
+    await Promise.all([
+      import('#shared/model'),
+      import('#shared/keys'),
+      import('#shared/clients'),
+      import('#shared/dynamo-repository'),
+      import('#shared/repository'),
+    ]);
   const parsed = keyRegistrationSchema.safeParse(registration);
-  if (!parsed.success) throw new CliError(parsed.error.issues.map((i) => `${i.path.join('/') || '/'}: ${i.message}`).join('\n'), EXIT.usage);
+  if (!parsed.success)
+    throw new CliError(parsed.error.issues.map((i) => `${i.path.join('/') || '/'}: ${i.message}`).join('\n'), EXIT.usage);
   let publicKeyPem: string;
   try {
     publicKeyPem = canonicalPublicKeyPem(parsed.data.publicKeyPem!);
@@ -187,7 +203,9 @@ async function addDirect(registration: Record<string, unknown>, values: Values):
     dynamo.destroy();
   }
   if (values.json) return void console.log(JSON.stringify({ key }, null, 2));
-  console.log(`${green('✓')} key ${bold(key.keyId)} written to table ${tableName}: ${key.role} for ${describeScopes(key.scopes, key.role)}`);
+  console.log(
+    `${green('✓')} key ${bold(key.keyId)} written to table ${tableName}: ${key.role} for ${describeScopes(key.scopes, key.role)}`,
+  );
 }
 
 async function list(values: Values): Promise<void> {
@@ -204,6 +222,7 @@ async function list(values: Values): Promise<void> {
     describeScopes(k.scopes, k.role),
   ]);
   const header = ['KEY ID', 'STATE', 'ROLE', 'ALG', 'OWNER', 'SCOPES'];
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the ANSI colour codes this table adds on a TTY.
   const visible = (s: string) => s.replace(/\u001b\[\d+m/g, '').length;
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i]!))));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - visible(c)))).join('  ');

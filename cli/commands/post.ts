@@ -1,9 +1,9 @@
 /** `mandat post`: an official's signed status update. */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { NetworkError, SignedClient, ensureOk } from '../client.ts';
-import { DEFAULT_API, parse, requireOption, type Command } from '../command.ts';
-import { CliError, EXIT, bold, dim, green, yellow } from '../output.ts';
+import { ensureOk, NetworkError, SignedClient } from '../client.ts';
+import { type Command, DEFAULT_API, parse, requireOption } from '../command.ts';
+import { bold, CliError, dim, EXIT, green, yellow } from '../output.ts';
 import { sendWithRetries } from '../retry.ts';
 
 const help = `Usage: mandat post --key FILE --plan ID --commitment ID --status CODE [options]
@@ -82,7 +82,11 @@ export const post: Command = {
       body.progress = progress;
     }
     if (values['reported-at']) body.reportedAt = values['reported-at'];
-    const client = new SignedClient({ api: values.api ?? DEFAULT_API, keyPath: requireOption(values.key, 'key', help), keyId: values['key-id'] });
+    const client = new SignedClient({
+      api: values.api ?? DEFAULT_API,
+      keyPath: requireOption(values.key, 'key', help),
+      keyId: values['key-id'],
+    });
     const retries = Number(values.retries ?? 4);
     if (!Number.isInteger(retries) || retries < 0) throw new CliError('--retries must be a whole number ≥ 0', EXIT.usage);
     const idempotencyKey = values['idempotency-key'] ?? randomUUID();
@@ -97,19 +101,29 @@ export const post: Command = {
       sent = await sendWithRetries(() => client.request('POST', path, body, headers), {
         attempts: retries + 1,
         onRetry: (reason, delayMs, attempt) =>
-          console.error(yellow(`${reason}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${retries + 1}, same Idempotency-Key)`)),
+          console.error(
+            yellow(
+              `${reason}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${retries + 1}, same Idempotency-Key)`,
+            ),
+          ),
       });
     } catch (error) {
       if (error instanceof NetworkError) {
-        throw new CliError(`${error.message}\nThe update may or may not have been recorded. To retry it without risk of a duplicate:\n  mandat post … --idempotency-key ${idempotencyKey}`, EXIT.failure);
+        throw new CliError(
+          `${error.message}\nThe update may or may not have been recorded. To retry it without risk of a duplicate:\n  mandat post … --idempotency-key ${idempotencyKey}`,
+          EXIT.failure,
+        );
       }
       throw error;
     }
     const result = ensureOk(sent);
     if (values.json) return void console.log(JSON.stringify(result.body, null, 2));
     const answer = result.body as { updateId: string; revision: number; commitment: { status: string } };
-    console.log(`${green('✓')} update ${bold(answer.updateId)} accepted: ${plan}/${commitment} is now ${bold(answer.commitment.status)} ${dim(`(revision ${answer.revision})`)}`);
-    if (result.headers.get('idempotent-replayed') === 'true') console.log(dim('  (recorded by an earlier attempt of this run; not duplicated)'));
+    console.log(
+      `${green('✓')} update ${bold(answer.updateId)} accepted: ${plan}/${commitment} is now ${bold(answer.commitment.status)} ${dim(`(revision ${answer.revision})`)}`,
+    );
+    if (result.headers.get('idempotent-replayed') === 'true')
+      console.log(dim('  (recorded by an earlier attempt of this run; not duplicated)'));
     console.log(dim(`  feeds: ${client.api}/plans/${plan}/`));
   },
 };

@@ -1,13 +1,13 @@
 /** `mandat replay-dead-letters`: hand the stream records the local poller gave up on back to the publish handler. */
-import { existsSync, readFileSync, renameSync, rmSync, appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
 import { DATA_DIR_LAYOUT } from '#infra/local/emulators';
 import { DEAD_LETTER_FILE, type DeadLetter } from '#infra/local/stream-poller';
-import { parse, type Command } from '../command.ts';
-import { operatorEnvironment, OPERATOR_HELP, OPERATOR_OPTIONS } from '../operator.ts';
-import { CliError, EXIT, bold, green, progressBar, red } from '../output.ts';
+import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
+import { type Command, parse } from '../command.ts';
+import { OPERATOR_HELP, OPERATOR_OPTIONS, operatorEnvironment } from '../operator.ts';
+import { bold, CliError, EXIT, green, progressBar, red } from '../output.ts';
 
 const help = `Usage: mandat replay-dead-letters [--file FILE] [--json]
 
@@ -55,7 +55,9 @@ export async function replayDeadLetters(file: string, onBatch?: (records: number
   // Take the file away first: the poller may append new dead letters while we replay.
   const working = `${file}.replaying-${process.pid}`;
   renameSync(file, working);
-  const lines = readFileSync(working, 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const lines = readFileSync(working, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   const records = lines.map((line, index) => recordOf(line, index + 1, file));
   result.records = records.length;
   const { handler } = await import('#functions/publish/handler');
@@ -99,14 +101,20 @@ export const replayDeadLettersCommand: Command = {
     Object.assign(process.env, env);
     (await import('#functions/runtime')).resetRuntime();
     const file = values.file ?? join(DATA_DIR_LAYOUT.deadLetter(env.DATA_DIR ?? '.data'), DEAD_LETTER_FILE);
-    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
+    const lines = existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim()).length
+      : 0;
     const bar = values.json || lines === 0 ? undefined : progressBar(lines, 'replaying');
     const result = await replayDeadLetters(file, (n) => bar?.tick(n));
     bar?.finish();
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else if (result.records === 0) console.log(`${green('✓')} nothing to replay (${file} is empty or absent)`);
     else {
-      console.log(`${green('✓')} replayed ${bold(String(result.replayed))} of ${result.records} record(s) for ${result.plans.join(', ') || 'no plan'}`);
+      console.log(
+        `${green('✓')} replayed ${bold(String(result.replayed))} of ${result.records} record(s) for ${result.plans.join(', ') || 'no plan'}`,
+      );
       if (result.failed > 0) console.log(`${red('✗')} ${result.failed} record(s) failed again and stay in ${file}`);
     }
     if (result.failed > 0) throw new CliError(`${result.failed} record(s) could not be published`, EXIT.failure);

@@ -2,9 +2,16 @@
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
 import { LeaseBusyError, LeaseLostError } from '#shared/publish-coordinator';
 import { verifyPlan } from '#shared/verify-publication';
-import { parse, type Command } from '../command.ts';
-import { openOperatorRuntime, OPERATOR_HELP, OPERATOR_OPTIONS, planIdsToProcess, storageFailure, type OperatorRuntime } from '../operator.ts';
-import { CliError, EXIT, bold, dim, green, progressBar, red } from '../output.ts';
+import { type Command, parse } from '../command.ts';
+import {
+  OPERATOR_HELP,
+  OPERATOR_OPTIONS,
+  type OperatorRuntime,
+  openOperatorRuntime,
+  planIdsToProcess,
+  storageFailure,
+} from '../operator.ts';
+import { bold, CliError, dim, EXIT, green, progressBar, red } from '../output.ts';
 
 const help = `Usage: mandat republish (--plan ID [--plan ID …] | --all) [--prune] [--json]
 
@@ -34,11 +41,19 @@ export interface RepublishedPlan {
 }
 
 async function prune(runtime: OperatorRuntime, planId: string): Promise<string[]> {
-  const verification = await verifyPlan(planId, { repository: runtime.repository, s3: runtime.s3, bucket: runtime.config.bucketName, baseUrl: runtime.config.publicBaseUrl });
+  const verification = await verifyPlan(planId, {
+    repository: runtime.repository,
+    s3: runtime.s3,
+    bucket: runtime.config.bucketName,
+    baseUrl: runtime.config.publicBaseUrl,
+  });
   const extra = verification?.extra ?? [];
   for (let i = 0; i < extra.length; i += 1000) {
     await runtime.s3.send(
-      new DeleteObjectsCommand({ Bucket: runtime.config.bucketName, Delete: { Objects: extra.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }),
+      new DeleteObjectsCommand({
+        Bucket: runtime.config.bucketName,
+        Delete: { Objects: extra.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+      }),
     );
   }
   return extra;
@@ -67,7 +82,8 @@ export async function republishPlan(runtime: OperatorRuntime, planId: string, op
       deleted: rounds.flatMap((r) => r.result.deleted).sort(),
     };
   } catch (error) {
-    if (error instanceof LeaseBusyError || error instanceof LeaseLostError) return { planId, status: 'busy', written: [], skipped: 0, deleted: [], error: error.message };
+    if (error instanceof LeaseBusyError || error instanceof LeaseLostError)
+      return { planId, status: 'busy', written: [], skipped: 0, deleted: [], error: error.message };
     if ((error as { $metadata?: unknown }).$metadata !== undefined || (error as { code?: string }).code) {
       return { planId, status: 'failed', written: [], skipped: 0, deleted: [], error: storageFailure(error, runtime).message };
     }
@@ -80,7 +96,11 @@ export const republish: Command = {
   summary: 'operator: rebuild feeds from the table (--plan ID | --all)',
   help,
   async run(argv) {
-    const { values } = parse(argv, { ...OPERATOR_OPTIONS, plan: { type: 'string', multiple: true }, all: { type: 'boolean' }, prune: { type: 'boolean' } }, help);
+    const { values } = parse(
+      argv,
+      { ...OPERATOR_OPTIONS, plan: { type: 'string', multiple: true }, all: { type: 'boolean' }, prune: { type: 'boolean' } },
+      help,
+    );
     if (values.help) return void console.log(help);
     const runtime = openOperatorRuntime(values['data-dir']);
     try {
@@ -104,14 +124,19 @@ export const republish: Command = {
         for (const r of results) {
           if (r.status === 'published') {
             const deleted = r.deleted.length ? `, ${r.deleted.length} deleted` : '';
-            console.log(`${green('✓')} ${bold(r.planId)} revision ${r.revision}: ${r.written.length} written, ${r.skipped} unchanged${deleted}`);
+            console.log(
+              `${green('✓')} ${bold(r.planId)} revision ${r.revision}: ${r.written.length} written, ${r.skipped} unchanged${deleted}`,
+            );
             for (const key of [...r.written, ...r.deleted.map((k) => `${k} (deleted)`)]) console.log(dim(`    ${key}`));
           } else console.log(`${red('✗')} ${bold(r.planId)}: ${r.status === 'missing' ? 'not in the table' : r.error}`);
         }
       }
       if (failed.length > 0) {
         const busy = failed.some((r) => r.status === 'busy');
-        throw new CliError(`${failed.length} of ${results.length} plan(s) not republished${busy ? ' (a publisher held the lease: run it again)' : ''}`, failed.every((r) => r.status === 'missing') ? EXIT.rejected : EXIT.failure);
+        throw new CliError(
+          `${failed.length} of ${results.length} plan(s) not republished${busy ? ' (a publisher held the lease: run it again)' : ''}`,
+          failed.every((r) => r.status === 'missing') ? EXIT.rejected : EXIT.failure,
+        );
       }
     } finally {
       runtime.close();

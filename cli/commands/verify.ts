@@ -1,8 +1,8 @@
 /** `mandat verify`: compare what is in the bucket with what the table implies. */
-import { differenceCount, verifyPublication, type VerificationReport } from '#shared/verify-publication';
-import { parse, type Command } from '../command.ts';
-import { openOperatorRuntime, OPERATOR_HELP, OPERATOR_OPTIONS, storageFailure } from '../operator.ts';
-import { CliError, EXIT, bold, dim, green, progressBar, red, yellow } from '../output.ts';
+import { differenceCount, type VerificationReport, verifyPublication } from '#shared/verify-publication';
+import { type Command, parse } from '../command.ts';
+import { OPERATOR_HELP, OPERATOR_OPTIONS, openOperatorRuntime, storageFailure } from '../operator.ts';
+import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';
 
 const help = `Usage: mandat verify [--plan ID [--plan ID …] | --all] [--json]
 
@@ -28,7 +28,9 @@ function printReport(report: VerificationReport): void {
       console.log(`${green('✓')} ${bold(plan.planId)}: ${plan.expected} objects match ${revision}`);
       continue;
     }
-    console.log(`${red('✗')} ${bold(plan.planId)}: ${plan.missing.length} missing, ${plan.different.length} different, ${plan.extra.length} extra ${revision}`);
+    console.log(
+      `${red('✗')} ${bold(plan.planId)}: ${plan.missing.length} missing, ${plan.different.length} different, ${plan.extra.length} extra ${revision}`,
+    );
     for (const key of plan.missing) console.log(`    missing    ${key}`);
     for (const key of plan.different) console.log(`    different  ${key}`);
     for (const key of plan.extra) console.log(`    extra      ${key}`);
@@ -63,7 +65,10 @@ export const verify: Command = {
       if (values.json) console.log(JSON.stringify(report, null, 2));
       else printReport(report);
       if (report.differences > 0) {
-        throw new CliError(`${report.differences} difference(s) between the bucket and the table; "mandat republish" repairs them`, EXIT.rejected);
+        throw new CliError(
+          `${report.differences} difference(s) between the bucket and the table; "mandat republish" repairs them`,
+          EXIT.rejected,
+        );
       }
     } finally {
       runtime.close();

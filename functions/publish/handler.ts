@@ -1,7 +1,7 @@
 /** DynamoDB stream batch → the touched plans' files regenerated (functions/publish/stream-batch.ts). */
 import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish-coordinator';
 import { getRuntime } from '../runtime.ts';
-import { createStreamPublishHandler, type BatchDependencies } from './stream-batch.ts';
+import { type BatchDependencies, createStreamPublishHandler } from './stream-batch.ts';
 
 export { plansInBatch, publishBatch } from './stream-batch.ts';
 

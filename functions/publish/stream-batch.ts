@@ -12,8 +12,8 @@
  * which makes redelivered batches harmless.
  */
 import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { type PublishDependencies, type PublishResult, publishPlan, publishSite, type SitePublishResult } from '#shared/publish';
 import { PublishCoordinator, type PublishOutcome } from '#shared/publish-coordinator';
-import { publishPlan, publishSite, type PublishDependencies, type PublishResult, type SitePublishResult } from '#shared/publish';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
 import { observePublishBatch, type PublishObservation } from '../observability.ts';
 

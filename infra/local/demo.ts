@@ -49,7 +49,7 @@ export async function seedDemo(repository: PlanRepository, keysDir: string): Pro
   const keys = [
     await registerNewKey(repository, keysDir, {
       keyId: 'demo-official',
-      owner: "Demo official, Àrea de Desenvolupament Econòmic, Indústria i Ocupació",
+      owner: 'Demo official, Àrea de Desenvolupament Econòmic, Indústria i Ocupació',
       role: 'official',
       scopes: [{ planId: DEMO_PLAN_ID }],
     }),

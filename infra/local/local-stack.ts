@@ -8,11 +8,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { createS3Client } from '#shared/clients';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
+import { type DemoKey, seedDemo } from './demo.ts';
+import { DATA_DIR_LAYOUT, type RunningEmulator, startDynamoDbLocal, startS3Server } from './emulators.ts';
 import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
-import { DATA_DIR_LAYOUT, startDynamoDbLocal, startS3Server, type RunningEmulator } from './emulators.ts';
 import { ensureBucket, ensureTable } from './setup.ts';
 import { StreamPoller } from './stream-poller.ts';
-import { seedDemo, type DemoKey } from './demo.ts';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -165,7 +165,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
 /** Returns how many plans failed. */
 async function publishAll(
-  publish: (typeof import('#functions/publish/handler'))['handler'],
+  publish: typeof import('#functions/publish/handler')['handler'],
   repository: { listPlans(): Promise<Array<{ planId: string }>> },
 ): Promise<number> {
   const plans = await repository.listPlans();

@@ -4,7 +4,7 @@
  */
 import type { StatusUpdate } from '../model.ts';
 import { statusLabel } from '../vocabulary.ts';
-import { commitmentUrl, planUrl, type FeedScope, type PlanSnapshot } from './context.ts';
+import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './context.ts';
 import { feedDescription, feedItems, feedTitle, statusTransition, updateHtml, updateTitle } from './feed-item.ts';
 import { escapeXml } from './xml.ts';
 

@@ -16,7 +16,9 @@ export function neutraliseCell(value: string): string {
 }
 
 export function toCsv(header: readonly string[], rows: Array<Array<string | number | undefined>>): string {
-  const data = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? neutraliseCell(cell) : cell === undefined ? '' : String(cell))));
+  const data = rows.map((row) =>
+    row.map((cell) => (typeof cell === 'string' ? neutraliseCell(cell) : cell === undefined ? '' : String(cell))),
+  );
   return stringify([header as string[], ...data], { record_delimiter: '\r\n', quoted_match: /[",\r\n]/ });
 }
 

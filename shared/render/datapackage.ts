@@ -3,10 +3,11 @@
  * CSV and JSON file, each CSV with a Table Schema built from the very column list the CSV
  * renderer writes, so the two cannot disagree.
  */
-import { COLUMN_TYPES, CSV_TABLES, type ColumnName } from './csv.ts';
-import { dashboardUrl, planUrl, type PlanSnapshot } from './context.ts';
+
+import { dashboardUrl, type PlanSnapshot, planUrl } from './context.ts';
+import { COLUMN_TYPES, type ColumnName, CSV_TABLES } from './csv.ts';
 import { columnMeaning } from './dictionary.ts';
-import { fileTitle, mediaType, planFiles, type PlanFile } from './files.ts';
+import { fileTitle, mediaType, type PlanFile, planFiles } from './files.ts';
 import { labelsFor } from './labels.ts';
 
 export const DATAPACKAGE_FILE = 'datapackage.json';

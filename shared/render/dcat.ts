@@ -4,7 +4,7 @@
  * ckanext-dcat and data.europa.eu harvest. Terms are written as compact IRIs with an inline
  * @context, so expanding the document needs no network.
  */
-import { dashboardUrl, latest, planUrl, type PlanSnapshot } from './context.ts';
+import { dashboardUrl, latest, type PlanSnapshot, planUrl } from './context.ts';
 import { EU_FILE_TYPES, fileTitle, mediaType, planFiles } from './files.ts';
 import { chromeLanguage, labelsFor } from './labels.ts';
 
@@ -24,9 +24,36 @@ const EU_AUTHORITY = 'http://publications.europa.eu/resource/authority';
 
 /** ISO 639-1 → the EU Publications Office language table (mostly ISO 639-2/B, upper case). */
 const EU_LANGUAGES: Record<string, string> = {
-  ca: 'CAT', es: 'SPA', en: 'ENG', fr: 'FRA', de: 'DEU', it: 'ITA', pt: 'POR', eu: 'EUS', gl: 'GLG', oc: 'OCI',
-  nl: 'NLD', da: 'DAN', sv: 'SWE', fi: 'FIN', pl: 'POL', cs: 'CES', sk: 'SLK', sl: 'SLV', hr: 'HRV', hu: 'HUN',
-  ro: 'RON', bg: 'BUL', el: 'ELL', et: 'EST', lv: 'LAV', lt: 'LIT', mt: 'MLT', ga: 'GLE', lb: 'LTZ', no: 'NOR',
+  ca: 'CAT',
+  es: 'SPA',
+  en: 'ENG',
+  fr: 'FRA',
+  de: 'DEU',
+  it: 'ITA',
+  pt: 'POR',
+  eu: 'EUS',
+  gl: 'GLG',
+  oc: 'OCI',
+  nl: 'NLD',
+  da: 'DAN',
+  sv: 'SWE',
+  fi: 'FIN',
+  pl: 'POL',
+  cs: 'CES',
+  sk: 'SLK',
+  sl: 'SLV',
+  hr: 'HRV',
+  hu: 'HUN',
+  ro: 'RON',
+  bg: 'BUL',
+  el: 'ELL',
+  et: 'EST',
+  lv: 'LAV',
+  lt: 'LIT',
+  mt: 'MLT',
+  ga: 'GLE',
+  lb: 'LTZ',
+  no: 'NOR',
 };
 
 export function euLanguageUri(language: string): string {
@@ -149,7 +176,8 @@ export function renderCatalog(baseUrl: string, datasets: DatasetNode[]): string 
   const words = labelsFor(lang);
   const publishers = [...new Set(sorted.map((d) => d['dct:publisher']['foaf:name']))];
   const languages = [...new Set(sorted.flatMap((d) => (d['dct:language'] as Array<{ '@id': string }>).map((l) => l['@id'])))].sort();
-  const modified = sorted.reduce((max, d) => (d['dct:modified']['@value'] > max ? d['dct:modified']['@value'] : max), '');
+  // ISO timestamps compare as strings (Math.max would coerce them to NaN).
+  const modified = sorted.reduce((latest, d) => (d['dct:modified']['@value'] > latest ? d['dct:modified']['@value'] : latest), '');
   const catalog = {
     '@context': DCAT_CONTEXT,
     '@id': `${baseUrl}/${CATALOG_FILE}`,

@@ -9,31 +9,111 @@ type Meaning = { en: string; ca: string; es: string };
 
 const MEANINGS: Record<ColumnName, Meaning> = {
   plan_id: { en: 'Identifier of the plan (slug).', ca: 'Identificador del pla (slug).', es: 'Identificador del plan (slug).' },
-  priority_number: { en: 'Number of the priority the commitment belongs to.', ca: 'Número de la prioritat a què pertany el compromís.', es: 'Número de la prioridad a la que pertenece el compromiso.' },
+  priority_number: {
+    en: 'Number of the priority the commitment belongs to.',
+    ca: 'Número de la prioritat a què pertany el compromís.',
+    es: 'Número de la prioridad a la que pertenece el compromiso.',
+  },
   priority_title: { en: 'Text of the priority.', ca: 'Text de la prioritat.', es: 'Texto de la prioridad.' },
-  commitment_id: { en: 'Identifier of the commitment within the plan (slug, e.g. c4).', ca: 'Identificador del compromís dins el pla (slug, p. ex. c4).', es: 'Identificador del compromiso dentro del plan (slug, p. ej. c4).' },
-  commitment_number: { en: 'Number of the commitment in the plan.', ca: 'Número del compromís dins el pla.', es: 'Número del compromiso en el plan.' },
+  commitment_id: {
+    en: 'Identifier of the commitment within the plan (slug, e.g. c4).',
+    ca: 'Identificador del compromís dins el pla (slug, p. ex. c4).',
+    es: 'Identificador del compromiso dentro del plan (slug, p. ej. c4).',
+  },
+  commitment_number: {
+    en: 'Number of the commitment in the plan.',
+    ca: 'Número del compromís dins el pla.',
+    es: 'Número del compromiso en el plan.',
+  },
   commitment_title: { en: 'Text of the commitment.', ca: 'Text del compromís.', es: 'Texto del compromiso.' },
   area: { en: 'Responsible area (name).', ca: 'Àrea responsable (nom).', es: 'Área responsable (nombre).' },
-  area_slug: { en: 'Responsible area as a slug; names the per-area feeds (areas/{area_slug}/).', ca: "Àrea responsable com a slug; dona nom als canals per àrea (areas/{area_slug}/).", es: 'Área responsable como slug; da nombre a los canales por área (areas/{area_slug}/).' },
-  status: { en: 'Status code from the status vocabulary below.', ca: "Codi d'estat del vocabulari d'estats (vegeu més avall).", es: 'Código de estado del vocabulario de estados (ver más abajo).' },
-  status_label: { en: "The status's label in the plan's language.", ca: "Etiqueta de l'estat en l'idioma del pla.", es: 'Etiqueta del estado en el idioma del plan.' },
-  progress: { en: 'Progress reported by the area, 0–100 %; empty when not reported.', ca: "Progrés informat per l'àrea, 0–100 %; buit si no s'ha informat.", es: 'Progreso informado por el área, 0–100 %; vacío si no se ha informado.' },
-  observations: { en: 'Observations of the responsible area, as plain text (Markdown in the JSON files).', ca: "Observacions de l'àrea responsable, en text pla (Markdown als fitxers JSON).", es: 'Observaciones del área responsable, en texto plano (Markdown en los ficheros JSON).' },
-  links_count: { en: 'Number of related links (the links themselves are in links.csv).', ca: "Nombre d'enllaços relacionats (els enllaços són a links.csv).", es: 'Número de enlaces relacionados (los enlaces están en links.csv).' },
-  reported_at: { en: 'When the status was reported (ISO 8601, UTC).', ca: "Quan es va informar l'estat (ISO 8601, UTC).", es: 'Cuándo se informó el estado (ISO 8601, UTC).' },
-  updated_at: { en: 'When the record last changed (ISO 8601, UTC).', ca: 'Quan va canviar el registre per darrera vegada (ISO 8601, UTC).', es: 'Cuándo cambió el registro por última vez (ISO 8601, UTC).' },
-  revision: { en: "The commitment's revision: +1 with every change.", ca: 'Revisió del compromís: +1 a cada canvi.', es: 'Revisión del compromiso: +1 en cada cambio.' },
-  last_update_id: { en: 'Identifier of the latest update (update_id in updates/{YYYY}.csv); empty before the first.', ca: "Identificador de la darrera actualització (update_id a updates/{YYYY}.csv); buit abans de la primera.", es: 'Identificador de la última actualización (update_id en updates/{YYYY}.csv); vacío antes de la primera.' },
-  position: { en: 'Order of the link within its commitment, from 1.', ca: "Ordre de l'enllaç dins el compromís, des d'1.", es: 'Orden del enlace dentro del compromiso, desde 1.' },
+  area_slug: {
+    en: 'Responsible area as a slug; names the per-area feeds (areas/{area_slug}/).',
+    ca: 'Àrea responsable com a slug; dona nom als canals per àrea (areas/{area_slug}/).',
+    es: 'Área responsable como slug; da nombre a los canales por área (areas/{area_slug}/).',
+  },
+  status: {
+    en: 'Status code from the status vocabulary below.',
+    ca: "Codi d'estat del vocabulari d'estats (vegeu més avall).",
+    es: 'Código de estado del vocabulario de estados (ver más abajo).',
+  },
+  status_label: {
+    en: "The status's label in the plan's language.",
+    ca: "Etiqueta de l'estat en l'idioma del pla.",
+    es: 'Etiqueta del estado en el idioma del plan.',
+  },
+  progress: {
+    en: 'Progress reported by the area, 0–100 %; empty when not reported.',
+    ca: "Progrés informat per l'àrea, 0–100 %; buit si no s'ha informat.",
+    es: 'Progreso informado por el área, 0–100 %; vacío si no se ha informado.',
+  },
+  observations: {
+    en: 'Observations of the responsible area, as plain text (Markdown in the JSON files).',
+    ca: "Observacions de l'àrea responsable, en text pla (Markdown als fitxers JSON).",
+    es: 'Observaciones del área responsable, en texto plano (Markdown en los ficheros JSON).',
+  },
+  links_count: {
+    en: 'Number of related links (the links themselves are in links.csv).',
+    ca: "Nombre d'enllaços relacionats (els enllaços són a links.csv).",
+    es: 'Número de enlaces relacionados (los enlaces están en links.csv).',
+  },
+  reported_at: {
+    en: 'When the status was reported (ISO 8601, UTC).',
+    ca: "Quan es va informar l'estat (ISO 8601, UTC).",
+    es: 'Cuándo se informó el estado (ISO 8601, UTC).',
+  },
+  updated_at: {
+    en: 'When the record last changed (ISO 8601, UTC).',
+    ca: 'Quan va canviar el registre per darrera vegada (ISO 8601, UTC).',
+    es: 'Cuándo cambió el registro por última vez (ISO 8601, UTC).',
+  },
+  revision: {
+    en: "The commitment's revision: +1 with every change.",
+    ca: 'Revisió del compromís: +1 a cada canvi.',
+    es: 'Revisión del compromiso: +1 en cada cambio.',
+  },
+  last_update_id: {
+    en: 'Identifier of the latest update (update_id in updates/{YYYY}.csv); empty before the first.',
+    ca: 'Identificador de la darrera actualització (update_id a updates/{YYYY}.csv); buit abans de la primera.',
+    es: 'Identificador de la última actualización (update_id en updates/{YYYY}.csv); vacío antes de la primera.',
+  },
+  position: {
+    en: 'Order of the link within its commitment, from 1.',
+    ca: "Ordre de l'enllaç dins el compromís, des d'1.",
+    es: 'Orden del enlace dentro del compromiso, desde 1.',
+  },
   title: { en: 'Title of the link.', ca: "Títol de l'enllaç.", es: 'Título del enlace.' },
   url: { en: 'Address of the link (http or https).', ca: "Adreça de l'enllaç (http o https).", es: 'Dirección del enlace (http o https).' },
-  update_id: { en: 'Stable identifier of the update (a UUID); the id of the feed items.', ca: "Identificador estable de l'actualització (un UUID); l'id dels elements dels canals.", es: 'Identificador estable de la actualización (un UUID); el id de los elementos de los canales.' },
-  received_at: { en: 'When the server accepted the signed update (ISO 8601, UTC).', ca: "Quan el servidor va acceptar l'actualització signada (ISO 8601, UTC).", es: 'Cuándo el servidor aceptó la actualización firmada (ISO 8601, UTC).' },
-  previous_status: { en: 'Status code before this update.', ca: "Codi d'estat abans d'aquesta actualització.", es: 'Código de estado antes de esta actualización.' },
-  links: { en: 'Related links at the time of the update, one "title <url>" per line.', ca: "Enllaços relacionats en el moment de l'actualització, un «títol <url>» per línia.", es: 'Enlaces relacionados en el momento de la actualización, uno «título <url>» por línea.' },
-  plan_revision: { en: "The plan's revision after this update.", ca: "Revisió del pla després d'aquesta actualització.", es: 'Revisión del plan después de esta actualización.' },
-  key_id: { en: 'Identifier of the key that signed the update (its holder is accountable for it).', ca: "Identificador de la clau que va signar l'actualització.", es: 'Identificador de la clave que firmó la actualización.' },
+  update_id: {
+    en: 'Stable identifier of the update (a UUID); the id of the feed items.',
+    ca: "Identificador estable de l'actualització (un UUID); l'id dels elements dels canals.",
+    es: 'Identificador estable de la actualización (un UUID); el id de los elementos de los canales.',
+  },
+  received_at: {
+    en: 'When the server accepted the signed update (ISO 8601, UTC).',
+    ca: "Quan el servidor va acceptar l'actualització signada (ISO 8601, UTC).",
+    es: 'Cuándo el servidor aceptó la actualización firmada (ISO 8601, UTC).',
+  },
+  previous_status: {
+    en: 'Status code before this update.',
+    ca: "Codi d'estat abans d'aquesta actualització.",
+    es: 'Código de estado antes de esta actualización.',
+  },
+  links: {
+    en: 'Related links at the time of the update, one "title <url>" per line.',
+    ca: "Enllaços relacionats en el moment de l'actualització, un «títol <url>» per línia.",
+    es: 'Enlaces relacionados en el momento de la actualización, uno «título <url>» por línea.',
+  },
+  plan_revision: {
+    en: "The plan's revision after this update.",
+    ca: "Revisió del pla després d'aquesta actualització.",
+    es: 'Revisión del plan después de esta actualización.',
+  },
+  key_id: {
+    en: 'Identifier of the key that signed the update (its holder is accountable for it).',
+    ca: "Identificador de la clau que va signar l'actualització.",
+    es: 'Identificador de la clave que firmó la actualización.',
+  },
 };
 
 export function columnMeaning(column: ColumnName, language: string): string {

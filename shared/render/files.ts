@@ -2,7 +2,7 @@
  * The files of a plan, named once: the publisher writes them, and the Data Package, the DCAT
  * catalog, the README and the dashboard link them from this same list.
  */
-import { updateYears, type AreaSummary, type PlanSnapshot } from './context.ts';
+import { type AreaSummary, type PlanSnapshot, updateYears } from './context.ts';
 import type { Labels } from './labels.ts';
 
 export const CONTENT_TYPES = {

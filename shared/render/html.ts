@@ -7,10 +7,10 @@
  */
 import type { Commitment, StatusDefinition } from '../model.ts';
 import { statusLabel } from '../vocabulary.ts';
-import { anchors, dashboardUrl, planAreas, type PlanSnapshot } from './context.ts';
-import { CATALOG_FILE, siteLanguage, type DatasetNode } from './dcat.ts';
-import { areaFeedPath, commitmentFeedPath, FEED_FILES, fileTitle, planFiles, type FileFormat } from './files.ts';
-import { chromeLanguage, formatDate, labelsFor, type Labels } from './labels.ts';
+import { anchors, dashboardUrl, type PlanSnapshot, planAreas } from './context.ts';
+import { CATALOG_FILE, type DatasetNode, siteLanguage } from './dcat.ts';
+import { areaFeedPath, commitmentFeedPath, FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';
+import { chromeLanguage, formatDate, type Labels, labelsFor } from './labels.ts';
 import { markdownToHtml } from './markdown.ts';
 import { escapeXml as esc } from './xml.ts';
 
@@ -39,7 +39,10 @@ const LIGHT = '#ffffff';
 const FALLBACK_COLOURS = ['#1d4ed8', '#7c3aed', '#0f766e', '#9d174d', '#4b5563', '#92400e'];
 
 export function statusColour(statuses: StatusDefinition[], code: string): { background: string; text: string } {
-  const index = Math.max(0, statuses.findIndex((s) => s.code === code));
+  const index = Math.max(
+    0,
+    statuses.findIndex((s) => s.code === code),
+  );
   const background = (statuses[index]?.color ?? FALLBACK_COLOURS[index % FALLBACK_COLOURS.length]!).toLowerCase();
   const text = contrastRatio(background, LIGHT) >= contrastRatio(background, DARK) ? LIGHT : DARK;
   return { background, text };
@@ -158,7 +161,10 @@ function statusChart(snapshot: PlanSnapshot, counts: StatusCount[], words: Label
   const max = Math.max(1, ...counts.map((c) => c.count));
   const barSpace = width - 44;
   const total = counts.reduce((sum, c) => sum + c.count, 0);
-  const description = words.chartDescription(total, counts.map((c) => `${c.label}: ${c.count}`));
+  const description = words.chartDescription(
+    total,
+    counts.map((c) => `${c.label}: ${c.count}`),
+  );
   const bars = counts.map((c, i) => {
     const y = i * row;
     const { background } = statusColour(snapshot.plan.statuses, c.code);
@@ -252,7 +258,12 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
       `<h2 id="${anchors.priority(number)}">${esc(words.priority)} ${number}. ${esc(priority.title)}</h2>`,
     );
     for (const [, area] of priority.areas) {
-      sections.push(`<h3>${esc(area.name)}</h3>`, '<ul class="cards">', ...area.commitments.map((c) => commitmentCard(snapshot, c, words)), '</ul>');
+      sections.push(
+        `<h3>${esc(area.name)}</h3>`,
+        '<ul class="cards">',
+        ...area.commitments.map((c) => commitmentCard(snapshot, c, words)),
+        '</ul>',
+      );
     }
     sections.push('</section>');
   }
@@ -280,9 +291,15 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     '<section aria-labelledby="data-heading">',
     `<h2 id="data-heading">${esc(words.downloads)}</h2>`,
     `<h3>${esc(words.dataFiles)}</h3>`,
-    `<ul class="files">${files.filter((f) => f.format !== 'rss' && f.format !== 'atom' && f.format !== 'jsonFeed').map(fileItem).join('')}</ul>`,
+    `<ul class="files">${files
+      .filter((f) => f.format !== 'rss' && f.format !== 'atom' && f.format !== 'jsonFeed')
+      .map(fileItem)
+      .join('')}</ul>`,
     `<h3>${esc(words.feeds)}</h3>`,
-    `<ul class="files">${files.filter((f) => f.format === 'rss' || f.format === 'atom' || f.format === 'jsonFeed').map(fileItem).join('')}</ul>`,
+    `<ul class="files">${files
+      .filter((f) => f.format === 'rss' || f.format === 'atom' || f.format === 'jsonFeed')
+      .map(fileItem)
+      .join('')}</ul>`,
     `<p>${esc(words.feedsNote)} ${esc(words.areaFeedsNote)}: <a href="#areas-heading">${esc(words.areas)}</a>.</p>`,
     `<p><a href="../../${CATALOG_FILE}">${esc(words.catalog)}</a></p>`,
     '</section>',
@@ -308,7 +325,8 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     canonical: dashboardUrl(snapshot),
     head: [
       ...FEED_FILES.map(
-        ({ file, format }) => `<link rel="alternate" type="${format === 'rss' ? 'application/rss+xml' : format === 'atom' ? 'application/atom+xml' : 'application/feed+json'}" title="${esc(`${plan.title} (${FORMAT_NAMES[format]})`)}" href="${file}">`,
+        ({ file, format }) =>
+          `<link rel="alternate" type="${format === 'rss' ? 'application/rss+xml' : format === 'atom' ? 'application/atom+xml' : 'application/feed+json'}" title="${esc(`${plan.title} (${FORMAT_NAMES[format]})`)}" href="${file}">`,
       ),
       '<link rel="describedby" type="application/json" href="datapackage.json">',
       `<style>${badgeStyles}</style>`,

@@ -1,6 +1,6 @@
 /** JSON Feed 1.1 (https://jsonfeed.org/version/1.1): one item per status update, id = updateId. */
 import { statusLabel } from '../vocabulary.ts';
-import { commitmentUrl, planUrl, type FeedScope, type PlanSnapshot } from './context.ts';
+import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './context.ts';
 import { feedDescription, feedItems, feedTitle, statusTransition, updateHtml, updateText, updateTitle } from './feed-item.ts';
 
 export const JSON_FEED_FILE = 'feed.json';
@@ -24,6 +24,7 @@ export function renderJsonFeed(snapshot: PlanSnapshot, scope: FeedScope): string
       content_html: updateHtml(snapshot, u),
       content_text: updateText(snapshot, u),
       date_published: u.reportedAt,
+      // ISO timestamps compare as strings.
       date_modified: u.receivedAt > u.reportedAt ? u.receivedAt : u.reportedAt,
       tags: [u.area, statusLabel(plan.statuses, u.status, plan.language)],
       language: plan.language,

@@ -95,7 +95,7 @@ const ca: Labels = {
   source: 'Font',
   allPlans: 'Tots els plans',
   siteTitle: 'Plans de mandat: dades obertes',
-  siteIntro: "Estat de compliment dels compromisos de cada pla, actualitzat per les àrees responsables.",
+  siteIntro: 'Estat de compliment dels compromisos de cada pla, actualitzat per les àrees responsables.',
   catalog: 'Catàleg DCAT-AP',
   plans: 'Plans',
   language: 'Idioma',
@@ -116,11 +116,12 @@ const ca: Labels = {
   notes: 'Notes',
   csvNotes: [
     'CSV segons RFC 4180: UTF-8, separador coma, salts de línia CRLF, fila de capçalera, ordre de columnes estable.',
-    "Les cel·les de text que comencen per = + - @ porten un apòstrof inicial perquè cap full de càlcul les executi com a fórmula.",
+    'Les cel·les de text que comencen per = + - @ porten un apòstrof inicial perquè cap full de càlcul les executi com a fórmula.',
     'Les observacions són text pla al CSV (Markdown al JSON, HTML als canals).',
     'Les dates són ISO 8601 en UTC.',
   ],
-  feedsNote: 'RSS 2.0, Atom 1.0 i JSON Feed 1.1, de la més recent a la més antiga; cada element té com a identificador estable el de l\'actualització.',
+  feedsNote:
+    "RSS 2.0, Atom 1.0 i JSON Feed 1.1, de la més recent a la més antiga; cada element té com a identificador estable el de l'actualització.",
   areaFeedsNote: 'Els mateixos canals per àrea responsable',
   commitmentFeedsNote: 'Els mateixos canals per compromís',
   files: {
@@ -190,7 +191,8 @@ const es: Labels = {
     'Las observaciones son texto plano en el CSV (Markdown en el JSON, HTML en los canales).',
     'Las fechas son ISO 8601 en UTC.',
   ],
-  feedsNote: 'RSS 2.0, Atom 1.0 y JSON Feed 1.1, de la más reciente a la más antigua; cada elemento tiene como identificador estable el de la actualización.',
+  feedsNote:
+    'RSS 2.0, Atom 1.0 y JSON Feed 1.1, de la más reciente a la más antigua; cada elemento tiene como identificador estable el de la actualización.',
   areaFeedsNote: 'Los mismos canales por área responsable',
   commitmentFeedsNote: 'Los mismos canales por compromiso',
   files: {

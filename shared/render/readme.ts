@@ -2,12 +2,13 @@
  * README.md: the data dictionary of a plan's files, in the plan's language. Column meanings
  * and types come from the same definitions as the CSV writer and the Data Package.
  */
-import { COLUMN_TYPES, CSV_TABLES, type ColumnName } from './csv.ts';
-import { dashboardUrl, planAreas, updateYears, type PlanSnapshot } from './context.ts';
-import { columnMeaning } from './dictionary.ts';
-import { fileTitle, planFiles, type PlanFile } from './files.ts';
-import { labelsFor } from './labels.ts';
+
 import { statusLabel } from '../vocabulary.ts';
+import { dashboardUrl, type PlanSnapshot, planAreas, updateYears } from './context.ts';
+import { COLUMN_TYPES, type ColumnName, CSV_TABLES } from './csv.ts';
+import { columnMeaning } from './dictionary.ts';
+import { fileTitle, type PlanFile, planFiles } from './files.ts';
+import { labelsFor } from './labels.ts';
 
 export const README_FILE = 'README.md';
 

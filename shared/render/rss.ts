@@ -1,5 +1,5 @@
 /** RSS 2.0: one item per status update, newest first, guid = updateId. */
-import { commitmentUrl, planUrl, type FeedScope, type PlanSnapshot } from './context.ts';
+import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './context.ts';
 import { feedDescription, feedItems, feedTitle, updateHtml, updateTitle } from './feed-item.ts';
 import { cdata, escapeXml } from './xml.ts';
 

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
+import { type _Record, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/app';
@@ -18,7 +18,7 @@ import { PROJECT_ROOT } from '#infra/constructs/mandat-function';
 import { toEvent } from '#infra/local/stream-poller';
 import type { ApiRequest } from '#shared/api';
 import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/demo-plan';
-import { createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 /** What the stack wires without a custom domain: CloudFront's host in front, the API behind. */
 const PUBLIC_HOST = 'd111111abcdef8.cloudfront.net';
@@ -75,7 +75,10 @@ function lambdaEnvironment(bundle: Bundle, publicBaseUrl: string, overrides: Rec
     else throw new Error(`no test value for ${name}`);
   }
   const { AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DYNAMODB_ENDPOINT, S3_ENDPOINT } = env.env;
-  return { ...resolved, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DYNAMODB_ENDPOINT, S3_ENDPOINT, ...overrides } as Record<string, string>;
+  return { ...resolved, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DYNAMODB_ENDPOINT, S3_ENDPOINT, ...overrides } as Record<
+    string,
+    string
+  >;
 }
 
 /** Loads the bundle in a fresh `node` (the one running the tests: Node 24 under npm) and invokes it once. */
@@ -168,7 +171,8 @@ describe('bundles', () => {
 });
 
 describe('ingest bundle', () => {
-  const signedThroughCloudFront = (body: unknown) => signedRequest(official, 'POST', updatePath(), body, { baseUrl: `https://${PUBLIC_HOST}` });
+  const signedThroughCloudFront = (body: unknown) =>
+    signedRequest(official, 'POST', updatePath(), body, { baseUrl: `https://${PUBLIC_HOST}` });
 
   it('accepts an update signed for the public host, arriving through CloudFront and the HTTP API, and writes it', async () => {
     const environment = lambdaEnvironment(bundles.ingest, `https://${API_HOST}`);
@@ -224,9 +228,13 @@ describe('publish bundle', () => {
 
   it('reports the batch items of a plan it could not publish, so Lambda retries them', async () => {
     // A change not yet published, so that the publisher has something to write.
-    expect((await env.api(signedRequest(official, 'POST', updatePath(), { status: 'pending', observations: 'Not yet published.' }))).status).toBe(201);
+    expect(
+      (await env.api(signedRequest(official, 'POST', updatePath(), { status: 'pending', observations: 'Not yet published.' }))).status,
+    ).toBe(201);
     const event = toEvent(await readStream(), env.streamArn);
-    const planSequences = event.Records.filter((r) => r.dynamodb?.Keys?.PK?.S === `PLAN#${DEMO_PLAN_ID}`).map((r) => r.dynamodb!.SequenceNumber);
+    const planSequences = event.Records.filter((r) => r.dynamodb?.Keys?.PK?.S === `PLAN#${DEMO_PLAN_ID}`).map(
+      (r) => r.dynamodb!.SequenceNumber,
+    );
     const environment = lambdaEnvironment(bundles.publish, `https://${PUBLIC_HOST}`, { BUCKET_NAME: 'no-such-bucket' });
     const { result, logs } = await invoke<DynamoDBBatchResponse>(bundles.publish, event, environment);
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([...planSequences].sort());

@@ -3,7 +3,7 @@
  * and S3 server), the CLI posting a signed update, and the feeds read back over HTTP with a
  * real CSV parser and a real XML parser.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, createPrivateKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,12 @@ function descendants(pid: number): number[] {
     children.set(parent!, [...(children.get(parent!) ?? []), child!]);
   }
   const all: number[] = [];
-  const walk = (p: number) => (children.get(p) ?? []).forEach((c) => (all.push(c), walk(c)));
+  const walk = (p: number): void => {
+    for (const c of children.get(p) ?? []) {
+      all.push(c);
+      walk(c);
+    }
+  };
   walk(pid);
   return all;
 }
@@ -45,17 +50,29 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 function cli(args: string[]) {
-  return spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
 }
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'mandat-e2e-'));
   const port = await freePort();
   base = `http://localhost:${port}`;
-  runtime = spawn(TSX, ['infra/local/main.ts'], { cwd: ROOT, env: { ...process.env, PORT: String(port), DATA_DIR: dataDir }, stdio: 'pipe' });
+  runtime = spawn(TSX, ['infra/local/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir },
+    stdio: 'pipe',
+  });
   runtime.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   runtime.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  await waitFor('the local runtime to be ready', async () => (output.includes('READY') ? true : runtime.exitCode !== null ? Promise.reject(new Error(output)) : undefined), 90_000);
+  await waitFor(
+    'the local runtime to be ready',
+    async () => (output.includes('READY') ? true : runtime.exitCode !== null ? Promise.reject(new Error(output)) : undefined),
+    90_000,
+  );
 });
 
 afterAll(async () => {
@@ -77,7 +94,9 @@ describe('npm start + mandat post', () => {
     const response = await fetch(`${base}/plans/terrassa-2015-2019/commitments.json`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json; charset=utf-8/);
-    const body = (await response.json()) as { commitments: Array<{ commitmentId: string; area: string; priority: { number: number }; links: unknown[] }> };
+    const body = (await response.json()) as {
+      commitments: Array<{ commitmentId: string; area: string; priority: { number: number }; links: unknown[] }>;
+    };
     const c4 = body.commitments.find((c) => c.commitmentId === 'c4')!;
     expect(c4.area).toBe('Desenvolupament Econòmic, Indústria i Ocupació');
     expect(c4.priority.number).toBe(1);
@@ -87,26 +106,46 @@ describe('npm start + mandat post', () => {
   it('shows a signed update from the CLI in commitments.csv, commitments.json and feed.rss within 2 seconds', async () => {
     const observations = `Licitació endarrerida, "fase 2"\n- pendent de l'adjudicació ${Date.now()}`;
     const posted = cli([
-      'post', '--api', base, '--key', join(dataDir, 'keys/demo-official.pem'),
-      '--plan', 'terrassa-2015-2019', '--commitment', 'c4', '--status', 'delayed',
-      '--observations', observations, '--json',
+      'post',
+      '--api',
+      base,
+      '--key',
+      join(dataDir, 'keys/demo-official.pem'),
+      '--plan',
+      'terrassa-2015-2019',
+      '--commitment',
+      'c4',
+      '--status',
+      'delayed',
+      '--observations',
+      observations,
+      '--json',
     ]);
     expect(posted.status, posted.stderr).toBe(0);
     const { updateId } = JSON.parse(posted.stdout) as { updateId: string };
     const acceptedAt = Date.now();
 
-    const csvRows = await waitFor('commitments.csv to show the update', async () => {
-      const text = await (await fetch(`${base}/plans/terrassa-2015-2019/commitments.csv`)).text();
-      const rows = parseCsv(text, { columns: true, bom: true }) as Array<Record<string, string>>;
-      return rows.find((r) => r.commitment_id === 'c4' && r.last_update_id === updateId) ? rows : undefined;
-    }, 5_000);
+    const csvRows = await waitFor(
+      'commitments.csv to show the update',
+      async () => {
+        const text = await (await fetch(`${base}/plans/terrassa-2015-2019/commitments.csv`)).text();
+        const rows = parseCsv(text, { columns: true, bom: true }) as Array<Record<string, string>>;
+        return rows.find((r) => r.commitment_id === 'c4' && r.last_update_id === updateId) ? rows : undefined;
+      },
+      5_000,
+    );
     const row = csvRows.find((r) => r.commitment_id === 'c4')!;
     expect(row.status).toBe('delayed');
     expect(row.status_label).toBe('En execució però amb retard');
     expect(row.observations).toContain('"fase 2"');
 
-    const json = (await (await fetch(`${base}/plans/terrassa-2015-2019/commitments.json`)).json()) as { commitments: Array<{ commitmentId: string }> };
-    expect(json.commitments.find((c: { commitmentId: string }) => c.commitmentId === 'c4')).toMatchObject({ status: 'delayed', lastUpdateId: updateId });
+    const json = (await (await fetch(`${base}/plans/terrassa-2015-2019/commitments.json`)).json()) as {
+      commitments: Array<{ commitmentId: string }>;
+    };
+    expect(json.commitments.find((c: { commitmentId: string }) => c.commitmentId === 'c4')).toMatchObject({
+      status: 'delayed',
+      lastUpdateId: updateId,
+    });
 
     const rss = await (await fetch(`${base}/plans/terrassa-2015-2019/feed.rss`)).text();
     const feed = new XMLParser({ ignoreAttributes: false }).parse(rss);
@@ -132,7 +171,10 @@ describe('npm start + mandat post', () => {
       {
         method: 'POST',
         url,
-        headers: { 'content-type': 'application/json', 'content-digest': `sha-256=:${createHash('sha256').update(payload).digest('base64')}:` },
+        headers: {
+          'content-type': 'application/json',
+          'content-digest': `sha-256=:${createHash('sha256').update(payload).digest('base64')}:`,
+        },
         body: payload,
       },
     );
@@ -146,8 +188,19 @@ describe('npm start + mandat post', () => {
 
   it('gives a clear error and exit code 1 when the server rejects the update', () => {
     const rejected = cli([
-      'post', '--api', base, '--key', join(dataDir, 'keys/demo-official.pem'),
-      '--plan', 'terrassa-2015-2019', '--commitment', 'c4', '--status', 'finished', '--observations', 'x',
+      'post',
+      '--api',
+      base,
+      '--key',
+      join(dataDir, 'keys/demo-official.pem'),
+      '--plan',
+      'terrassa-2015-2019',
+      '--commitment',
+      'c4',
+      '--status',
+      'finished',
+      '--observations',
+      'x',
     ]);
     expect(rejected.status).toBe(1);
     expect(rejected.stderr).toMatch(/400 Bad Request: status "finished" is not in the plan's vocabulary/);

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '#infra/constructs/mandat-function';
+import { DEMO_PLAN } from '#shared/demo-plan';
 import { bootstrapAdmin } from '../../cli/commands/bootstrap-admin.ts';
 import { keygen } from '../../cli/commands/keygen.ts';
 import { CliError, EXIT } from '../../cli/output.ts';
-import { DEMO_PLAN } from '#shared/demo-plan';
-import { PROJECT_ROOT } from '#infra/constructs/mandat-function';
 import { createTestEnvironment, signedRequest, type TestEnvironment } from '../support/environment.ts';
 
 const run = promisify(execFile);
@@ -33,7 +33,9 @@ beforeAll(async () => {
   // The shape `cdk deploy --outputs-file` writes: stack name → output name → value.
   writeFileSync(
     outputsFile,
-    JSON.stringify({ 'MandatObert-test': { TableName: env.tableName, Region: 'eu-west-1', ApiUrl: 'https://d111111abcdef8.cloudfront.net' } }),
+    JSON.stringify({
+      'MandatObert-test': { TableName: env.tableName, Region: 'eu-west-1', ApiUrl: 'https://d111111abcdef8.cloudfront.net' },
+    }),
   );
 });
 
@@ -55,17 +57,34 @@ describe('mandat bootstrap-admin', () => {
   it('registers a keygen key as admin from the deploy outputs, storing only its public half', async () => {
     const privateKeyFile = join(dir, 'transparencia.pem');
     await keygen.run(['--out', privateKeyFile]);
-    const { stdout } = await mandat(['bootstrap-admin', '--key', privateKeyFile, '--owner', 'Oficina de Transparència', '--outputs', outputsFile]);
+    const { stdout } = await mandat([
+      'bootstrap-admin',
+      '--key',
+      privateKeyFile,
+      '--owner',
+      'Oficina de Transparència',
+      '--outputs',
+      outputsFile,
+    ]);
     expect(stdout).toContain(`admin key "transparencia" registered in ${env.tableName}`);
 
     const stored = await env.repository.getKey('transparencia');
-    expect(stored).toMatchObject({ keyId: 'transparencia', algorithm: 'ed25519', role: 'admin', scopes: [], active: true, owner: 'Oficina de Transparència' });
+    expect(stored).toMatchObject({
+      keyId: 'transparencia',
+      algorithm: 'ed25519',
+      role: 'admin',
+      scopes: [],
+      active: true,
+      owner: 'Oficina de Transparència',
+    });
     expect(stored!.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     expect(await env.tableSnapshot()).not.toContain('PRIVATE KEY');
 
     // The key now signs what only an admin may do: define a plan.
     const key = { keyId: 'transparencia', privateKey: createPrivateKey(readFileSync(privateKeyFile)), publicKeyPem: stored!.publicKeyPem! };
-    const response = await env.api(signedRequest(key, 'PUT', '/api/v1/plans/sabadell-2023-2027', { ...DEMO_PLAN, municipality: 'Sabadell' }));
+    const response = await env.api(
+      signedRequest(key, 'PUT', '/api/v1/plans/sabadell-2023-2027', { ...DEMO_PLAN, municipality: 'Sabadell' }),
+    );
     expect(response.status, response.body).toBe(201);
   });
 

@@ -3,14 +3,14 @@
  * bundling is skipped (the bundle test builds and runs the real artifacts), so these run in
  * seconds. The same `buildApp` as `cdk synth` is used, cdk-nag included.
  */
-import { Validations, type App, type CfnResource } from 'aws-cdk-lib';
+import { type App, type CfnResource, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/app';
-import { readSettings, type MandatStack } from '#infra/stack';
+import { type MandatStack, readSettings } from '#infra/stack';
 import { TABLE_SCHEMA } from '#shared/table-schema';
 
 const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
@@ -111,7 +111,12 @@ describe('S3 feeds bucket', () => {
     const bucket = base.json.Resources[feeds]!;
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties).toMatchObject({
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       VersioningConfiguration: { Status: 'Enabled' },
       // SSE-S3 keeps ETag = MD5 of the body, which the artifact store relies on.
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
@@ -150,7 +155,10 @@ describe('S3 feeds bucket', () => {
             Condition: {
               StringEquals: {
                 'AWS:SourceArn': {
-                  'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':cloudfront::', ref('AWS::AccountId'), ':distribution/', ref(distribution)]],
+                  'Fn::Join': [
+                    '',
+                    ['arn:', ref('AWS::Partition'), ':cloudfront::', ref('AWS::AccountId'), ':distribution/', ref(distribution)],
+                  ],
                 },
               },
             },
@@ -215,7 +223,9 @@ describe('CloudFront', () => {
 
   /** Runs a CloudFront Function's code, as synthesized, on a viewer-request event. */
   function runEdgeFunction(s: Synthesized, comment: string, request: Record<string, unknown>) {
-    const [, fn] = resourcesOfType(s, 'AWS::CloudFront::Function').find(([, r]) => (r.Properties!.FunctionConfig as any).Comment === comment)!;
+    const [, fn] = resourcesOfType(s, 'AWS::CloudFront::Function').find(
+      ([, r]) => (r.Properties!.FunctionConfig as any).Comment === comment,
+    )!;
     expect((fn.Properties!.FunctionConfig as any).Runtime).toBe('cloudfront-js-2.0');
     const handler = new Function(`${fn.Properties!.FunctionCode as string}\nreturn handler;`)() as (event: unknown) => any;
     return handler({ request: { method: 'GET', querystring: {}, headers: {}, cookies: {}, ...request } });
@@ -341,7 +351,10 @@ describe('publish event source mapping', () => {
 
   it('sends failures to a queue that is encrypted, TLS-only and keeps messages 14 days', () => {
     const { deadLetters } = ids(base);
-    expect(base.json.Resources[deadLetters]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    expect(base.json.Resources[deadLetters]!.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
     base.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [ref(deadLetters)],
       PolicyDocument: {
@@ -406,7 +419,10 @@ describe('alarms', () => {
   const alarms = (s: Synthesized) => resourcesOfType(s, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties as Record<string, any>);
   const find = (s: Synthesized, namespace: string, metric: string, dimension?: unknown) =>
     alarms(s).filter(
-      (a) => a.Namespace === namespace && a.MetricName === metric && (dimension === undefined || JSON.stringify(a.Dimensions).includes(JSON.stringify(dimension))),
+      (a) =>
+        a.Namespace === namespace &&
+        a.MetricName === metric &&
+        (dimension === undefined || JSON.stringify(a.Dimensions).includes(JSON.stringify(dimension))),
     );
 
   it('watch publish errors, publish failures, iterator age, dead letters, API 5xx and ingest errors/throttles', () => {
@@ -524,7 +540,15 @@ describe('settings', () => {
   it('defaults to the prod stage and reads MANDAT_* variables when no context is given', () => {
     expect(readSettings({}, {})).toMatchObject({ stage: 'prod', ingestReservedConcurrency: 10, logRetention: 90 });
     expect(
-      readSettings({}, { MANDAT_STAGE: 'test', MANDAT_ALARM_EMAIL: 'ops@example.cat', MANDAT_INGEST_RESERVED_CONCURRENCY: '0', MANDAT_LOG_RETENTION_DAYS: '30' }),
+      readSettings(
+        {},
+        {
+          MANDAT_STAGE: 'test',
+          MANDAT_ALARM_EMAIL: 'ops@example.cat',
+          MANDAT_INGEST_RESERVED_CONCURRENCY: '0',
+          MANDAT_LOG_RETENTION_DAYS: '30',
+        },
+      ),
     ).toMatchObject({ stage: 'test', alarmEmail: 'ops@example.cat', ingestReservedConcurrency: 0, logRetention: 30 });
     expect(readSettings({ stage: 'ctx' }, { MANDAT_STAGE: 'env' }).stage).toBe('ctx');
   });

@@ -13,9 +13,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiRequest } from '#shared/api';
 import { DEMO_PLAN_ID } from '#shared/demo-plan';
-import { LIMITS, updateRequestSchema } from '#shared/model';
 import { signRequest } from '#shared/http-signature';
-import { BASE_URL, createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { LIMITS, updateRequestSchema } from '#shared/model';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 const RUNS = 1000;
 const SPENT_NONCE = 'already-spent-nonce';
@@ -84,15 +84,29 @@ const now = () => Math.floor(Date.now() / 1000);
 const validBody = { status: 'delayed', observations: 'property' };
 const sign = (key: TestKey, body: unknown = validBody, options: Parameters<typeof signedRequest>[4] = {}, path = updatePath()) =>
   signedRequest(key, 'POST', path, body, options);
-const withHeaders = (request: ApiRequest, headers: Record<string, string | undefined>): ApiRequest => ({ ...request, headers: { ...request.headers, ...headers } });
+const withHeaders = (request: ApiRequest, headers: Record<string, string | undefined>): ApiRequest => ({
+  ...request,
+  headers: { ...request.headers, ...headers },
+});
 
 /** Bodies that the update schema (or the plan's vocabulary) refuses. */
 const invalidUpdateBody = fc
   .oneof(
     fc.jsonValue(),
     fc.record({ status: fc.string(), observations: fc.string() }, { requiredKeys: [] }),
-    fc.record({ status: fc.constantFrom('delayed', 'on_track'), observations: fc.string({ maxLength: 50 }), progress: fc.oneof(fc.integer({ min: 101 }), fc.integer({ max: -1 }), fc.double()) }),
-    fc.record({ status: fc.constantFrom('delayed'), observations: fc.string({ maxLength: 20 }), links: fc.array(fc.record({ title: fc.string(), url: fc.oneof(fc.string(), fc.constantFrom('javascript:alert(1)', 'data:,x', 'ftp://x.example')) }), { minLength: 1, maxLength: 3 }) }),
+    fc.record({
+      status: fc.constantFrom('delayed', 'on_track'),
+      observations: fc.string({ maxLength: 50 }),
+      progress: fc.oneof(fc.integer({ min: 101 }), fc.integer({ max: -1 }), fc.double()),
+    }),
+    fc.record({
+      status: fc.constantFrom('delayed'),
+      observations: fc.string({ maxLength: 20 }),
+      links: fc.array(
+        fc.record({ title: fc.string(), url: fc.oneof(fc.string(), fc.constantFrom('javascript:alert(1)', 'data:,x', 'ftp://x.example')) }),
+        { minLength: 1, maxLength: 3 },
+      ),
+    }),
     fc.record({ status: fc.constantFrom('delayed'), observations: fc.string({ maxLength: 20 }), extra: fc.jsonValue() }),
   )
   .filter((value) => {
@@ -110,12 +124,18 @@ const keyIds = fc.oneof(printable({ maxLength: 300 }), fc.constantFrom('official
 const brokenRequest: fc.Arbitrary<ApiRequest> = fc.oneof(
   // Not signed, or signed headers mangled.
   fc.constant(null).map(() => withHeaders(sign(official), { 'signature-input': undefined, signature: undefined })),
-  fc.tuple(fc.string({ maxLength: 200 }), fc.string({ maxLength: 200 })).map(([input, signature]) => withHeaders(sign(official), { 'signature-input': input, signature })),
+  fc
+    .tuple(fc.string({ maxLength: 200 }), fc.string({ maxLength: 200 }))
+    .map(([input, signature]) => withHeaders(sign(official), { 'signature-input': input, signature })),
   fc.string({ maxLength: 120 }).map((params) => {
     const request = sign(official);
-    return withHeaders(request, { 'signature-input': request.headers['signature-input']!.replace(/;.*$/, params.startsWith(';') ? params : `;${params}`) });
+    return withHeaders(request, {
+      'signature-input': request.headers['signature-input']!.replace(/;.*$/, params.startsWith(';') ? params : `;${params}`),
+    });
   }),
-  fc.uint8Array({ minLength: 0, maxLength: 80 }).map((bytes) => withHeaders(sign(official), { signature: `sig1=:${Buffer.from(bytes).toString('base64')}:` })),
+  fc
+    .uint8Array({ minLength: 0, maxLength: 80 })
+    .map((bytes) => withHeaders(sign(official), { signature: `sig1=:${Buffer.from(bytes).toString('base64')}:` })),
   // Two signatures.
   fc.constant(null).map(() => {
     const a = sign(official);
@@ -134,13 +154,26 @@ const brokenRequest: fc.Arbitrary<ApiRequest> = fc.oneof(
     return withHeaders(request, { 'signature-input': request.headers['signature-input']!.replace('alg="ed25519"', 'alg="hmac-sha256"') });
   }),
   // The clock.
-  fc.oneof(fc.integer({ min: 301, max: 10 ** 9 }), fc.integer({ min: -(10 ** 9), max: -301 })).map((offset) => sign(official, validBody, { created: now() - offset })),
+  fc
+    .oneof(fc.integer({ min: 301, max: 10 ** 9 }), fc.integer({ min: -(10 ** 9), max: -301 }))
+    .map((offset) => sign(official, validBody, { created: now() - offset })),
   fc.integer({ min: 1, max: 10 ** 6 }).map((ago) => {
     const headers = signRequest(
-      { method: 'POST', url: `${BASE_URL}${updatePath()}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(validBody) },
+      {
+        method: 'POST',
+        url: `${BASE_URL}${updatePath()}`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(validBody),
+      },
       { keyId: 'official', privateKey: official.privateKey, expires: now() - ago },
     );
-    return { method: 'POST', path: updatePath(), query: '', headers: { host: 'mandat.example.org', ...headers }, body: Buffer.from(JSON.stringify(validBody)) };
+    return {
+      method: 'POST',
+      path: updatePath(),
+      query: '',
+      headers: { host: 'mandat.example.org', ...headers },
+      body: Buffer.from(JSON.stringify(validBody)),
+    };
   }),
   // The nonce.
   fc.constant(null).map(() => sign(official, validBody, { nonce: SPENT_NONCE })),
@@ -150,32 +183,72 @@ const brokenRequest: fc.Arbitrary<ApiRequest> = fc.oneof(
     const request = sign(official);
     return { ...request, body: Buffer.concat([request.body, Buffer.from(extra)]) };
   }),
-  printable({ maxLength: 100 }).map((observations) => ({ ...sign(official), body: Buffer.from(JSON.stringify({ status: 'on_track', observations: `swapped: ${observations}` })) })),
+  printable({ maxLength: 100 }).map((observations) => ({
+    ...sign(official),
+    body: Buffer.from(JSON.stringify({ status: 'on_track', observations: `swapped: ${observations}` })),
+  })),
   fc.constantFrom('c7', 'c1', 'c4x').map((commitment) => ({ ...sign(official), path: updatePath(DEMO_PLAN_ID, commitment) })),
   fc.constantFrom('PUT', 'GET', 'DELETE', 'PATCH', 'post').map((method) => ({ ...sign(official), method })),
   fc.string({ maxLength: 60 }).map((query) => ({ ...sign(official), query: query || 'x=1' })),
-  fc.constantFrom('text/plain', 'application/json; charset=latin1', 'multipart/form-data').map((type) => withHeaders(sign(official), { 'content-type': type })),
+  fc
+    .constantFrom('text/plain', 'application/json; charset=latin1', 'multipart/form-data')
+    .map((type) => withHeaders(sign(official), { 'content-type': type })),
   fc.constant(null).map(() => withHeaders(sign(official), { 'content-digest': undefined })),
   // Validly signed, but the request itself is wrong.
   invalidUpdateBody.map((body) => sign(official, body)),
-  fc.string({ maxLength: 300 }).filter((raw) => !raw.trim().startsWith('{')).map((raw) => sign(official, undefined, { rawBody: raw })),
-  fc.constantFrom('text/plain', 'application/xml', 'application/x-www-form-urlencoded').map((type) => sign(official, validBody, { headers: { 'content-type': type } })),
-  fc.integer({ min: LIMITS.bodyBytes + 1, max: LIMITS.bodyBytes + 5000 }).map((size) => sign(official, { status: 'delayed', observations: 'x'.repeat(size) })),
+  fc
+    .string({ maxLength: 300 })
+    .filter((raw) => !raw.trim().startsWith('{'))
+    .map((raw) => sign(official, undefined, { rawBody: raw })),
+  fc
+    .constantFrom('text/plain', 'application/xml', 'application/x-www-form-urlencoded')
+    .map((type) => sign(official, validBody, { headers: { 'content-type': type } })),
+  fc
+    .integer({ min: LIMITS.bodyBytes + 1, max: LIMITS.bodyBytes + 5000 })
+    .map((size) => sign(official, { status: 'delayed', observations: 'x'.repeat(size) })),
   fc.integer({ min: 1, max: 1000 }).map((delta) => sign(official, validBody, { headers: { 'if-match': `"${revision + delta}"` } })),
-  fc.string({ maxLength: 30 }).map((tag) => sign(official, validBody, { headers: { 'if-match': tag.replace(/^\s*(W\/)?"\d+"\s*$/, 'x') || 'x' } })),
-  fc.constantFrom('c999', 'nope', 'UPPER', 'a'.repeat(65), '%E0%A4%A', '..').map((commitment) => sign(official, validBody, {}, updatePath(DEMO_PLAN_ID, commitment))),
+  fc
+    .string({ maxLength: 30 })
+    .map((tag) => sign(official, validBody, { headers: { 'if-match': tag.replace(/^\s*(W\/)?"\d+"\s*$/, 'x') || 'x' } })),
+  fc
+    .constantFrom('c999', 'nope', 'UPPER', 'a'.repeat(65), '%E0%A4%A', '..')
+    .map((commitment) => sign(official, validBody, {}, updatePath(DEMO_PLAN_ID, commitment))),
   fc.constantFrom('missing-plan', 'x', '%ZZ').map((plan) => sign(official, validBody, {}, updatePath(plan, 'c4'))),
   // Definitions and key management by an official, or unsigned.
-  fc.constantFrom(`/api/v1/plans/${DEMO_PLAN_ID}`, `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c5`, '/api/v1/keys', '/api/v1/keys/official/revoke').map((path) =>
-    signedRequest(official, path.endsWith('revoke') || path.endsWith('keys') ? 'POST' : 'PUT', path, { keyId: 'x', title: 'x' }),
-  ),
+  fc
+    .constantFrom(
+      `/api/v1/plans/${DEMO_PLAN_ID}`,
+      `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c5`,
+      '/api/v1/keys',
+      '/api/v1/keys/official/revoke',
+    )
+    .map((path) =>
+      signedRequest(official, path.endsWith('revoke') || path.endsWith('keys') ? 'POST' : 'PUT', path, { keyId: 'x', title: 'x' }),
+    ),
   // Entirely random requests.
   fc
     .record({
       method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'TRACE', 'X'),
-      path: fc.oneof(fc.webPath().map((p) => `/api/v1${p}`), fc.string().map((s) => `/api/${s}`), fc.constantFrom('/api/v1/keys', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c4/updates`)),
+      path: fc.oneof(
+        fc.webPath().map((p) => `/api/v1${p}`),
+        fc.string().map((s) => `/api/${s}`),
+        fc.constantFrom('/api/v1/keys', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c4/updates`),
+      ),
       query: fc.string({ maxLength: 40 }),
-      headers: fc.dictionary(fc.constantFrom('content-type', 'content-digest', 'signature-input', 'signature', 'if-match', 'host', 'x-forwarded-host', 'x-forwarded-proto', 'content-length'), fc.string({ maxLength: 100 })),
+      headers: fc.dictionary(
+        fc.constantFrom(
+          'content-type',
+          'content-digest',
+          'signature-input',
+          'signature',
+          'if-match',
+          'host',
+          'x-forwarded-host',
+          'x-forwarded-proto',
+          'content-length',
+        ),
+        fc.string({ maxLength: 100 }),
+      ),
       body: fc.uint8Array({ maxLength: 400 }),
     })
     .filter((r) => !(r.method === 'GET' && Object.keys(r.headers).length === 0 && /^\/api\/v1\/(plans|keys)/.test(r.path)))

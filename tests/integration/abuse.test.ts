@@ -7,11 +7,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createSigner, createVerifier, httpbis } from 'http-message-signatures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, type ApiRequest, type ApiResponse } from '#shared/api';
-import { DEMO_COMMITMENT, DEMO_PLAN_ID } from '#shared/demo-plan';
+import { type ApiRequest, type ApiResponse, createApi } from '#shared/api';
 import { contentDigest } from '#shared/content-digest';
+import { DEMO_COMMITMENT, DEMO_PLAN_ID } from '#shared/demo-plan';
 import { LIMITS } from '#shared/model';
-import { BASE_URL, createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 let env: TestEnvironment;
 let official: TestKey;
@@ -33,7 +33,13 @@ async function expectRejected(request: ApiRequest, status: number, api = env.api
   const response = await api(request);
   expect(response.status, response.body).toBe(status);
   expect(response.headers['content-type']).toBe('application/problem+json');
-  const problem = JSON.parse(response.body) as { type: string; title: string; status: number; detail: string; errors?: Array<{ path: string; message: string }> };
+  const problem = JSON.parse(response.body) as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    errors?: Array<{ path: string; message: string }>;
+  };
   expect(problem.status).toBe(status);
   expect(await env.tableSnapshot()).toBe(before);
   return problem;
@@ -90,7 +96,12 @@ describe('our policy against the library defaults', () => {
   });
 
   it('missing signature: the library answers null; we answer 401 missing-signature', async () => {
-    const unsigned = { method: 'POST', url: `${BASE_URL}${updatePath()}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(update()) };
+    const unsigned = {
+      method: 'POST',
+      url: `${BASE_URL}${updatePath()}`,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(update()),
+    };
     expect(await libraryVerify(unsigned)).toBeNull();
     const problem = await expectRejected(toApiRequest(unsigned), 401);
     expect(problem.type).toMatch(/missing-signature$/);
@@ -130,16 +141,24 @@ describe('our policy against the library defaults', () => {
   it('the clock window is configurable', async () => {
     const strict = createApi({ repository: env.repository, publicBaseUrl: BASE_URL, clockSkewSeconds: 60, nonceTtlSeconds: 3600 });
     await expectRejected(signedRequest(official, 'POST', updatePath(), update(), { created: now() - 120 }), 401, strict);
-    const lenient = await env.api(signedRequest(official, 'POST', updatePath(), update('120 s old, within 300 s'), { created: now() - 120 }));
+    const lenient = await env.api(
+      signedRequest(official, 'POST', updatePath(), update('120 s old, within 300 s'), { created: now() - 120 }),
+    );
     expect(lenient.status, lenient.body).toBe(201);
   });
 });
 
 describe('replay', () => {
-  it('records a nonce only after the signature verified: a forgery cannot burn an official\'s nonce', async () => {
+  it("records a nonce only after the signature verified: a forgery cannot burn an official's nonce", async () => {
     const nonce = 'official-nonce-0001';
     const stranger = generateKeyPairSync('ed25519');
-    const forged = signedRequest({ keyId: official.keyId, privateKey: stranger.privateKey, publicKeyPem: '' }, 'POST', updatePath(), update('forged'), { nonce });
+    const forged = signedRequest(
+      { keyId: official.keyId, privateKey: stranger.privateKey, publicKeyPem: '' },
+      'POST',
+      updatePath(),
+      update('forged'),
+      { nonce },
+    );
     const problem = await expectRejected(forged, 401);
     expect(problem.type).toMatch(/invalid-signature$/);
 
@@ -179,7 +198,10 @@ describe('coverage and parameters', () => {
       { method: 'POST', url: `${BASE_URL}${updatePath()}`, headers: { 'content-type': 'application/json' }, body: payload },
       { keyId: official.keyId, privateKey: official.privateKey, components },
     );
-    const problem = await expectRejected({ method: 'POST', path: updatePath(), query: '', headers: { host: 'mandat.example.org', ...headers }, body: Buffer.from(payload) }, 401);
+    const problem = await expectRejected(
+      { method: 'POST', path: updatePath(), query: '', headers: { host: 'mandat.example.org', ...headers }, body: Buffer.from(payload) },
+      401,
+    );
     expect(problem.type).toMatch(/insufficient-coverage$/);
     expect(problem.detail).toMatch(pattern);
   });
@@ -201,7 +223,10 @@ describe('coverage and parameters', () => {
     const stranger = generateKeyPairSync('ed25519').privateKey;
     const answers = await Promise.all(
       ['nobody', 'official', 'x'.repeat(5000), 'bad id with spaces'].map(async (keyId) => {
-        const problem = await expectRejected(signedRequest({ keyId, privateKey: stranger, publicKeyPem: '' }, 'POST', updatePath(), update()), 401);
+        const problem = await expectRejected(
+          signedRequest({ keyId, privateKey: stranger, publicKeyPem: '' }, 'POST', updatePath(), update()),
+          401,
+        );
         return `${problem.type} ${problem.detail}`;
       }),
     );
@@ -215,13 +240,25 @@ describe('size, type and field limits', () => {
     const big = { status: 'delayed', observations: 'x'.repeat(LIMITS.bodyBytes) };
     const problem = await expectRejected(signedRequest(official, 'POST', updatePath(), big), 413);
     expect(problem.detail).toMatch(/limit is 65536/);
-    const unsigned = await expectRejected({ method: 'POST', path: updatePath(), query: '', headers: { 'content-type': 'application/json' }, body: Buffer.alloc(LIMITS.bodyBytes + 1, 0x20) }, 413);
+    const unsigned = await expectRejected(
+      {
+        method: 'POST',
+        path: updatePath(),
+        query: '',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.alloc(LIMITS.bodyBytes + 1, 0x20),
+      },
+      413,
+    );
     expect(unsigned.status).toBe(413);
   });
 
   it('answers 415 for anything but JSON', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx']) {
-      const problem = await expectRejected(signedRequest(official, 'POST', updatePath(), update(), { headers: { 'content-type': type } }), 415);
+      const problem = await expectRejected(
+        signedRequest(official, 'POST', updatePath(), update(), { headers: { 'content-type': type } }),
+        415,
+      );
       expect(problem.detail).toMatch(/application\/json/);
     }
   });
@@ -236,34 +273,53 @@ describe('size, type and field limits', () => {
     const long = await expectRejected(signedRequest(official, 'POST', updatePath(), update('x'.repeat(LIMITS.observations + 1))), 400);
     expect(long.errors![0]!.path).toBe('observations');
     const title = await expectRejected(
-      signedRequest(official, 'POST', updatePath(), { ...update(), links: [{ title: 't'.repeat(LIMITS.title + 1), url: 'https://example.org' }] }),
+      signedRequest(official, 'POST', updatePath(), {
+        ...update(),
+        links: [{ title: 't'.repeat(LIMITS.title + 1), url: 'https://example.org' }],
+      }),
       400,
     );
     expect(title.errors![0]!.path).toBe('links/0/title');
     const definition = await expectRejected(
-      signedRequest(admin, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c99`, { ...DEMO_COMMITMENT, title: 'y'.repeat(LIMITS.title + 1) }),
+      signedRequest(admin, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c99`, {
+        ...DEMO_COMMITMENT,
+        title: 'y'.repeat(LIMITS.title + 1),
+      }),
       400,
     );
     expect(definition.errors![0]!.path).toBe('title');
   });
 
-  it.each(['javascript:alert(1)', 'data:text/html,<b>x</b>', 'ftp://example.org/file', 'file:///etc/passwd', '//example.org/x', 'https://'])(
-    'accepts only http(s) links, not %s',
-    async (url) => {
-      const problem = await expectRejected(signedRequest(official, 'POST', updatePath(), { ...update(), links: [{ title: 'x', url }] }), 400);
-      expect(problem.errors).toEqual([{ path: 'links/0/url', message: 'must be an absolute http(s) URL' }]);
-    },
-  );
+  it.each([
+    'javascript:alert(1)',
+    'data:text/html,<b>x</b>',
+    'ftp://example.org/file',
+    'file:///etc/passwd',
+    '//example.org/x',
+    'https://',
+  ])('accepts only http(s) links, not %s', async (url) => {
+    const problem = await expectRejected(signedRequest(official, 'POST', updatePath(), { ...update(), links: [{ title: 'x', url }] }), 400);
+    expect(problem.errors).toEqual([{ path: 'links/0/url', message: 'must be an absolute http(s) URL' }]);
+  });
 
   it('answers 412 to a stale If-Match and 400 to a malformed one', async () => {
     const current = await env.repository.getCommitment(DEMO_PLAN_ID, 'c4');
-    const stale = await expectRejected(signedRequest(official, 'POST', updatePath(), update(), { headers: { 'if-match': `"${current!.revision - 1}"` } }), 412);
+    const stale = await expectRejected(
+      signedRequest(official, 'POST', updatePath(), update(), { headers: { 'if-match': `"${current!.revision - 1}"` } }),
+      412,
+    );
     expect(stale.type).toMatch(/stale-revision$/);
     await expectRejected(signedRequest(official, 'POST', updatePath(), update(), { headers: { 'if-match': 'yesterday' } }), 400);
   });
 
   it('answers 404, not 500, to a malformed percent-encoding in the path', async () => {
-    const response: ApiResponse = await env.api({ method: 'GET', path: '/api/v1/plans/%E0%A4%A/commitments/c4', query: '', headers: {}, body: Buffer.alloc(0) });
+    const response: ApiResponse = await env.api({
+      method: 'GET',
+      path: '/api/v1/plans/%E0%A4%A/commitments/c4',
+      query: '',
+      headers: {},
+      body: Buffer.alloc(0),
+    });
     expect(response.status).toBe(404);
   });
 });

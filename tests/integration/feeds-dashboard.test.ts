@@ -2,18 +2,18 @@
  * The dashboard as a citizen sees it: the published pages, copied out of the bucket, opened in
  * headless Chromium on a phone-sized and a desktop-sized screen, screenshotted, and read back.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommitment } from '#shared/definitions';
-import { DEMO_COMMITMENT, DEMO_PLAN_ID } from '#shared/demo-plan';
+import { DEMO_PLAN_ID } from '#shared/demo-plan';
 import { publishPlan, publishSite } from '#shared/publish';
 import { contrastRatio } from '#shared/render/html';
 import { launchChromium } from '../support/browser.ts';
-import { BASE_URL, createTestEnvironment, signedRequest, updatePath, type TestEnvironment } from '../support/environment.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, updatePath } from '../support/environment.ts';
 
 // page.evaluate bodies run in the browser; the project compiles without the DOM library.
 declare const document: any;
@@ -30,12 +30,25 @@ beforeAll(async () => {
   env = await createTestEnvironment();
   await env.seedDemo();
   const now = new Date();
-  await defineCommitment(env.repository, DEMO_PLAN_ID, 'c12', { number: 12, title: 'Millorarem la mobilitat sostenible', priority: { number: 2, title: 'Una ciutat més sostenible' }, area: 'Territori i Sostenibilitat', status: 'pending' }, { now });
+  await defineCommitment(
+    env.repository,
+    DEMO_PLAN_ID,
+    'c12',
+    {
+      number: 12,
+      title: 'Millorarem la mobilitat sostenible',
+      priority: { number: 2, title: 'Una ciutat més sostenible' },
+      area: 'Territori i Sostenibilitat',
+      status: 'pending',
+    },
+    { now },
+  );
   const official = await env.addKey('official', 'official', [{ planId: DEMO_PLAN_ID }]);
   const response = await env.api(
     signedRequest(official, 'POST', updatePath(), {
       status: 'delayed',
-      observations: 'Obres **endarrerides** 🚧\n\n<script>alert(document.cookie)</script><img src=x onerror=alert(1)>\n\n- [trampa](javascript:alert(1))',
+      observations:
+        'Obres **endarrerides** 🚧\n\n<script>alert(document.cookie)</script><img src=x onerror=alert(1)>\n\n- [trampa](javascript:alert(1))',
       links: [{ title: 'Acta "final"', url: 'https://example.org/acta.pdf' }],
       progress: 35,
     }),
@@ -83,7 +96,9 @@ async function open(path: string, viewport: { width: number; height: number }) {
 /** What a reader can check without sight: every link goes somewhere real, and nothing can run. */
 async function auditPage(page: Page) {
   return page.evaluate(() => {
-    const handlers = [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => `${el.tagName}[${a.name}]`));
+    const handlers = [...document.querySelectorAll('*')].flatMap((el) =>
+      [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => `${el.tagName}[${a.name}]`),
+    );
     const links = [...document.querySelectorAll('a[href]')].map((a: Element) => a.href);
     const badges = [...document.querySelectorAll('.badge')].map((b) => {
       const style = getComputedStyle(b);
@@ -122,7 +137,9 @@ describe('plan dashboard in Chromium', () => {
     expect(audit.imagesWithoutAlt).toBe(0);
     expect(audit.overflow, 'no horizontal scrolling on a 390 px screen').toBeLessThanOrEqual(0);
     expect(audit.headings[0]).toBe('H1:Pla de Mandat 2015-2019');
-    expect(audit.headings).toContain("H2:Prioritat 1. Potenciarem l'activitat econòmica per tal de reduir l'atur i facilitarem la creació de feina estable i de qualitat.");
+    expect(audit.headings).toContain(
+      "H2:Prioritat 1. Potenciarem l'activitat econòmica per tal de reduir l'atur i facilitarem la creació de feina estable i de qualitat.",
+    );
     expect(audit.headings).toContain('H3:Territori i Sostenibilitat');
 
     const chart = page.locator('svg[role="img"]');
@@ -132,7 +149,7 @@ describe('plan dashboard in Chromium', () => {
       '2 compromisos en total: No iniciat per canvi de prioritat: 0; Pendent: 1; En execució però amb retard: 1; Completat o en execució dins les previsions: 0.',
     );
 
-    const text = await page.locator('body').innerText();
+    const text = await page.locator('body').textContent();
     expect(text).toContain('En execució però amb retard');
     expect(text).toContain("4. Ajudarem les empreses locals per frenar la destrucció d'ocupació i per fomentar el creixement econòmic.");
     expect(text).toContain('Progrés:');
@@ -163,7 +180,16 @@ describe('plan dashboard in Chromium', () => {
     }
     for (const href of audit.links.filter((h) => !h.startsWith('file:'))) expect(href).toMatch(/^(https?:|mailto:)/);
     const planDir = pathToFileURL(join(site, 'plans', DEMO_PLAN_ID)).href;
-    for (const file of ['feed.rss', 'feed.atom', 'feed.json', 'commitments.csv', 'commitments.json', 'links.csv', 'datapackage.json', 'README.md']) {
+    for (const file of [
+      'feed.rss',
+      'feed.atom',
+      'feed.json',
+      'commitments.csv',
+      'commitments.json',
+      'links.csv',
+      'datapackage.json',
+      'README.md',
+    ]) {
       expect(local).toContain(`${planDir}/${file}`);
     }
     for (const format of ['rss', 'atom', 'json']) {

@@ -3,27 +3,32 @@
  * the real API, the table's real stream records handed to the publish step, and every object in
  * the bucket read back with independent parsers.
  */
-import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type _Record as StreamRecord } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishBatch, plansInBatch } from '#functions/publish/handler';
+import { plansInBatch, publishBatch } from '#functions/publish/handler';
 import { defineCommitment, definePlan } from '#shared/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
-import { publishPlan, publishSite, type PublishDependencies } from '#shared/publish';
+import { type PublishDependencies, publishPlan, publishSite } from '#shared/publish';
 import { toEvent } from '../../infra/local/stream-poller.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 import {
-  NS,
   expandJsonLd,
   expectSafeHtml,
+  NS,
   ofType,
   readAtom,
   readCsvAgainstSchema,
   readJsonFeed,
   readRss,
-  values,
   type SchemaField,
+  values,
 } from '../support/feed-checks.ts';
-import { BASE_URL, createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
 
 // One instant for every write in this file, so "the same day" holds however long the run takes.
 const NOW = new Date();
@@ -42,7 +47,9 @@ async function newStreamRecords(): Promise<StreamRecord[]> {
   const records: StreamRecord[] = [];
   for (const shard of out.StreamDescription?.Shards ?? []) {
     let iterator = (
-      await env.streams.send(new GetShardIteratorCommand({ StreamArn: env.streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))
+      await env.streams.send(
+        new GetShardIteratorCommand({ StreamArn: env.streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+      )
     ).ShardIterator;
     while (iterator) {
       const page = await env.streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
@@ -98,12 +105,24 @@ beforeAll(async () => {
   deps = { repository: env.repository, store: env.store, baseUrl: BASE_URL };
   await definePlan(env.repository, DEMO_PLAN_ID, DEMO_PLAN, { now: NOW });
   await defineCommitment(env.repository, DEMO_PLAN_ID, 'c4', DEMO_COMMITMENT, { now: NOW });
-  await defineCommitment(env.repository, DEMO_PLAN_ID, 'c5', { ...DEMO_COMMITMENT, number: 5, title: 'Impulsarem el comerç de proximitat', status: 'pending', observations: '' }, { now: NOW });
+  await defineCommitment(
+    env.repository,
+    DEMO_PLAN_ID,
+    'c5',
+    { ...DEMO_COMMITMENT, number: 5, title: 'Impulsarem el comerç de proximitat', status: 'pending', observations: '' },
+    { now: NOW },
+  );
   await defineCommitment(
     env.repository,
     DEMO_PLAN_ID,
     'c12',
-    { number: 12, title: 'Millorarem la mobilitat sostenible', priority: { number: 2, title: 'Una ciutat més sostenible' }, area: 'Territori i Sostenibilitat', status: 'pending' },
+    {
+      number: 12,
+      title: 'Millorarem la mobilitat sostenible',
+      priority: { number: 2, title: 'Una ciutat més sostenible' },
+      area: 'Territori i Sostenibilitat',
+      status: 'pending',
+    },
     { now: NOW },
   );
   official = await env.addKey('official', 'official', [{ planId: DEMO_PLAN_ID }]);
@@ -124,7 +143,9 @@ describe('hostile text posted through the signed API', () => {
   });
 
   it('leaves every CSV valid against its datapackage.json schema, with formulas neutralised', () => {
-    const datapackage = JSON.parse(bucket.get(`${PLAN}datapackage.json`)!) as { resources: Array<{ path: string; schema?: { fields: SchemaField[] } }> };
+    const datapackage = JSON.parse(bucket.get(`${PLAN}datapackage.json`)!) as {
+      resources: Array<{ path: string; schema?: { fields: SchemaField[] } }>;
+    };
     const csvKeys = [...bucket.keys()].filter((k) => k.endsWith('.csv'));
     expect(csvKeys.length).toBeGreaterThanOrEqual(3);
     for (const key of csvKeys) {
@@ -133,12 +154,18 @@ describe('hostile text posted through the signed API', () => {
       readCsvAgainstSchema(bucket.get(key)!, resource!.schema!);
     }
     const year = NOW.getUTCFullYear();
-    const history = readCsvAgainstSchema(bucket.get(`${PLAN}updates/${year}.csv`)!, datapackage.resources.find((r) => r.path === `updates/${year}.csv`)!.schema!).rows;
+    const history = readCsvAgainstSchema(
+      bucket.get(`${PLAN}updates/${year}.csv`)!,
+      datapackage.resources.find((r) => r.path === `updates/${year}.csv`)!.schema!,
+    ).rows;
     const row = history.find((r) => r.update_id === updateId)!;
     expect(row.observations).toContain('Obres endarrerides, "cometes", comes, i emoji 🚧🎉');
     expect(row.observations).toContain('\n=HYPERLINK(');
     expect(row.links).toBe(`'=cmd|" /C calc"!A0, "cites" <https://example.org/a?x=1&y="2">`);
-    const links = readCsvAgainstSchema(bucket.get(`${PLAN}links.csv`)!, datapackage.resources.find((r) => r.path === 'links.csv')!.schema!).rows;
+    const links = readCsvAgainstSchema(
+      bucket.get(`${PLAN}links.csv`)!,
+      datapackage.resources.find((r) => r.path === 'links.csv')!.schema!,
+    ).rows;
     expect(links.find((l) => l.commitment_id === 'c4')!.title).toBe(`'=cmd|" /C calc"!A0, "cites"`);
   });
 
@@ -149,7 +176,11 @@ describe('hostile text posted through the signed API', () => {
     for (const key of feeds) {
       const body = bucket.get(key)!;
       const feed = key.endsWith('.rss') ? readRss(body) : key.endsWith('.atom') ? readAtom(body) : readJsonFeed(body);
-      const self = key.endsWith('.rss') ? (feed as ReturnType<typeof readRss>).self : key.endsWith('.atom') ? (feed as ReturnType<typeof readAtom>).self : (feed as ReturnType<typeof readJsonFeed>).feed.feed_url;
+      const self = key.endsWith('.rss')
+        ? (feed as ReturnType<typeof readRss>).self
+        : key.endsWith('.atom')
+          ? (feed as ReturnType<typeof readAtom>).self
+          : (feed as ReturnType<typeof readJsonFeed>).feed.feed_url;
       expect(self).toBe(`${BASE_URL}/${key}`);
       for (const item of feed.items) expectSafeHtml(item.html);
     }
@@ -196,7 +227,9 @@ describe('hostile text posted through the signed API', () => {
     const [dataset] = ofType(graph, `${NS.dcat}Dataset`);
     expect(ofType(graph, `${NS.dcat}Dataset`)).toHaveLength(1);
     expect(values(dataset!, `${NS.dct}modified`)[0]!['@value']).toBe(NOW.toISOString().slice(0, 10));
-    const downloads = values(dataset!, `${NS.dcat}distribution`).map((ref) => values(graph.find((n) => n['@id'] === ref['@id'])!, `${NS.dcat}downloadURL`)[0]!['@id'] as string);
+    const downloads = values(dataset!, `${NS.dcat}distribution`).map(
+      (ref) => values(graph.find((n) => n['@id'] === ref['@id'])!, `${NS.dcat}downloadURL`)[0]!['@id'] as string,
+    );
     const planFiles = [...bucket.keys()].filter((k) => k.startsWith(PLAN) && !k.includes('/areas/') && !k.includes('/commitments/'));
     expect(downloads.sort()).toEqual(planFiles.map((k) => `${BASE_URL}/${k}`).sort());
     expect(bucket.get('index.html')).toContain(`href="plans/${DEMO_PLAN_ID}/index.html"`);
@@ -225,7 +258,9 @@ describe('incremental publishing', () => {
       expect(written).toContain(`${PLAN}areas/${TERRITORY}/feed.${format}`);
     }
     const rendered = [...plan!.written, ...plan!.skipped];
-    expect(rendered.filter((k) => k.includes(`/areas/${ECONOMY}/`) || k.includes('/commitments/c4/') || k.includes('/commitments/c5/'))).toEqual([]);
+    expect(
+      rendered.filter((k) => k.includes(`/areas/${ECONOMY}/`) || k.includes('/commitments/c4/') || k.includes('/commitments/c5/')),
+    ).toEqual([]);
     expect(written).not.toContain(`${PLAN}links.csv`);
     expect(written).not.toContain(`${PLAN}datapackage.json`);
     // Same year and day as before: the catalog record, the root catalog and the root index stay as they were.
@@ -239,7 +274,19 @@ describe('incremental publishing', () => {
   });
 
   it('re-renders the area a commitment left, from the old image in the stream', async () => {
-    await defineCommitment(env.repository, DEMO_PLAN_ID, 'c5', { ...DEMO_COMMITMENT, number: 5, title: 'Impulsarem el comerç de proximitat', area: 'Territori i Sostenibilitat', areaSlug: TERRITORY }, { now: NOW });
+    await defineCommitment(
+      env.repository,
+      DEMO_PLAN_ID,
+      'c5',
+      {
+        ...DEMO_COMMITMENT,
+        number: 5,
+        title: 'Impulsarem el comerç de proximitat',
+        area: 'Territori i Sostenibilitat',
+        areaSlug: TERRITORY,
+      },
+      { now: NOW },
+    );
     const { outcome, event } = await publishStream();
     expect(plansInBatch(event).get(DEMO_PLAN_ID)!.areaSlugs).toEqual(new Set([ECONOMY, TERRITORY]));
     const rendered = [...outcome.plans[0]!.written, ...outcome.plans[0]!.skipped];
@@ -262,7 +309,9 @@ describe('incremental publishing', () => {
 
   it('rebuilds a stale or missing site root from the plan records alone, and then writes nothing', async () => {
     await env.s3.send(new (await import('@aws-sdk/client-s3')).DeleteObjectCommand({ Bucket: env.bucketName, Key: 'catalog.jsonld' }));
-    await env.s3.send(new (await import('@aws-sdk/client-s3')).DeleteObjectCommand({ Bucket: env.bucketName, Key: 'catalog/built-from.txt' }));
+    await env.s3.send(
+      new (await import('@aws-sdk/client-s3')).DeleteObjectCommand({ Bucket: env.bucketName, Key: 'catalog/built-from.txt' }),
+    );
     const rebuilt = await publishSite(deps);
     expect(rebuilt).toMatchObject({ rebuilt: true, plans: 1 });
     expect(rebuilt.written).toContain('catalog.jsonld');

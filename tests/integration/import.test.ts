@@ -10,18 +10,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fieldOf, parseLinks, readCsv } from '../../cli/commands/import.ts';
 import { renderCommitmentsCsv, renderLinksCsv } from '#shared/render/csv';
 import { DEFAULT_STATUSES } from '#shared/vocabulary';
+import { fieldOf, parseLinks, readCsv } from '../../cli/commands/import.ts';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
-import { startApiServer, type RunningApiServer } from '../support/http-api-server.ts';
+import { type RunningApiServer, startApiServer } from '../support/http-api-server.ts';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../cli/bin.js');
 const PLAN = 'girona-2023-2027';
 /** A smaller plan for the tests that re-import many times. */
 const SMALL = 'salt-2023-2027';
-const AREAS = ['Urbanisme i Habitatge', "Promoció Econòmica, Comerç i Ocupació", 'Drets Socials', 'Medi Ambient i Sostenibilitat', 'Cultura'];
+const AREAS = [
+  'Urbanisme i Habitatge',
+  'Promoció Econòmica, Comerç i Ocupació',
+  'Drets Socials',
+  'Medi Ambient i Sostenibilitat',
+  'Cultura',
+];
 
 let env: TestEnvironment;
 let admin: TestKey;
@@ -42,7 +48,10 @@ afterAll(async () => {
 });
 
 const mandat = (args: string[]) =>
-  run(process.execPath, [CLI, ...args, '--key', join(dir, 'import-admin.pem')], { env: { ...process.env, NO_COLOR: '1', MANDAT_API: server.url }, maxBuffer: 10 * 1024 * 1024 }).then(
+  run(process.execPath, [CLI, ...args, '--key', join(dir, 'import-admin.pem')], {
+    env: { ...process.env, NO_COLOR: '1', MANDAT_API: server.url },
+    maxBuffer: 10 * 1024 * 1024,
+  }).then(
     (out) => ({ code: 0, ...out }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );
@@ -52,7 +61,16 @@ const labels = DEFAULT_STATUSES.map((s) => s.labels.ca!);
 
 /** A city's sheet as a spreadsheet saves it: BOM, ";" separators, CRLF, multi-line cells. */
 function citySheet(count: number, edit: (row: string[], index: number) => string[] = (row) => row): string {
-  const header = ['Prioritat núm.', 'Prioritat', 'Compromís núm.', 'Compromís', 'Àrea responsable', 'Estat de compliment', 'Observacions', 'Informació relacionada'];
+  const header = [
+    'Prioritat núm.',
+    'Prioritat',
+    'Compromís núm.',
+    'Compromís',
+    'Àrea responsable',
+    'Estat de compliment',
+    'Observacions',
+    'Informació relacionada',
+  ];
   const rows = Array.from({ length: count }, (_, i) => {
     const n = i + 1;
     const priority = Math.floor(i / 20) + 1;
@@ -77,12 +95,16 @@ describe('reading a spreadsheet', () => {
   it('recognises Catalan, Spanish and English headers', () => {
     expect(['Prioritat núm.', 'Nº prioridad', 'Priority number', 'priority_number'].map(fieldOf)).toEqual(Array(4).fill('priorityNumber'));
     expect(['Prioritat', 'Prioridad', 'Priority', 'priority_title'].map(fieldOf)).toEqual(Array(4).fill('priorityTitle'));
-    expect(['Compromís núm.', 'Número de compromiso', 'Commitment no.', 'commitment_number'].map(fieldOf)).toEqual(Array(4).fill('commitmentNumber'));
+    expect(['Compromís núm.', 'Número de compromiso', 'Commitment no.', 'commitment_number'].map(fieldOf)).toEqual(
+      Array(4).fill('commitmentNumber'),
+    );
     expect(['COMPROMÍS', 'Compromiso', 'Commitment', 'commitment_title'].map(fieldOf)).toEqual(Array(4).fill('commitmentTitle'));
     expect(['Àrea responsable', 'Área responsable', 'Responsible area', 'area'].map(fieldOf)).toEqual(Array(4).fill('area'));
     expect(['Estat de compliment', 'Estado de cumplimiento', 'Status'].map(fieldOf)).toEqual(Array(3).fill('status'));
     expect(['Observacions', 'Observaciones', 'Observations'].map(fieldOf)).toEqual(Array(3).fill('observations'));
-    expect(['Informació relacionada', 'Información relacionada', 'Related information', 'links'].map(fieldOf)).toEqual(Array(4).fill('links'));
+    expect(['Informació relacionada', 'Información relacionada', 'Related information', 'links'].map(fieldOf)).toEqual(
+      Array(4).fill('links'),
+    );
     expect(fieldOf('Pressupost')).toBeUndefined();
   });
 
@@ -90,7 +112,9 @@ describe('reading a spreadsheet', () => {
     expect(parseLinks('Seguiment actuacions 2016\n\nhttp://governobert.terrassa.cat/Memoria-2016\\_A4.pdf')).toEqual([
       { title: 'Seguiment actuacions 2016', url: 'http://governobert.terrassa.cat/Memoria-2016_A4.pdf' },
     ]);
-    expect(parseLinks('Acta <https://a.example/acta.pdf>\nPla | https://a.example/pla\n[Web](https://a.example/)\nhttps://a.example/bare')).toEqual([
+    expect(
+      parseLinks('Acta <https://a.example/acta.pdf>\nPla | https://a.example/pla\n[Web](https://a.example/)\nhttps://a.example/bare'),
+    ).toEqual([
       { title: 'Acta', url: 'https://a.example/acta.pdf' },
       { title: 'Pla', url: 'https://a.example/pla' },
       { title: 'Web', url: 'https://a.example/' },
@@ -108,7 +132,18 @@ describe('mandat import', () => {
   it('defines 200 commitments with progress, and a second run changes nothing', async () => {
     const file = join(dir, 'pam.csv');
     writeFileSync(file, citySheet(200));
-    const first = await mandat(['import', file, '--plan', PLAN, '--plan-title', 'Pla d’Actuació Municipal 2023-2027', '--municipality', 'Girona', '--period', '2023-2027']);
+    const first = await mandat([
+      'import',
+      file,
+      '--plan',
+      PLAN,
+      '--plan-title',
+      'Pla d’Actuació Municipal 2023-2027',
+      '--municipality',
+      'Girona',
+      '--period',
+      '2023-2027',
+    ]);
     expect(first.code, first.stderr + first.stdout).toBe(0);
     expect(first.stderr).toContain(`importing ${PLAN}: 200/200`);
     expect(first.stdout).toMatch(/plan created\): 200 created, 0 changed, 0 unchanged/);
@@ -139,14 +174,42 @@ describe('mandat import', () => {
     expect(await env.repository.listCommitments(PLAN)).toEqual(commitments);
   }, 120_000);
 
-  it('keeps officials\' updates when the sheet is imported again', async () => {
+  it("keeps officials' updates when the sheet is imported again", async () => {
     const file = join(dir, 'small.csv');
     writeFileSync(file, citySheet(20));
-    const defined = await mandat(['import', file, '--plan', SMALL, '--plan-title', 'PAM Salt', '--municipality', 'Salt', '--period', '2023-2027']);
+    const defined = await mandat([
+      'import',
+      file,
+      '--plan',
+      SMALL,
+      '--plan-title',
+      'PAM Salt',
+      '--municipality',
+      'Salt',
+      '--period',
+      '2023-2027',
+    ]);
     expect(defined.stdout).toMatch(/20 created/);
     const before = (await env.repository.getCommitment(SMALL, 'c3'))!;
     await env.repository.recordUpdate({
-      update: { planId: SMALL, commitmentId: 'c3', updateId: 'u-1', reportedAt: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:00.000Z', status: 'on_track', previousStatus: before.status, observations: 'Fet.', links: [], revision: before.revision + 1, planRevision: (await env.repository.getPlan(SMALL))!.revision + 1, keyId: 'x', commitmentNumber: 3, commitmentTitle: before.title, area: before.area, areaSlug: before.areaSlug },
+      update: {
+        planId: SMALL,
+        commitmentId: 'c3',
+        updateId: 'u-1',
+        reportedAt: '2026-01-01T00:00:00.000Z',
+        receivedAt: '2026-01-01T00:00:00.000Z',
+        status: 'on_track',
+        previousStatus: before.status,
+        observations: 'Fet.',
+        links: [],
+        revision: before.revision + 1,
+        planRevision: (await env.repository.getPlan(SMALL))!.revision + 1,
+        keyId: 'x',
+        commitmentNumber: 3,
+        commitmentTitle: before.title,
+        area: before.area,
+        areaSlug: before.areaSlug,
+      },
       commitment: { ...before, status: 'on_track', observations: 'Fet.', links: [], revision: before.revision + 1 },
       expectedRevision: before.revision,
       now: new Date().toISOString(),
@@ -196,12 +259,27 @@ describe('mandat import', () => {
     const result = await mandat(['import', join(dir, 'commitments.csv'), '--plan', SMALL, '--links', join(dir, 'links.csv')]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toMatch(/0 created, 1 changed, 19 unchanged/);
-    expect(await env.repository.getCommitment(SMALL, 'c12')).toMatchObject({ title: 'Compromís 12: millorarem el servei 12 amb més detall', links: commitments.find((c) => c.commitmentId === 'c12')!.links });
+    expect(await env.repository.getCommitment(SMALL, 'c12')).toMatchObject({
+      title: 'Compromís 12: millorarem el servei 12 amb més detall',
+      links: commitments.find((c) => c.commitmentId === 'c12')!.links,
+    });
 
     const unchanged = await mandat(['import', join(dir, 'commitments.csv'), '--plan', SMALL, '--links', join(dir, 'links.csv')]);
     expect(unchanged.stdout).toMatch(/0 created, 0 changed, 20 unchanged — nothing changed/);
 
-    const elsewhere = await mandat(['import', join(dir, 'commitments.csv'), '--plan', 'another-plan', '--plan-title', 'X', '--municipality', 'Y', '--period', '2023-2027', '--dry-run']);
+    const elsewhere = await mandat([
+      'import',
+      join(dir, 'commitments.csv'),
+      '--plan',
+      'another-plan',
+      '--plan-title',
+      'X',
+      '--municipality',
+      'Y',
+      '--period',
+      '2023-2027',
+      '--dry-run',
+    ]);
     expect(elsewhere.stdout).toMatch(/line 2: plan_id is salt-2023-2027, not another-plan/);
   }, 120_000);
 

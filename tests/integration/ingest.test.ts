@@ -3,11 +3,11 @@
  * rejection is an RFC 9457 problem that leaves the table exactly as it was.
  */
 import { createHash } from 'node:crypto';
+import { createSigner, httpbis } from 'http-message-signatures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpbis, createSigner } from 'http-message-signatures';
 import type { ApiRequest, ApiResponse } from '#shared/api';
 import { DEMO_PLAN_ID } from '#shared/demo-plan';
-import { BASE_URL, createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 let env: TestEnvironment;
 let official: TestKey;
@@ -84,7 +84,13 @@ describe('POST /api/v1/plans/{planId}/commitments/{commitmentId}/updates', () =>
       },
     );
     const headers = Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
-    const request: ApiRequest = { method: 'POST', path: updatePath(), query: '', headers: { host: new URL(BASE_URL).host, ...headers }, body: Buffer.from(payload) };
+    const request: ApiRequest = {
+      method: 'POST',
+      path: updatePath(),
+      query: '',
+      headers: { host: new URL(BASE_URL).host, ...headers },
+      body: Buffer.from(payload),
+    };
     const first = await env.api(request);
     expect(first.status, first.body).toBe(201);
     expect((await env.repository.getCommitment(DEMO_PLAN_ID, 'c4'))!.observations).toBe('Signed by another library.');
@@ -102,7 +108,10 @@ describe('POST /api/v1/plans/{planId}/commitments/{commitmentId}/updates', () =>
   });
 
   it('rejects garbage JSON with 400', async () => {
-    const body = await expectRejected(signedRequest(official, 'POST', updatePath(), undefined, { rawBody: '{"status": "delayed", oops' }), 400);
+    const body = await expectRejected(
+      signedRequest(official, 'POST', updatePath(), undefined, { rawBody: '{"status": "delayed", oops' }),
+      400,
+    );
     expect(body.detail).toMatch(/not valid JSON/);
   });
 
@@ -169,16 +178,34 @@ describe('POST /api/v1/plans/{planId}/commitments/{commitmentId}/updates', () =>
   });
 
   it('answers GET with the current state and an ETag, and If-Match with 412 when stale', async () => {
-    const current = await env.api({ method: 'GET', path: '/api/v1/plans/terrassa-2015-2019/commitments/c4', query: '', headers: {}, body: Buffer.alloc(0) });
+    const current = await env.api({
+      method: 'GET',
+      path: '/api/v1/plans/terrassa-2015-2019/commitments/c4',
+      query: '',
+      headers: {},
+      body: Buffer.alloc(0),
+    });
     expect(current.status).toBe(200);
     const revision = JSON.parse(current.body).revision as number;
     expect(current.headers.etag).toBe(`"${revision}"`);
     await expectRejected(
-      signedRequest(official, 'POST', updatePath(), { status: 'pending', observations: 'stale' }, { headers: { 'if-match': `"${revision - 1}"` } }),
+      signedRequest(
+        official,
+        'POST',
+        updatePath(),
+        { status: 'pending', observations: 'stale' },
+        { headers: { 'if-match': `"${revision - 1}"` } },
+      ),
       412,
     );
     const fresh = await env.api(
-      signedRequest(official, 'POST', updatePath(), { status: 'pending', observations: 'fresh' }, { headers: { 'if-match': `"${revision}"` } }),
+      signedRequest(
+        official,
+        'POST',
+        updatePath(),
+        { status: 'pending', observations: 'fresh' },
+        { headers: { 'if-match': `"${revision}"` } },
+      ),
     );
     expect(fresh.status, fresh.body).toBe(201);
   });

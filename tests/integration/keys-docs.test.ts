@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PLAN_ID } from '#shared/demo-plan';
 import { createTestEnvironment, type TestEnvironment } from '../support/environment.ts';
-import { startApiServer, type RunningApiServer } from '../support/http-api-server.ts';
+import { type RunningApiServer, startApiServer } from '../support/http-api-server.ts';
 
 const hasTools = ['openssl', 'curl'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 const docs = readFileSync(join(import.meta.dirname, '../../docs/SIGNING.md'), 'utf8');
@@ -44,7 +44,10 @@ describe('docs/SIGNING.md openssl + curl recipe', () => {
       timeout: 20_000,
       env: { ...process.env, API: server.url, KEY: 'recipe.pem', KEYID: 'recipe' },
     });
-    expect(JSON.parse(out)).toMatchObject({ revision: expect.any(Number), commitment: { status: 'delayed', observations: 'Tender delayed: award expected in March.' } });
+    expect(JSON.parse(out)).toMatchObject({
+      revision: expect.any(Number),
+      commitment: { status: 'delayed', observations: 'Tender delayed: award expected in March.' },
+    });
     const updates = await env.repository.listUpdates(DEMO_PLAN_ID);
     expect(updates.map((u) => u.keyId)).toContain('recipe');
   });

@@ -14,8 +14,8 @@ import type { ApiRequest, ApiResponse } from '#shared/api';
 import { defineCommitment } from '#shared/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
 import { signRequest } from '#shared/http-signature';
-import { BASE_URL, createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
-import { startApiServer, type RunningApiServer } from '../support/http-api-server.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
+import { type RunningApiServer, startApiServer } from '../support/http-api-server.ts';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../cli/bin.js');
@@ -29,7 +29,13 @@ const OTHER_AREA_COMMITMENT = 'c7';
 beforeAll(async () => {
   env = await createTestEnvironment();
   await env.seedDemo();
-  await defineCommitment(env.repository, DEMO_PLAN_ID, OTHER_AREA_COMMITMENT, { ...DEMO_COMMITMENT, number: 7, area: 'Urbanisme', areaSlug: 'urbanisme' }, { now: new Date() });
+  await defineCommitment(
+    env.repository,
+    DEMO_PLAN_ID,
+    OTHER_AREA_COMMITMENT,
+    { ...DEMO_COMMITMENT, number: 7, area: 'Urbanisme', areaSlug: 'urbanisme' },
+    { now: new Date() },
+  );
   admin = await env.addKey('root-admin', 'admin', []);
   official = await env.addKey('official', 'official', [{ planId: DEMO_PLAN_ID }]);
   planAdmin = await env.addKey('plan-admin', 'admin', [{ planId: DEMO_PLAN_ID }]);
@@ -65,33 +71,57 @@ describe('POST /api/v1/keys', () => {
   it('registers a public key, stores no secret, and the new key can sign at once', async () => {
     const pair = generateKeyPairSync('ed25519');
     const response = await env.api(
-      signedRequest(admin, 'POST', '/api/v1/keys', registration('anna', { publicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }) })),
+      signedRequest(
+        admin,
+        'POST',
+        '/api/v1/keys',
+        registration('anna', { publicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }) }),
+      ),
     );
     expect(response.status, response.body).toBe(201);
     expect(response.headers.location).toBe('/api/v1/keys/anna');
     const stored = await env.repository.getKey('anna');
-    expect(stored).toMatchObject({ keyId: 'anna', algorithm: 'ed25519', owner: 'Owner of anna', contact: 'anna@example.org', role: 'official', active: true });
+    expect(stored).toMatchObject({
+      keyId: 'anna',
+      algorithm: 'ed25519',
+      owner: 'Owner of anna',
+      contact: 'anna@example.org',
+      role: 'official',
+      active: true,
+    });
     expect(stored!.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     expect(Object.keys(stored!)).not.toContain('sharedSecret');
     expect(JSON.stringify(stored)).not.toMatch(/PRIVATE/);
 
-    const posted = await env.api(signedRequest({ keyId: 'anna', privateKey: pair.privateKey, publicKeyPem: '' }, 'POST', updatePath(), update('by anna')));
+    const posted = await env.api(
+      signedRequest({ keyId: 'anna', privateKey: pair.privateKey, publicKeyPem: '' }, 'POST', updatePath(), update('by anna')),
+    );
     expect(posted.status, posted.body).toBe(201);
   });
 
   it('refuses a private key sent by mistake, and stores nothing', async () => {
     const privatePem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const problem = await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('leaky', { publicKeyPem: privatePem })), 400);
+    const problem = await expectRejected(
+      signedRequest(admin, 'POST', '/api/v1/keys', registration('leaky', { publicKeyPem: privatePem })),
+      400,
+    );
     expect(problem.detail).toMatch(/private key/);
   });
 
   it('refuses keys that are not ed25519 public keys, and malformed registrations, naming the field', async () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    expect((await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('rsa', { publicKeyPem: rsa })), 400)).detail).toMatch(/ed25519/);
+    expect(
+      (await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('rsa', { publicKeyPem: rsa })), 400)).detail,
+    ).toMatch(/ed25519/);
     const noScopes = await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('lost', { scopes: [] })), 400);
     expect(noScopes.detail).toMatch(/scopes: an official key needs at least one scope/);
     const both = await expectRejected(
-      signedRequest(admin, 'POST', '/api/v1/keys', registration('both', { scopes: [{ planId: DEMO_PLAN_ID, areas: ['a'], commitments: ['c1'] }] })),
+      signedRequest(
+        admin,
+        'POST',
+        '/api/v1/keys',
+        registration('both', { scopes: [{ planId: DEMO_PLAN_ID, areas: ['a'], commitments: ['c1'] }] }),
+      ),
       400,
     );
     expect(both.detail).toMatch(/areas or commitments, not both/);
@@ -102,10 +132,13 @@ describe('POST /api/v1/keys', () => {
   });
 
   it('is for unrestricted admins only: 403 for an official and for a plan-scoped admin', async () => {
-    expect((await expectRejected(signedRequest(official, 'POST', '/api/v1/keys', registration('sneaky')), 403)).type).toMatch(/admin-only$/);
-    expect((await expectRejected(signedRequest(planAdmin, 'POST', '/api/v1/keys', registration('sneaky', { role: 'admin', scopes: [] })), 403)).type).toMatch(
+    expect((await expectRejected(signedRequest(official, 'POST', '/api/v1/keys', registration('sneaky')), 403)).type).toMatch(
       /admin-only$/,
     );
+    expect(
+      (await expectRejected(signedRequest(planAdmin, 'POST', '/api/v1/keys', registration('sneaky', { role: 'admin', scopes: [] })), 403))
+        .type,
+    ).toMatch(/admin-only$/);
   });
 
   it('never reuses a key id: 409', async () => {
@@ -168,7 +201,15 @@ describe('hmac-sha256 keys', () => {
   let secret: Buffer;
 
   it('are registered with a server-made secret that is shown once', async () => {
-    const response = await env.api(signedRequest(admin, 'POST', '/api/v1/keys', { keyId: 'portal', algorithm: 'hmac-sha256', owner: 'Portal', role: 'official', scopes: [{ planId: DEMO_PLAN_ID }] }));
+    const response = await env.api(
+      signedRequest(admin, 'POST', '/api/v1/keys', {
+        keyId: 'portal',
+        algorithm: 'hmac-sha256',
+        owner: 'Portal',
+        role: 'official',
+        scopes: [{ planId: DEMO_PLAN_ID }],
+      }),
+    );
     expect(response.status, response.body).toBe(201);
     const answer = body(response) as { sharedSecret: string; key: Record<string, unknown> };
     secret = Buffer.from(answer.sharedSecret, 'base64');
@@ -186,7 +227,13 @@ describe('hmac-sha256 keys', () => {
       { keyId: 'portal', key: { algorithm: 'hmac-sha256', secret: key } },
     );
     if (alg === 'ed25519') headers['signature-input'] = headers['signature-input']!.replace('alg="hmac-sha256"', 'alg="ed25519"');
-    return { method: 'POST', path: updatePath(), query: '', headers: { host: new URL(BASE_URL).host, ...headers }, body: Buffer.from(payload) };
+    return {
+      method: 'POST',
+      path: updatePath(),
+      query: '',
+      headers: { host: new URL(BASE_URL).host, ...headers },
+      body: Buffer.from(payload),
+    };
   }
 
   it('sign updates', async () => {
@@ -205,7 +252,10 @@ describe('scopes', () => {
   it('lets an area-scoped official update its area only (403 elsewhere, nothing written)', async () => {
     const areaOfficial = await env.addKey('area-official', 'official', [{ planId: DEMO_PLAN_ID, areas: [DEMO_COMMITMENT.areaSlug!] }]);
     expect((await env.api(signedRequest(areaOfficial, 'POST', updatePath(), update()))).status).toBe(201);
-    const problem = await expectRejected(signedRequest(areaOfficial, 'POST', updatePath(DEMO_PLAN_ID, OTHER_AREA_COMMITMENT), update()), 403);
+    const problem = await expectRejected(
+      signedRequest(areaOfficial, 'POST', updatePath(DEMO_PLAN_ID, OTHER_AREA_COMMITMENT), update()),
+      403,
+    );
     expect(problem.type).toMatch(/out-of-scope$/);
     expect(problem.detail).toMatch(/outside the key's scopes/);
   });
@@ -219,11 +269,16 @@ describe('scopes', () => {
   it('keeps plan and commitment definitions (PUT) for admins: 403 for an official', async () => {
     const plan = await expectRejected(signedRequest(official, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}`, DEMO_PLAN), 403);
     expect(plan.type).toMatch(/admin-only$/);
-    await expectRejected(signedRequest(official, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c9`, { ...DEMO_COMMITMENT, number: 9 }), 403);
+    await expectRejected(
+      signedRequest(official, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c9`, { ...DEMO_COMMITMENT, number: 9 }),
+      403,
+    );
   });
 
   it('keeps a plan-scoped admin to its plans', async () => {
-    const own = await env.api(signedRequest(planAdmin, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c8`, { ...DEMO_COMMITMENT, number: 8 }));
+    const own = await env.api(
+      signedRequest(planAdmin, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c8`, { ...DEMO_COMMITMENT, number: 8 }),
+    );
     expect(own.status, own.body).toBe(201);
     const other = await expectRejected(signedRequest(planAdmin, 'PUT', '/api/v1/plans/another-plan', DEMO_PLAN), 403);
     expect(other.type).toMatch(/out-of-scope$/);
@@ -255,13 +310,40 @@ describe('mandat keys (CLI against a real HTTP server)', () => {
     writeFileSync(join(dir, 'joan.pub.pem'), JSON.parse(keygen.stdout).publicKeyPem);
 
     const added = await mandat([
-      'keys', 'add', 'joan', '--public-key', join(dir, 'joan.pub.pem'), '--owner', 'Joan Puig', '--contact', 'joan@example.org',
-      '--role', 'official', '--plan', DEMO_PLAN_ID, '--area', DEMO_COMMITMENT.areaSlug!, '--key', join(dir, 'root-admin.pem'),
+      'keys',
+      'add',
+      'joan',
+      '--public-key',
+      join(dir, 'joan.pub.pem'),
+      '--owner',
+      'Joan Puig',
+      '--contact',
+      'joan@example.org',
+      '--role',
+      'official',
+      '--plan',
+      DEMO_PLAN_ID,
+      '--area',
+      DEMO_COMMITMENT.areaSlug!,
+      '--key',
+      join(dir, 'root-admin.pem'),
     ]);
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toMatch(/key joan registered: official for terrassa-2015-2019 \(areas desenvolupament/);
 
-    const posted = await mandat(['post', '--key', join(dir, 'joan.pem'), '--plan', DEMO_PLAN_ID, '--commitment', 'c4', '--status', 'delayed', '--observations', 'via CLI']);
+    const posted = await mandat([
+      'post',
+      '--key',
+      join(dir, 'joan.pem'),
+      '--plan',
+      DEMO_PLAN_ID,
+      '--commitment',
+      'c4',
+      '--status',
+      'delayed',
+      '--observations',
+      'via CLI',
+    ]);
     expect(posted.code, posted.stderr).toBe(0);
 
     const listed = await mandat(['keys', 'list', '--key', join(dir, 'root-admin.pem')]);
@@ -273,13 +355,39 @@ describe('mandat keys (CLI against a real HTTP server)', () => {
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stdout).toMatch(/revoked/);
 
-    const refused = await mandat(['post', '--key', join(dir, 'joan.pem'), '--plan', DEMO_PLAN_ID, '--commitment', 'c4', '--status', 'pending', '--observations', 'too late']);
+    const refused = await mandat([
+      'post',
+      '--key',
+      join(dir, 'joan.pem'),
+      '--plan',
+      DEMO_PLAN_ID,
+      '--commitment',
+      'c4',
+      '--status',
+      'pending',
+      '--observations',
+      'too late',
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/403 Forbidden: key joan was revoked/);
   });
 
   it('refuses to send a private key', async () => {
-    const out = await mandat(['keys', 'add', 'oops', '--public-key', join(dir, 'root-admin.pem'), '--owner', 'x', '--role', 'official', '--plan', DEMO_PLAN_ID, '--key', join(dir, 'root-admin.pem')]);
+    const out = await mandat([
+      'keys',
+      'add',
+      'oops',
+      '--public-key',
+      join(dir, 'root-admin.pem'),
+      '--owner',
+      'x',
+      '--role',
+      'official',
+      '--plan',
+      DEMO_PLAN_ID,
+      '--key',
+      join(dir, 'root-admin.pem'),
+    ]);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/holds a private key/);
     expect(await env.repository.getKey('oops')).toBeUndefined();
@@ -287,7 +395,23 @@ describe('mandat keys (CLI against a real HTTP server)', () => {
 
   it('writes an hmac secret to a file, once', async () => {
     const secretFile = join(dir, 'portal2.secret');
-    const out = await mandat(['keys', 'add', 'portal2', '--algorithm', 'hmac-sha256', '--secret-out', secretFile, '--owner', 'Portal', '--role', 'official', '--plan', DEMO_PLAN_ID, '--key', join(dir, 'root-admin.pem')]);
+    const out = await mandat([
+      'keys',
+      'add',
+      'portal2',
+      '--algorithm',
+      'hmac-sha256',
+      '--secret-out',
+      secretFile,
+      '--owner',
+      'Portal',
+      '--role',
+      'official',
+      '--plan',
+      DEMO_PLAN_ID,
+      '--key',
+      join(dir, 'root-admin.pem'),
+    ]);
     expect(out.code, out.stderr).toBe(0);
     expect(Buffer.from(readFileSync(secretFile, 'utf8').trim(), 'base64').length).toBe(32);
     expect(out.stdout).not.toContain(readFileSync(secretFile, 'utf8').trim());
@@ -295,10 +419,16 @@ describe('mandat keys (CLI against a real HTTP server)', () => {
 
   it('bootstraps the first admin key straight into the table with --direct', async () => {
     writeFileSync(join(dir, 'first.pub.pem'), publicPem());
-    const out = await mandat(['keys', 'add', 'first-admin', '--direct', '--public-key', join(dir, 'first.pub.pem'), '--owner', 'Operator', '--role', 'admin'], env.env);
+    const out = await mandat(
+      ['keys', 'add', 'first-admin', '--direct', '--public-key', join(dir, 'first.pub.pem'), '--owner', 'Operator', '--role', 'admin'],
+      env.env,
+    );
     expect(out.code, out.stderr).toBe(0);
     expect(await env.repository.getKey('first-admin')).toMatchObject({ role: 'admin', scopes: [], active: true });
-    const again = await mandat(['keys', 'add', 'first-admin', '--direct', '--public-key', join(dir, 'first.pub.pem'), '--owner', 'Operator', '--role', 'admin'], env.env);
+    const again = await mandat(
+      ['keys', 'add', 'first-admin', '--direct', '--public-key', join(dir, 'first.pub.pem'), '--owner', 'Operator', '--role', 'admin'],
+      env.env,
+    );
     expect(again.code).toBe(1);
   });
 });

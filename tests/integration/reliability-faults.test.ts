@@ -9,20 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetRuntime } from '#functions/runtime';
 import { S3ArtifactStore } from '#shared/artifact-store';
 import { createS3Client } from '#shared/clients';
-import { resetRuntime } from '#functions/runtime';
+import { replayDeadLetters } from '../../cli/commands/replay-dead-letters.ts';
 import { startS3Server } from '../../infra/local/emulators.ts';
 import { ensureBucket } from '../../infra/local/setup.ts';
 import { DEAD_LETTER_FILE, StreamPoller } from '../../infra/local/stream-poller.ts';
-import { replayDeadLetters } from '../../cli/commands/replay-dead-letters.ts';
-import { REGION, createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { createTestEnvironment, REGION, type TestEnvironment, type TestKey } from '../support/environment.ts';
 import {
   CrashingStore,
-  STATUSES,
   createPublisher,
   definePlanWithCommitments,
   eventually,
+  STATUSES,
   signedUpdate,
   verifyBucket,
   waitUntilPublished,
@@ -40,7 +40,11 @@ const year = new Date().getUTCFullYear();
 
 beforeAll(async () => {
   env = await createTestEnvironment();
-  official = await env.addKey('official', 'official', ['outage', 'crash', 'dead-letters', 'poison', 'healthy', 'aged'].map((planId) => ({ planId })));
+  official = await env.addKey(
+    'official',
+    'official',
+    ['outage', 'crash', 'dead-letters', 'poison', 'healthy', 'aged'].map((planId) => ({ planId })),
+  );
   // A dedicated S3 server, so that stopping it disturbs no other test file.
   s3Dir = mkdtempSync(join(tmpdir(), 'mandat-faults-s3-'));
   deadLetterDir = mkdtempSync(join(tmpdir(), 'mandat-faults-dlq-'));
@@ -59,7 +63,10 @@ afterAll(async () => {
 
 async function postRandom(planId: string, commitments: string[], n: number): Promise<string> {
   const response = await env.api(
-    signedUpdate(official, planId, commitments[n % commitments.length]!, { status: STATUSES[n % STATUSES.length]!, observations: `Update ${n}` }),
+    signedUpdate(official, planId, commitments[n % commitments.length]!, {
+      status: STATUSES[n % STATUSES.length]!,
+      observations: `Update ${n}`,
+    }),
   );
   expect(response.status, response.body).toBe(201);
   return (JSON.parse(response.body) as { updateId: string }).updateId;
@@ -137,7 +144,14 @@ describe('the publish handler crashes half-way through writing a plan', () => {
   it('is retried by the stream poller until the plan converges', async () => {
     const crashing = new CrashingStore(store, 1, 2);
     const publisher = createPublisher(env.repository, crashing, {}, undefined, store);
-    const poller = new StreamPoller({ client: env.streams, streamArn: env.streamArn, handler: publisher.handler, pollIntervalMs: 20, retryDelayMs: 20, retryAttempts: 5 });
+    const poller = new StreamPoller({
+      client: env.streams,
+      streamArn: env.streamArn,
+      handler: publisher.handler,
+      pollIntervalMs: 20,
+      retryDelayMs: 20,
+      retryAttempts: 5,
+    });
     await poller.start('LATEST');
     try {
       const id = await postRandom('crash', ['c1', 'c2'], 3);
@@ -156,7 +170,10 @@ type DeadLetterLine = { reason: string; attempts: number; record: { dynamodb: { 
 function deadLetters(): DeadLetterLine[] {
   const file = join(deadLetterDir, DEAD_LETTER_FILE);
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as DeadLetterLine);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as DeadLetterLine);
 }
 const deadLettersOf = (planId: string) => deadLetters().filter((l) => l.record.dynamodb.Keys.PK.S === `PLAN#${planId}`);
 
@@ -180,7 +197,11 @@ describe('records that exhaust their retries', () => {
       await s3Server.pause();
       for (let n = 0; n < 4; n++) ids.push(await postRandom('dead-letters', commitments, n));
       // Each update is three records of the plan (history item, commitment, plan revision).
-      await eventually('every record of the burst to be dead-lettered', async () => (deadLettersOf('dead-letters').length >= 12 ? true : undefined), 60_000);
+      await eventually(
+        'every record of the burst to be dead-lettered',
+        async () => (deadLettersOf('dead-letters').length >= 12 ? true : undefined),
+        60_000,
+      );
       await s3Server.restart();
     } finally {
       await poller.stop();
@@ -190,7 +211,9 @@ describe('records that exhaust their retries', () => {
     expect(deadLettersOf('dead-letters')).toHaveLength(12);
     expect(lines.every((l) => l.attempts === 2 && /failed 2 time/.test(l.reason))).toBe(true);
     // Nothing publishes the plan by itself now: the feeds are behind the table.
-    expect((await env.repository.getPublishState('dead-letters'))!.publishedRevision).toBeLessThan((await env.repository.getPlan('dead-letters'))!.revision);
+    expect((await env.repository.getPublishState('dead-letters'))!.publishedRevision).toBeLessThan(
+      (await env.repository.getPlan('dead-letters'))!.revision,
+    );
 
     // The operator's replay goes through the real publish handler, configured from the environment.
     Object.assign(process.env, env.env, { S3_ENDPOINT: s3Server.endpoint, BUCKET_NAME: BUCKET });
@@ -207,12 +230,27 @@ describe('records that exhaust their retries', () => {
 
 describe('the local poller handles a batch as the event source mapping does', () => {
   it('sends the records of a plan that cannot be published to the dead-letter file, without holding up the others', async () => {
-    const [poison, healthy] = [await definePlanWithCommitments(env.repository, 'poison', 1), await definePlanWithCommitments(env.repository, 'healthy', 1)];
-    const failingForPoison = { write: (prefix: string, artifacts: Parameters<S3ArtifactStore['write']>[1]) => (prefix.includes('poison') ? Promise.reject(new Error('cannot write poison')) : store.write(prefix, artifacts)) };
+    const [poison, healthy] = [
+      await definePlanWithCommitments(env.repository, 'poison', 1),
+      await definePlanWithCommitments(env.repository, 'healthy', 1),
+    ];
+    const failingForPoison = {
+      write: (prefix: string, artifacts: Parameters<S3ArtifactStore['write']>[1]) =>
+        prefix.includes('poison') ? Promise.reject(new Error('cannot write poison')) : store.write(prefix, artifacts),
+    };
     const publisher = createPublisher(env.repository, failingForPoison, {}, undefined, store);
     const dir = mkdtempSync(join(tmpdir(), 'mandat-poison-'));
     // A batching window, so that both plans' records arrive in the same batches.
-    const poller = new StreamPoller({ client: env.streams, streamArn: env.streamArn, handler: publisher.handler, batchingWindowMs: 300, pollIntervalMs: 20, retryDelayMs: 10, retryAttempts: 2, deadLetterDir: dir });
+    const poller = new StreamPoller({
+      client: env.streams,
+      streamArn: env.streamArn,
+      handler: publisher.handler,
+      batchingWindowMs: 300,
+      pollIntervalMs: 20,
+      retryDelayMs: 10,
+      retryAttempts: 2,
+      deadLetterDir: dir,
+    });
     await poller.start('LATEST');
     const ids: string[] = [];
     try {
@@ -223,13 +261,21 @@ describe('the local poller handles a batch as the event source mapping does', ()
       await waitUntilPublished(env.repository, 'healthy');
       await eventually('the poison records to be dead-lettered', async () => {
         const file = join(dir, DEAD_LETTER_FILE);
-        const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DeadLetterLine) : [];
+        const lines = existsSync(file)
+          ? readFileSync(file, 'utf8')
+              .trim()
+              .split('\n')
+              .map((l) => JSON.parse(l) as DeadLetterLine)
+          : [];
         return lines.filter((l) => l.record.dynamodb.Keys.PK.S === 'PLAN#poison').length >= 9 ? lines : undefined;
       });
     } finally {
       await poller.stop();
     }
-    const lines = readFileSync(join(dir, DEAD_LETTER_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DeadLetterLine);
+    const lines = readFileSync(join(dir, DEAD_LETTER_FILE), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as DeadLetterLine);
     // Like Lambda's checkpoint, everything from the first failed record on is retried, so the
     // healthy plan's records that came after a poison one may go along (harmless: they were
     // published, and replaying them finds the plan up to date). The poison ones all end there.
@@ -264,7 +310,10 @@ describe('the local poller handles a batch as the event source mapping does', ()
       await poller.stop();
     }
     expect(invoked).toBe(0);
-    const lines = readFileSync(join(dir, DEAD_LETTER_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as DeadLetterLine);
+    const lines = readFileSync(join(dir, DEAD_LETTER_FILE), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as DeadLetterLine);
     expect(lines.every((l) => /^older than/.test(l.reason) && l.attempts === 0)).toBe(true);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -4,17 +4,18 @@
  * (which DynamoDB Local never raises, so it is injected into the client) is retried, then
  * answered 503 with Retry-After; the CLI retries a POST whose answer was lost.
  */
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApi, type ApiRequest } from '#shared/api';
+import { type ApiRequest, createApi } from '#shared/api';
 import { DynamoPlanRepository } from '#shared/dynamo-repository';
 import { post as postCommand } from '../../cli/commands/post.ts';
-import { BASE_URL, CREDENTIALS, REGION, createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { BASE_URL, CREDENTIALS, createTestEnvironment, REGION, type TestEnvironment, type TestKey } from '../support/environment.ts';
 import { createPublisher, definePlanWithCommitments, signedUpdate, verifyBucket } from '../support/reliability.ts';
 
 let env: TestEnvironment;
@@ -112,7 +113,12 @@ function contendedRepository(failures: number) {
         throw new TransactionCanceledException({
           message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict, None, None]',
           $metadata: { httpStatusCode: 400 },
-          CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }, { Code: 'None' }, { Code: 'None' }],
+          CancellationReasons: [
+            { Code: 'None' },
+            { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' },
+            { Code: 'None' },
+            { Code: 'None' },
+          ],
         });
       }
       return next(args);
@@ -120,7 +126,12 @@ function contendedRepository(failures: number) {
     { step: 'initialize', name: 'injectTransactionConflict' },
   );
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  const api = createApi({ repository: new DynamoPlanRepository(doc, env.tableName), publicBaseUrl: BASE_URL, clockSkewSeconds: 300, nonceTtlSeconds: 3600 });
+  const api = createApi({
+    repository: new DynamoPlanRepository(doc, env.tableName),
+    publicBaseUrl: BASE_URL,
+    clockSkewSeconds: 300,
+    nonceTtlSeconds: 3600,
+  });
   return { api, state, close: () => client.destroy() };
 }
 
@@ -168,7 +179,13 @@ describe('mandat post', () => {
         res.writeHead(503, { 'retry-after': '0', 'content-type': 'application/problem+json' }).end('{"status":503}');
         return;
       }
-      const response = await env.api({ method: req.method!, path: url.pathname, query: url.search.slice(1), headers, body: Buffer.concat(chunks) });
+      const response = await env.api({
+        method: req.method!,
+        path: url.pathname,
+        query: url.search.slice(1),
+        headers,
+        body: Buffer.concat(chunks),
+      });
       if (dropNextAnswer > 0) {
         dropNextAnswer--;
         req.socket.destroy();
@@ -194,8 +211,20 @@ describe('mandat post', () => {
     try {
       // The signature is for the host the client reaches, which the API accepts as a candidate.
       await postCommand.run([
-        '--api', `http://127.0.0.1:${address.port}`, '--key', join(dir, 'official.pem'),
-        '--plan', PLAN, '--commitment', 'c1', '--status', 'on_track', '--observations', 'Des de la línia d\'ordres.', '--json', ...extra,
+        '--api',
+        `http://127.0.0.1:${address.port}`,
+        '--key',
+        join(dir, 'official.pem'),
+        '--plan',
+        PLAN,
+        '--commitment',
+        'c1',
+        '--status',
+        'on_track',
+        '--observations',
+        "Des de la línia d'ordres.",
+        '--json',
+        ...extra,
       ]);
     } finally {
       log.mockRestore();
@@ -235,7 +264,9 @@ describe('after all these retries', () => {
   it('the published feeds hold each update exactly once and equal the table', async () => {
     expect((await createPublisher(env.repository, env.store).publishPlan(PLAN)).batchItemFailures).toEqual([]);
     const updates = await env.repository.listUpdates(PLAN);
-    const history = JSON.parse((await env.getObject(`plans/${PLAN}/updates/${new Date().getUTCFullYear()}.json`))!.body) as { updates: Array<{ updateId: string }> };
+    const history = JSON.parse((await env.getObject(`plans/${PLAN}/updates/${new Date().getUTCFullYear()}.json`))!.body) as {
+      updates: Array<{ updateId: string }>;
+    };
     expect(history.updates.map((u) => u.updateId).sort()).toEqual(updates.map((u) => u.updateId).sort());
     expect(new Set(history.updates.map((u) => u.updateId)).size).toBe(history.updates.length);
     expect((await verifyBucket(env, [PLAN])).differences).toBe(0);

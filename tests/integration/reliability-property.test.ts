@@ -13,14 +13,14 @@ import type { ApiResponse } from '#shared/api';
 import { StreamPoller } from '../../infra/local/stream-poller.ts';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
 import {
-  STATUSES,
   createPublisher,
   definePlanWithCommitments,
   isMonotone,
+  STATUSES,
   signedUpdate,
+  type TestPublisher,
   verifyBucket,
   waitUntilPublished,
-  type TestPublisher,
 } from '../support/reliability.ts';
 
 const OFFICIALS = 3;
@@ -36,7 +36,14 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) {
     const publisher = createPublisher(env.repository, env.store, { leaseMs: 5_000, leaseWaitMs: 1_000 });
     // Never dead-letter here: the property is about convergence, not about the retry budget.
-    const poller = new StreamPoller({ client: env.streams, streamArn: env.streamArn, handler: publisher.handler, pollIntervalMs: 20, retryAttempts: -1, retryDelayMs: 20 });
+    const poller = new StreamPoller({
+      client: env.streams,
+      streamArn: env.streamArn,
+      handler: publisher.handler,
+      pollIntervalMs: 20,
+      retryAttempts: -1,
+      retryDelayMs: 20,
+    });
     await poller.start('TRIM_HORIZON');
     pollers.push(poller);
   }
@@ -102,7 +109,15 @@ describe('concurrent updates with racing publishers (property-based)', () => {
             const commitmentId = commitmentIds[op.commitment]!;
             const headers: Record<string, string> = {};
             if (op.ifMatch) headers['if-match'] = `"${(await env.repository.getCommitment(planId, commitmentId))!.revision}"`;
-            return env.api(signedUpdate(officials[op.official]!, planId, commitmentId, { status: op.status, observations: `${op.status} by ${op.official}` }, { headers }));
+            return env.api(
+              signedUpdate(
+                officials[op.official]!,
+                planId,
+                commitmentId,
+                { status: op.status, observations: `${op.status} by ${op.official}` },
+                { headers },
+              ),
+            );
           }),
           ...publishes.map(async (delay) => {
             await sleep(delay);
@@ -130,7 +145,7 @@ describe('concurrent updates with racing publishers (property-based)', () => {
         for (const commitmentId of commitmentIds) {
           const chain = updates.filter((u) => u.commitmentId === commitmentId).sort((a, b) => a.revision - b.revision);
           expect(chain.map((u) => u.revision)).toEqual(chain.map((_, i) => i + 2));
-          chain.forEach((u, i) => expect(u.previousStatus).toBe(i === 0 ? 'not_started' : chain[i - 1]!.status));
+          for (const [i, u] of chain.entries()) expect(u.previousStatus).toBe(i === 0 ? 'not_started' : chain[i - 1]!.status);
           const commitment = (await env.repository.getCommitment(planId, commitmentId))!;
           expect(commitment.revision).toBe(chain.length + 1);
           if (chain.length > 0) expect(commitment.lastUpdateId).toBe(chain.at(-1)!.updateId);

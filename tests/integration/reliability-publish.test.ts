@@ -15,7 +15,13 @@ let official: TestKey;
 
 beforeAll(async () => {
   env = await createTestEnvironment();
-  official = await env.addKey('official', 'official', [{ planId: 'plan-a' }, { planId: 'plan-b' }, { planId: 'plan-c' }, { planId: 'plan-d' }, { planId: 'plan-e' }]);
+  official = await env.addKey('official', 'official', [
+    { planId: 'plan-a' },
+    { planId: 'plan-b' },
+    { planId: 'plan-c' },
+    { planId: 'plan-d' },
+    { planId: 'plan-e' },
+  ]);
 });
 afterAll(() => env.destroy());
 
@@ -27,7 +33,9 @@ async function post(planId: string, commitmentId: string, status: string, observ
 
 async function publishedJson(planId: string) {
   const object = await env.getObject(`plans/${planId}/commitments.json`);
-  return object ? (JSON.parse(object.body) as { plan: { revision: number }; commitments: Array<{ commitmentId: string; status: string }> }) : undefined;
+  return object
+    ? (JSON.parse(object.body) as { plan: { revision: number }; commitments: Array<{ commitmentId: string; status: string }> })
+    : undefined;
 }
 
 describe('publish coordinator', () => {
@@ -43,10 +51,14 @@ describe('publish coordinator', () => {
     expect((await publishedJson('plan-a'))!.plan.revision).toBe(plan.revision);
 
     const tableBefore = await env.tableSnapshot();
-    const objectsBefore = await Promise.all((await env.listObjects('plans/plan-a/')).map(async (key) => [key, (await env.getObject(key))!.etag]));
+    const objectsBefore = await Promise.all(
+      (await env.listObjects('plans/plan-a/')).map(async (key) => [key, (await env.getObject(key))!.etag]),
+    );
     for (let i = 0; i < 3; i++) expect((await publisher.publishPlan('plan-a')).batchItemFailures).toEqual([]);
     expect(await env.tableSnapshot()).toBe(tableBefore);
-    const objectsAfter = await Promise.all((await env.listObjects('plans/plan-a/')).map(async (key) => [key, (await env.getObject(key))!.etag]));
+    const objectsAfter = await Promise.all(
+      (await env.listObjects('plans/plan-a/')).map(async (key) => [key, (await env.getObject(key))!.etag]),
+    );
     expect(objectsAfter).toEqual(objectsBefore);
     expect((await verifyBucket(env, ['plan-a'])).differences).toBe(0);
   });
@@ -56,7 +68,9 @@ describe('publish coordinator', () => {
     const publisher = createPublisher(env.repository, env.store, { leaseWaitMs: 200 });
     await publisher.publishPlan('plan-b');
     // Another publisher is in the middle of its work.
-    expect(await env.repository.acquirePublishLease('plan-b', { owner: 'other', until: Date.now() + 60_000, now: Date.now() })).toBeDefined();
+    expect(
+      await env.repository.acquirePublishLease('plan-b', { owner: 'other', until: Date.now() + 60_000, now: Date.now() }),
+    ).toBeDefined();
     const { updateId } = await post('plan-b', 'c1', 'on_track');
 
     const busy = await publisher.publishPlan('plan-b');
@@ -75,7 +89,13 @@ describe('publish coordinator', () => {
     const now = Date.now();
     await env.repository.acquirePublishLease('plan-c', { owner: 'me', until: now + 60_000, now });
     const record = (revision: number, owner = 'me') =>
-      env.repository.recordPublished('plan-c', { owner, revision, staleWritesHandled: 0, until: now + 60_000, at: new Date().toISOString() });
+      env.repository.recordPublished('plan-c', {
+        owner,
+        revision,
+        staleWritesHandled: 0,
+        until: now + 60_000,
+        at: new Date().toISOString(),
+      });
     expect(await record(5)).toBe(true);
     expect(await record(4)).toBe(false);
     expect(await record(6, 'someone-else')).toBe(false);
@@ -105,7 +125,8 @@ describe('publish coordinator', () => {
         return env.store.write(prefix, artifacts);
       },
     };
-    const step = (planId: string) => (context: { store: ArtifactWriter }) => publishPlan(planId, { repository: env.repository, store: context.store, baseUrl: BASE_URL });
+    const step = (planId: string) => (context: { store: ArtifactWriter }) =>
+      publishPlan(planId, { repository: env.repository, store: context.store, baseUrl: BASE_URL });
     const a = new PublishCoordinator({ repository: env.repository, store: stallingStore, leaseMs: 10_000, heartbeatMs: 0, clock });
     const aDone = a.publish('plan-d', step('plan-d'));
     await stalled;
@@ -148,7 +169,8 @@ describe('publish coordinator', () => {
     await post('plan-e', 'c1', 'delayed');
     await post('plan-a', 'c2', 'on_track');
     const failingForE: ArtifactWriter = {
-      write: (prefix, artifacts) => (prefix.includes('plan-e') ? Promise.reject(new Error('storage refused plan-e')) : env.store.write(prefix, artifacts)),
+      write: (prefix, artifacts) =>
+        prefix.includes('plan-e') ? Promise.reject(new Error('storage refused plan-e')) : env.store.write(prefix, artifacts),
     };
     const publisher = createPublisher(env.repository, failingForE, {}, undefined, env.store);
     const record = (planId: string, sequence: string) => ({
@@ -156,7 +178,12 @@ describe('publish coordinator', () => {
       dynamodb: { Keys: { PK: { S: `PLAN#${planId}` }, SK: { S: 'PLAN' } }, SequenceNumber: sequence },
     });
     const response = await publisher.handler({
-      Records: [record('plan-a', '101'), record('plan-e', '102'), { eventName: 'INSERT', dynamodb: { Keys: { PK: { S: 'NONCE#x#y' }, SK: { S: 'NONCE' } }, SequenceNumber: '103' } }, record('plan-e', '104')],
+      Records: [
+        record('plan-a', '101'),
+        record('plan-e', '102'),
+        { eventName: 'INSERT', dynamodb: { Keys: { PK: { S: 'NONCE#x#y' }, SK: { S: 'NONCE' } }, SequenceNumber: '103' } },
+        record('plan-e', '104'),
+      ],
     });
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: '102' }, { itemIdentifier: '104' }]);
     expect((await verifyBucket(env, ['plan-a'])).differences).toBe(0);

@@ -11,12 +11,12 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_PLAN_ID } from '#shared/demo-plan';
 import type { VerificationReport } from '#shared/verify-publication';
-import { freePort } from '../../infra/local/emulators.ts';
-import { startLocalStack } from '../../infra/local/local-stack.ts';
-import { RUNTIME_FILE } from '../../infra/local/runtime-file.ts';
 import { republish } from '../../cli/commands/republish.ts';
 import { verify } from '../../cli/commands/verify.ts';
 import { CliError } from '../../cli/output.ts';
+import { freePort } from '../../infra/local/emulators.ts';
+import { startLocalStack } from '../../infra/local/local-stack.ts';
+import { RUNTIME_FILE } from '../../infra/local/runtime-file.ts';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
 import { createPublisher, definePlanWithCommitments, signedUpdate } from '../support/reliability.ts';
 
@@ -30,7 +30,11 @@ beforeAll(async () => {
   env = await createTestEnvironment();
   official = await env.addKey('official', 'official', [{ planId: PLAN }]);
   await definePlanWithCommitments(env.repository, PLAN, 3);
-  for (const [commitmentId, status] of [['c1', 'pending'], ['c2', 'delayed'], ['c3', 'on_track']]) {
+  for (const [commitmentId, status] of [
+    ['c1', 'pending'],
+    ['c2', 'delayed'],
+    ['c3', 'on_track'],
+  ]) {
     expect((await env.api(signedUpdate(official, PLAN, commitmentId!, { status, observations: `${status}.` }))).status).toBe(201);
   }
   await createPublisher(env.repository, env.store).publishPlan(PLAN);
@@ -39,7 +43,10 @@ beforeAll(async () => {
 afterAll(() => env.destroy());
 
 /** Runs a command in this process; returns its JSON output and the exit code it would have. */
-async function run(command: { run(argv: string[]): Promise<void> }, ...argv: string[]): Promise<{ json: unknown; exitCode: number; error?: string }> {
+async function run(
+  command: { run(argv: string[]): Promise<void> },
+  ...argv: string[]
+): Promise<{ json: unknown; exitCode: number; error?: string }> {
   const out: string[] = [];
   const log = vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
   try {
@@ -53,7 +60,8 @@ async function run(command: { run(argv: string[]): Promise<void> }, ...argv: str
   }
 }
 
-const put = (key: string, body: string) => env.s3.send(new PutObjectCommand({ Bucket: env.bucketName, Key: key, Body: body, ContentType: 'text/plain' }));
+const put = (key: string, body: string) =>
+  env.s3.send(new PutObjectCommand({ Bucket: env.bucketName, Key: key, Body: body, ContentType: 'text/plain' }));
 
 describe('mandat verify and mandat republish', () => {
   it('verify reports no difference after a publish', async () => {
@@ -100,7 +108,12 @@ describe('mandat verify and mandat republish', () => {
   });
 
   it('runs as the mandat command, exiting 1 while an orphan remains and 0 once it is gone', async () => {
-    const cli = () => spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), 'verify', '--all', '--json'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const cli = () =>
+      spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), 'verify', '--all', '--json'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
     const before = cli();
     expect(before.status, before.stderr).toBe(1);
     expect(JSON.parse(before.stdout).orphans).toEqual(['plans/no-such-plan/commitments.csv']);
@@ -123,8 +136,17 @@ describe('mandat verify and mandat republish', () => {
     });
     try {
       expect(existsSync(join(dataDir, RUNTIME_FILE))).toBe(true);
-      const bare = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(TABLE_NAME|BUCKET_NAME|PUBLIC_BASE_URL|DYNAMODB_ENDPOINT|S3_ENDPOINT)$/.test(name)));
-      const mandat = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...bare, NO_COLOR: '1', DATA_DIR: dataDir } });
+      const bare = Object.fromEntries(
+        Object.entries(process.env).filter(
+          ([name]) => !/^(TABLE_NAME|BUCKET_NAME|PUBLIC_BASE_URL|DYNAMODB_ENDPOINT|S3_ENDPOINT)$/.test(name),
+        ),
+      );
+      const mandat = (...args: string[]) =>
+        spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), ...args], {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...bare, NO_COLOR: '1', DATA_DIR: dataDir },
+        });
       const verified = mandat('verify', '--json');
       expect(verified.status, verified.stderr).toBe(0);
       expect(JSON.parse(verified.stdout).plans.map((p: { planId: string }) => p.planId)).toEqual([DEMO_PLAN_ID]);
@@ -132,7 +154,11 @@ describe('mandat verify and mandat republish', () => {
       expect(republished.status, republished.stderr).toBe(0);
       expect(republished.stdout).toMatch(new RegExp(`${DEMO_PLAN_ID} revision \\d+: 0 written`));
       // Without a runtime and without configuration, the command says what to do.
-      const nowhere = spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), 'verify'], { cwd: ROOT, encoding: 'utf8', env: { ...bare, DATA_DIR: join(dataDir, 'nothing') } });
+      const nowhere = spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), 'verify'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...bare, DATA_DIR: join(dataDir, 'nothing') },
+      });
       expect(nowhere.status).toBe(2);
       expect(nowhere.stderr).toMatch(/TABLE_NAME is not set and no local runtime is running/);
     } finally {

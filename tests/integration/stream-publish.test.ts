@@ -5,11 +5,11 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PLAN_ID } from '#shared/demo-plan';
-import { resetRuntime } from '#functions/runtime';
 import { handler as publish } from '#functions/publish/handler';
+import { resetRuntime } from '#functions/runtime';
+import { DEMO_PLAN_ID } from '#shared/demo-plan';
 import { StreamPoller } from '../../infra/local/stream-poller.ts';
-import { createTestEnvironment, signedRequest, updatePath, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 let env: TestEnvironment;
 let official: TestKey;
@@ -85,11 +85,17 @@ describe('stream → publish', () => {
       const [plan, state] = await Promise.all([env.repository.getPlan(DEMO_PLAN_ID), env.repository.getPublishState(DEMO_PLAN_ID)]);
       return state && !state.leaseOwner && state.publishedRevision >= plan!.revision ? true : undefined;
     });
-    const event = { Records: [{ eventName: 'MODIFY' as const, dynamodb: { Keys: { PK: { S: `PLAN#${DEMO_PLAN_ID}` } }, SequenceNumber: '1' } }] };
-    const etagsBefore = await Promise.all(['commitments.csv', 'feed.rss'].map(async (f) => (await env.getObject(`plans/${DEMO_PLAN_ID}/${f}`))!.etag));
+    const event = {
+      Records: [{ eventName: 'MODIFY' as const, dynamodb: { Keys: { PK: { S: `PLAN#${DEMO_PLAN_ID}` } }, SequenceNumber: '1' } }],
+    };
+    const etagsBefore = await Promise.all(
+      ['commitments.csv', 'feed.rss'].map(async (f) => (await env.getObject(`plans/${DEMO_PLAN_ID}/${f}`))!.etag),
+    );
     const result = await publish(event);
     expect(result.batchItemFailures).toEqual([]);
-    const etagsAfter = await Promise.all(['commitments.csv', 'feed.rss'].map(async (f) => (await env.getObject(`plans/${DEMO_PLAN_ID}/${f}`))!.etag));
+    const etagsAfter = await Promise.all(
+      ['commitments.csv', 'feed.rss'].map(async (f) => (await env.getObject(`plans/${DEMO_PLAN_ID}/${f}`))!.etag),
+    );
     expect(etagsAfter).toEqual(etagsBefore);
   });
 });

@@ -2,13 +2,13 @@
  * A fresh table and bucket on the shared emulators for one test file, plus the real
  * repository, artifact store and API wired to them.
  */
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { DynamoDBClient, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { createApi, type ApiRequest, type ApiResponse } from '#shared/api';
+import { type ApiRequest, type ApiResponse, createApi } from '#shared/api';
 import { S3ArtifactStore } from '#shared/artifact-store';
 import { createDynamoClient, createS3Client } from '#shared/clients';
 import { defineCommitment, definePlan } from '#shared/definitions';
@@ -109,9 +109,7 @@ export async function createTestEnvironment(options: { now?: () => Date } = {}):
     },
     async tableSnapshot() {
       const out = await doc.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
-      return JSON.stringify(
-        (out.Items ?? []).map((i) => JSON.stringify(i, Object.keys(i).sort())).sort(),
-      );
+      return JSON.stringify((out.Items ?? []).map((i) => JSON.stringify(i, Object.keys(i).sort())).sort());
     },
     async getObject(key) {
       try {

@@ -31,7 +31,11 @@ function parseXml(body: string): Record<string, any> {
 const textOf = (node: unknown): string =>
   Array.isArray(node)
     ? textOf(node[0])
-    : typeof node === 'string' ? node : node && typeof node === 'object' ? String((node as Record<string, unknown>)['#text'] ?? '') : '';
+    : typeof node === 'string'
+      ? node
+      : node && typeof node === 'object'
+        ? String((node as Record<string, unknown>)['#text'] ?? '')
+        : '';
 
 export interface FeedItemView {
   id: string;
@@ -46,15 +50,29 @@ export function readRss(body: string) {
   const doc = parseXml(body);
   expect(doc.rss?.['@version']).toBe('2.0');
   const channel = doc.rss.channel;
-  for (const required of ['title', 'link', 'description']) expect(textOf(channel[required]).length, `channel ${required}`).toBeGreaterThan(0);
+  for (const required of ['title', 'link', 'description'])
+    expect(textOf(channel[required]).length, `channel ${required}`).toBeGreaterThan(0);
   const self = (channel['atom:link'] ?? {}) as Record<string, string>;
   const items: FeedItemView[] = (channel.item ?? []).map((item: Record<string, any>) => {
     expect(textOf(item.title).length > 0 || textOf(item.description).length > 0).toBe(true);
     expect(item.guid?.['@isPermaLink']).toBe('false');
     expect(Number.isNaN(Date.parse(textOf(item.pubDate)))).toBe(false);
-    return { id: textOf(item.guid), title: textOf(item.title), link: textOf(item.link), html: textOf(item.description), date: textOf(item.pubDate) };
+    return {
+      id: textOf(item.guid),
+      title: textOf(item.title),
+      link: textOf(item.link),
+      html: textOf(item.description),
+      date: textOf(item.pubDate),
+    };
   });
-  return { title: textOf(channel.title), link: textOf(channel.link), language: textOf(channel.language), self: self['@href'], selfRel: self['@rel'], items };
+  return {
+    title: textOf(channel.title),
+    link: textOf(channel.link),
+    language: textOf(channel.language),
+    self: self['@href'],
+    selfRel: self['@rel'],
+    items,
+  };
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
@@ -77,7 +95,13 @@ export function readAtom(body: string) {
     expect(hasFeedAuthor || textOf(entry.author?.name).length > 0, 'author (feed or entry)').toBe(true);
     const alternate = (entry.link ?? []).find((l: Record<string, string>) => (l['@rel'] ?? 'alternate') === 'alternate');
     expect(entry.content?.['@type']).toBe('html');
-    return { id: textOf(entry.id), title: textOf(entry.title), link: alternate?.['@href'] ?? '', html: textOf(entry.content), date: textOf(entry.published) };
+    return {
+      id: textOf(entry.id),
+      title: textOf(entry.title),
+      link: alternate?.['@href'] ?? '',
+      html: textOf(entry.content),
+      date: textOf(entry.published),
+    };
   });
   return {
     id: textOf(feed.id),
@@ -92,8 +116,39 @@ export function readAtom(body: string) {
 
 // --- JSON Feed 1.1 --------------------------------------------------------------------------
 
-const FEED_KEYS = ['version', 'title', 'home_page_url', 'feed_url', 'description', 'user_comment', 'next_url', 'icon', 'favicon', 'authors', 'language', 'expired', 'hubs', 'items'];
-const ITEM_KEYS = ['id', 'url', 'external_url', 'title', 'content_html', 'content_text', 'summary', 'image', 'banner_image', 'date_published', 'date_modified', 'authors', 'tags', 'language', 'attachments'];
+const FEED_KEYS = [
+  'version',
+  'title',
+  'home_page_url',
+  'feed_url',
+  'description',
+  'user_comment',
+  'next_url',
+  'icon',
+  'favicon',
+  'authors',
+  'language',
+  'expired',
+  'hubs',
+  'items',
+];
+const ITEM_KEYS = [
+  'id',
+  'url',
+  'external_url',
+  'title',
+  'content_html',
+  'content_text',
+  'summary',
+  'image',
+  'banner_image',
+  'date_published',
+  'date_modified',
+  'authors',
+  'tags',
+  'language',
+  'attachments',
+];
 
 function isAbsoluteUrl(value: unknown): boolean {
   if (typeof value !== 'string') return false;
@@ -134,7 +189,34 @@ export function readJsonFeed(body: string) {
 
 // --- safe HTML ------------------------------------------------------------------------------
 
-const ALLOWED_TAGS = new Set(['p', 'br', 'strong', 'em', 'del', 'ul', 'ol', 'li', 'a', 'code', 'pre', 'blockquote', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'input']);
+const ALLOWED_TAGS = new Set([
+  'p',
+  'br',
+  'strong',
+  'em',
+  'del',
+  'ul',
+  'ol',
+  'li',
+  'a',
+  'code',
+  'pre',
+  'blockquote',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'hr',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'input',
+]);
 
 /** What a feed item's HTML may contain: known tags only, no handlers, links to http(s)/mailto only. */
 export function expectSafeHtml(html: string): void {

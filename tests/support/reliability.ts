@@ -1,15 +1,14 @@
 /** Helpers shared by the reliability tests: plans to write to, signed posts, publishers, waits. */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { S3ArtifactStore, type Artifact, type ArtifactStore, type ArtifactWriter, type WriteResult } from '#shared/artifact-store';
+import { createStreamPublishHandler } from '#functions/publish/stream-batch';
 import type { ApiRequest } from '#shared/api';
+import type { Artifact, ArtifactStore, ArtifactWriter, S3ArtifactStore, WriteResult } from '#shared/artifact-store';
 import { defineCommitment, definePlan } from '#shared/definitions';
 import { DEMO_PLAN } from '#shared/demo-plan';
 import { signRequest } from '#shared/http-signature';
-import { publishPlan } from '#shared/publish';
 import { PublishCoordinator, type PublishCoordinatorOptions } from '#shared/publish-coordinator';
 import type { PlanRepository } from '#shared/repository';
-import { verifyPublication, type VerificationReport } from '#shared/verify-publication';
-import { createStreamPublishHandler } from '#functions/publish/stream-batch';
+import { type VerificationReport, verifyPublication } from '#shared/verify-publication';
 import { BASE_URL, type TestEnvironment, type TestKey } from './environment.ts';
 
 export const STATUSES = ['not_started', 'pending', 'delayed', 'on_track'] as const;
@@ -93,7 +92,12 @@ export function createPublisher(
     handler,
     publishPlan: (planId) =>
       handler({
-        Records: [{ eventName: 'MODIFY', dynamodb: { Keys: { PK: { S: `PLAN#${planId}` }, SK: { S: 'PLAN' } }, SequenceNumber: `direct-${++sequence}` } }],
+        Records: [
+          {
+            eventName: 'MODIFY',
+            dynamodb: { Keys: { PK: { S: `PLAN#${planId}` }, SK: { S: 'PLAN' } }, SequenceNumber: `direct-${++sequence}` },
+          },
+        ],
       }),
   };
 }
@@ -105,7 +109,9 @@ export async function waitUntilPublished(repository: PlanRepository, planId: str
     async () => {
       const [plan, state] = await Promise.all([repository.getPlan(planId), repository.getPublishState(planId)]);
       if (!plan || !state || state.leaseOwner) return undefined;
-      return plan.revision <= state.publishedRevision && state.staleWrites <= state.staleWritesHandled ? state.publishedRevision : undefined;
+      return plan.revision <= state.publishedRevision && state.staleWrites <= state.staleWritesHandled
+        ? state.publishedRevision
+        : undefined;
     },
     timeoutMs,
   );

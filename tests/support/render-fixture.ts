@@ -2,9 +2,10 @@
  * An in-memory plan for the renderer tests: the demo plan from the seed page plus a second area,
  * a few commitments and a history of updates, with hostile text where officials type.
  */
-import type { Commitment, Plan, StatusUpdate } from '#shared/model';
+
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
-import { sortCommitments, sortUpdatesNewestFirst, type PlanSnapshot } from '#shared/render/context';
+import type { Commitment, Plan, StatusUpdate } from '#shared/model';
+import { type PlanSnapshot, sortCommitments, sortUpdatesNewestFirst } from '#shared/render/context';
 import { DEFAULT_STATUSES } from '#shared/vocabulary';
 
 export const FIXTURE_BASE_URL = 'https://mandat.example.org';
@@ -31,7 +32,13 @@ export function fixtureSnapshot(overrides: { language?: string } = {}): PlanSnap
     createdAt: '2019-01-10T09:00:00.000Z',
     updatedAt: '2019-06-30T10:00:00.000Z',
   };
-  const base = { planId: DEMO_PLAN_ID, links: [], revision: 1, reportedAt: '2019-01-10T09:00:00.000Z', updatedAt: '2019-01-10T09:00:00.000Z' };
+  const base = {
+    planId: DEMO_PLAN_ID,
+    links: [],
+    revision: 1,
+    reportedAt: '2019-01-10T09:00:00.000Z',
+    updatedAt: '2019-01-10T09:00:00.000Z',
+  };
   const commitments: Commitment[] = [
     {
       ...base,
@@ -73,7 +80,9 @@ export function fixtureSnapshot(overrides: { language?: string } = {}): PlanSnap
       observations: '',
     },
   ];
-  const update = (u: Partial<StatusUpdate> & Pick<StatusUpdate, 'updateId' | 'reportedAt' | 'status' | 'previousStatus'>): StatusUpdate => ({
+  const update = (
+    u: Partial<StatusUpdate> & Pick<StatusUpdate, 'updateId' | 'reportedAt' | 'status' | 'previousStatus'>,
+  ): StatusUpdate => ({
     planId: DEMO_PLAN_ID,
     commitmentId: 'c4',
     receivedAt: u.reportedAt,
@@ -89,7 +98,13 @@ export function fixtureSnapshot(overrides: { language?: string } = {}): PlanSnap
     ...u,
   });
   const updates: StatusUpdate[] = [
-    update({ updateId: '0c7e3f62-5d1a-4c3e-9a53-1f0e8a7b6c01', reportedAt: '2018-11-05T08:30:00.000Z', status: 'pending', previousStatus: 'pending', observations: 'Encara no iniciat.' }),
+    update({
+      updateId: '0c7e3f62-5d1a-4c3e-9a53-1f0e8a7b6c01',
+      reportedAt: '2018-11-05T08:30:00.000Z',
+      status: 'pending',
+      previousStatus: 'pending',
+      observations: 'Encara no iniciat.',
+    }),
     update({
       updateId: '3b241101-e2bb-4255-8caf-4136c566a962',
       reportedAt: '2019-06-30T10:00:00.000Z',

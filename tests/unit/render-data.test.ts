@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderPlanArtifacts } from '#shared/publish';
 import { datasetRecordKey, parseDatasetRecord, renderCatalog, renderDatasetRecord } from '#shared/render/dcat';
-import { NS, expandJsonLd, ofType, readCsvAgainstSchema, values, type SchemaField } from '../support/feed-checks.ts';
+import { expandJsonLd, NS, ofType, readCsvAgainstSchema, type SchemaField, values } from '../support/feed-checks.ts';
 import { FIXTURE_BASE_URL, fixtureSnapshot } from '../support/render-fixture.ts';
 
 const snapshot = fixtureSnapshot();
@@ -32,12 +32,22 @@ const datapackage = JSON.parse(body('datapackage.json')) as {
 
 describe('datapackage.json', () => {
   it('has one resource per CSV and JSON file, each pointing at a file that is published', () => {
-    const dataFiles = [...artifacts.keys()].filter((p) => /\.(csv|json)$/.test(p) && !p.includes('/feed.') && p !== 'feed.json' && p !== 'datapackage.json' && !p.startsWith('areas/') && !p.startsWith('commitments/'));
+    const dataFiles = [...artifacts.keys()].filter(
+      (p) =>
+        /\.(csv|json)$/.test(p) &&
+        !p.includes('/feed.') &&
+        p !== 'feed.json' &&
+        p !== 'datapackage.json' &&
+        !p.startsWith('areas/') &&
+        !p.startsWith('commitments/'),
+    );
     expect(datapackage.resources.map((r) => r.path).sort()).toEqual(dataFiles.sort());
     expect(new Set(datapackage.resources.map((r) => r.name)).size).toBe(datapackage.resources.length);
     for (const r of datapackage.resources) expect(r.name).toMatch(/^[a-z0-9._-]+$/);
     expect(datapackage.name).toBe('terrassa-2015-2019');
-    expect(datapackage.licenses).toEqual([{ name: 'CC-BY-4.0', path: 'https://creativecommons.org/licenses/by/4.0/', title: 'Creative Commons Attribution 4.0' }]);
+    expect(datapackage.licenses).toEqual([
+      { name: 'CC-BY-4.0', path: 'https://creativecommons.org/licenses/by/4.0/', title: 'Creative Commons Attribution 4.0' },
+    ]);
     expect(datapackage.sources[0]!.path).toBe('http://governobert.terrassa.cat/transparencia/');
     expect(datapackage.contributors).toEqual([expect.objectContaining({ title: 'Ajuntament de Terrassa', role: 'publisher' })]);
   });
@@ -54,13 +64,18 @@ describe('datapackage.json', () => {
     const commitments = readCsvAgainstSchema(body('commitments.csv'), csvResources[0]!.schema!).rows;
     expect(commitments.map((r) => r.commitment_id)).toEqual(['c4', 'c5', 'c12']);
     const links = readCsvAgainstSchema(body('links.csv'), csvResources[1]!.schema!).rows;
-    expect(links.map((l) => [l.commitment_id, l.position])).toEqual([['c4', '1'], ['c4', '2']]);
+    expect(links.map((l) => [l.commitment_id, l.position])).toEqual([
+      ['c4', '1'],
+      ['c4', '2'],
+    ]);
   });
 
   it('declares the keys: primary keys, and foreign keys to the commitments', () => {
     const byPath = new Map(datapackage.resources.map((r) => [r.path, r]));
     expect(byPath.get('commitments.csv')!.schema!.primaryKey).toEqual(['commitment_id']);
-    expect(byPath.get('links.csv')!.schema!.foreignKeys).toEqual([{ fields: ['commitment_id'], reference: { resource: 'commitments', fields: ['commitment_id'] } }]);
+    expect(byPath.get('links.csv')!.schema!.foreignKeys).toEqual([
+      { fields: ['commitment_id'], reference: { resource: 'commitments', fields: ['commitment_id'] } },
+    ]);
     expect(byPath.get('updates/2019.csv')!.schema!.primaryKey).toEqual(['update_id']);
     expect(byPath.get('commitments.json')!).toMatchObject({ profile: 'data-resource', format: 'json', mediatype: 'application/json' });
   });
@@ -83,7 +98,9 @@ describe('CSV content', () => {
   it('puts the history of each year in its own file, oldest first', () => {
     const schema = JSON.parse(body('datapackage.json')).resources.find((r: Resource) => r.path === 'updates/2019.csv').schema;
     const rows = readCsvAgainstSchema(body('updates/2019.csv'), schema).rows;
-    expect(rows.map((r) => [r.update_id, r.previous_status, r.status])).toEqual([['3b241101-e2bb-4255-8caf-4136c566a962', 'pending', 'delayed']]);
+    expect(rows.map((r) => [r.update_id, r.previous_status, r.status])).toEqual([
+      ['3b241101-e2bb-4255-8caf-4136c566a962', 'pending', 'delayed'],
+    ]);
     expect(JSON.parse(body('updates/2018.json')).updates).toHaveLength(1);
   });
 });
@@ -138,7 +155,9 @@ describe('DCAT-AP catalog', () => {
     for (const d of distributions) {
       expect(d['@type']).toEqual([`${NS.dcat}Distribution`]);
       expect(values(d, `${NS.dcat}accessURL`)).toHaveLength(1);
-      expect(values(d, `${NS.dcat}mediaType`)[0]!['@id']).toMatch(/^https:\/\/www\.iana\.org\/assignments\/media-types\/[a-z]+\/[a-z0-9.+-]+$/);
+      expect(values(d, `${NS.dcat}mediaType`)[0]!['@id']).toMatch(
+        /^https:\/\/www\.iana\.org\/assignments\/media-types\/[a-z]+\/[a-z0-9.+-]+$/,
+      );
     }
     const csv = distributions.find((d) => values(d, `${NS.dcat}downloadURL`)[0]!['@id'].endsWith('/commitments.csv'))!;
     expect(values(csv, `${NS.dcat}mediaType`)[0]!['@id']).toBe('https://www.iana.org/assignments/media-types/text/csv');
@@ -150,7 +169,8 @@ describe('DCAT-AP catalog', () => {
 describe('stability', () => {
   it('renders the same bytes for the same data, whatever the clock says', () => {
     const again = renderPlanArtifacts(fixtureSnapshot());
-    for (const artifact of again) expect(artifact.body, artifact.key).toBe(artifacts.get(artifact.key.replace('plans/terrassa-2015-2019/', ''))!.body);
+    for (const artifact of again)
+      expect(artifact.body, artifact.key).toBe(artifacts.get(artifact.key.replace('plans/terrassa-2015-2019/', ''))!.body);
     for (const artifact of again) {
       expect(artifact.contentType).toMatch(/; charset=utf-8/);
       expect(artifact.cacheControl).toMatch(/max-age=\d+/);

@@ -1,7 +1,7 @@
 /** RSS, Atom and JSON Feed as a feed reader sees them: valid, complete, safe and in the plan's language. */
 import { describe, expect, it } from 'vitest';
 import { renderAtom } from '#shared/render/atom';
-import { areaScope, commitmentScope, planAreas, planScope, type PlanSnapshot } from '#shared/render/context';
+import { areaScope, commitmentScope, type PlanSnapshot, planAreas, planScope } from '#shared/render/context';
 import { renderJsonFeed } from '#shared/render/json-feed';
 import { renderRss } from '#shared/render/rss';
 import { expectSafeHtml, readAtom, readJsonFeed, readRss } from '../support/feed-checks.ts';
@@ -11,7 +11,11 @@ const PLAN_URL = `${FIXTURE_BASE_URL}/plans/terrassa-2015-2019/`;
 
 function allFeeds(snapshot: PlanSnapshot) {
   const scope = planScope(snapshot);
-  return { rss: readRss(renderRss(snapshot, scope)), atom: readAtom(renderAtom(snapshot, scope)), json: readJsonFeed(renderJsonFeed(snapshot, scope)) };
+  return {
+    rss: readRss(renderRss(snapshot, scope)),
+    atom: readAtom(renderAtom(snapshot, scope)),
+    json: readJsonFeed(renderJsonFeed(snapshot, scope)),
+  };
 }
 
 describe('plan feeds', () => {
@@ -105,6 +109,8 @@ describe('area and commitment feeds', () => {
     expect(c5Feed.feed.feed_url).toBe(`${PLAN_URL}commitments/c5/feed.json`);
     expect(c5Feed.items).toEqual([]);
     const c4 = snapshot.commitments.find((c) => c.commitmentId === 'c4')!;
-    expect(readRss(renderRss(snapshot, commitmentScope(snapshot, c4))).items.map((i) => i.id)).toEqual(snapshot.updates.map((u) => u.updateId));
+    expect(readRss(renderRss(snapshot, commitmentScope(snapshot, c4))).items.map((i) => i.id)).toEqual(
+      snapshot.updates.map((u) => u.updateId),
+    );
   });
 });

@@ -41,7 +41,9 @@ describe('plan dashboard', () => {
 
   it('links every plan file, every area feed and every commitment feed, relatively', () => {
     const hrefs = new Set([...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!));
-    const files = renderPlanArtifacts(snapshot).map((a) => a.key.replace('plans/terrassa-2015-2019/', '')).filter((p) => p !== 'index.html');
+    const files = renderPlanArtifacts(snapshot)
+      .map((a) => a.key.replace('plans/terrassa-2015-2019/', ''))
+      .filter((p) => p !== 'index.html');
     for (const file of files) expect(hrefs, file).toContain(file);
     expect(hrefs).toContain('../../catalog.jsonld');
   });
@@ -61,7 +63,10 @@ describe('plan dashboard', () => {
 describe('root index', () => {
   it('lists every plan with a link to its dashboard, in the language most plans use', () => {
     const english = fixtureSnapshot({ language: 'en' });
-    const datasets = [parseDatasetRecord(renderDatasetRecord(snapshot)), parseDatasetRecord(renderDatasetRecord({ ...english, plan: { ...english.plan, planId: 'other-plan' } }))];
+    const datasets = [
+      parseDatasetRecord(renderDatasetRecord(snapshot)),
+      parseDatasetRecord(renderDatasetRecord({ ...english, plan: { ...english.plan, planId: 'other-plan' } })),
+    ];
     datasets.push(parseDatasetRecord(renderDatasetRecord({ ...snapshot, plan: { ...snapshot.plan, planId: 'third-plan' } })));
     const page = renderSiteIndex(FIXTURE_BASE_URL, datasets);
     expect(page).toContain('<html lang="ca">');

@@ -22,7 +22,9 @@ describe('docs/SIGNING.md worked example', () => {
   const [head, body] = block('http').split('\n\n') as [string, string];
   const [requestLine, ...fieldLines] = head.split('\n');
   const [method, target] = requestLine!.split(' ') as [string, string];
-  const headers = Object.fromEntries(fieldLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    fieldLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+  );
   const request = { method, url: `https://${headers.host}${target}`, headers };
   const publicKey = createPublicKey(readFileSync(join(import.meta.dirname, '../fixtures/rfc9421/test-key-ed25519.pub.pem'), 'utf8'));
 
@@ -39,7 +41,11 @@ describe('docs/SIGNING.md worked example', () => {
 
   it('meets our policy when it was made, and is stale now', async () => {
     const verified = await verifyRequestSignature(request, () => ({ algorithm: 'ed25519', publicKey }));
-    expect(() => checkPolicy(verified, { hasQuery: false, hasBody: true }, { nowSeconds: 1767225600 + 5, clockSkewSeconds: 300 })).not.toThrow();
-    expect(() => checkPolicy(verified, { hasQuery: false, hasBody: true }, { nowSeconds: 1767225600 + 301, clockSkewSeconds: 300 })).toThrow(/created 301 s ago/);
+    expect(() =>
+      checkPolicy(verified, { hasQuery: false, hasBody: true }, { nowSeconds: 1767225600 + 5, clockSkewSeconds: 300 }),
+    ).not.toThrow();
+    expect(() =>
+      checkPolicy(verified, { hasQuery: false, hasBody: true }, { nowSeconds: 1767225600 + 301, clockSkewSeconds: 300 }),
+    ).toThrow(/created 301 s ago/);
   });
 });

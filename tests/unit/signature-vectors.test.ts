@@ -6,17 +6,17 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDictionary, type InnerList } from 'structured-headers';
+import { type InnerList, parseDictionary } from 'structured-headers';
 import { describe, expect, it } from 'vitest';
 import { checkContentDigest, contentDigest } from '#shared/content-digest';
 import {
+  type HttpRequestLike,
   parseSignatureHeaders,
+  SignatureError,
   signatureBase,
   signRequest,
-  SignatureError,
-  verifyRequestSignature,
-  type HttpRequestLike,
   type VerificationKey,
+  verifyRequestSignature,
 } from '#shared/http-signature';
 
 const RFC9421 = join(import.meta.dirname, '../fixtures/rfc9421');
@@ -46,7 +46,9 @@ const withSignature = (request: HttpRequestLike, file: string): HttpRequestLike 
   return { ...request, headers };
 };
 const inputOf = (file: string): InnerList => {
-  const line = fixture(file).split('\n').find((l) => l.startsWith('Signature-Input:'))!;
+  const line = fixture(file)
+    .split('\n')
+    .find((l) => l.startsWith('Signature-Input:'))!;
   return [...parseDictionary(line.slice('Signature-Input:'.length).trim()).values()][0] as InnerList;
 };
 
@@ -77,25 +79,31 @@ describe('RFC 9421 Appendix B.2.5 and B.2.6 signatures', () => {
     const request = testRequest();
     const url = request.url;
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v).trim()]));
-    const b26 = signRequest({ method: 'POST', url, headers }, {
-      keyId: 'test-key-ed25519',
-      privateKey: createPrivateKey(fixture('test-key-ed25519.pem')),
-      components: ['date', '@method', '@path', '@authority', 'content-type', 'content-length'],
-      created: 1618884473,
-      label: 'sig-b26',
-      includeAlg: false,
-      omitNonce: true,
-    });
+    const b26 = signRequest(
+      { method: 'POST', url, headers },
+      {
+        keyId: 'test-key-ed25519',
+        privateKey: createPrivateKey(fixture('test-key-ed25519.pem')),
+        components: ['date', '@method', '@path', '@authority', 'content-type', 'content-length'],
+        created: 1618884473,
+        label: 'sig-b26',
+        includeAlg: false,
+        omitNonce: true,
+      },
+    );
     expect(`Signature: ${b26.signature}`).toBe(fixture('b2.6-signature.http').trim().split('\n')[1]);
-    const b25 = signRequest({ method: 'POST', url, headers }, {
-      keyId: 'test-shared-secret',
-      key: { algorithm: 'hmac-sha256', secret: (sharedSecret as { secret: Buffer }).secret },
-      components: ['date', '@authority', 'content-type'],
-      created: 1618884473,
-      label: 'sig-b25',
-      includeAlg: false,
-      omitNonce: true,
-    });
+    const b25 = signRequest(
+      { method: 'POST', url, headers },
+      {
+        keyId: 'test-shared-secret',
+        key: { algorithm: 'hmac-sha256', secret: (sharedSecret as { secret: Buffer }).secret },
+        components: ['date', '@authority', 'content-type'],
+        created: 1618884473,
+        label: 'sig-b25',
+        includeAlg: false,
+        omitNonce: true,
+      },
+    );
     expect(`Signature-Input: ${b25['signature-input']}`).toBe(fixture('b2.5-signature.http').trim().split('\n')[0]);
     expect(`Signature: ${b25.signature}`).toBe(fixture('b2.5-signature.http').trim().split('\n')[1]);
   });
@@ -127,10 +135,15 @@ describe('RFC 9421 Appendix B.2.5 and B.2.6 signatures', () => {
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, String(v).trim()]));
     const signed = (options: { expires?: number }) => ({
       ...request,
-      headers: signRequest({ method: 'POST', url: request.url, headers }, { keyId: 'test-key-ed25519', privateKey, components: ['@method', '@path'], created: 1618884473, ...options }),
+      headers: signRequest(
+        { method: 'POST', url: request.url, headers },
+        { keyId: 'test-key-ed25519', privateKey, components: ['@method', '@path'], created: 1618884473, ...options },
+      ),
     });
     await expect(verifyRequestSignature(signed({ expires: 1618884773 }), lookup, { nowSeconds: 1618884600 })).resolves.toBeTruthy();
-    await expect(verifyRequestSignature(signed({ expires: 1618884773 }), lookup, { nowSeconds: 1618884773 })).rejects.toMatchObject({ rule: 'expired-signature' });
+    await expect(verifyRequestSignature(signed({ expires: 1618884773 }), lookup, { nowSeconds: 1618884773 })).rejects.toMatchObject({
+      rule: 'expired-signature',
+    });
     const declared = signed({});
     expect(declared.headers['signature-input']).toContain(';alg="ed25519"');
     await expect(verifyRequestSignature(declared, () => sharedSecret)).rejects.toMatchObject({ rule: 'invalid-signature' });
@@ -174,14 +187,22 @@ describe('RFC 9421 section 2 component values', () => {
       '"@authority": www.example.com',
       '"@scheme": https',
     ]);
-    expect(signatureBase({ method: 'GET', url: 'http://example.com:8080/x', headers: {} }, inner).split('\n')[0]).toBe('"@authority": example.com:8080');
+    expect(signatureBase({ method: 'GET', url: 'http://example.com:8080/x', headers: {} }, inner).split('\n')[0]).toBe(
+      '"@authority": example.com:8080',
+    );
   });
 
   it.each([
     ['a repeated query parameter', 's=("@query-param";name="a")', 'https://e.example/?a=1&a=2', {}, 'unsupported-component'],
     ['an absent query parameter', 's=("@query-param";name="b")', 'https://e.example/?a=1', {}, 'missing-component'],
     ['an absent header', 's=("x-missing")', 'https://e.example/', {}, 'missing-component'],
-    ['an absent dictionary key', 's=("content-digest";key="sha-256")', 'https://e.example/', { 'content-digest': 'sha-512=:AA==:' }, 'missing-component'],
+    [
+      'an absent dictionary key',
+      's=("content-digest";key="sha-256")',
+      'https://e.example/',
+      { 'content-digest': 'sha-512=:AA==:' },
+      'missing-component',
+    ],
     ['sf on an unknown field', 's=("x-unknown";sf)', 'https://e.example/', { 'x-unknown': 'a' }, 'unsupported-component'],
     ['bs with sf', 's=("content-digest";bs;sf)', 'https://e.example/', { 'content-digest': 'a=1' }, 'malformed-signature'],
     ['a trailer', 's=("content-digest";tr)', 'https://e.example/', { 'content-digest': 'a=1' }, 'unsupported-component'],
@@ -201,9 +222,15 @@ describe('RFC 9421 section 2 component values', () => {
       expect.objectContaining({ rule: 'multiple-signatures' }),
     );
     expect(() => parseSignatureHeaders({})).toThrow(expect.objectContaining({ rule: 'missing-signature' }));
-    expect(() => parseSignatureHeaders({ 'signature-input': 'a=();created=1' })).toThrow(expect.objectContaining({ rule: 'missing-signature' }));
-    expect(() => parseSignatureHeaders({ 'signature-input': 'a=();created=1', signature: 'b=:AA==:' })).toThrow(expect.objectContaining({ rule: 'malformed-signature' }));
-    expect(() => parseSignatureHeaders({ 'signature-input': 'a=();created="x"', signature: 'a=:AA==:' })).toThrow(expect.objectContaining({ rule: 'malformed-signature' }));
+    expect(() => parseSignatureHeaders({ 'signature-input': 'a=();created=1' })).toThrow(
+      expect.objectContaining({ rule: 'missing-signature' }),
+    );
+    expect(() => parseSignatureHeaders({ 'signature-input': 'a=();created=1', signature: 'b=:AA==:' })).toThrow(
+      expect.objectContaining({ rule: 'malformed-signature' }),
+    );
+    expect(() => parseSignatureHeaders({ 'signature-input': 'a=();created="x"', signature: 'a=:AA==:' })).toThrow(
+      expect.objectContaining({ rule: 'malformed-signature' }),
+    );
   });
 });
 
@@ -222,7 +249,10 @@ describe('RFC 9530 Content-Digest', () => {
   it('accepts the RFC 9421 test request digest and rejects it for any other body', () => {
     const { content, field } = vectors.rfc9421TestRequest;
     expect(checkContentDigest(field, Buffer.from(content)).ok).toBe(true);
-    expect(checkContentDigest(field, Buffer.from(content + '\n'))).toMatchObject({ ok: false, reason: expect.stringMatching(/does not match/) });
+    expect(checkContentDigest(field, Buffer.from(content + '\n'))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/does not match/),
+    });
   });
 
   it('checks every known digest it is given, and ignores unknown algorithms', () => {

@@ -2,6 +2,7 @@
 // The HTTP API origin must receive its own Host header, so the host the client signed
 // (RFC 9421 "@authority") travels as X-Forwarded-Host, which the API checks first.
 // Whatever X-Forwarded-Host the client sent is replaced: only CloudFront's view counts.
+// biome-ignore lint/correctness/noUnusedVariables: CloudFront calls the top-level function named handler.
 function handler(event) {
   var request = event.request;
   request.headers['x-forwarded-host'] = { value: request.headers.host.value };

@@ -2,6 +2,7 @@
 // A folder URL is served from its index.html, as the local server does: CloudFront's
 // default root object only covers "/", not /plans/{planId}/. A folder named without its
 // trailing slash is redirected, so the dashboard's relative links resolve.
+// biome-ignore lint/correctness/noUnusedVariables: CloudFront calls the top-level function named handler.
 function handler(event) {
   var request = event.request;
   var uri = request.uri;
