@@ -17,6 +17,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -356,8 +357,9 @@ export class MandatStack extends Stack {
       // No reserved concurrency: the stream mapping runs one batch per shard at a time
       // (parallelizationFactor 1), which is already the bound, and it preserves order.
     });
-    // Reads a plan's items (GetItem, Query) and lists plans (Scan) for the site-wide catalog.
-    this.table.grant(this.publish.fn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan');
+    // Reads a plan's items (GetItem, Query), lists plans (Scan) for the site-wide catalog, and
+    // takes, renews and releases the plan's publish lease (UpdateItem on PUBLISH#{planId}).
+    this.table.grant(this.publish.fn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem');
     // The artifact store lists a prefix's ETags (ListBucket) and puts changed objects.
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:ListBucket'], resourceArns: [this.feeds.bucketArn] });
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:PutObject'], resourceArns: [this.feeds.arnForObjects('*')] });
@@ -379,23 +381,29 @@ export class MandatStack extends Stack {
         // TRIM_HORIZON: nothing written between table creation and the mapping's start (the
         // admin bootstrap, a first import) goes unpublished.
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        // One batch regenerates each touched plan once, whatever its number of records, so a
-        // large batch costs about what one record does: 100 records, gathered for up to 5 s,
-        // turn a bulk edit into one regeneration. 5 s is small next to the feeds' 60 s cache.
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(5),
+        // The same settings as the local poller (shared/stream-settings.ts). One batch
+        // regenerates each touched plan once, whatever its number of records, so a large batch
+        // costs about what one record does; the short window coalesces a bulk edit into one
+        // regeneration without holding a single update back noticeably.
+        batchSize: PUBLISH_STREAM_SETTINGS.batchSize,
+        maxBatchingWindow: Duration.seconds(PUBLISH_STREAM_SETTINGS.maxBatchingWindowSeconds),
         // One batch per shard at a time keeps a plan's changes in order.
         parallelizationFactor: 1,
         // The handler names the records of plans that failed; only those are retried.
-        reportBatchItemFailures: true,
+        reportBatchItemFailures: PUBLISH_STREAM_SETTINGS.reportBatchItemFailures,
         // A batch that throws is halved until the failing record is alone.
-        bisectBatchOnError: true,
-        // Bounded: a record that keeps failing leaves the shard after 10 retries or an hour,
-        // whichever comes first, and is sent to the queue (with the alarm below) instead of
-        // holding the shard for the stream's 24 h. Any later change to the same plan
-        // regenerates it from the table, and an operator can republish (see docs/DEPLOY.md).
-        retryAttempts: 10,
-        maxRecordAge: Duration.hours(1),
+        bisectBatchOnError: PUBLISH_STREAM_SETTINGS.bisectBatchOnError,
+        // Bounded: a record that keeps failing leaves the shard after its retries or once too
+        // old, and goes to the queue (with the alarm below) instead of holding the shard for the
+        // stream's 24 h. Publishing reads the table, so `mandat republish` rebuilds anything.
+        retryAttempts: PUBLISH_STREAM_SETTINGS.retryAttempts,
+        maxRecordAge: Duration.seconds(PUBLISH_STREAM_SETTINGS.maxRecordAgeSeconds),
+        // Only the plans' own items publish: the publish lease, nonces and keys do not invoke it.
+        filters: [
+          lambda.FilterCriteria.filter({
+            dynamodb: { Keys: { PK: { S: lambda.FilterRule.beginsWith(PUBLISH_STREAM_SETTINGS.partitionKeyPrefix) } } },
+          }),
+        ],
         onFailure: new SqsDlq(this.deadLetters),
       }),
     );

@@ -339,12 +339,13 @@ describe('publish event source mapping', () => {
       FunctionName: ref(publish),
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 5,
+      MaximumBatchingWindowInSeconds: 1,
       ParallelizationFactor: 1,
       BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      MaximumRetryAttempts: 10,
-      MaximumRecordAgeInSeconds: 3600,
+      MaximumRetryAttempts: 8,
+      MaximumRecordAgeInSeconds: 6 * 3600,
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { PK: { S: [{ prefix: 'PLAN#' }] } } } }) }] },
       DestinationConfig: { OnFailure: { Destination: arnOf(deadLetters) } },
     });
   });
@@ -393,7 +394,7 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
     const { publishRole, publishLogs, table, feeds, deadLetters } = ids(base);
     expect(statementsOfRole(base, publishRole)).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(publishLogs) },
-      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'], Resource: [arnOf(table)] },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'], Resource: [arnOf(table)] },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(feeds) },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [arnOf(feeds), '/*']] } },
       { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Resource: arnOf(deadLetters) },
