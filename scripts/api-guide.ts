@@ -15,7 +15,8 @@ export function apiGuideExample(): string {
     '',
     'Body (sent byte for byte as signed):',
     '',
-    '```json',
+    // Untagged: a `json` fence gets reformatted by Biome, and these must stay the exact bytes signed.
+    '```',
     example.body,
     '```',
     '',
