@@ -3,7 +3,7 @@
  * domain operations. Lambda and the local server only translate to and from this shape.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type AuthenticatedRequest, authenticate } from './authenticate.ts';
 import { requireCommitmentScope, requireKeyAdmin, requirePlanAdmin } from './authorize.ts';
 import { defineCommitment, definePlan } from './definitions.ts';
@@ -131,7 +131,7 @@ addRoute(new RegExp(`^${OPENAPI_PATH.replace(/\./g, '\\.')}$`), {
   GET: async () => ({ status: 200, headers: { 'content-type': JSON_TYPE, 'cache-control': 'public, max-age=300' }, body: openApiJson() }),
 });
 
-function readJsonBody<T extends z.ZodType>(request: ApiRequest, schema: T): z.infer<T> {
+function readJsonBody<T extends z.ZodMiniType>(request: ApiRequest, schema: T): z.infer<T> {
   checkBodyEnvelope(request, true);
   let value: unknown;
   try {
