@@ -15,8 +15,9 @@ export function apiGuideExample(): string {
     '',
     'Body (sent byte for byte as signed):',
     '',
-    // Untagged: a `json` fence gets reformatted by Biome, and these must stay the exact bytes signed.
-    '```',
+    // Biome would reformat a json block; these must stay the exact bytes signed.
+    '<!-- biome-ignore format: the exact bytes signed -->',
+    '```json',
     example.body,
     '```',
     '',
