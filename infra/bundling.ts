@@ -3,6 +3,8 @@
  * settings, and the bundle test synthesizes that same stack and runs what it produced.
  */
 import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { openApiJson } from '#shared/openapi';
+import { OPENAPI_DOCUMENT_DEFINE, openApiDocumentDefinition } from '#shared/openapi-document';
 
 /** Entry files, relative to the repository root. */
 export const FUNCTION_ENTRIES = {
@@ -26,6 +28,8 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
   // The nodejs24.x runtime ships AWS SDK v3; bundling it would only add cold-start weight.
   externalModules: ['@aws-sdk/*'],
   bundleAwsSDK: false,
+  // The OpenAPI document, made now instead of bundling its generator (see shared/openapi-document.ts).
+  define: { [OPENAPI_DOCUMENT_DEFINE]: openApiDocumentDefinition(openApiJson()) },
 };
 
 /** The file name NodejsFunction gives an ESM bundle inside its asset directory. */

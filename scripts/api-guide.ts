@@ -15,6 +15,8 @@ export function apiGuideExample(): string {
     '',
     'Body (sent byte for byte as signed):',
     '',
+    // Biome would reformat a json block; these must stay the exact bytes signed.
+    '<!-- biome-ignore format: the exact bytes signed -->',
     '```json',
     example.body,
     '```',

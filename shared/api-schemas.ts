@@ -4,7 +4,7 @@
  * generated from code, and the type assertions at the bottom make `tsc` fail when a response
  * type in the model drifts from its schema.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   type Commitment,
   commitmentDefinitionSchema,
@@ -25,49 +25,54 @@ import {
 import type { ProblemBody } from './problem.ts';
 
 const timestamp = z.iso.datetime({ offset: true });
-const revision = z.number().int().min(1);
+const revision = z.int().check(z.minimum(1));
+
+/** A copy of `schema` that the OpenAPI document describes so (the shared schema stays undescribed). */
+const described = <T extends z.ZodMiniType>(schema: T, description: string): T => schema.check(z.describe(description));
 
 export const fieldErrorSchema = z.strictObject({
-  path: z
-    .string()
-    .meta({ description: 'Path of the failing field, segments joined by "/" (e.g. "links/0/url"); "/" for the body as a whole.' }),
+  path: described(z.string(), 'Path of the failing field, segments joined by "/" (e.g. "links/0/url"); "/" for the body as a whole.'),
   message: z.string(),
 });
 
 /** RFC 9457 problem details, as every rejection is answered. */
 export const problemSchema = z.strictObject({
-  type: z.url().meta({
-    description: 'Identifies the kind of problem; branch on this, e.g. https://mandat-obert.github.io/problems/invalid-signature',
-  }),
-  title: z.string().meta({ description: 'The HTTP status phrase.' }),
-  status: z.number().int().min(400).max(599),
-  detail: z.string().min(1).meta({ description: 'What went wrong, for a person to read.' }),
-  instance: z.string().optional().meta({ description: 'The request path.' }),
-  errors: z.array(fieldErrorSchema).min(1).optional().meta({ description: 'Each failing field of an invalid body (400 invalid-body).' }),
+  type: described(
+    z.url(),
+    'Identifies the kind of problem; branch on this, e.g. https://mandat-obert.github.io/problems/invalid-signature',
+  ),
+  title: described(z.string(), 'The HTTP status phrase.'),
+  status: z.int().check(z.minimum(400), z.maximum(599)),
+  detail: described(z.string().check(z.minLength(1)), 'What went wrong, for a person to read.'),
+  instance: described(z.optional(z.string()), 'The request path.'),
+  errors: described(
+    z.optional(z.array(fieldErrorSchema).check(z.minLength(1))),
+    'Each failing field of an invalid body (400 invalid-body).',
+  ),
 });
 
 /** A commitment's current state. */
-export const commitmentSchema = commitmentDefinitionSchema.extend({
+export const commitmentSchema = z.extend(commitmentDefinitionSchema, {
   planId: slugSchema,
   commitmentId: slugSchema,
   priority: prioritySchema,
   areaSlug: slugSchema,
   status: statusCodeSchema,
-  observations: z.string().meta({ description: 'Markdown, as the official wrote it.' }),
+  observations: described(z.string(), 'Markdown, as the official wrote it.'),
   links: z.array(linkSchema),
-  revision: revision.meta({ description: 'Bumped by every change of this commitment; its ETag is "<revision>".' }),
-  reportedAt: timestamp.meta({ description: 'When the current status was reported.' }),
+  revision: described(revision, 'Bumped by every change of this commitment; its ETag is "<revision>".'),
+  reportedAt: described(timestamp, 'When the current status was reported.'),
   updatedAt: timestamp,
-  lastUpdateId: z.uuid().optional().meta({ description: 'The update that produced the current state, if any.' }),
-  planRevision: revision.optional().meta({ description: "The plan's revision when this commitment last changed." }),
-  previousAreaSlug: slugSchema.optional().meta({ description: 'The area it left, when its last change moved it to another.' }),
+  lastUpdateId: described(z.optional(z.uuid()), 'The update that produced the current state, if any.'),
+  planRevision: described(z.optional(revision), "The plan's revision when this commitment last changed."),
+  previousAreaSlug: described(z.optional(slugSchema), 'The area it left, when its last change moved it to another.'),
 });
 
-export const planSchema = planDefinitionSchema.extend({
+export const planSchema = z.extend(planDefinitionSchema, {
   planId: slugSchema,
-  statuses: z.array(statusDefinitionSchema).min(1).meta({ description: "The plan's status vocabulary." }),
-  revision: revision.meta({ description: 'Bumped by every change anywhere in the plan.' }),
-  metadataRevision: revision.optional().meta({ description: "The plan's revision when its own definition last changed." }),
+  statuses: described(z.array(statusDefinitionSchema).check(z.minLength(1)), "The plan's status vocabulary."),
+  revision: described(revision, 'Bumped by every change anywhere in the plan.'),
+  metadataRevision: described(z.optional(revision), "The plan's revision when its own definition last changed."),
   createdAt: timestamp,
   updatedAt: timestamp,
 });
@@ -78,24 +83,24 @@ export const planListSchema = z.strictObject({
 
 export const commitmentListSchema = z.strictObject({
   planId: slugSchema,
-  revision: revision.meta({ description: "The plan's revision when the list was read." }),
+  revision: described(revision, "The plan's revision when the list was read."),
   commitments: z.array(commitmentSchema),
 });
 
 export const updateAcceptedSchema = z.strictObject({
-  updateId: z.uuid().meta({ description: 'Stable id of the update: the guid of its feed items.' }),
-  revision: revision.meta({ description: "The commitment's new revision." }),
-  planRevision: revision.meta({ description: "The plan's new revision." }),
+  updateId: described(z.uuid(), 'Stable id of the update: the guid of its feed items.'),
+  revision: described(revision, "The commitment's new revision."),
+  planRevision: described(revision, "The plan's new revision."),
   commitment: commitmentSchema,
 });
 
 export const planDefinedSchema = z.strictObject({
-  changed: z.boolean().meta({ description: 'false when the definition was already exactly this (nothing written).' }),
+  changed: described(z.boolean(), 'false when the definition was already exactly this (nothing written).'),
   plan: planSchema,
 });
 
 export const commitmentDefinedSchema = z.strictObject({
-  changed: z.boolean().meta({ description: 'false when the definition was already exactly this (nothing written).' }),
+  changed: described(z.boolean(), 'false when the definition was already exactly this (nothing written).'),
   commitment: commitmentSchema,
 });
 
@@ -112,28 +117,28 @@ export { keyIdSchema, keyRegistrationSchema };
 export const keyRecordSchema = z.strictObject({
   keyId: keyIdSchema,
   algorithm: keyAlgorithmSchema,
-  publicKeyPem: z.string().optional(),
+  publicKeyPem: z.optional(z.string()),
   owner: z.string(),
-  contact: z.string().optional(),
+  contact: z.optional(z.string()),
   role: roleSchema,
   scopes: z.array(scopeSchema),
   active: z.boolean(),
   createdAt: timestamp,
-  revokedAt: timestamp.optional(),
+  revokedAt: z.optional(timestamp),
 });
 
 export const keyListSchema = z.strictObject({ keys: z.array(keyRecordSchema) });
 
 export const keyRegisteredSchema = z.strictObject({
   key: keyRecordSchema,
-  sharedSecret: z
-    .string()
-    .optional()
-    .meta({ description: 'hmac-sha256 keys only: the shared secret (base64), shown in this answer and never again.' }),
+  sharedSecret: described(
+    z.optional(z.string()),
+    'hmac-sha256 keys only: the shared secret (base64), shown in this answer and never again.',
+  ),
 });
 
 export const keyRevokedSchema = z.strictObject({
-  changed: z.boolean().meta({ description: 'false when the key was already revoked.' }),
+  changed: described(z.boolean(), 'false when the key was already revoked.'),
   key: keyRecordSchema,
 });
 

@@ -3,7 +3,8 @@
  * domain operations. Lambda and the local server only translate to and from this shape.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { OPENAPI_PATH } from './api-operations.ts';
 import { type AuthenticatedRequest, authenticate } from './authenticate.ts';
 import { requireCommitmentScope, requireKeyAdmin, requirePlanAdmin } from './authorize.ts';
 import { defineCommitment, definePlan } from './definitions.ts';
@@ -21,7 +22,7 @@ import {
   slugSchema,
   updateRequestSchema,
 } from './model.ts';
-import { OPENAPI_PATH, openApiJson } from './openapi.ts';
+import { openApiDocument } from './openapi-document.ts';
 import { type FieldError, PROBLEM_CONTENT_TYPE, Problem } from './problem.ts';
 import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
 import { backoffDelay, contentionProblem, sleep } from './transaction-retry.ts';
@@ -128,10 +129,14 @@ addRoute(/^\/api\/v1\/keys$/, { GET: listKeys, POST: registerKey });
 addRoute(new RegExp(`^/api/v1/keys/${SEGMENT}$`), { GET: getKey });
 addRoute(new RegExp(`^/api/v1/keys/${SEGMENT}/revoke$`), { POST: revokeKey });
 addRoute(new RegExp(`^${OPENAPI_PATH.replace(/\./g, '\\.')}$`), {
-  GET: async () => ({ status: 200, headers: { 'content-type': JSON_TYPE, 'cache-control': 'public, max-age=300' }, body: openApiJson() }),
+  GET: async () => ({
+    status: 200,
+    headers: { 'content-type': JSON_TYPE, 'cache-control': 'public, max-age=300' },
+    body: await openApiDocument(),
+  }),
 });
 
-function readJsonBody<T extends z.ZodType>(request: ApiRequest, schema: T): z.infer<T> {
+function readJsonBody<T extends z.ZodMiniType>(request: ApiRequest, schema: T): z.infer<T> {
   checkBodyEnvelope(request, true);
   let value: unknown;
   try {

@@ -3,7 +3,13 @@
  * (priority → commitment → responsible area → status → observations → related links),
  * and the zod schemas that validate what clients send.
  */
-import { z } from 'zod';
+
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+// zod/mini (tree-shakable, so the ingest bundle stays small) ships no messages: without a locale
+// every issue reads "Invalid input". English is what the API's 400 `errors` have always said.
+z.config(en());
 
 export const LIMITS = {
   bodyBytes: 64 * 1024,
@@ -18,47 +24,52 @@ export const LIMITS = {
 
 export const slugSchema = z
   .string()
-  .min(1)
-  .max(LIMITS.slug)
-  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and hyphens (a slug)');
+  .check(
+    z.minLength(1),
+    z.maxLength(LIMITS.slug),
+    z.regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and hyphens (a slug)'),
+  );
 
-export const languageSchema = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag');
+export const languageSchema = z.string().check(z.regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag'));
+
+const text = (max: number) => z.string().check(z.maxLength(max));
+const nonEmptyText = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+/** Trimmed first, then measured: "   " is empty. */
+const trimmedText = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+const integer = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 
 /** Only http(s): a `javascript:` or `data:` link in an official's update must never reach a feed. */
-export const httpUrlSchema = z
-  .string()
-  .max(LIMITS.url)
-  .refine((value) => {
+export const httpUrlSchema = z.string().check(
+  z.maxLength(LIMITS.url),
+  z.refine((value) => {
     try {
       const url = new URL(value);
       return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
     } catch {
       return false;
     }
-  }, 'must be an absolute http(s) URL');
+  }, 'must be an absolute http(s) URL'),
+);
 
 export const linkSchema = z.strictObject({
-  title: z.string().trim().min(1).max(LIMITS.title),
+  title: trimmedText(LIMITS.title),
   url: httpUrlSchema,
 });
 export type Link = z.infer<typeof linkSchema>;
 
-export const statusCodeSchema = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a status code such as "on_track"');
+export const statusCodeSchema = z.string().check(z.regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a status code such as "on_track"'));
 
 export const statusDefinitionSchema = z.strictObject({
   code: statusCodeSchema,
-  labels: z.record(languageSchema, z.string().min(1).max(200)),
+  labels: z.record(languageSchema, nonEmptyText(200)),
   /** A colour for charts and badges (#rrggbb); contrast is checked by the dashboard. */
-  color: z
-    .string()
-    .regex(/^#[0-9a-fA-F]{6}$/)
-    .optional(),
+  color: z.optional(z.string().check(z.regex(/^#[0-9a-fA-F]{6}$/))),
 });
 export type StatusDefinition = z.infer<typeof statusDefinitionSchema>;
 
 export const prioritySchema = z.strictObject({
-  number: z.number().int().min(1).max(10_000),
-  title: z.string().trim().min(1).max(LIMITS.title),
+  number: integer(1, 10_000),
+  title: trimmedText(LIMITS.title),
 });
 export type Priority = z.infer<typeof prioritySchema>;
 
@@ -66,19 +77,19 @@ const isoDateTime = z.iso.datetime({ offset: true });
 
 /** Body of `PUT /api/v1/plans/{planId}` (admin). */
 export const planDefinitionSchema = z.strictObject({
-  title: z.string().trim().min(1).max(LIMITS.title),
-  municipality: z.string().trim().min(1).max(200),
+  title: trimmedText(LIMITS.title),
+  municipality: trimmedText(200),
   period: z.strictObject({
-    start: z.number().int().min(1900).max(2200),
-    end: z.number().int().min(1900).max(2200),
+    start: integer(1900, 2200),
+    end: integer(1900, 2200),
   }),
   language: languageSchema,
-  languages: z.array(languageSchema).max(10).optional(),
-  license: z.strictObject({ id: z.string().min(1).max(100), title: z.string().max(200), url: httpUrlSchema }),
-  description: z.string().max(LIMITS.observations).optional(),
-  publisher: z.strictObject({ name: z.string().min(1).max(200), url: httpUrlSchema.optional(), email: z.email().optional() }),
-  source: z.strictObject({ title: z.string().min(1).max(LIMITS.title), url: httpUrlSchema }).optional(),
-  statuses: z.array(statusDefinitionSchema).min(1).max(20).optional(),
+  languages: z.optional(z.array(languageSchema).check(z.maxLength(10))),
+  license: z.strictObject({ id: nonEmptyText(100), title: text(200), url: httpUrlSchema }),
+  description: z.optional(text(LIMITS.observations)),
+  publisher: z.strictObject({ name: nonEmptyText(200), url: z.optional(httpUrlSchema), email: z.optional(z.email()) }),
+  source: z.optional(z.strictObject({ title: nonEmptyText(LIMITS.title), url: httpUrlSchema })),
+  statuses: z.optional(z.array(statusDefinitionSchema).check(z.minLength(1), z.maxLength(20))),
 });
 export type PlanDefinition = z.infer<typeof planDefinitionSchema>;
 
@@ -95,16 +106,16 @@ export interface Plan extends PlanDefinition {
 
 /** Body of `PUT /api/v1/plans/{planId}/commitments/{commitmentId}` (admin). */
 export const commitmentDefinitionSchema = z.strictObject({
-  number: z.number().int().min(1).max(100_000),
-  title: z.string().trim().min(1).max(LIMITS.title),
+  number: integer(1, 100_000),
+  title: trimmedText(LIMITS.title),
   priority: prioritySchema,
-  area: z.string().trim().min(1).max(200),
-  areaSlug: slugSchema.optional(),
+  area: trimmedText(200),
+  areaSlug: z.optional(slugSchema),
   /** Initial state; later changes come only through signed updates. */
-  status: statusCodeSchema.optional(),
-  observations: z.string().max(LIMITS.observations).optional(),
-  links: z.array(linkSchema).max(LIMITS.links).optional(),
-  progress: z.number().int().min(0).max(100).optional(),
+  status: z.optional(statusCodeSchema),
+  observations: z.optional(text(LIMITS.observations)),
+  links: z.optional(z.array(linkSchema).check(z.maxLength(LIMITS.links))),
+  progress: z.optional(integer(0, 100)),
 });
 export type CommitmentDefinition = z.infer<typeof commitmentDefinitionSchema>;
 
@@ -135,10 +146,10 @@ export interface Commitment {
 /** Body of `POST .../commitments/{commitmentId}/updates` (an official's status update). */
 export const updateRequestSchema = z.strictObject({
   status: statusCodeSchema,
-  observations: z.string().max(LIMITS.observations),
-  links: z.array(linkSchema).max(LIMITS.links).optional(),
-  progress: z.number().int().min(0).max(100).optional(),
-  reportedAt: isoDateTime.optional(),
+  observations: text(LIMITS.observations),
+  links: z.optional(z.array(linkSchema).check(z.maxLength(LIMITS.links))),
+  progress: z.optional(integer(0, 100)),
+  reportedAt: z.optional(isoDateTime),
 });
 export type UpdateRequest = z.infer<typeof updateRequestSchema>;
 
@@ -172,21 +183,25 @@ export type Role = z.infer<typeof roleSchema>;
 /** A key's name as it appears in `keyid`: short, printable, safe in a table key and a URL path. */
 export const keyIdSchema = z
   .string()
-  .min(1)
-  .max(LIMITS.keyId)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" and "-", starting with a letter or digit');
+  .check(
+    z.minLength(1),
+    z.maxLength(LIMITS.keyId),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" and "-", starting with a letter or digit'),
+  );
 
 export const scopeSchema = z
   .strictObject({
     planId: slugSchema,
     /** When present, only these areas (by slug) of the plan. */
-    areas: z.array(slugSchema).min(1).max(100).optional(),
+    areas: z.optional(z.array(slugSchema).check(z.minLength(1), z.maxLength(100))),
     /** When present, only these commitments of the plan. */
-    commitments: z.array(slugSchema).min(1).max(1000).optional(),
+    commitments: z.optional(z.array(slugSchema).check(z.minLength(1), z.maxLength(1000))),
   })
-  .refine((scope) => !(scope.areas && scope.commitments), {
-    message: 'a scope lists areas or commitments, not both (use two scopes for both)',
-  });
+  .check(
+    z.refine((scope) => !(scope.areas && scope.commitments), {
+      message: 'a scope lists areas or commitments, not both (use two scopes for both)',
+    }),
+  );
 export type Scope = z.infer<typeof scopeSchema>;
 
 export const keyAlgorithmSchema = z.enum(['ed25519', 'hmac-sha256']);
@@ -215,37 +230,39 @@ export interface SigningKey {
 export const keyRegistrationSchema = z
   .strictObject({
     keyId: keyIdSchema,
-    algorithm: keyAlgorithmSchema.default('ed25519'),
+    algorithm: z._default(keyAlgorithmSchema, 'ed25519'),
     /** ed25519: the public key, SPKI PEM (what `mandat keygen` prints). */
-    publicKeyPem: z.string().max(LIMITS.publicKeyPem).optional(),
-    owner: z.string().trim().min(1).max(200),
-    contact: z.string().trim().min(1).max(200).optional(),
+    publicKeyPem: z.optional(text(LIMITS.publicKeyPem)),
+    owner: trimmedText(200),
+    contact: z.optional(trimmedText(200)),
     role: roleSchema,
-    scopes: z.array(scopeSchema).max(50).default([]),
+    scopes: z._default(z.array(scopeSchema).check(z.maxLength(50)), []),
   })
-  .superRefine((key, ctx) => {
-    if (key.algorithm === 'ed25519' && key.publicKeyPem === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['publicKeyPem'],
-        message: 'an ed25519 key needs its public key (SPKI PEM, as printed by mandat keygen)',
-      });
-    }
-    if (key.algorithm === 'hmac-sha256' && key.publicKeyPem !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['publicKeyPem'],
-        message: 'an hmac-sha256 key has no public key: the server generates the shared secret',
-      });
-    }
-    if (key.role === 'official' && key.scopes.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['scopes'],
-        message: 'an official key needs at least one scope (the plans, areas or commitments it may update)',
-      });
-    }
-  });
+  .check(
+    z.superRefine((key, ctx) => {
+      if (key.algorithm === 'ed25519' && key.publicKeyPem === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['publicKeyPem'],
+          message: 'an ed25519 key needs its public key (SPKI PEM, as printed by mandat keygen)',
+        });
+      }
+      if (key.algorithm === 'hmac-sha256' && key.publicKeyPem !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['publicKeyPem'],
+          message: 'an hmac-sha256 key has no public key: the server generates the shared secret',
+        });
+      }
+      if (key.role === 'official' && key.scopes.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scopes'],
+          message: 'an official key needs at least one scope (the plans, areas or commitments it may update)',
+        });
+      }
+    }),
+  );
 export type KeyRegistration = z.infer<typeof keyRegistrationSchema>;
 
 /** Turn a free-text area name into the slug used in feed paths and key scopes. */

@@ -9,7 +9,7 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import { type InnerList, parseDictionary } from 'structured-headers';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type Auth, OPENAPI_PATH, OPERATIONS, type OperationSpec } from './api-operations.ts';
 import {
   commitmentDefinedSchema,
@@ -39,15 +39,15 @@ export const JSON_MEDIA_TYPE = 'application/json';
 // --- schemas -----------------------------------------------------------------------------
 
 /** Request bodies are described as clients send them (zod input), responses as the API writes them. */
-const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
+const REQUEST_SCHEMAS: Record<string, z.ZodMiniType> = {
   UpdateRequest: updateRequestSchema,
   PlanDefinition: planDefinitionSchema,
   CommitmentDefinition: commitmentDefinitionSchema,
   KeyRegistration: keyRegistrationSchema,
-  RevokeRequest: z.strictObject({}).meta({ description: 'Revocation takes no parameters; a body, if sent, must be {}.' }),
+  RevokeRequest: z.strictObject({}).check(z.describe('Revocation takes no parameters; a body, if sent, must be {}.')),
 };
 
-const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
+const RESPONSE_SCHEMAS: Record<string, z.ZodMiniType> = {
   Problem: problemSchema,
   UpdateAccepted: updateAcceptedSchema,
   Commitment: commitmentSchema,
@@ -64,7 +64,7 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
 
 const componentRef = (name: string) => `#/components/schemas/${name}`;
 
-function convert(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, Json> {
+function convert(schemas: Record<string, z.ZodMiniType>, io: 'input' | 'output'): Record<string, Json> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
   const { schemas: converted } = z.toJSONSchema(registry, {
@@ -357,7 +357,7 @@ function requestHeaderParameters(example: SigningExample): Record<string, Json> 
 }
 
 function pathParameters(path: string): Json[] {
-  const schemas: Record<string, z.ZodType> = { planId: slugSchema, commitmentId: slugSchema, keyId: keyIdSchema };
+  const schemas: Record<string, z.ZodMiniType> = { planId: slugSchema, commitmentId: slugSchema, keyId: keyIdSchema };
   const descriptions: Record<string, string> = {
     planId: 'The plan, e.g. terrassa-2015-2019.',
     commitmentId: 'The commitment within the plan, e.g. c4.',

@@ -17,6 +17,7 @@ import { BUNDLE_FILE, type FunctionName } from '#infra/bundling';
 import { PROJECT_ROOT } from '#infra/constructs/mandat-function';
 import { toEvent } from '#infra/local/stream-poller';
 import type { ApiRequest } from '#shared/api';
+import { OPENAPI_PATH } from '#shared/api-operations';
 import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/demo-plan';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
@@ -204,6 +205,16 @@ describe('ingest bundle', () => {
     expect(result.headers?.['content-type']).toBe('application/problem+json');
     expect(JSON.parse(String(result.body))).toMatchObject({ status: 401 });
     expect(await env.tableSnapshot()).toBe(before);
+  });
+
+  it('serves the OpenAPI document made at build time, byte for byte the committed one, without carrying its generator', async () => {
+    const environment = lambdaEnvironment(bundles.ingest, `https://${API_HOST}`);
+    const request: ApiRequest = { method: 'GET', path: OPENAPI_PATH, query: '', headers: {}, body: Buffer.alloc(0) };
+    const { result } = await invoke<APIGatewayProxyStructuredResultV2>(bundles.ingest, httpApiEvent(request), environment);
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toBe(readFileSync(join(PROJECT_ROOT, 'docs/openapi.json'), 'utf8'));
+    // The generator's component references appear in the bundle only if the generator does.
+    expect(readFileSync(bundles.ingest.file, 'utf8')).not.toContain('#/components/schemas/');
   });
 });
 
