@@ -30,8 +30,18 @@ function close(p: Panel): string {
   return `<g transform="translate(${p.x},${p.y})">${p.body.join('')}</g>`;
 }
 
+/** The smallest of 1, 2, 2.5, 5 × 10^k that is ≥ v: tick steps a reader can add up. */
+function niceCeil(v: number): number {
+  const exponent = 10 ** Math.floor(Math.log10(Math.max(v, 1e-9)));
+  return [1, 2, 2.5, 5, 10].map((m) => m * exponent).find((x) => x >= v)!;
+}
+
+const tickLabel = (t: number) => (t >= 1000 ? `${Math.round(t / 100) / 10}k` : String(Math.round(t * 100) / 100));
+
 /** A y axis, linear or log, with grid lines; returns the value → pixel mapping. */
-function yAxis(p: Panel, max: number, label: string, log = false, min = 1): (v: number) => number {
+function yAxis(p: Panel, rawMax: number, label: string, log = false, min = 1): (v: number) => number {
+  const step = niceCeil(rawMax / 4);
+  const max = log ? rawMax : step * 4;
   const top = M.top;
   const bottom = H - M.bottom;
   const scale = log
@@ -39,13 +49,13 @@ function yAxis(p: Panel, max: number, label: string, log = false, min = 1): (v: 
     : (v: number) => bottom - (v / max) * (bottom - top);
   const ticks = log
     ? Array.from({ length: Math.ceil(Math.log10(max) - Math.log10(min)) + 1 }, (_, i) => min * 10 ** i).filter((t) => t <= max)
-    : Array.from({ length: 5 }, (_, i) => (max / 4) * i);
+    : Array.from({ length: 5 }, (_, i) => step * i);
   for (const t of ticks) {
     const y = scale(t);
     p.body.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="${COLORS.grid}"/>`);
-    p.body.push(text(M.left - 6, y + 4, t >= 1000 ? `${t / 1000}k` : String(Math.round(t * 100) / 100), 'text-anchor="end" font-size="10"'));
+    p.body.push(text(M.left - 6, y + 4, tickLabel(t), 'text-anchor="end" font-size="10"'));
   }
-  p.body.push(text(14, (top + bottom) / 2, label, `font-size="10" transform="rotate(-90 14 ${(top + bottom) / 2})" text-anchor="middle"`));
+  p.body.push(text(12, (top + bottom) / 2, label, `font-size="10" transform="rotate(-90 12 ${(top + bottom) / 2})" text-anchor="middle"`));
   return scale;
 }
 
@@ -125,25 +135,29 @@ function growthPanel(r: BenchResults, x: number, y: number): string {
   const g = r.growth;
   if (!g) return close(p);
   const cells = g.cells.filter((c) => c.commitments === g.historyRatio.commitments).sort((a, b) => a.history - b.history);
-  const max = Math.max(...cells.flatMap((c) => [c.ours.ms.median, c.baseline.ms.median])) * 2;
-  const min = 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...cells.map((c) => c.ours.ms.median)) / 2)));
+  const values = cells.flatMap((c) => [c.memory.ms.median, c.memory.baselineMs.median, c.dynamoLocal?.ms.median ?? c.memory.ms.median]);
+  const max = Math.max(...values) * 2;
+  const min = 10 ** Math.floor(Math.log10(Math.max(1, Math.min(...values) / 2)));
   const scale = yAxis(p, max, 'ms (log)', true, min);
   const xs = cells.map((c) => c.history);
   const lx = (h: number) =>
     M.left + 20 + ((Math.log10(h) - Math.log10(xs[0]!)) / Math.max(1e-9, Math.log10(xs[xs.length - 1]!) - Math.log10(xs[0]!))) * (W - M.left - M.right - 40);
-  const line = (color: string, values: number[], dash = '') => {
-    const points = values.map((v, i) => `${lx(xs[i]!).toFixed(1)},${scale(v).toFixed(1)}`).join(' ');
-    p.body.push(`<polyline points="${points}" fill="none" stroke="${color}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ''}/>`);
-    values.forEach((v, i) => p.body.push(`<circle cx="${lx(xs[i]!).toFixed(1)}" cy="${scale(v).toFixed(1)}" r="3" fill="${color}"><title>${esc(fmtMs(v))}</title></circle>`));
+  const line = (color: string, points: Array<[number, number]>, dash = '') => {
+    const path = points.map(([h, v]) => `${lx(h).toFixed(1)},${scale(v).toFixed(1)}`).join(' ');
+    p.body.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ''}/>`);
+    points.forEach(([h, v]) => p.body.push(`<circle cx="${lx(h).toFixed(1)}" cy="${scale(v).toFixed(1)}" r="3" fill="${color}"><title>${esc(fmtMs(v))}</title></circle>`));
   };
-  line(COLORS.a, cells.map((c) => c.ours.ms.median));
-  line(COLORS.c, cells.map((c) => c.baseline.ms.median), '5 3');
-  line(COLORS.ok, cells.map(() => cells[0]!.ours.ms.median * 1.3), '2 3');
+  line(COLORS.a, cells.map((c) => [c.history, c.memory.ms.median]));
+  const endToEnd = cells.filter((c) => c.dynamoLocal).map((c): [number, number] => [c.history, c.dynamoLocal!.ms.median]);
+  if (endToEnd.length) line(COLORS.b, endToEnd, '6 3');
+  line(COLORS.c, cells.map((c) => [c.history, c.memory.baselineMs.median]), '5 3');
+  line(COLORS.ok, cells.map((c) => [c.history, cells[0]!.memory.ms.median * 1.3]), '2 3');
   xs.forEach((h) => p.body.push(text(lx(h), H - M.bottom + 14, `${h >= 1000 ? `${h / 1000}k` : h} updates`, 'text-anchor="middle" font-size="10"')));
   legend(p, [
-    [COLORS.a, `ours (${g.historyRatio.commitments} commitments)`],
+    [COLORS.a, "render + write"],
+    [COLORS.b, "end to end (DDB Local)"],
     [COLORS.c, 'baseline'],
-    [COLORS.ok, 'target: 1.3 × first'],
+    [COLORS.ok, "target 1.3 × first"],
   ]);
   return close(p);
 }
@@ -156,7 +170,7 @@ function targetsPanel(r: BenchResults, x: number, y: number): string {
   }
   if (r.ingest) bars.push(['ingest p99 / PutItem (worst)', Math.max(...r.ingest.separatePlans.map((l) => l.p99Ratio)) / 3]);
   if (r.burst) bars.push(['regenerations per update', r.burst.regenerationsPerUpdate / 0.1]);
-  if (r.growth) bars.push(['history 100k/1k', r.growth.historyRatio.ratio / 1.3]);
+  if (r.growth) bars.push([`history ${tickLabel(r.growth.historyRatio.to)}/${tickLabel(r.growth.historyRatio.from)}`, r.growth.historyRatio.ratio / 1.3]);
   if (r.render) bars.push(['render / JSON.stringify', r.render.ratio / 5]);
   for (const fn of r.coldStart?.functions ?? []) bars.push([`${fn.name} bundle KB`, fn.bundleKB / 150], [`${fn.name} import ms`, fn.importMs.median / 50]);
   if (r.regional) bars.push(['regional / alone', r.regional.ratio / 1.2]);

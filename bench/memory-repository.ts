@@ -1,6 +1,8 @@
 /**
- * A read-only PlanRepository over items already in memory: what the baseline builds from its
- * full-table scan, and what the render measurement reads from so that only rendering is timed.
+ * A PlanRepository over items held in memory: what the baseline builds from its full-table
+ * scan, and what the render and growth measurements read from when the time of DynamoDB Local
+ * itself must stay out of the figure. It accepts status updates (recordUpdate, as the ingest
+ * path writes them) and nothing else.
  */
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '#shared/model';
 import type { PlanRepository } from '#shared/repository';
@@ -13,13 +15,15 @@ export class MemoryPlanRepository implements PlanRepository {
   /** Table items in the layout of shared/dynamo-repository.ts (PK, SK, kind and the fields). */
   static fromItems(items: Iterable<Record<string, unknown>>): MemoryPlanRepository {
     const repository = new MemoryPlanRepository();
-    for (const item of items) {
-      const { PK: _pk, SK: _sk, kind, ...fields } = item;
-      if (kind === 'plan') repository.addPlan(fields as unknown as Plan);
-      else if (kind === 'commitment') repository.addCommitment(fields as unknown as Commitment);
-      else if (kind === 'update') repository.addUpdate(fields as unknown as StatusUpdate);
-    }
+    for (const item of items) repository.addItem(item);
     return repository;
+  }
+
+  addItem(item: Record<string, unknown>): void {
+    const { PK: _pk, SK: _sk, kind, ...fields } = item;
+    if (kind === 'plan') this.addPlan(fields as unknown as Plan);
+    else if (kind === 'commitment') this.addCommitment(fields as unknown as Commitment);
+    else if (kind === 'update') this.addUpdate(fields as unknown as StatusUpdate);
   }
 
   addPlan(plan: Plan): void {
@@ -82,8 +86,17 @@ export class MemoryPlanRepository implements PlanRepository {
     return [];
   }
 
-  recordUpdate(): Promise<void> {
-    return Promise.reject(new Error('MemoryPlanRepository is read-only'));
+  /** The ingest transaction's effect, without its conditions (the bench is the only writer). */
+  async recordUpdate(input: { update: StatusUpdate; commitment: Commitment; now: string }): Promise<void> {
+    const { update, commitment, now } = input;
+    this.addUpdate(update);
+    const list = this.commitments.get(commitment.planId) ?? [];
+    const index = list.findIndex((c) => c.commitmentId === commitment.commitmentId);
+    if (index >= 0) list[index] = commitment;
+    else list.push(commitment);
+    this.commitments.set(commitment.planId, list);
+    const plan = this.plans.get(update.planId);
+    if (plan) this.plans.set(plan.planId, { ...plan, revision: update.planRevision, updatedAt: now });
   }
 
   savePlan(): Promise<void> {

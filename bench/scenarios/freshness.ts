@@ -42,18 +42,26 @@ class FeedWatcher {
     this.loops = files.map((file) => this.poll(file));
   }
 
+  /**
+   * Conditional GETs back to back, and a full GET every 250 ms: the S3 server writes an object
+   * in place, not atomically, so a GET racing a PUT can pair the new ETag with a partial body;
+   * trusting that ETag forever would hide the finished object.
+   */
   private async poll(file: string): Promise<void> {
     let etag: string | undefined;
+    let lastFull = 0;
     while (this.running) {
+      const conditional = etag !== undefined && performance.now() - lastFull < 250;
       try {
         const response = await fetch(`${this.origin}/plans/${this.planId}/${file}`, {
-          headers: etag ? { 'if-none-match': etag } : {},
-          signal: AbortSignal.timeout(10_000),
+          headers: conditional ? { 'if-none-match': etag! } : {},
+          signal: AbortSignal.timeout(5_000),
         });
         const body = await response.text();
         const at = performance.now();
         this.requests++;
         if (response.status === 200) {
+          if (!conditional) lastFull = at;
           etag = response.headers.get('etag') ?? undefined;
           this.lastBody.set(file, body);
           this.check(file, body, at);
@@ -162,16 +170,18 @@ export async function freshness(
   const key = running.keys[0]!;
   let seq = 0;
   let retried = 0;
+  let retryUntil = Number.POSITIVE_INFINITY;
   const send = async () => {
     const n = seq++;
     const commitment = commitmentId(n % plan.commitments);
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       const result = await postUpdate(running.origin, key, updatePath(plan.planId, commitment), updateBody(STATUSES[n % STATUSES.length]!));
-      // 409: the plan moved on under the request (and the server's own retries); a client signs
-      // again and resends. Freshness counts from the 201.
-      if (result.status === 409 && attempt < 20) {
+      // 409: the plan moved on under the request (after the server's own retries). A client
+      // waits the Retry-After the answer carries, signs again and resends; freshness counts from
+      // the 201. Retries stop at the end of the run, and what is left counts as rejected.
+      if (result.status === 409 && performance.now() + result.retryAfterMs < retryUntil) {
         retried++;
-        await sleep(Math.random() * 20);
+        await sleep(result.retryAfterMs + Math.random() * 100);
         continue;
       }
       if (result.status !== 201 || !result.updateId) return { result, tracked: undefined };
@@ -203,6 +213,7 @@ export async function freshness(
     const inFlight: Promise<void>[] = [];
     const total = Math.round(sizes.loadRate * sizes.loadSeconds);
     const t0 = performance.now();
+    retryUntil = t0 + sizes.loadSeconds * 1000 + 10_000;
     for (let i = 0; i < total; i++) {
       // Open loop: the n-th update leaves at t0 + n / rate, whether or not the others returned.
       const wait = t0 + (i * 1000) / sizes.loadRate - performance.now();

@@ -119,6 +119,8 @@ export interface PostResult {
   ms: number;
   updateId?: string;
   revision?: number;
+  /** Retry-After of a 409 or 503, in ms (0 when absent). */
+  retryAfterMs: number;
 }
 
 /** One signed POST over HTTP; the clock starts after signing, as the server sees the request. */
@@ -130,5 +132,6 @@ export async function postUpdate(origin: string, key: BenchKey, path: string, bo
   const at = performance.now();
   let parsed: { updateId?: string; revision?: number } = {};
   if (response.status === 201) parsed = JSON.parse(text) as typeof parsed;
-  return { status: response.status, at, ms: at - t0, updateId: parsed.updateId, revision: parsed.revision };
+  const retryAfterMs = Number(response.headers.get('retry-after') ?? 0) * 1000 || 0;
+  return { status: response.status, at, ms: at - t0, updateId: parsed.updateId, revision: parsed.revision, retryAfterMs };
 }
