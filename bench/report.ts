@@ -51,6 +51,7 @@ export function rows(r: BenchResults): Row[] {
       ok: f.load.rejected === 0 ? undefined : false,
     });
     for (const file of f.absentFiles) out.push({ section, label: `${file}: not published by this build`, detail: 'not measured' });
+    out.push({ section, label: 'watcher polls stalled by the S3 server', detail: `${f.stalledPolls} (each file is polled by two loops; see docs/PERFORMANCE.md)` });
   }
   if (r.ingest) {
     const section = '2. Ingest latency (signed POST over HTTP) vs a bare PutItem';

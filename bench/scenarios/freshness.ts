@@ -32,6 +32,8 @@ class FeedWatcher {
   private running = true;
   private readonly loops: Promise<void>[];
   requests = 0;
+  /** Polls that took over a second or never answered (the S3 server's in-place writes). */
+  stalled = 0;
 
   constructor(
     private readonly origin: string,
@@ -39,27 +41,38 @@ class FeedWatcher {
     readonly files: string[],
     private readonly pollMs: number,
   ) {
-    this.loops = files.map((file) => this.poll(file));
+    // Two staggered loops per file (see poll()), each every 2 × pollMs: one GET per pollMs.
+    this.loops = files.flatMap((file) => [this.poll(file, 0), this.poll(file, pollMs)]);
   }
 
   /**
-   * Conditional GETs back to back, and a full GET every 250 ms: the S3 server writes an object
-   * in place, not atomically, so a GET racing a PUT can pair the new ETag with a partial body;
-   * trusting that ETag forever would hide the finished object.
+   * Conditional GETs back to back, and a full GET every 250 ms. Both work around the S3 server,
+   * which writes an object in place rather than atomically: a GET racing a PUT can pair the new
+   * ETag with a partial body (trusting that ETag would hide the finished object), or read a file
+   * truncated under it and then wait for the connection's keep-alive timeout (5 s). Two loops per
+   * file keep one such request from stalling the measurement; S3 itself has neither problem.
    */
-  private async poll(file: string): Promise<void> {
+  private async poll(file: string, offsetMs: number): Promise<void> {
     let etag: string | undefined;
     let lastFull = 0;
+    await sleep(offsetMs);
     while (this.running) {
+      // The watcher shares this process with the product: no GETs while nothing is awaited.
+      if (etag !== undefined && !this.tracked.some((u) => !u.seenAt.has(file))) {
+        await sleep(this.pollMs);
+        continue;
+      }
       const conditional = etag !== undefined && performance.now() - lastFull < 250;
+      const t0 = performance.now();
       try {
         const response = await fetch(`${this.origin}/plans/${this.planId}/${file}`, {
           headers: conditional ? { 'if-none-match': etag! } : {},
-          signal: AbortSignal.timeout(5_000),
+          signal: AbortSignal.timeout(10_000),
         });
         const body = await response.text();
         const at = performance.now();
         this.requests++;
+        if (at - t0 > 1000) this.stalled++;
         if (response.status === 200) {
           if (!conditional) lastFull = at;
           etag = response.headers.get('etag') ?? undefined;
@@ -67,9 +80,10 @@ class FeedWatcher {
           this.check(file, body, at);
         }
       } catch {
-        // A refused or cut connection is one more poll; the timeout of waitFor() decides.
+        // Refused, cut or timed out: one more poll; the timeout of waitFor() decides.
+        this.stalled++;
       }
-      await sleep(this.pollMs);
+      await sleep(2 * this.pollMs);
     }
   }
 
@@ -124,6 +138,8 @@ export interface FreshnessResult {
   /** Files the issue names that this build of the product does not publish (yet). */
   absentFiles: string[];
   pollIntervalMs: number;
+  /** Watcher GETs that took over a second or failed: the S3 server's in-place writes (see FeedWatcher). */
+  stalledPolls: number;
   single: FreshnessRun;
   /** achievedRate: updates accepted per second, from the first POST to the last 201. */
   load: FreshnessRun & { targetRate: number; achievedRate: number; seconds: number; rejected: number };
@@ -233,6 +249,7 @@ export async function freshness(
       measuredFiles: files,
       absentFiles,
       pollIntervalMs: sizes.pollMs,
+      stalledPolls: watcher.stalled,
       retried,
       single: summariseRun(single, files),
       load: {

@@ -50,7 +50,8 @@ it('runs every measurement and writes the JSON and the chart', async () => {
 
   const g = results.growth!;
   expect(g.cells.length).toBeGreaterThanOrEqual(3);
-  for (const cell of g.cells) expect(cell).toMatchObject({ ours: { ms: summary }, baseline: { ms: summary }, timeRatio: finite, bytesRatio: finite });
+  for (const cell of g.cells) expect(cell).toMatchObject({ memory: { ms: summary, baselineMs: summary }, timeRatio: finite, bytesRatio: finite });
+  expect(g.cells.some((cell) => cell.dynamoLocal !== undefined)).toBe(true);
   expect(g.historyRatio.ratio).toEqual(finite);
 
   expect(results.render).toMatchObject({ renderMs: summary, floorMs: summary, ratio: finite });
