@@ -1,23 +1,30 @@
 /**
- * Prints a results file as the Markdown that docs/PERFORMANCE.md shows: the machine, the
- * table, and the cost model. `npx tsx bench/markdown.ts [bench/results/latest.json]`
+ * Prints a results file as the Markdown that docs/PERFORMANCE.md shows: the machine and the
+ * table, then the cost model; or only one of them, or writes both into the page between its
+ * markers.
+ *
+ *   npx tsx bench/markdown.ts [results.json] [--results | --cost | --update docs/PERFORMANCE.md]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { markdownTable } from './report.ts';
 import type { BenchResults } from './results.ts';
 
-const file = process.argv[2] ?? new URL('./results/latest.json', import.meta.url).pathname;
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const positional = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--update');
+const file = positional[0] ?? new URL('./results/latest.json', import.meta.url).pathname;
 const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
 const m = results.machine;
 const usd = (v: number) => (v >= 1 ? `$${v.toFixed(2)}` : `$${v.toFixed(4)}`);
 
-const lines = [
+const table = [
   `Run: \`${results.mode}\` mode, ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(results.durationSeconds)} s.`,
   `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ${m.java}; ` +
     `load average ${m.loadAverageAtStart.join(' / ')} at start and ${m.loadAverageAtEnd.join(' / ')} at end (1 / 5 / 15 min).`,
   '',
   markdownTable(results),
 ];
+const lines: string[] = [];
 if (results.cost) {
   const { prices, assumedMemoryMB, models } = results.cost;
   lines.push(
@@ -37,4 +44,15 @@ if (results.cost) {
     '',
   );
 }
-process.stdout.write(lines.join('\n'));
+const cost = lines;
+
+const update = args[args.indexOf('--update') + 1];
+if (flag('--update') && update) {
+  const page = readFileSync(update, 'utf8');
+  const replace = (text: string, marker: string, body: string) =>
+    text.replace(new RegExp(`(<!-- ${marker}:start[^>]*-->\\n)[\\s\\S]*?(<!-- ${marker}:end -->)`), (_m, start: string, end: string) => `${start}${body}${end}`);
+  writeFileSync(update, replace(replace(page, 'results', table.join('\n')), 'cost', cost.join('\n')));
+} else {
+  const parts = flag('--results') ? [table] : flag('--cost') ? [cost] : [table, cost];
+  process.stdout.write(parts.map((p) => p.join('\n')).join('\n'));
+}
