@@ -66,7 +66,10 @@ const wanted = new Set<Measurement>(
   values.only
     ? values.only.split(',').map((name) => {
         const m = MEASUREMENTS.find((x) => x.toLowerCase() === name.trim().toLowerCase().replace(/-/g, ''));
-        if (!m) throw new Error(`unknown measurement "${name}"; known: ${MEASUREMENTS.join(', ')}`);
+        if (!m) {
+          process.stderr.write(`unknown measurement "${name}"; known: ${MEASUREMENTS.join(', ')}\n`);
+          process.exit(2);
+        }
         return m;
       })
     : MEASUREMENTS,

@@ -32,7 +32,6 @@ export interface RunningStack {
   bucketName: string;
   /** Every publish invocation since the stack started, in order. */
   publishes: PublishObservation[];
-  publishing(): boolean;
   keys: BenchKey[];
   waitQuiet(options?: { quietMs?: number; timeoutMs?: number }): Promise<void>;
   stop(): Promise<void>;
@@ -91,11 +90,10 @@ export async function startStack(ctx: BenchContext, plans: StackPlans, log: (mes
     tableName,
     bucketName,
     publishes,
-    publishing: () => inFlight > 0,
     keys,
     async waitQuiet({ quietMs = 1500, timeoutMs = 180_000 } = {}) {
       const deadline = performance.now() + timeoutMs;
-      const activity = () => stack.poller.stats.records + stack.poller.stats.invocations * 1e9 + inFlight;
+      const activity = () => `${stack.poller.stats.records}/${stack.poller.stats.invocations}/${inFlight}`;
       let last = activity();
       let since = performance.now();
       while (performance.now() < deadline) {
