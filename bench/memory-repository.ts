@@ -1,0 +1,117 @@
+/**
+ * A PlanRepository over items held in memory: what the baseline builds from its full-table
+ * scan, and what the render and growth measurements read from when the time of DynamoDB Local
+ * itself must stay out of the figure. It accepts status updates (recordUpdate, as the ingest
+ * path writes them) and nothing else.
+ */
+import type { Commitment, Plan, SigningKey, StatusUpdate } from '#shared/model';
+import type { PlanRepository } from '#shared/repository';
+
+export class MemoryPlanRepository implements PlanRepository {
+  private readonly plans = new Map<string, Plan>();
+  private readonly commitments = new Map<string, Commitment[]>();
+  private readonly updates = new Map<string, StatusUpdate[]>();
+
+  /** Table items in the layout of shared/dynamo-repository.ts (PK, SK, kind and the fields). */
+  static fromItems(items: Iterable<Record<string, unknown>>): MemoryPlanRepository {
+    const repository = new MemoryPlanRepository();
+    for (const item of items) repository.addItem(item);
+    return repository;
+  }
+
+  addItem(item: Record<string, unknown>): void {
+    const { PK: _pk, SK: _sk, kind, ...fields } = item;
+    if (kind === 'plan') this.addPlan(fields as unknown as Plan);
+    else if (kind === 'commitment') this.addCommitment(fields as unknown as Commitment);
+    else if (kind === 'update') this.addUpdate(fields as unknown as StatusUpdate);
+  }
+
+  addPlan(plan: Plan): void {
+    this.plans.set(plan.planId, plan);
+  }
+
+  addCommitment(commitment: Commitment): void {
+    const list = this.commitments.get(commitment.planId) ?? [];
+    list.push(commitment);
+    this.commitments.set(commitment.planId, list);
+  }
+
+  addUpdate(update: StatusUpdate): void {
+    const list = this.updates.get(update.planId) ?? [];
+    list.push(update);
+    this.updates.set(update.planId, list);
+    this.sorted.delete(update.planId);
+  }
+
+  /** Sorted once, not per read: the render measurement must not time a sort of 100,000 items. */
+  private readonly sorted = new Set<string>();
+
+  planIds(): string[] {
+    return [...this.plans.keys()].sort();
+  }
+
+  async getPlan(planId: string): Promise<Plan | undefined> {
+    return this.plans.get(planId);
+  }
+
+  async listPlans(): Promise<Plan[]> {
+    return this.planIds().map((id) => this.plans.get(id)!);
+  }
+
+  async getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined> {
+    return this.commitments.get(planId)?.find((c) => c.commitmentId === commitmentId);
+  }
+
+  async listCommitments(planId: string): Promise<Commitment[]> {
+    return [...(this.commitments.get(planId) ?? [])];
+  }
+
+  /** Oldest first, as the DynamoDB adapter returns them (the sort key starts with reportedAt). */
+  async listUpdates(planId: string, options: { year?: number } = {}): Promise<StatusUpdate[]> {
+    const list = this.updates.get(planId) ?? [];
+    if (!this.sorted.has(planId)) {
+      list.sort((a, b) => a.reportedAt.localeCompare(b.reportedAt) || a.updateId.localeCompare(b.updateId));
+      this.sorted.add(planId);
+    }
+    const all = [...list];
+    if (options.year === undefined) return all;
+    return all.filter((u) => new Date(u.reportedAt).getUTCFullYear() === options.year);
+  }
+
+  async getKey(): Promise<SigningKey | undefined> {
+    return undefined;
+  }
+
+  async listKeys(): Promise<SigningKey[]> {
+    return [];
+  }
+
+  /** The ingest transaction's effect, without its conditions (the bench is the only writer). */
+  async recordUpdate(input: { update: StatusUpdate; commitment: Commitment; now: string }): Promise<void> {
+    const { update, commitment, now } = input;
+    this.addUpdate(update);
+    const list = this.commitments.get(commitment.planId) ?? [];
+    const index = list.findIndex((c) => c.commitmentId === commitment.commitmentId);
+    if (index >= 0) list[index] = commitment;
+    else list.push(commitment);
+    this.commitments.set(commitment.planId, list);
+    const plan = this.plans.get(update.planId);
+    if (plan) this.plans.set(plan.planId, { ...plan, revision: update.planRevision, updatedAt: now });
+  }
+
+  savePlan(): Promise<void> {
+    return Promise.reject(new Error('MemoryPlanRepository is read-only'));
+  }
+
+  saveCommitment(): Promise<number> {
+    return Promise.reject(new Error('MemoryPlanRepository is read-only'));
+  }
+
+  claimNonce(): Promise<void> {
+    return Promise.reject(new Error('MemoryPlanRepository is read-only'));
+  }
+
+  putKey(): Promise<void> {
+    return Promise.reject(new Error('MemoryPlanRepository is read-only'));
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * One update, then one publish of its plan, measured: time by phase, items and bytes read,
+ * objects and bytes written, and the S3 and DynamoDB requests it sent.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ArtifactStore } from '#shared/artifact-store';
+import type { Commitment, StatusUpdate } from '#shared/model';
+import type { PlanRepository } from '#shared/repository';
+import { storedItemBytes, readUnits } from './dynamo-size.ts';
+import { count, type IoCounter } from './io-counter.ts';
+import { itemsIn, phaseRecorder, timedRepository, timedStore } from './instrument.ts';
+import { publishPlan } from './product.ts';
+
+export interface PublishSample {
+  ms: number;
+  readMs: number;
+  renderMs: number;
+  writeMs: number;
+  itemsRead: number;
+  bytesRead: number;
+  readUnits: number;
+  objectsWritten: number;
+  bytesWritten: number;
+  s3Puts: number;
+  s3Lists: number;
+  dynamoRequests: number;
+}
+
+export async function measurePublish(
+  planId: string,
+  deps: { repository: PlanRepository; store: ArtifactStore; baseUrl: string; io: IoCounter },
+): Promise<PublishSample> {
+  const recorder = phaseRecorder();
+  const repository = timedRepository(deps.repository, recorder);
+  const store = timedStore(deps.store, recorder);
+  deps.io.reset();
+  const t0 = performance.now();
+  const result = await publishPlan(planId, { repository, store, baseUrl: deps.baseUrl });
+  const ms = performance.now() - t0;
+  const io = deps.io.take();
+  if (!result) throw new Error(`plan ${planId} vanished`);
+  const items = itemsIn(recorder.readResults) as Record<string, unknown>[];
+  const bytesRead = items.reduce((sum, item) => sum + storedItemBytes(item), 0);
+  const dynamoRequests = Object.entries(io.requests)
+    .filter(([label]) => label.startsWith('DynamoDB '))
+    .reduce((sum, [, n]) => sum + n, 0);
+  return {
+    ms,
+    readMs: recorder.read.total,
+    writeMs: recorder.write.total,
+    renderMs: Math.max(0, ms - recorder.read.total - recorder.write.total),
+    itemsRead: items.length,
+    bytesRead,
+    readUnits: readUnits(bytesRead),
+    objectsWritten: result.written.length,
+    bytesWritten: result.bytesWritten,
+    s3Puts: count(io, 'S3 PUT'),
+    s3Lists: count(io, 'S3 LIST'),
+    dynamoRequests,
+  };
+}
+
+/**
+ * An official's status update written the way the ingest function writes it (one
+ * transaction through the repository), without the HTTP and signature around it.
+ */
+export async function recordOneUpdate(
+  repository: PlanRepository,
+  planId: string,
+  commitmentId: string,
+  reportedAt: string,
+): Promise<StatusUpdate> {
+  const [plan, current] = await Promise.all([repository.getPlan(planId), repository.getCommitment(planId, commitmentId)]);
+  if (!plan || !current) throw new Error(`no commitment ${planId}/${commitmentId}`);
+  const now = new Date().toISOString();
+  const status = plan.statuses[(plan.statuses.findIndex((s) => s.code === current.status) + 1) % plan.statuses.length]!.code;
+  const update: StatusUpdate = {
+    planId,
+    commitmentId,
+    updateId: randomUUID(),
+    reportedAt,
+    receivedAt: now,
+    status,
+    previousStatus: current.status,
+    observations: `Actualització del banc de proves.\n\n- Fase ${current.revision + 1} en curs\n- Pressupost adjudicat`,
+    links: [{ title: 'Acta de la comissió', url: `https://example.org/actes/${current.revision + 1}.pdf` }],
+    progress: Math.min(100, (current.progress ?? 0) + 1),
+    revision: current.revision + 1,
+    planRevision: plan.revision + 1,
+    keyId: 'bench-official',
+    commitmentNumber: current.number,
+    commitmentTitle: current.title,
+    area: current.area,
+    areaSlug: current.areaSlug,
+  };
+  const next: Commitment = {
+    ...current,
+    status: update.status,
+    observations: update.observations,
+    links: update.links,
+    progress: update.progress,
+    revision: update.revision,
+    reportedAt,
+    updatedAt: now,
+    lastUpdateId: update.updateId,
+  };
+  await repository.recordUpdate({ update, commitment: next, expectedRevision: current.revision, now });
+  return update;
+}

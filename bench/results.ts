@@ -1,0 +1,74 @@
+/** The shape of bench/results/latest.json, and the cost model derived from it. */
+import type { Mode, Sizes } from './config.ts';
+import { costModel, PRICES, ASSUMED_MEMORY_MB, type CostModel } from './cost.ts';
+import type { Machine } from './machine.ts';
+import type { BurstResult } from './scenarios/burst.ts';
+import type { ColdStartResult } from './scenarios/cold-start.ts';
+import type { FreshnessResult } from './scenarios/freshness.ts';
+import type { GrowthResult } from './scenarios/growth.ts';
+import type { IngestResult } from './scenarios/ingest.ts';
+import type { RegionalResult } from './scenarios/regional.ts';
+import type { RenderResult } from './scenarios/render.ts';
+
+export const MEASUREMENTS = ['freshness', 'ingest', 'burst', 'growth', 'render', 'coldStart', 'regional'] as const;
+export type Measurement = (typeof MEASUREMENTS)[number];
+
+export interface BenchResults {
+  version: 1;
+  mode: Mode;
+  startedAt: string;
+  durationSeconds: number;
+  machine: Machine & { loadAverageAtEnd: number[] };
+  sizes: Sizes;
+  freshness?: FreshnessResult;
+  ingest?: IngestResult;
+  burst?: BurstResult;
+  growth?: GrowthResult;
+  render?: RenderResult;
+  coldStart?: ColdStartResult;
+  regional?: RegionalResult;
+  cost?: { prices: typeof PRICES; assumedMemoryMB: typeof ASSUMED_MEMORY_MB; models: CostModel[] };
+  /** Lines the product logged at level ERROR during the run (0 expected). */
+  productErrors: number;
+}
+
+export function deriveCost(results: BenchResults): BenchResults['cost'] {
+  const { ingest, burst, growth, regional } = results;
+  if (!ingest || !burst || !growth || !regional) return undefined;
+  const single = ingest.separatePlans.find((l) => l.clients === 1) ?? ingest.separatePlans[0]!;
+  const cell =
+    growth.cells.find((c) => c.commitments === results.sizes.growth.historyAxisCommitments && c.history === results.sizes.growth.commitmentsAxisHistory) ??
+    growth.cells[0]!;
+  const changedFeedBytes = (burst.fileBytes['commitments.csv'] ?? 0) + (burst.fileBytes['feed.rss'] ?? 0);
+  const common = {
+    ingestMs: single.ingestMs.median,
+    ingestWriteUnits: regional.writes.writeUnitsPerUpdate,
+    ingestReadUnits: 3,
+    changedFeedBytes,
+  };
+  return {
+    prices: PRICES,
+    assumedMemoryMB: ASSUMED_MEMORY_MB,
+    models: [
+      costModel({
+        ...common,
+        label: `one update at a time (plan of ${cell.commitments} commitments, ${cell.history} updates of history)`,
+        publishInvocationsPerUpdate: 1,
+        // End to end where measured; DynamoDB's own read time is small next to DynamoDB Local's.
+        publishMsPerUpdate: (cell.dynamoLocal ?? cell.memory).ms.median,
+        publishReadUnitsPerUpdate: cell.readUnits,
+        s3PutsPerUpdate: cell.s3Puts,
+        s3ListsPerUpdate: cell.s3Lists,
+      }),
+      costModel({
+        ...common,
+        label: `burst of ${burst.accepted} updates (plan of ${burst.plan.commitments} commitments, ${burst.plan.history}+ updates)`,
+        publishInvocationsPerUpdate: burst.invocations / burst.accepted,
+        publishMsPerUpdate: burst.publishMsPerUpdate,
+        publishReadUnitsPerUpdate: burst.readUnitsPerRegeneration * burst.regenerationsPerUpdate,
+        s3PutsPerUpdate: burst.s3PutsPerUpdate,
+        s3ListsPerUpdate: burst.s3ListsPerUpdate,
+      }),
+    ],
+  };
+}
