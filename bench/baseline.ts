@@ -5,13 +5,13 @@
  * architecture — what is read, what is rewritten, how often — and not about renderers.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_CACHE_CONTROL, type Artifact, type ArtifactStore, type WriteResult } from '#shared/artifact-store';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type Artifact, type ArtifactWriter, DEFAULT_CACHE_CONTROL, type WriteResult } from '#shared/artifact-store';
 import { MemoryPlanRepository } from './memory-repository.ts';
 import { publishPlan } from './product.ts';
 
 /** Uploads every artifact it is given: no listing, no comparison. */
-class RewriteEverythingStore implements ArtifactStore {
+class RewriteEverythingStore implements ArtifactWriter {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
@@ -68,9 +68,7 @@ export class BaselinePublisher {
     const { doc, tableName } = this.options;
     if (!doc || !tableName) throw new Error('publishEverything needs the table to scan');
     do {
-      const out = await doc.send(
-        new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }),
-      );
+      const out = await doc.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
       items.push(...((out.Items ?? []) as Record<string, unknown>[]));
       start = out.LastEvaluatedKey;
     } while (start);

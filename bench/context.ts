@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDynamoClient, createS3Client } from '#shared/clients';
 import { startDynamoDbLocal, startS3Server } from '#infra/local/emulators';
+import { createDynamoClient, createS3Client } from '#shared/clients';
 import { IoCounter } from './io-counter.ts';
 import { progress } from './progress.ts';
 
@@ -36,7 +36,10 @@ export async function openContext(root: string): Promise<BenchContext> {
   try {
     progress('starting DynamoDB Local (in memory) and the S3 server');
     const [dynamo, s3Server] = await Promise.all([startDynamoDbLocal(), startS3Server({ directory: join(tmp, 's3') })]);
-    stops.push(() => dynamo.stop(), () => s3Server.stop());
+    stops.push(
+      () => dynamo.stop(),
+      () => s3Server.stop(),
+    );
     const raw = new DynamoDBClient({ region: REGION, endpoint: dynamo.endpoint, credentials: CREDENTIALS });
     const doc = createDynamoClient({ region: REGION, dynamodbEndpoint: dynamo.endpoint });
     const s3 = createS3Client({ region: REGION, s3Endpoint: s3Server.endpoint });

@@ -68,7 +68,8 @@ export function costModel(inputs: CostInputs): CostModel {
     {
       item: 'Lambda ingest (GB-s + request)',
       quantity: `${inputs.ingestMs.toFixed(0)} ms × ${ASSUMED_MEMORY_MB.ingest} MB, 1 request`,
-      usdPerMillionUpdates: million * (gbSeconds(inputs.ingestMs, ASSUMED_MEMORY_MB.ingest) * PRICES.lambdaArmPerGbSecond + PRICES.lambdaPerRequest),
+      usdPerMillionUpdates:
+        million * (gbSeconds(inputs.ingestMs, ASSUMED_MEMORY_MB.ingest) * PRICES.lambdaArmPerGbSecond + PRICES.lambdaPerRequest),
     },
     {
       item: 'DynamoDB writes (transaction)',

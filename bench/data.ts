@@ -7,7 +7,7 @@
 import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '#shared/dynamo-repository';
-import { slugify, type Commitment, type Link, type Plan, type StatusUpdate } from '#shared/model';
+import { type Commitment, type Link, type Plan, type StatusUpdate, slugify } from '#shared/model';
 import { TABLE_SCHEMA } from '#shared/table-schema';
 import { DEFAULT_STATUSES } from '#shared/vocabulary';
 import { sleep } from './stats.ts';
@@ -26,7 +26,7 @@ export function random(seed: number): () => number {
 
 const WORDS = (
   "en el marc del pacte per l'ocupació de terrassa i dins la comissió de política industrial hem realitzat les següents " +
-  "accions que queden desenvolupades en la informació relacionada aprovació ple municipal pla desenvolupament industrial " +
+  'accions que queden desenvolupades en la informació relacionada aprovació ple municipal pla desenvolupament industrial ' +
   "implantació d'actuacions economia circular simbiosi projecte impuls nova indústria foment ocupació local conveni " +
   'patronal petites mitjanes empreses autònoms municipi internacionalització cambra comerç estratègia mercats servei ' +
   "reempresa potenciar l'economia ciutat generar oportunitats negoci contribuir mantenir crear llocs treball licitació " +
@@ -95,11 +95,12 @@ export function makePlan(shape: PlanShape, revision: number): Plan {
     language: 'ca',
     languages: ['ca', 'es', 'en'],
     license: { id: 'CC-BY-4.0', title: 'Creative Commons Attribution 4.0', url: 'https://creativecommons.org/licenses/by/4.0/' },
-    description: "Balanç del Pla de Mandat: estat de compliment de cada compromís.",
+    description: 'Balanç del Pla de Mandat: estat de compliment de cada compromís.',
     publisher: { name: `Ajuntament ${shape.planId}`, url: 'https://example.org/' },
     source: { title: 'Balanç Pla de Mandat', url: 'https://example.org/transparencia/' },
     statuses: DEFAULT_STATUSES,
     revision,
+    metadataRevision: 1,
     createdAt: at,
     updatedAt: at,
   };
@@ -129,6 +130,8 @@ export function makeCommitment(shape: PlanShape, index: number): Commitment {
     revision: 1,
     reportedAt: at,
     updatedAt: at,
+    // Defined with the plan (revisions 2…commitments+1, as a real import would bump them).
+    planRevision: index + 2,
   };
 }
 

@@ -4,7 +4,7 @@
  * receive (whatever methods the publisher uses), and the results are kept so the bytes read can
  * be sized afterwards, outside the timed window.
  */
-import type { Artifact, ArtifactStore, WriteResult } from '#shared/artifact-store';
+import type { Artifact, ArtifactWriter, WriteResult } from '#shared/artifact-store';
 
 /** Wall-clock time during which at least one call was in flight: parallel reads count once. */
 class BusyClock {
@@ -73,7 +73,7 @@ export function timedRepository<T extends object>(repository: T, recorder: Phase
   return timed(repository, recorder.read, recorder.readResults);
 }
 
-export function timedStore<T extends ArtifactStore>(store: T, recorder: PhaseRecorder): T {
+export function timedStore<T extends ArtifactWriter>(store: T, recorder: PhaseRecorder): T {
   return timed(store, recorder.write, recorder.writeResults as unknown[]);
 }
 
@@ -86,7 +86,7 @@ export function itemsIn(results: unknown[]): unknown[] {
  * An artifact store that uploads nothing: rendering measured alone. It reports every artifact
  * as written, so the totals say how much a publish renders.
  */
-export class RenderOnlyStore implements ArtifactStore {
+export class RenderOnlyStore implements ArtifactWriter {
   rendered: Artifact[] = [];
 
   async write(_prefix: string, artifacts: Artifact[]): Promise<WriteResult> {

@@ -36,7 +36,9 @@ if (results.cost) {
   );
   const items = models[0]!.lines.map((line) => line.item);
   for (const [i, item] of items.entries()) {
-    lines.push(`| ${item} | ${models.map((model) => `${usd(model.lines[i]!.usdPerMillionUpdates)} (${model.lines[i]!.quantity})`).join(' | ')} |`);
+    lines.push(
+      `| ${item} | ${models.map((model) => `${usd(model.lines[i]!.usdPerMillionUpdates)} (${model.lines[i]!.quantity})`).join(' | ')} |`,
+    );
   }
   lines.push(
     `| **total per million updates** | ${models.map((model) => `**${usd(model.usdPerMillionUpdates)}**`).join(' | ')} |`,
@@ -50,7 +52,10 @@ const update = args[args.indexOf('--update') + 1];
 if (flag('--update') && update) {
   const page = readFileSync(update, 'utf8');
   const replace = (text: string, marker: string, body: string) =>
-    text.replace(new RegExp(`(<!-- ${marker}:start[^>]*-->\\n)[\\s\\S]*?(<!-- ${marker}:end -->)`), (_m, start: string, end: string) => `${start}${body}${end}`);
+    text.replace(
+      new RegExp(`(<!-- ${marker}:start[^>]*-->\\n)[\\s\\S]*?(<!-- ${marker}:end -->)`),
+      (_m, start: string, end: string) => `${start}${body}${end}`,
+    );
   writeFileSync(update, replace(replace(page, 'results', table.join('\n')), 'cost', cost.join('\n')));
 } else {
   const parts = flag('--results') ? [table] : flag('--cost') ? [cost] : [table, cost];

@@ -5,9 +5,9 @@
  * path writes them) and nothing else.
  */
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '#shared/model';
-import type { PlanRepository } from '#shared/repository';
+import type { PlanReader } from '#shared/repository';
 
-export class MemoryPlanRepository implements PlanRepository {
+export class MemoryPlanRepository implements PlanReader {
   private readonly plans = new Map<string, Plan>();
   private readonly commitments = new Map<string, Commitment[]>();
   private readonly updates = new Map<string, StatusUpdate[]>();

@@ -4,11 +4,13 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuildOptions } from 'esbuild';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { BuildOptions } from 'esbuild';
 import type { LocalStack } from '#infra/local/local-stack';
+import { FUNCTION_BUNDLING } from '../infra/bundling.ts';
 
-export { publishPlan, type PublishDependencies, type PublishResult } from '#shared/publish';
+export { type PublishDependencies, type PublishResult, publishPlan } from '#shared/publish';
 
 /** The Lambda functions as deployed: name → entry point. */
 export const FUNCTIONS = {
@@ -21,15 +23,19 @@ export const FUNCTIONS = {
  * stack's shared esbuild configuration, return it from here instead, so that the bench measures
  * exactly what CDK deploys.
  */
+/** The stack's own bundling settings (infra/bundling.ts), in esbuild's terms: what would be deployed. */
 export function lambdaBundleOptions(): BuildOptions {
   return {
     platform: 'node',
-    format: 'esm',
-    target: 'node24',
-    minify: true,
-    sourcemap: true,
+    format: FUNCTION_BUNDLING.format === OutputFormat.ESM ? 'esm' : 'cjs',
+    target: FUNCTION_BUNDLING.target,
+    mainFields: FUNCTION_BUNDLING.mainFields,
+    minify: FUNCTION_BUNDLING.minify,
+    sourcemap: FUNCTION_BUNDLING.sourceMap,
+    sourcesContent: FUNCTION_BUNDLING.sourcesContent,
+    define: FUNCTION_BUNDLING.define,
     bundle: true,
-    external: ['@aws-sdk/*'],
+    external: FUNCTION_BUNDLING.externalModules,
   };
 }
 

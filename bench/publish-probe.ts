@@ -3,12 +3,12 @@
  * objects and bytes written, and the S3 and DynamoDB requests it sent.
  */
 import { randomUUID } from 'node:crypto';
-import type { ArtifactStore } from '#shared/artifact-store';
+import type { ArtifactWriter } from '#shared/artifact-store';
 import type { Commitment, StatusUpdate } from '#shared/model';
-import type { PlanRepository } from '#shared/repository';
-import { storedItemBytes, readUnits } from './dynamo-size.ts';
-import { count, type IoCounter } from './io-counter.ts';
+import type { PlanReader, PlanRepository } from '#shared/repository';
+import { readUnits, storedItemBytes } from './dynamo-size.ts';
 import { itemsIn, phaseRecorder, timedRepository, timedStore } from './instrument.ts';
+import { count, type IoCounter } from './io-counter.ts';
 import { publishPlan } from './product.ts';
 
 export interface PublishSample {
@@ -28,14 +28,16 @@ export interface PublishSample {
 
 export async function measurePublish(
   planId: string,
-  deps: { repository: PlanRepository; store: ArtifactStore; baseUrl: string; io: IoCounter },
+  deps: { repository: PlanReader; store: ArtifactWriter; baseUrl: string; io: IoCounter },
 ): Promise<PublishSample> {
   const recorder = phaseRecorder();
   const repository = timedRepository(deps.repository, recorder);
   const store = timedStore(deps.store, recorder);
   deps.io.reset();
   const t0 = performance.now();
-  const result = await publishPlan(planId, { repository, store, baseUrl: deps.baseUrl });
+  // As the stream handler does after one accepted update: what changed since the last publish.
+  const since = ((await deps.repository.getPlan(planId))?.revision ?? 1) - 1;
+  const result = await publishPlan(planId, { repository, store, baseUrl: deps.baseUrl }, { changed: { commitmentIds: [] }, since });
   const ms = performance.now() - t0;
   const io = deps.io.take();
   if (!result) throw new Error(`plan ${planId} vanished`);
@@ -64,8 +66,11 @@ export async function measurePublish(
  * An official's status update written the way the ingest function writes it (one
  * transaction through the repository), without the HTTP and signature around it.
  */
+/** What the bench's probes need: the reads of rendering plus writing one update. */
+export type BenchRepository = PlanReader & Pick<PlanRepository, 'getCommitment' | 'recordUpdate'>;
+
 export async function recordOneUpdate(
-  repository: PlanRepository,
+  repository: BenchRepository,
   planId: string,
   commitmentId: string,
   reportedAt: string,
@@ -103,6 +108,7 @@ export async function recordOneUpdate(
     reportedAt,
     updatedAt: now,
     lastUpdateId: update.updateId,
+    planRevision: update.planRevision,
   };
   await repository.recordUpdate({ update, commitment: next, expectedRevision: current.revision, now });
   return update;

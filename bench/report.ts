@@ -13,11 +13,23 @@ export interface Row {
   ok?: boolean;
 }
 
-export const fmtMs = (ms: number) => (!Number.isFinite(ms) ? '–' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`);
-export const fmtBytes = (b: number) => (b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KB` : `${b.toFixed(0)} B`);
-export const fmtRatio = (r: number) => (!Number.isFinite(r) ? '–' : r >= 10 ? `×${r.toFixed(0)}` : r >= 0.1 ? `×${r.toFixed(2)}` : `×${r.toFixed(3)}`);
+export const fmtMs = (ms: number) =>
+  !Number.isFinite(ms)
+    ? '–'
+    : ms >= 10_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : ms >= 1000
+        ? `${(ms / 1000).toFixed(2)} s`
+        : ms >= 10
+          ? `${ms.toFixed(0)} ms`
+          : `${ms.toFixed(1)} ms`;
+export const fmtBytes = (b: number) =>
+  b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KB` : `${b.toFixed(0)} B`;
+export const fmtRatio = (r: number) =>
+  !Number.isFinite(r) ? '–' : r >= 10 ? `×${r.toFixed(0)}` : r >= 0.1 ? `×${r.toFixed(2)}` : `×${r.toFixed(3)}`;
 const fmtCount = (n: number) => n.toLocaleString('en-US');
-const fmtUsd = (usd: number) => `$${usd >= 100 ? usd.toFixed(0) : usd >= 1 ? usd.toFixed(2) : usd >= 0.001 ? usd.toFixed(4) : usd.toExponential(2)}`;
+const fmtUsd = (usd: number) =>
+  `$${usd >= 100 ? usd.toFixed(0) : usd >= 1 ? usd.toFixed(2) : usd >= 0.001 ? usd.toFixed(4) : usd.toExponential(2)}`;
 
 function timed(s: Summary): Pick<Row, 'median' | 'p99'> {
   return { median: fmtMs(s.median), p99: fmtMs(s.p99) };
@@ -34,7 +46,8 @@ export function rows(r: BenchResults): Row[] {
       [`single updates (n=${f.single.updates})`, f.single],
       [`${f.load.targetRate}/s for ${f.load.seconds.toFixed(0)} s (n=${f.load.updates})`, f.load],
     ] as const) {
-      for (const file of f.measuredFiles) out.push({ section, label: `${name}: ${file}`, ...timed(run.perFile[file]!), target, ok: ok(run.perFile[file]!) });
+      for (const file of f.measuredFiles)
+        out.push({ section, label: `${name}: ${file}`, ...timed(run.perFile[file]!), target, ok: ok(run.perFile[file]!) });
       out.push({
         section,
         label: `${name}: every file`,
@@ -55,7 +68,11 @@ export function rows(r: BenchResults): Row[] {
       ok: rejected.length === 0,
     });
     for (const file of f.absentFiles) out.push({ section, label: `${file}: not published by this build`, detail: 'not measured' });
-    out.push({ section, label: 'watcher polls stalled by the S3 server', detail: `${f.stalledPolls} (each file is polled by two loops; see docs/PERFORMANCE.md)` });
+    out.push({
+      section,
+      label: 'watcher polls stalled by the S3 server',
+      detail: `${f.stalledPolls} (each file is polled by two loops; see docs/PERFORMANCE.md)`,
+    });
   }
   if (r.ingest) {
     const section = '2. Ingest latency (signed POST over HTTP) vs a bare PutItem';
@@ -197,7 +214,9 @@ export function rows(r: BenchResults): Row[] {
         detail:
           `${fmtRatio(cell.timeRatio)} (${fmtMs(cell.memory.ms.median)} vs ${fmtMs(cell.memory.baselineMs.median)}), ` +
           `${fmtRatio(cell.bytesRatio)} (${fmtBytes(cell.bytesWritten)} vs ${fmtBytes(cell.baseline.bytesWritten)})` +
-          (cell.dynamoLocal ? `; end to end with its scan ${fmtMs(cell.dynamoLocal.ms.median)} vs ${fmtMs(cell.dynamoLocal.baselineMs.median)}` : ''),
+          (cell.dynamoLocal
+            ? `; end to end with its scan ${fmtMs(cell.dynamoLocal.ms.median)} vs ${fmtMs(cell.dynamoLocal.baselineMs.median)}`
+            : ''),
       });
     }
   }
@@ -247,7 +266,11 @@ export function textTable(r: BenchResults): string {
   for (const row of all) {
     if (row.section !== section) {
       section = row.section;
-      lines.push('', section, `  ${'measure'.padEnd(width.label)} ${'median'.padStart(width.median)} ${'p99'.padStart(width.p99)}  ${'target'.padEnd(width.target)} ${''.padEnd(width.ok)}  detail`);
+      lines.push(
+        '',
+        section,
+        `  ${'measure'.padEnd(width.label)} ${'median'.padStart(width.median)} ${'p99'.padStart(width.p99)}  ${'target'.padEnd(width.target)} ${''.padEnd(width.ok)}  detail`,
+      );
     }
     lines.push(
       `  ${row.label.padEnd(width.label)} ${(row.median ?? '').padStart(width.median)} ${(row.p99 ?? '').padStart(width.p99)}  ${(row.target ?? '').padEnd(width.target)} ${mark(row.ok).padEnd(width.ok)}  ${row.detail ?? ''}`.trimEnd(),
@@ -266,7 +289,9 @@ export function markdownTable(r: BenchResults): string {
       lines.push(`| **${section}** | | | | | |`);
     }
     const cell = (s?: string) => (s ?? '').replace(/\|/g, '\\|');
-    lines.push(`| ${cell(row.label)} | ${cell(row.median)} | ${cell(row.p99)} | ${cell(row.target)} | ${row.ok === undefined ? '' : row.ok ? '✅' : '❌'} | ${cell(row.detail)} |`);
+    lines.push(
+      `| ${cell(row.label)} | ${cell(row.median)} | ${cell(row.p99)} | ${cell(row.target)} | ${row.ok === undefined ? '' : row.ok ? '✅' : '❌'} | ${cell(row.detail)} |`,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,6 @@
 /** The shape of bench/results/latest.json, and the cost model derived from it. */
 import type { Mode, Sizes } from './config.ts';
-import { costModel, PRICES, ASSUMED_MEMORY_MB, type CostModel } from './cost.ts';
+import { ASSUMED_MEMORY_MB, type CostModel, costModel, PRICES } from './cost.ts';
 import type { Machine } from './machine.ts';
 import type { BurstResult } from './scenarios/burst.ts';
 import type { ColdStartResult } from './scenarios/cold-start.ts';
@@ -37,8 +37,9 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
   if (!ingest || !burst || !growth || !regional) return undefined;
   const single = ingest.separatePlans.find((l) => l.clients === 1) ?? ingest.separatePlans[0]!;
   const cell =
-    growth.cells.find((c) => c.commitments === results.sizes.growth.historyAxisCommitments && c.history === results.sizes.growth.commitmentsAxisHistory) ??
-    growth.cells[0]!;
+    growth.cells.find(
+      (c) => c.commitments === results.sizes.growth.historyAxisCommitments && c.history === results.sizes.growth.commitmentsAxisHistory,
+    ) ?? growth.cells[0]!;
   const changedFeedBytes = (burst.fileBytes['commitments.csv'] ?? 0) + (burst.fileBytes['feed.rss'] ?? 0);
   const common = {
     ingestMs: single.ingestMs.median,

@@ -11,18 +11,19 @@
  *
  * Progress goes to stderr. Everything started is stopped at the end, on error and on Ctrl-C.
  */
+import './silence-handlers.ts';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, parseArgs } from 'node:util';
 import { chart } from './chart.ts';
-import { SIZES, type Mode } from './config.ts';
-import { openContext, type BenchContext } from './context.ts';
+import { type Mode, SIZES } from './config.ts';
+import { type BenchContext, openContext } from './context.ts';
 import { describeMachine } from './machine.ts';
 import { progress, setQuiet, step } from './progress.ts';
 import { textTable } from './report.ts';
-import { deriveCost, MEASUREMENTS, type BenchResults, type Measurement } from './results.ts';
+import { type BenchResults, deriveCost, MEASUREMENTS, type Measurement } from './results.ts';
 import { burst } from './scenarios/burst.ts';
 import { coldStart } from './scenarios/cold-start.ts';
 import { freshness } from './scenarios/freshness.ts';
@@ -30,7 +31,7 @@ import { growth } from './scenarios/growth.ts';
 import { ingest } from './scenarios/ingest.ts';
 import { regional } from './scenarios/regional.ts';
 import { renderSpeed } from './scenarios/render.ts';
-import { startStack, type RunningStack } from './scenarios/stack.ts';
+import { type RunningStack, startStack } from './scenarios/stack.ts';
 import { rounded } from './stats.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -123,7 +124,8 @@ async function main(): Promise<BenchResults> {
     productErrors: 0,
   };
 
-  if (wanted.has('coldStart')) results.coldStart = await step('6. cold start', () => coldStart({ root: ROOT, imports: sizes.coldStart.imports }));
+  if (wanted.has('coldStart'))
+    results.coldStart = await step('6. cold start', () => coldStart({ root: ROOT, imports: sizes.coldStart.imports }));
   if (wanted.has('render')) results.render = await step('5. render', () => renderSpeed(sizes.render));
 
   const needsEmulators = ['growth', 'regional', 'freshness', 'ingest', 'burst'].some((m) => wanted.has(m as Measurement));
@@ -135,7 +137,10 @@ async function main(): Promise<BenchResults> {
     if (wanted.has('freshness') || wanted.has('ingest') || wanted.has('burst')) {
       const city = { ...sizes.cityPlan, period: { start: 2023, end: 2027 } };
       const clients = Math.max(...sizes.ingest.concurrency, sizes.burst.concurrency);
-      const ingestShape = (planId: string) => ({ shape: { planId, commitments: sizes.ingest.commitmentsPerPlan, period: city.period }, history: 0 });
+      const ingestShape = (planId: string) => ({
+        shape: { planId, commitments: sizes.ingest.commitmentsPerPlan, period: city.period },
+        history: 0,
+      });
       const running: RunningStack = await step('starting the local runtime', () =>
         startStack(
           ctx,
@@ -156,11 +161,18 @@ async function main(): Promise<BenchResults> {
         results.freshness = await step('1. freshness', () => freshness(running, { planId: 'ciutat', ...sizes.cityPlan }, sizes.freshness));
       }
       if (wanted.has('burst')) {
-        results.burst = await step('3+7. burst and baseline', () => burst(ctx, running, { planId: 'rafega', ...sizes.cityPlan }, sizes.burst));
+        results.burst = await step('3+7. burst and baseline', () =>
+          burst(ctx, running, { planId: 'rafega', ...sizes.cityPlan }, sizes.burst),
+        );
       }
       if (wanted.has('ingest')) {
         results.ingest = await step('2. ingest latency', () =>
-          ingest(ctx, running, { separate: (client) => `ingest-${client}`, shared: 'ingest-shared', commitments: sizes.ingest.commitmentsPerPlan }, sizes.ingest),
+          ingest(
+            ctx,
+            running,
+            { separate: (client) => `ingest-${client}`, shared: 'ingest-shared', commitments: sizes.ingest.commitmentsPerPlan },
+            sizes.ingest,
+          ),
         );
       }
     }

@@ -29,7 +29,12 @@ export const updatePath = (planId: string, commitmentId: string) => `/api/v1/pla
 
 let counter = 0;
 /** A realistic body: Markdown observations with a list, one related link, progress. */
-export function updateBody(status: string): { status: string; observations: string; links: Array<{ title: string; url: string }>; progress: number } {
+export function updateBody(status: string): {
+  status: string;
+  observations: string;
+  links: Array<{ title: string; url: string }>;
+  progress: number;
+} {
   counter++;
   return {
     status,

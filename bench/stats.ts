@@ -33,7 +33,8 @@ export function summarize(values: number[]): Summary {
  */
 export function rounded<T>(value: T, digits = 3): T {
   const factor = 10 ** digits;
-  const round = (v: number) => (Number.isInteger(v) || !Number.isFinite(v) ? v : Math.abs(v) < 1 ? Number(v.toPrecision(digits + 1)) : Math.round(v * factor) / factor);
+  const round = (v: number) =>
+    Number.isInteger(v) || !Number.isFinite(v) ? v : Math.abs(v) < 1 ? Number(v.toPrecision(digits + 1)) : Math.round(v * factor) / factor;
   return JSON.parse(JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' ? round(v) : v))) as T;
 }
 

@@ -27,7 +27,7 @@ import { renderCommitmentsJson, renderUpdatesJson } from './render/json.ts';
 import { renderJsonFeed } from './render/json-feed.ts';
 import { renderReadme } from './render/readme.ts';
 import { renderRss } from './render/rss.ts';
-import type { PlanRepository } from './repository.ts';
+import type { PlanReader, PlanRepository } from './repository.ts';
 
 export { CONTENT_TYPES } from './render/files.ts';
 
@@ -38,7 +38,7 @@ export interface PublishDependencies {
 }
 
 /** Publishing one plan only writes (possibly through the coordinator's fenced writer). */
-export type PlanPublishDependencies = Omit<PublishDependencies, 'store'> & { store: ArtifactWriter };
+export type PlanPublishDependencies = Omit<PublishDependencies, 'store' | 'repository'> & { repository: PlanReader; store: ArtifactWriter };
 
 /**
  * What a batch of changes touched in one plan. The plan-level files always regenerate (they
@@ -105,10 +105,7 @@ export interface PublishResult extends WriteResult {
   artifacts: number;
 }
 
-export async function loadSnapshot(
-  planId: string,
-  deps: Pick<PublishDependencies, 'repository' | 'baseUrl'>,
-): Promise<PlanSnapshot | undefined> {
+export async function loadSnapshot(planId: string, deps: { repository: PlanReader; baseUrl: string }): Promise<PlanSnapshot | undefined> {
   const plan = await deps.repository.getPlan(planId);
   if (!plan) return undefined;
   const [commitments, updates] = await Promise.all([deps.repository.listCommitments(planId), deps.repository.listUpdates(planId)]);

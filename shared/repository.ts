@@ -29,6 +29,9 @@ export class ConflictError extends Error {
   }
 }
 
+/** What rendering a plan reads: a read-only slice of the repository (an in-memory copy can serve it). */
+export type PlanReader = Pick<PlanRepository, 'getPlan' | 'listCommitments' | 'listUpdates'>;
+
 export interface PlanRepository {
   getPlan(planId: string): Promise<Plan | undefined>;
   listPlans(): Promise<Plan[]>;

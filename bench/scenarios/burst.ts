@@ -13,7 +13,7 @@ import { readUnits, storedItemBytes } from '../dynamo-size.ts';
 import { count } from '../io-counter.ts';
 import { progress } from '../progress.ts';
 import { STATUSES, updateBody, updatePath } from '../signing.ts';
-import { ratio, sleep, summarize, type Summary } from '../stats.ts';
+import { ratio, type Summary, sleep, summarize } from '../stats.ts';
 import { postUpdate, type RunningStack } from './stack.ts';
 
 export interface BurstResult {
@@ -83,7 +83,12 @@ export async function burst(
         const i = next++;
         const commitment = commitmentId(i % plan.commitments);
         for (let attempt = 0; ; attempt++) {
-          const result = await postUpdate(running.origin, key, updatePath(plan.planId, commitment), updateBody(STATUSES[i % STATUSES.length]!));
+          const result = await postUpdate(
+            running.origin,
+            key,
+            updatePath(plan.planId, commitment),
+            updateBody(STATUSES[i % STATUSES.length]!),
+          );
           if (result.status === 201) {
             accepted.push({ updateId: result.updateId!, commitmentId: commitment, revision: result.revision! });
             break;
@@ -144,10 +149,18 @@ export async function burst(
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token);
 
-  progress(`burst: ${accepted.length} accepted in ${postSeconds.toFixed(1)} s, ${regenerations} regenerations; baseline: ${sizes.baselineSamples} full rewrites`);
+  progress(
+    `burst: ${accepted.length} accepted in ${postSeconds.toFixed(1)} s, ${regenerations} regenerations; baseline: ${sizes.baselineSamples} full rewrites`,
+  );
   const baselineBucket = 'bench-baseline';
   await ctx.createBucket(baselineBucket);
-  const baseline = new BaselinePublisher({ doc: ctx.doc, tableName: running.tableName, s3: ctx.s3, bucket: baselineBucket, baseUrl: BASE_URL });
+  const baseline = new BaselinePublisher({
+    doc: ctx.doc,
+    tableName: running.tableName,
+    s3: ctx.s3,
+    bucket: baselineBucket,
+    baseUrl: BASE_URL,
+  });
   const runs = [];
   for (let i = 0; i < sizes.baselineSamples; i++) runs.push(await baseline.publishEverything());
 

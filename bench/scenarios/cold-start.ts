@@ -4,12 +4,12 @@
  * init all the same) and our own code.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { progress } from '../progress.ts';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { buildFunctions, lambdaBundleOptions } from '../product.ts';
-import { summarize, type Summary } from '../stats.ts';
+import { progress } from '../progress.ts';
+import { type Summary, summarize } from '../stats.ts';
 
 const run = promisify(execFile);
 

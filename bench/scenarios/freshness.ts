@@ -8,7 +8,7 @@ import { commitmentId } from '../data.ts';
 import { FRESHNESS_FILES } from '../product.ts';
 import { progress } from '../progress.ts';
 import { STATUSES, updateBody, updatePath } from '../signing.ts';
-import { sleep, summarize, type Summary } from '../stats.ts';
+import { type Summary, sleep, summarize } from '../stats.ts';
 import { postUpdate, type RunningStack } from './stack.ts';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;

@@ -13,17 +13,17 @@
  *   Query in time proportional to the rows left in the key range, so reading a partition costs
  *   O(n²) there (100,000 updates: tens of minutes), where DynamoDB costs O(n).
  */
+
+import type { ArtifactStore } from '#shared/artifact-store';
 import { S3ArtifactStore } from '#shared/artifact-store';
 import { DynamoPlanRepository } from '#shared/dynamo-repository';
 import { BaselinePublisher, type BaselineRun } from '../baseline.ts';
 import { BASE_URL, type BenchContext } from '../context.ts';
-import { batchLoad, commitmentId, createTable, deleteTable, planItems, type PlanShape } from '../data.ts';
+import { batchLoad, commitmentId, createTable, deleteTable, type PlanShape, planItems } from '../data.ts';
 import { MemoryPlanRepository } from '../memory-repository.ts';
-import { measurePublish, recordOneUpdate, type PublishSample } from '../publish-probe.ts';
 import { progress } from '../progress.ts';
-import type { PlanRepository } from '#shared/repository';
-import type { ArtifactStore } from '#shared/artifact-store';
-import { ratio, summarize, type Summary } from '../stats.ts';
+import { type BenchRepository, measurePublish, type PublishSample, recordOneUpdate } from '../publish-probe.ts';
+import { ratio, type Summary, summarize } from '../stats.ts';
 
 export interface PathResult {
   ms: Summary;
@@ -90,9 +90,9 @@ function median(samples: PublishSample[], pick: (s: PublishSample) => number): n
 async function measurePath(options: {
   ctx: BenchContext;
   planId: string;
-  repository: PlanRepository;
+  repository: BenchRepository;
   store: ArtifactStore;
-  update: (repository: PlanRepository) => Promise<unknown>;
+  update: (repository: BenchRepository) => Promise<unknown>;
   baseline: () => Promise<BaselineRun>;
   samples: number;
   budgetMs: number;
@@ -163,7 +163,7 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
       let inTable = true;
       let seq = 0;
       // Each copy gets its own measured updates; they differ by a few updates out of thousands.
-      const update = (repository: PlanRepository) =>
+      const update = (repository: BenchRepository) =>
         recordOneUpdate(
           repository,
           shape.planId,
@@ -209,7 +209,8 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
               repository: dynamo,
               store: new S3ArtifactStore(ctx.s3, name),
               update,
-              baseline: () => new BaselinePublisher({ doc: ctx.doc, tableName: name, s3: ctx.s3, bucket: name, baseUrl: BASE_URL }).publishEverything(),
+              baseline: () =>
+                new BaselinePublisher({ doc: ctx.doc, tableName: name, s3: ctx.s3, bucket: name, baseUrl: BASE_URL }).publishEverything(),
               samples: sizes.samples,
               budgetMs: sizes.cellBudgetMs,
             })
@@ -228,12 +229,17 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
           dynamoLocal: dynamoRun?.result,
           baseline: { bytesWritten: memoryRun.baseline.bytesWritten, puts: memoryRun.baseline.puts },
           timeRatio: ratio(memoryRun.result.ms.median, memoryRun.baseline.ms),
-          bytesRatio: ratio(median(s, (x) => x.bytesWritten), memoryRun.baseline.bytesWritten),
+          bytesRatio: ratio(
+            median(s, (x) => x.bytesWritten),
+            memoryRun.baseline.bytesWritten,
+          ),
         };
         cells.push(cell);
         progress(
           `growth: ${commitments} commitments × ${history} updates: render+write ${cell.memory.ms.median.toFixed(0)} ms` +
-            (cell.dynamoLocal ? `, end to end ${cell.dynamoLocal.ms.median.toFixed(0)} ms (read ${cell.dynamoLocal.readMs.toFixed(0)})` : '') +
+            (cell.dynamoLocal
+              ? `, end to end ${cell.dynamoLocal.ms.median.toFixed(0)} ms (read ${cell.dynamoLocal.readMs.toFixed(0)})`
+              : '') +
             `; ${(cell.bytesWritten / 1024).toFixed(0)} KB written; baseline ${memoryRun.baseline.ms.toFixed(0)} ms, ${(memoryRun.baseline.bytesWritten / 1024).toFixed(0)} KB`,
         );
       }
@@ -268,7 +274,10 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
       history: sizes.commitmentsAxisHistory,
       from: cFrom,
       to: cTo,
-      ratio: ratio(cellAt(cTo, sizes.commitmentsAxisHistory).memory.ms.median, cellAt(cFrom, sizes.commitmentsAxisHistory).memory.ms.median),
+      ratio: ratio(
+        cellAt(cTo, sizes.commitmentsAxisHistory).memory.ms.median,
+        cellAt(cFrom, sizes.commitmentsAxisHistory).memory.ms.median,
+      ),
     },
   };
 }

@@ -11,7 +11,7 @@ import type { BenchContext } from '../context.ts';
 import { commitmentId } from '../data.ts';
 import { progress } from '../progress.ts';
 import { STATUSES, updateBody, updatePath } from '../signing.ts';
-import { ratio, summarize, type Summary } from '../stats.ts';
+import { ratio, type Summary, summarize } from '../stats.ts';
 import { postUpdate, type RunningStack } from './stack.ts';
 
 export interface IngestLevel {
@@ -79,7 +79,12 @@ export async function ingest(
         const post = (client: number, i: number) => {
           const planId = variant === 'separatePlans' ? plans.separate(client) : plans.shared;
           const commitment = commitmentId(variant === 'separatePlans' ? i % plans.commitments : client % plans.commitments);
-          return postUpdate(running.origin, running.keys[client]!, updatePath(planId, commitment), updateBody(STATUSES[i % STATUSES.length]!));
+          return postUpdate(
+            running.origin,
+            running.keys[client]!,
+            updatePath(planId, commitment),
+            updateBody(STATUSES[i % STATUSES.length]!),
+          );
         };
         await closedLoop(clients, clients * 2, post); // warm-up: connections, JIT
         const measured = await closedLoop(clients, sizes.requestsPerLevel, post);

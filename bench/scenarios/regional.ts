@@ -7,14 +7,14 @@ import { createApi } from '#shared/api';
 import { S3ArtifactStore } from '#shared/artifact-store';
 import { createDynamoClient } from '#shared/clients';
 import { DynamoPlanRepository } from '#shared/dynamo-repository';
-import { BASE_URL, REGION, type BenchContext } from '../context.ts';
-import { batchLoad, commitmentId, createTable, deleteTable, planItems, type PlanShape } from '../data.ts';
+import { BASE_URL, type BenchContext, REGION } from '../context.ts';
+import { batchLoad, commitmentId, createTable, deleteTable, type PlanShape, planItems } from '../data.ts';
 import { itemBytes, transactionalWriteUnits } from '../dynamo-size.ts';
-import { measurePublish, recordOneUpdate, type PublishSample } from '../publish-probe.ts';
-import { progress } from '../progress.ts';
 import { publishPlan } from '../product.ts';
-import { registerKey, signedApiRequest, STATUSES, updateBody, updatePath } from '../signing.ts';
-import { ratio, summarize, type Summary } from '../stats.ts';
+import { progress } from '../progress.ts';
+import { measurePublish, type PublishSample, recordOneUpdate } from '../publish-probe.ts';
+import { registerKey, STATUSES, signedApiRequest, updateBody, updatePath } from '../signing.ts';
+import { ratio, type Summary, summarize } from '../stats.ts';
 
 export interface RegionalResult {
   plans: number;
@@ -53,7 +53,11 @@ const PERIOD = { start: 2023, end: 2027 };
 export async function regional(ctx: BenchContext, sizes: RegionalSizes): Promise<RegionalResult> {
   const big = 'regional-all';
   const alone = 'regional-one';
-  const shapeOf = (i: number): PlanShape => ({ planId: `municipi-${String(i).padStart(4, '0')}`, commitments: sizes.commitments, period: PERIOD });
+  const shapeOf = (i: number): PlanShape => ({
+    planId: `municipi-${String(i).padStart(4, '0')}`,
+    commitments: sizes.commitments,
+    period: PERIOD,
+  });
   await Promise.all([createTable(ctx.raw, big), createTable(ctx.raw, alone), ctx.createBucket(big), ctx.createBucket(alone)]);
   try {
     progress(`regional: loading ${sizes.plans} plans × ${sizes.commitments} commitments`);
@@ -83,7 +87,12 @@ export async function regional(ctx: BenchContext, sizes: RegionalSizes): Promise
           await publishPlan(planId, { repository, store, baseUrl: BASE_URL }); // first publish writes every file
           published.add(`${where}/${planId}`);
         }
-        await recordOneUpdate(repository, planId, commitmentId(i % sizes.commitments), new Date(Date.UTC(2025, 5, 1) + ++seq * 1000).toISOString());
+        await recordOneUpdate(
+          repository,
+          planId,
+          commitmentId(i % sizes.commitments),
+          new Date(Date.UTC(2025, 5, 1) + ++seq * 1000).toISOString(),
+        );
         samples[where].push(await measurePublish(planId, { repository, store, baseUrl: BASE_URL, io: ctx.io }));
       }
     }
@@ -117,7 +126,9 @@ async function spreadUpdates(ctx: BenchContext, tableName: string, sizes: Region
   const planItemBytes = new Map<string, number>();
   doc.middlewareStack.add(
     (next) => async (args) => {
-      const input = args.input as { TransactItems?: Array<Record<string, { Item?: Record<string, unknown>; Key?: Record<string, unknown> }>> };
+      const input = args.input as {
+        TransactItems?: Array<Record<string, { Item?: Record<string, unknown>; Key?: Record<string, unknown> }>>;
+      };
       if (input.TransactItems) {
         const sizes: number[] = [];
         const planKeySizes: number[] = [];
@@ -168,7 +179,12 @@ async function spreadUpdates(ctx: BenchContext, tableName: string, sizes: Region
     rejected,
     itemWrites,
     distinctKeys: writesByKey.size,
-    perPlanKey: { min: perPlanSummary.min, median: perPlanSummary.median, max: perPlanSummary.max, maxOverMean: perPlanSummary.max / perPlanSummary.mean },
+    perPlanKey: {
+      min: perPlanSummary.min,
+      median: perPlanSummary.median,
+      max: perPlanSummary.max,
+      maxOverMean: perPlanSummary.max / perPlanSummary.mean,
+    },
     hottestKeyShare: Math.max(...writesByKey.values()) / total,
     fairShare: 1 / sizes.plans,
     writeUnitsPerUpdate: summarize(unitsPerUpdate).median,

@@ -6,9 +6,9 @@
 import { makeCommitment, makePlan, makeUpdate, type PlanShape } from '../data.ts';
 import { RenderOnlyStore, utf8Bytes } from '../instrument.ts';
 import { MemoryPlanRepository } from '../memory-repository.ts';
-import { progress } from '../progress.ts';
 import { publishPlan } from '../product.ts';
-import { ratio, summarize, type Summary } from '../stats.ts';
+import { progress } from '../progress.ts';
+import { ratio, type Summary, summarize } from '../stats.ts';
 
 export interface RenderResult {
   commitments: number;
@@ -64,6 +64,8 @@ export async function renderSpeed(options: { commitments: number; history: numbe
     floorMs: summarize(floor),
     ratio: ratio(summarize(render).median, summarize(floor).median),
   };
-  progress(`render: ${result.artifacts} artifacts, ${result.renderMs.median.toFixed(0)} ms vs JSON.stringify ${result.floorMs.median.toFixed(0)} ms (×${result.ratio.toFixed(1)})`);
+  progress(
+    `render: ${result.artifacts} artifacts, ${result.renderMs.median.toFixed(0)} ms vs JSON.stringify ${result.floorMs.median.toFixed(0)} ms (×${result.ratio.toFixed(1)})`,
+  );
   return result;
 }

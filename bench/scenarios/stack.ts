@@ -4,15 +4,15 @@
  * in-process on the bench's emulators, with plans loaded before it starts.
  */
 import { join } from 'node:path';
-import { DynamoPlanRepository } from '#shared/dynamo-repository';
 import { freePort } from '#infra/local/emulators';
-import { startLocalStack, type LocalStack } from '#infra/local/local-stack';
+import { type LocalStack, startLocalStack } from '#infra/local/local-stack';
 import { ensureTable } from '#infra/local/setup';
+import { DynamoPlanRepository } from '#shared/dynamo-repository';
 import type { BenchContext } from '../context.ts';
-import { batchLoad, planItems, type PlanShape } from '../data.ts';
+import { batchLoad, type PlanShape, planItems } from '../data.ts';
 import { observePublishes, plansIn } from '../product.ts';
 import { progress } from '../progress.ts';
-import { registerKey, signedPost, type BenchKey } from '../signing.ts';
+import { type BenchKey, registerKey, signedPost } from '../signing.ts';
 import { sleep } from '../stats.ts';
 
 export interface PublishObservation {

@@ -3,7 +3,7 @@
  * so operator commands run in another terminal reach them without any configuration. Removed
  * when the runtime stops; a stale one (after a crash) names endpoints that no longer answer.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const RUNTIME_FILE = 'runtime.json';
@@ -17,6 +17,8 @@ export interface RuntimeFile {
 
 export function writeRuntimeFile(dataDir: string, env: Record<string, string>): void {
   const content: RuntimeFile = { pid: process.pid, startedAt: new Date().toISOString(), env };
+  // With emulators started elsewhere (tests, bench) nothing else may have made the directory.
+  mkdirSync(dataDir, { recursive: true });
   writeFileSync(join(dataDir, RUNTIME_FILE), JSON.stringify(content, null, 2) + '\n');
 }
 

@@ -18,9 +18,13 @@ const finite = expect.any(Number);
 const summary = { n: expect.any(Number), median: finite, p99: finite };
 
 it('runs every measurement and writes the JSON and the chart', async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--json', '--quiet', '--out', out], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'bench/run.ts', '--smoke', '--json', '--quiet', '--out', out],
+    {
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const results = JSON.parse(stdout) as BenchResults;
   expect(JSON.parse(readFileSync(join(out, 'smoke.json'), 'utf8'))).toEqual(results);
   expect(readFileSync(join(out, 'smoke.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<\/svg>\n$/);
@@ -50,7 +54,8 @@ it('runs every measurement and writes the JSON and the chart', async () => {
 
   const g = results.growth!;
   expect(g.cells.length).toBeGreaterThanOrEqual(3);
-  for (const cell of g.cells) expect(cell).toMatchObject({ memory: { ms: summary, baselineMs: summary }, timeRatio: finite, bytesRatio: finite });
+  for (const cell of g.cells)
+    expect(cell).toMatchObject({ memory: { ms: summary, baselineMs: summary }, timeRatio: finite, bytesRatio: finite });
   expect(g.cells.some((cell) => cell.dynamoLocal !== undefined)).toBe(true);
   expect(g.historyRatio.ratio).toEqual(finite);
 
