@@ -190,7 +190,7 @@ function makeS3rverWritesAtomic(): void {
     return withLock(`${bucket}/${key}`, () => originalGet.apply(this, args));
   } as never;
   proto.putObject = async function (
-    this: { getResourcePath(bucket: string, key: string, type: string): string },
+    this: { rootDirectory: string; getResourcePath(bucket: string, key: string, type: string): string },
     object: { bucket: string; key: string; content: Buffer | NodeJS.ReadableStream; metadata: Record<string, string> },
   ) {
     const S3Object = require('s3rver/lib/models/object.js') as { ALLOWED_METADATA: string[] };
@@ -204,16 +204,20 @@ function makeS3rverWritesAtomic(): void {
       Object.entries(object.metadata).filter(([name]) => S3Object.ALLOWED_METADATA.includes(name) || name.startsWith('x-amz-meta-')),
     );
     await mkdir(dirname(objectPath), { recursive: true });
-    const suffix = `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+    // Temporary files live beside the store's root, not in it: a LIST walking the bucket's
+    // folders must never see a file that vanishes under it (s3rver answers 500 to that).
+    const staging = `${this.rootDirectory}.staging`;
+    await mkdir(staging, { recursive: true });
+    const temp = join(staging, `${process.pid}-${randomBytes(8).toString('hex')}`);
     await Promise.all([
-      writeFile(objectPath + suffix, content),
-      writeFile(metadataPath + suffix, JSON.stringify(metadata, null, 2)),
-      writeFile(md5Path + suffix, md5),
+      writeFile(`${temp}.object`, content),
+      writeFile(`${temp}.metadata`, JSON.stringify(metadata, null, 2)),
+      writeFile(`${temp}.md5`, md5),
     ]);
     await withLock(`${object.bucket}/${object.key}`, async () => {
-      await rename(objectPath + suffix, objectPath);
-      await rename(metadataPath + suffix, metadataPath);
-      await rename(md5Path + suffix, md5Path);
+      await rename(`${temp}.object`, objectPath);
+      await rename(`${temp}.metadata`, metadataPath);
+      await rename(`${temp}.md5`, md5Path);
     });
     return { size: content.length, md5 };
   } as never;

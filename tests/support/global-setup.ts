@@ -23,5 +23,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await Promise.all([dynamo.stop(), s3.stop()]);
     rmSync(s3Dir, { recursive: true, force: true });
+    rmSync(`${s3Dir}.staging`, { recursive: true, force: true });
   };
 }
