@@ -123,7 +123,14 @@ export async function startS3Server(options: {
   const port = options.port ?? (await freePort());
   mkdirSync(options.directory, { recursive: true });
   makeS3rverWritesAtomic();
-  let server = new S3rver({ port, address: '127.0.0.1', silent: true, directory: options.directory, resetOnClose: false });
+  makeS3rverPaginationWorkOnOpenSsl3();
+  let server = new S3rver({
+    port,
+    address: '127.0.0.1',
+    silent: process.env.S3RVER_VERBOSE !== '1',
+    directory: options.directory,
+    resetOnClose: false,
+  });
   await server.run();
   let running = true;
   const stop = async () => {
@@ -139,7 +146,13 @@ export async function startS3Server(options: {
     pause: stop,
     restart: async () => {
       await stop();
-      server = new S3rver({ port, address: '127.0.0.1', silent: true, directory: options.directory, resetOnClose: false });
+      server = new S3rver({
+        port,
+        address: '127.0.0.1',
+        silent: process.env.S3RVER_VERBOSE !== '1',
+        directory: options.directory,
+        resetOnClose: false,
+      });
       await server.run();
       running = true;
     },
@@ -227,4 +240,33 @@ async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   return Buffer.concat(chunks);
+}
+
+/**
+ * s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node ≥ 17) no
+ * longer provides: every listing of more than 1,000 keys failed with a 500. The token only has
+ * to round-trip through the client, so where DES is unavailable s3rver gets a pass-through
+ * "cipher" for exactly that algorithm; every other use of the crypto module is untouched.
+ */
+function makeS3rverPaginationWorkOnOpenSsl3(): void {
+  const require = createRequire(import.meta.url);
+  const crypto = require('node:crypto') as typeof import('node:crypto') & { __desShim?: boolean };
+  if (crypto.__desShim) return;
+  crypto.__desShim = true;
+  const passThrough = () => ({
+    update: (data: string | Buffer, encoding?: BufferEncoding) =>
+      typeof data === 'string' ? Buffer.from(data, encoding ?? 'utf8') : Buffer.from(data),
+    final: () => Buffer.alloc(0),
+  });
+  for (const name of ['createCipheriv', 'createDecipheriv'] as const) {
+    const original = crypto[name] as (...args: unknown[]) => unknown;
+    (crypto as unknown as Record<string, unknown>)[name] = (algorithm: string, ...rest: unknown[]) => {
+      try {
+        return original.call(crypto, algorithm, ...rest);
+      } catch (error) {
+        if (algorithm === 'des' && (error as { code?: string }).code === 'ERR_OSSL_EVP_UNSUPPORTED') return passThrough();
+        throw error;
+      }
+    };
+  }
 }
