@@ -1,5 +1,5 @@
 /**
- * Smoke test of `npm run bench`: its smallest mode runs to the end in a child process and emits
+ * Smoke test of `npm run bench`: its --quick mode runs to the end in a child process and emits
  * every figure. No timing is asserted — only that each measurement produced numbers, and the one
  * correctness property the bench checks: after a burst, every update is public.
  */
@@ -20,14 +20,14 @@ const summary = { n: expect.any(Number), median: finite, p99: finite };
 it('runs every measurement and writes the JSON and the chart', async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', 'tsx', 'bench/run.ts', '--smoke', '--json', '--quiet', '--out', out],
+    ['--import', 'tsx', 'bench/run.ts', '--quick', '--json', '--quiet', '--out', out],
     {
       maxBuffer: 64 * 1024 * 1024,
     },
   );
   const results = JSON.parse(stdout) as BenchResults;
-  expect(JSON.parse(readFileSync(join(out, 'smoke.json'), 'utf8'))).toEqual(results);
-  expect(readFileSync(join(out, 'smoke.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<\/svg>\n$/);
+  expect(JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8'))).toEqual(results);
+  expect(readFileSync(join(out, 'quick.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<\/svg>\n$/);
 
   expect(results.machine).toMatchObject({ cpuModel: expect.any(String), cores: expect.any(Number), node: process.version });
   expect(results.productErrors).toBe(0);
