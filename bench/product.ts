@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { BuildOptions } from 'esbuild';
 import type { LocalStack } from '#infra/local/local-stack';
 import { FUNCTION_BUNDLING } from '../infra/bundling.ts';
@@ -18,11 +18,6 @@ export const FUNCTIONS = {
   publish: 'functions/publish/handler.ts',
 } as const;
 
-/**
- * The esbuild settings of the deployed bundles. TODO(lead): once infra/bundling.ts exports the
- * stack's shared esbuild configuration, return it from here instead, so that the bench measures
- * exactly what CDK deploys.
- */
 /** The stack's own bundling settings (infra/bundling.ts), in esbuild's terms: what would be deployed. */
 export function lambdaBundleOptions(): BuildOptions {
   return {
@@ -85,25 +80,14 @@ export async function buildFunctions(outdir: string, root: string): Promise<Buil
 /** The files whose freshness is measured, as the issue names them. */
 export const FRESHNESS_FILES = ['commitments.csv', 'feed.rss', 'feed.json'] as const;
 
-type PublishHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
-
 export interface PublishObserver {
   started(event: DynamoDBStreamEvent): void;
   finished(event: DynamoDBStreamEvent, ms: number, failed: boolean): void;
 }
 
-/**
- * Wraps the publish handler that the local stack's stream poller calls, to time each
- * invocation and see which plans it regenerated. TODO(lead): this reaches into the poller's
- * private options; a `wrapPublish` option on startLocalStack would make it public.
- */
+/** Wraps the publish handler that the local stack's stream poller calls, to time each invocation. */
 export function observePublishes(stack: LocalStack, observer: PublishObserver): void {
-  const options = (stack.poller as unknown as { options?: { handler?: PublishHandler } }).options;
-  const handler = options?.handler;
-  if (!options || typeof handler !== 'function') {
-    throw new Error('bench/product.ts: the stream poller no longer keeps its handler in `options.handler`; adapt observePublishes');
-  }
-  options.handler = async (event) => {
+  stack.poller.wrapHandler((handler) => async (event) => {
     observer.started(event);
     const t0 = performance.now();
     let failed = true;
@@ -114,7 +98,7 @@ export function observePublishes(stack: LocalStack, observer: PublishObserver): 
     } finally {
       observer.finished(event, performance.now() - t0, failed);
     }
-  };
+  });
 }
 
 /** Plans a stream batch touches, as the publish handler groups them (PK = PLAN#{planId}). */

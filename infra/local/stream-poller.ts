@@ -65,6 +65,11 @@ export class StreamPoller {
 
   constructor(private readonly options: StreamPollerOptions) {}
 
+  /** Wraps the handler the poller invokes (the bench times each invocation this way). */
+  wrapHandler(wrap: (handler: StreamPollerOptions['handler']) => StreamPollerOptions['handler']): void {
+    this.options.handler = wrap(this.options.handler);
+  }
+
   /** Starts from the end of the stream: the caller publishes everything once before. */
   async start(position: 'LATEST' | 'TRIM_HORIZON' = 'LATEST'): Promise<void> {
     await this.discoverShards(position);
