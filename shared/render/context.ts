@@ -102,9 +102,43 @@ export function planScope(snapshot: PlanSnapshot): FeedScope {
   };
 }
 
+interface SnapshotIndex {
+  updatesByArea: Map<string, StatusUpdate[]>;
+  updatesByCommitment: Map<string, StatusUpdate[]>;
+  commitmentsByArea: Map<string, Commitment[]>;
+}
+
+const indexes = new WeakMap<PlanSnapshot, SnapshotIndex>();
+
+function push<T>(map: Map<string, T[]>, key: string, value: T) {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * The snapshot's updates and commitments grouped by area and by commitment, built once per
+ * snapshot: filtering the whole history for every scope made a full render of a large plan
+ * quadratic (10,000 commitments × the history). Groups keep the snapshot's order.
+ */
+function indexOf(snapshot: PlanSnapshot): SnapshotIndex {
+  let index = indexes.get(snapshot);
+  if (!index) {
+    index = { updatesByArea: new Map(), updatesByCommitment: new Map(), commitmentsByArea: new Map() };
+    for (const u of snapshot.updates) {
+      push(index.updatesByArea, u.areaSlug, u);
+      push(index.updatesByCommitment, u.commitmentId, u);
+    }
+    for (const c of snapshot.commitments) push(index.commitmentsByArea, c.areaSlug, c);
+    indexes.set(snapshot, index);
+  }
+  return index;
+}
+
 export function areaScope(snapshot: PlanSnapshot, area: AreaSummary): FeedScope {
-  const updates = snapshot.updates.filter((u) => u.areaSlug === area.slug);
-  const commitments = snapshot.commitments.filter((c) => c.areaSlug === area.slug);
+  const index = indexOf(snapshot);
+  const updates = index.updatesByArea.get(area.slug) ?? [];
+  const commitments = index.commitmentsByArea.get(area.slug) ?? [];
   return {
     kind: 'area',
     label: area.name,
@@ -116,7 +150,7 @@ export function areaScope(snapshot: PlanSnapshot, area: AreaSummary): FeedScope 
 }
 
 export function commitmentScope(snapshot: PlanSnapshot, commitment: Commitment): FeedScope {
-  const updates = snapshot.updates.filter((u) => u.commitmentId === commitment.commitmentId);
+  const updates = indexOf(snapshot).updatesByCommitment.get(commitment.commitmentId) ?? [];
   return {
     kind: 'commitment',
     label: `${commitment.number}. ${commitment.title}`,

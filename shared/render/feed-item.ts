@@ -36,8 +36,33 @@ export function updateTitle(snapshot: PlanSnapshot, u: StatusUpdate): string {
   return `${u.commitmentNumber}. ${u.commitmentTitle} — ${statusTransition(snapshot, u)}`;
 }
 
+/**
+ * One update appears in up to nine feeds (plan, area and commitment × RSS, Atom, JSON Feed);
+ * its HTML and text are made once per snapshot rather than once per feed.
+ */
+const rendered = new WeakMap<PlanSnapshot, { html: WeakMap<StatusUpdate, string>; text: WeakMap<StatusUpdate, string> }>();
+
+function cacheFor(snapshot: PlanSnapshot) {
+  let cache = rendered.get(snapshot);
+  if (!cache) {
+    cache = { html: new WeakMap(), text: new WeakMap() };
+    rendered.set(snapshot, cache);
+  }
+  return cache;
+}
+
 /** The item body as HTML. Every user-written string is escaped or goes through the safe Markdown renderer. */
 export function updateHtml(snapshot: PlanSnapshot, u: StatusUpdate): string {
+  const cache = cacheFor(snapshot).html;
+  let html = cache.get(u);
+  if (html === undefined) {
+    html = renderUpdateHtml(snapshot, u);
+    cache.set(u, html);
+  }
+  return html;
+}
+
+function renderUpdateHtml(snapshot: PlanSnapshot, u: StatusUpdate): string {
   const { plan } = snapshot;
   const words = labelsFor(plan.language);
   const previous = statusLabel(plan.statuses, u.previousStatus, plan.language);
@@ -63,6 +88,16 @@ export function updateHtml(snapshot: PlanSnapshot, u: StatusUpdate): string {
 
 /** The same content as plain text, for JSON Feed's content_text and summaries. */
 export function updateText(snapshot: PlanSnapshot, u: StatusUpdate): string {
+  const cache = cacheFor(snapshot).text;
+  let text = cache.get(u);
+  if (text === undefined) {
+    text = renderUpdateText(snapshot, u);
+    cache.set(u, text);
+  }
+  return text;
+}
+
+function renderUpdateText(snapshot: PlanSnapshot, u: StatusUpdate): string {
   const words = labelsFor(snapshot.plan.language);
   const lines = [`${words.status}: ${statusTransition(snapshot, u)}`];
   if (u.progress !== undefined) lines.push(`${words.progress}: ${u.progress}%`);
