@@ -155,6 +155,23 @@ export function signingShellRecipe(example: SigningExample): string {
   ].join('\n');
 }
 
+/** The worked example as an HTTP message in a fenced block (the docs and the document share it). */
+export function signedExampleHttp(example: SigningExample): string[] {
+  const h = example.headers;
+  return [
+    '```http',
+    `${example.method} ${example.path} HTTP/1.1`,
+    `Host: ${new URL(example.baseUrl).host}`,
+    `Content-Type: ${h['content-type']}`,
+    `Content-Digest: ${h['content-digest']}`,
+    `Signature-Input: ${h['signature-input']}`,
+    `Signature: ${h['signature']}`,
+    '',
+    example.body,
+    '```',
+  ];
+}
+
 function signingDescription(example: SigningExample): string {
   const h = example.headers;
   return [
@@ -192,16 +209,7 @@ function signingDescription(example: SigningExample): string {
     '',
     "4. Sign the base's UTF-8 bytes with the private key (ed25519) and send the request:",
     '',
-    '```http',
-    `${example.method} ${example.path} HTTP/1.1`,
-    `Host: ${new URL(example.baseUrl).host}`,
-    `Content-Type: ${h['content-type']}`,
-    `Content-Digest: ${h['content-digest']}`,
-    `Signature-Input: ${h['signature-input']}`,
-    `Signature: ${h['signature']}`,
-    '',
-    example.body,
-    '```',
+    ...signedExampleHttp(example),
     '',
     'With openssl (3.x) and curl, against the local runtime with its demo key:',
     '',
