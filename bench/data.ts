@@ -6,9 +6,10 @@
  */
 import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from '#shared/dynamo-repository';
+import { keys, planHistoryAttributes, updateItem } from '#shared/dynamo-repository';
+import { type HistorySummary, summarizeHistory } from '#shared/history';
 import { type Commitment, type Link, type Plan, type StatusUpdate, slugify } from '#shared/model';
-import { TABLE_SCHEMA } from '#shared/table-schema';
+import { tableKeyDefinitions } from '#shared/table-schema';
 import { DEFAULT_STATUSES } from '#shared/vocabulary';
 import { sleep } from './stats.ts';
 
@@ -176,9 +177,15 @@ function makeCommitmentHeader(shape: PlanShape, index: number) {
   return { commitmentId: commitmentId(index), number: index + 1, title: sentence(rng, 14), area, areaSlug: slugify(area) };
 }
 
-export const planItem = (plan: Plan) => ({ ...keys.plan(plan.planId), kind: 'plan', ...plan });
+/** The plan item with the summary of its history, as the update transaction keeps it. */
+export const planItem = (plan: Plan, history: HistorySummary = summarizeHistory([])) => ({
+  ...planHistoryAttributes(history),
+  ...keys.plan(plan.planId),
+  kind: 'plan',
+  ...plan,
+});
 export const commitmentItem = (c: Commitment) => ({ ...keys.commitment(c.planId, c.commitmentId), kind: 'commitment', ...c });
-export const updateItem = (u: StatusUpdate) => ({ ...keys.update(u.planId, u.reportedAt, u.updateId), kind: 'update', ...u });
+export { updateItem };
 
 /** A table with the product's key schema. Without a stream unless asked: bulk loads need none. */
 export async function createTable(client: DynamoDBClient, tableName: string): Promise<void> {
@@ -186,14 +193,7 @@ export async function createTable(client: DynamoDBClient, tableName: string): Pr
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
-      ],
+      ...tableKeyDefinitions(),
     }),
   );
 }
@@ -240,10 +240,32 @@ export async function batchLoad(
   return loaded;
 }
 
+/**
+ * A plan's items: its commitments (with the definition), the updates `from`…`to`, then the plan
+ * item, last, carrying the summary of the history 0…`to` (rewritten when a history is grown).
+ */
 export function* planItems(shape: PlanShape, history: { from: number; to: number }, withDefinition = true) {
   if (withDefinition) {
-    yield planItem(makePlan(shape, shape.commitments + history.to + 1));
     for (let i = 0; i < shape.commitments; i++) yield commitmentItem(makeCommitment(shape, i));
   }
-  for (let i = history.from; i < history.to; i++) yield updateItem(makeUpdate(shape, shape.commitments, i));
+  const summary = summarizeHistory(
+    (function* earlier() {
+      for (let i = 0; i < history.from; i++) yield makeUpdate(shape, shape.commitments, i);
+    })(),
+  );
+  for (let i = history.from; i < history.to; i++) {
+    const update = makeUpdate(shape, shape.commitments, i);
+    addToSummary(summary, update);
+    yield updateItem(update);
+  }
+  yield planItem(makePlan(shape, shape.commitments + history.to + 1), summary);
+}
+
+function addToSummary(summary: HistorySummary, update: StatusUpdate) {
+  const merged = summarizeHistory([update]);
+  for (const [year, entry] of merged.years) {
+    const current = summary.years.get(year);
+    summary.years.set(year, current ? { count: current.count + 1, revision: Math.max(current.revision, entry.revision) } : entry);
+  }
+  summary.areaSlugs.add(update.areaSlug);
 }

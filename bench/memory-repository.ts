@@ -4,6 +4,7 @@
  * itself must stay out of the figure. It accepts status updates (recordUpdate, as the ingest
  * path writes them) and nothing else.
  */
+import { compareNewestFirst, type HistoryScope, type HistorySummary, inScope, summarizeHistory } from '#shared/history';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '#shared/model';
 import type { PlanReader } from '#shared/repository';
 
@@ -20,8 +21,10 @@ export class MemoryPlanRepository implements PlanReader {
   }
 
   addItem(item: Record<string, unknown>): void {
-    const { PK: _pk, SK: _sk, kind, ...fields } = item;
-    if (kind === 'plan') this.addPlan(fields as unknown as Plan);
+    const { PK: _pk, SK: _sk, kind, byCommitment: _c, byArea: _a, ...fields } = item;
+    // The plan item's history summary is recomputed from the updates (getPlanHistory), not read.
+    if (kind === 'plan')
+      this.addPlan(Object.fromEntries(Object.entries(fields).filter(([name]) => !name.startsWith('history'))) as unknown as Plan);
     else if (kind === 'commitment') this.addCommitment(fields as unknown as Commitment);
     else if (kind === 'update') this.addUpdate(fields as unknown as StatusUpdate);
   }
@@ -41,6 +44,38 @@ export class MemoryPlanRepository implements PlanReader {
     list.push(update);
     this.updates.set(update.planId, list);
     this.sorted.delete(update.planId);
+    this.newestFirst.delete(update.planId);
+    this.summaries.delete(update.planId);
+  }
+
+  private readonly summaries = new Map<string, HistorySummary>();
+  private readonly newestFirst = new Map<string, StatusUpdate[]>();
+
+  /** The plan and the summary of its history, as the DynamoDB adapter keeps it on the plan item. */
+  async getPlanHistory(planId: string): Promise<{ plan: Plan; history?: HistorySummary } | undefined> {
+    const plan = this.plans.get(planId);
+    if (!plan) return undefined;
+    let history = this.summaries.get(planId);
+    if (!history) {
+      history = summarizeHistory(this.updates.get(planId) ?? []);
+      this.summaries.set(planId, history);
+    }
+    return { plan, history };
+  }
+
+  /** As the local indexes answer: the newest `limit` of the scope (a scan here; only reads are timed by it). */
+  async latestUpdates(planId: string, scope: HistoryScope, limit: number): Promise<StatusUpdate[]> {
+    let sorted = this.newestFirst.get(planId);
+    if (!sorted) {
+      sorted = [...(this.updates.get(planId) ?? [])].sort(compareNewestFirst);
+      this.newestFirst.set(planId, sorted);
+    }
+    const found: StatusUpdate[] = [];
+    for (const u of sorted) {
+      if (found.length === limit) break;
+      if (inScope(u, scope)) found.push(u);
+    }
+    return found;
   }
 
   /** Sorted once, not per read: the render measurement must not time a sort of 100,000 items. */

@@ -139,6 +139,14 @@ export class MandatStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // A commitment's and an area's latest updates, read by the publisher (see shared/table-schema.ts).
+    for (const index of TABLE_SCHEMA.localIndexes) {
+      this.table.addLocalSecondaryIndex({
+        indexName: index.indexName,
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
 
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -232,7 +240,12 @@ export class MandatStack extends Stack {
     });
     // Exactly what the API does: reads (keys, plans, commitments, updates; Scan lists plans)
     // and the conditional writes of TransactWriteItems (Put items, Update the plan revision).
-    this.table.grant(this.ingest.fn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    // Table.grant would add "<table>/index/*" (a wildcard) now that the table has indexes; ingest uses none.
+    iam.Grant.addToPrincipal({
+      grantee: this.ingest.fn,
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+    });
     const [ingestRoute] = this.api.addRoutes({
       path: '/api/{proxy+}',
       methods: [apigw.HttpMethod.ANY],
@@ -359,7 +372,17 @@ export class MandatStack extends Stack {
     });
     // Reads a plan's items (GetItem, Query), lists plans (Scan) for the site-wide catalog, and
     // takes, renews and releases the plan's publish lease (UpdateItem on PUBLISH#{planId}).
-    this.table.grant(this.publish.fn, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem');
+    iam.Grant.addToPrincipal({
+      grantee: this.publish.fn,
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+    });
+    // The newest updates of a commitment or an area: Query on the two local indexes, named.
+    iam.Grant.addToPrincipal({
+      grantee: this.publish.fn,
+      actions: ['dynamodb:Query'],
+      resourceArns: TABLE_SCHEMA.localIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
+    });
     // The artifact store lists a prefix's ETags (ListBucket) and puts changed objects.
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:ListBucket'], resourceArns: [this.feeds.bucketArn] });
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:PutObject'], resourceArns: [this.feeds.arnForObjects('*')] });

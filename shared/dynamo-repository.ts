@@ -12,6 +12,12 @@
  *
  * Publish-state items live outside the plan's partition on purpose: the publisher reacts only
  * to `PLAN#` records, so its own lease writes never trigger another publish.
+ *
+ * Update items also carry the sort keys of the two local indexes (table-schema.ts):
+ * `byCommitment` = `{commitmentId}#{reportedAt}#{updateId}` and `byArea` = `{areaSlug}#…`.
+ * The plan item carries the summary of its history (history.ts), kept by the update transaction:
+ * `historyCount_{YYYY}` and `historyRevision_{YYYY}` per year, `historyAreas` (a string set),
+ * and `historyIndexed`, set when the plan is created, which says the summary is complete.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -25,6 +31,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { compareNewestFirst, type HistoryScope, type HistorySummary, reportedYear } from './history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from './model.ts';
 import {
   ConflictError,
@@ -34,6 +41,7 @@ import {
   type PublishState,
   type WriteConflict,
 } from './repository.ts';
+import { TABLE_SCHEMA } from './table-schema.ts';
 import { isTransactionConflict, retryTransactionConflicts } from './transaction-retry.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -53,8 +61,66 @@ export const keys = {
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
-  const { PK: _pk, SK: _sk, kind: _kind, ...rest } = item;
+  const { PK: _pk, SK: _sk, kind: _kind, byCommitment: _c, byArea: _a, ...rest } = item;
   return rest as T;
+}
+
+const HISTORY_ATTRIBUTE = /^history/;
+const YEAR_ATTRIBUTE = /^history(Count|Revision)_(\d+)$/;
+
+/** The plan without the bookkeeping of its history. */
+function stripPlan(item: Record<string, unknown> | undefined): Plan | undefined {
+  const plan = strip<Record<string, unknown>>(item);
+  if (!plan) return undefined;
+  for (const name of Object.keys(plan)) if (HISTORY_ATTRIBUTE.test(name)) delete plan[name];
+  return plan as unknown as Plan;
+}
+
+/** The history attributes of a plan item, to carry over when its definition is rewritten. */
+function historyAttributes(item: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([name]) => HISTORY_ATTRIBUTE.test(name)));
+}
+
+export function historyOfPlanItem(item: Record<string, unknown>): HistorySummary | undefined {
+  if (item.historyIndexed !== true) return undefined;
+  const summary: HistorySummary = { years: new Map(), areaSlugs: new Set() };
+  for (const [name, value] of Object.entries(item)) {
+    const match = YEAR_ATTRIBUTE.exec(name);
+    if (!match) continue;
+    const year = Number(match[2]);
+    const entry = summary.years.get(year) ?? { count: 0, revision: 0 };
+    if (match[1] === 'Count') entry.count = Number(value);
+    else entry.revision = Number(value);
+    summary.years.set(year, entry);
+  }
+  for (const [year, entry] of summary.years) if (entry.count <= 0) summary.years.delete(year);
+  const areas = item.historyAreas;
+  if (areas instanceof Set) for (const slug of areas) summary.areaSlugs.add(String(slug));
+  else if (Array.isArray(areas)) for (const slug of areas) summary.areaSlugs.add(String(slug));
+  return summary;
+}
+
+/** The plan item's history attributes for a summary (a plan created with a history: bulk loads, tests). */
+export function planHistoryAttributes(summary: HistorySummary): Record<string, unknown> {
+  const attributes: Record<string, unknown> = { historyIndexed: true };
+  for (const [year, entry] of summary.years) {
+    attributes[`historyCount_${year}`] = entry.count;
+    attributes[`historyRevision_${year}`] = entry.revision;
+  }
+  // DynamoDB has no empty sets: the attribute is absent until the first update.
+  if (summary.areaSlugs.size > 0) attributes.historyAreas = new Set(summary.areaSlugs);
+  return attributes;
+}
+
+/** An update as a table item, with its local index keys. */
+export function updateItem(update: StatusUpdate): Record<string, unknown> {
+  return {
+    ...keys.update(update.planId, update.reportedAt, update.updateId),
+    kind: 'update',
+    byCommitment: `${update.commitmentId}#${update.reportedAt}#${update.updateId}`,
+    byArea: `${update.areaSlug}#${update.reportedAt}#${update.updateId}`,
+    ...update,
+  };
 }
 
 export class DynamoPlanRepository implements PlanRepository {
@@ -65,7 +131,44 @@ export class DynamoPlanRepository implements PlanRepository {
 
   async getPlan(planId: string): Promise<Plan | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.plan(planId), ConsistentRead: true }));
-    return strip<Plan>(out.Item);
+    return stripPlan(out.Item);
+  }
+
+  async getPlanHistory(planId: string): Promise<{ plan: Plan; history?: HistorySummary } | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.plan(planId), ConsistentRead: true }));
+    if (!out.Item) return undefined;
+    const history = historyOfPlanItem(out.Item);
+    return { plan: stripPlan(out.Item)!, ...(history ? { history } : {}) };
+  }
+
+  async latestUpdates(planId: string, scope: HistoryScope, limit: number): Promise<StatusUpdate[]> {
+    const [index, attribute, prefix] = !scope
+      ? [undefined, TABLE_SCHEMA.sortKey, 'UPDATE#']
+      : 'commitmentId' in scope
+        ? ['byCommitment', 'byCommitment', `${scope.commitmentId}#`]
+        : ['byArea', 'byArea', `${scope.areaSlug}#`];
+    // The index orders by reportedAt then updateId; the feeds order equal instants by revision.
+    // Reading on while the instant of the `limit`-th item repeats makes the cut exact.
+    const found: StatusUpdate[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index,
+          KeyConditionExpression: `PK = :pk AND begins_with(#sk, :prefix)`,
+          ExpressionAttributeNames: { '#sk': attribute },
+          ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': prefix },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: limit + 1,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) found.push(strip<StatusUpdate>(item)!);
+      start = out.LastEvaluatedKey;
+    } while (start && (found.length <= limit || found.at(-1)!.reportedAt === found[limit - 1]!.reportedAt));
+    return found.sort(compareNewestFirst).slice(0, limit);
   }
 
   async listPlans(): Promise<Plan[]> {
@@ -81,7 +184,7 @@ export class DynamoPlanRepository implements PlanRepository {
           ConsistentRead: true,
         }),
       );
-      for (const item of out.Items ?? []) plans.push(strip<Plan>(item)!);
+      for (const item of out.Items ?? []) plans.push(stripPlan(item)!);
       start = out.LastEvaluatedKey;
     } while (start);
     return plans.sort((a, b) => a.planId.localeCompare(b.planId));
@@ -152,7 +255,7 @@ export class DynamoPlanRepository implements PlanRepository {
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...keys.update(update.planId, update.reportedAt, update.updateId), kind: 'update', ...update },
+          Item: updateItem(update),
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },
@@ -164,7 +267,7 @@ export class DynamoPlanRepository implements PlanRepository {
           ExpressionAttributeValues: { ':expected': expectedRevision },
         },
       },
-      this.planBump(update.planId, update.planRevision - 1, now),
+      this.planBump(update.planId, update.planRevision - 1, now, update),
     ];
     const conflicts: WriteConflict[] = ['duplicate', 'revision', 'revision'];
     if (input.nonce) {
@@ -180,11 +283,22 @@ export class DynamoPlanRepository implements PlanRepository {
 
   async savePlan(input: { plan: Plan; expectedRevision?: number; nonce?: NonceClaim }): Promise<void> {
     const { plan, expectedRevision } = input;
+    // A new plan starts with an (empty) history summary; a redefined one keeps its own. Every
+    // update that changes the summary also moves the revision, so the condition below makes
+    // the summary read here current.
+    let history: Record<string, unknown> = { historyIndexed: true };
+    if (expectedRevision !== undefined) {
+      const current = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.plan(plan.planId), ConsistentRead: true }),
+      );
+      // On a mismatch the transaction's condition fails and reports it (after a reused nonce, as always).
+      history = current.Item ? historyAttributes(current.Item) : {};
+    }
     const items: TransactItem[] = [
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...keys.plan(plan.planId), kind: 'plan', ...plan },
+          Item: { ...history, ...keys.plan(plan.planId), kind: 'plan', ...plan },
           ...(expectedRevision === undefined
             ? { ConditionExpression: 'attribute_not_exists(PK)' }
             : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
@@ -275,14 +389,29 @@ export class DynamoPlanRepository implements PlanRepository {
     await this.transact(items, conflicts);
   }
 
-  private planBump(planId: string, expectedPlanRevision: number, now: string): TransactItem {
+  /** The plan's revision bump; with an update, also its history summary (year count and revision, area). */
+  private planBump(planId: string, expectedPlanRevision: number, now: string, update?: StatusUpdate): TransactItem {
+    const values: Record<string, unknown> = { ':expected': expectedPlanRevision, ':next': expectedPlanRevision + 1, ':now': now };
+    if (!update) {
+      return {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.plan(planId),
+          UpdateExpression: 'SET revision = :next, updatedAt = :now',
+          ConditionExpression: 'revision = :expected',
+          ExpressionAttributeValues: values,
+        },
+      };
+    }
+    const year = reportedYear(update);
     return {
       Update: {
         TableName: this.tableName,
         Key: keys.plan(planId),
-        UpdateExpression: 'SET revision = :next, updatedAt = :now',
+        UpdateExpression: 'SET revision = :next, updatedAt = :now, #yearRevision = :next ADD #yearCount :one, historyAreas :area',
         ConditionExpression: 'revision = :expected',
-        ExpressionAttributeValues: { ':expected': expectedPlanRevision, ':next': expectedPlanRevision + 1, ':now': now },
+        ExpressionAttributeNames: { '#yearRevision': `historyRevision_${year}`, '#yearCount': `historyCount_${year}` },
+        ExpressionAttributeValues: { ...values, ':one': 1, ':area': new Set([update.areaSlug]) },
       },
     };
   }

@@ -6,17 +6,18 @@
  * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
 import { type Artifact, type ArtifactStore, type ArtifactWriter, DEFAULT_CACHE_CONTROL, md5, type WriteResult } from './artifact-store.ts';
+import { compareNewestFirst } from './history.ts';
 import { renderAtom } from './render/atom.ts';
 import {
   areaScope,
   commitmentScope,
+  FEED_ITEM_LIMIT,
   type FeedScope,
   type PlanSnapshot,
   planAreas,
   planScope,
+  snapshotOf,
   sortCommitments,
-  sortUpdatesNewestFirst,
-  updateYears,
 } from './render/context.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from './render/csv.ts';
 import { renderDatapackage } from './render/datapackage.ts';
@@ -42,13 +43,16 @@ export type PlanPublishDependencies = Omit<PublishDependencies, 'store' | 'repos
 
 /**
  * What a batch of changes touched in one plan. The plan-level files always regenerate (they
- * summarise everything); the per-area and per-commitment feeds only for what is named here.
+ * summarise everything); the per-area and per-commitment feeds and the history files only for
+ * what is named here.
  */
 export interface ChangeHint {
   /** Commitments whose definition, state or history changed. */
   commitmentIds: Iterable<string>;
   /** Areas touched besides the changed commitments' current ones (e.g. the one a commitment left). */
   areaSlugs?: Iterable<string>;
+  /** Years of the updates recorded (their `reportedAt`); without it, every year is re-rendered. */
+  years?: Iterable<number>;
 }
 
 export interface PublishOptions {
@@ -61,41 +65,62 @@ export interface PublishOptions {
   since?: number;
 }
 
+interface ResolvedHint {
+  commitmentIds: Set<string>;
+  areaSlugs: Set<string>;
+  years: Set<number>;
+}
+
 /**
- * What changed in a plan after its revision `since`, read from the snapshot itself: commitments
- * written since (their `planRevision`), and the commitments of updates recorded since.
- * Undefined means "cannot tell": never published, the plan's own metadata changed, or items
- * written before these fields existed.
+ * What changed in a plan after its revision `since`, told by the plan's own bookkeeping:
+ * commitments written since (their `planRevision`), the commitments and areas of the newest
+ * updates recorded since, and the years whose history moved since. Undefined means "cannot
+ * tell": never published, the plan's own metadata changed, or items written before these
+ * fields existed.
  */
-export function changesSince(snapshot: PlanSnapshot, since: number): ChangeHint | undefined {
+export function changesSince(
+  snapshot: Pick<PlanSnapshot, 'plan' | 'commitments' | 'latest' | 'history'>,
+  since: number,
+): ResolvedHint | undefined {
   if (since <= 0 || (snapshot.plan.metadataRevision ?? Number.POSITIVE_INFINITY) > since) return undefined;
-  const commitmentIds = new Set<string>();
-  const areaSlugs = new Set<string>();
+  const hint: ResolvedHint = { commitmentIds: new Set(), areaSlugs: new Set(), years: new Set() };
   for (const c of snapshot.commitments) {
     if (c.planRevision === undefined) return undefined;
     if (c.planRevision > since) {
-      commitmentIds.add(c.commitmentId);
-      if (c.previousAreaSlug) areaSlugs.add(c.previousAreaSlug);
+      hint.commitmentIds.add(c.commitmentId);
+      if (c.previousAreaSlug) hint.areaSlugs.add(c.previousAreaSlug);
     }
   }
-  for (const u of snapshot.updates) {
-    // Newest first: stop at the first update the last publish already covered.
-    if (u.planRevision <= since) break;
-    commitmentIds.add(u.commitmentId);
-    areaSlugs.add(u.areaSlug);
+  // Every update since also moved its commitment's planRevision (above); these add the area it
+  // was recorded under, which the commitment may have left since.
+  for (const u of snapshot.latest) {
+    if (u.planRevision <= since) continue;
+    hint.commitmentIds.add(u.commitmentId);
+    hint.areaSlugs.add(u.areaSlug);
   }
-  return { commitmentIds, areaSlugs };
+  for (const [year, entry] of snapshot.history.years) if (entry.revision > since) hint.years.add(year);
+  return hint;
 }
 
-function combinedHint(snapshot: PlanSnapshot, options: PublishOptions): ChangeHint | undefined {
-  if (!options.changed) return undefined;
-  if (options.since === undefined) return options.changed;
+/** The batch's hint with what the table says changed since the last publish; undefined = everything. */
+function resolveHint(
+  snapshot: Pick<PlanSnapshot, 'plan' | 'commitments' | 'latest' | 'history'>,
+  options: PublishOptions,
+): ResolvedHint | undefined {
+  const { changed } = options;
+  if (!changed) return undefined;
+  const hint: ResolvedHint = {
+    commitmentIds: new Set(changed.commitmentIds),
+    areaSlugs: new Set(changed.areaSlugs ?? []),
+    years: new Set(changed.years ?? snapshot.history.years.keys()),
+  };
+  if (options.since === undefined) return hint;
   const fromTable = changesSince(snapshot, options.since);
   if (!fromTable) return undefined;
-  return {
-    commitmentIds: new Set([...options.changed.commitmentIds, ...fromTable.commitmentIds]),
-    areaSlugs: new Set([...(options.changed.areaSlugs ?? []), ...(fromTable.areaSlugs ?? [])]),
-  };
+  for (const id of fromTable.commitmentIds) hint.commitmentIds.add(id);
+  for (const slug of fromTable.areaSlugs) hint.areaSlugs.add(slug);
+  for (const year of fromTable.years) hint.years.add(year);
+  return hint;
 }
 
 export interface PublishResult extends WriteResult {
@@ -103,19 +128,85 @@ export interface PublishResult extends WriteResult {
   revision: number;
   /** How many artifacts were rendered (and compared); the rest of the plan's files were not touched. */
   artifacts: number;
+  /** Updates read from the table for this publish (the whole history, or only what the hint reaches). */
+  updatesRead: number;
 }
 
+/** Every update of the plan, read once: a full republish, `mandat verify`, or a history small enough. */
 export async function loadSnapshot(planId: string, deps: { repository: PlanReader; baseUrl: string }): Promise<PlanSnapshot | undefined> {
   const plan = await deps.repository.getPlan(planId);
   if (!plan) return undefined;
   const [commitments, updates] = await Promise.all([deps.repository.listCommitments(planId), deps.repository.listUpdates(planId)]);
-  return {
+  return snapshotOf(plan, commitments, updates, deps.baseUrl);
+}
+
+interface LoadedPlan {
+  snapshot: PlanSnapshot;
+  /** Undefined: render every file. */
+  hint?: ResolvedHint;
+  updatesRead: number;
+}
+
+/**
+ * Reads what a publish needs, no more. With a hint and a plan that keeps its history summary,
+ * that is the plan, its commitments, the newest updates of the plan and of each touched area
+ * and commitment (local indexes, strongly consistent), and the touched years in full; the
+ * cost no longer depends on how long the history is, only on what changed and on the size of
+ * a year. When reading everything would read fewer items (a short history, a large batch), it
+ * reads everything: both give the same snapshot for the files rendered.
+ */
+async function loadForPublish(planId: string, deps: PlanPublishDependencies, options: PublishOptions): Promise<LoadedPlan | undefined> {
+  const { repository } = deps;
+  const state = await repository.getPlanHistory(planId);
+  if (!state) return undefined;
+  const { plan, history } = state;
+  const full = async (): Promise<LoadedPlan> => {
+    const [commitments, updates] = await Promise.all([repository.listCommitments(planId), repository.listUpdates(planId)]);
+    const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl);
+    return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length };
+  };
+  if (!options.changed || !history) return full();
+
+  const [commitments, latest] = await Promise.all([
+    repository.listCommitments(planId),
+    repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT),
+  ]);
+  const sorted = sortCommitments(commitments);
+  const hint = resolveHint({ plan, commitments: sorted, latest, history }, options);
+  if (!hint) return full();
+
+  const current = new Map(sorted.map((c) => [c.commitmentId, c]));
+  const touchedCommitments = [...hint.commitmentIds].filter((id) => current.has(id));
+  const currentAreas = new Set(sorted.map((c) => c.areaSlug));
+  const areas = new Set([...hint.areaSlugs, ...touchedCommitments.map((id) => current.get(id)!.areaSlug)]);
+  // Areas left only in the history are named by their latest update: always loaded (rare, small).
+  for (const slug of history.areaSlugs) if (!currentAreas.has(slug)) areas.add(slug);
+  const years = [...hint.years].filter((year) => history.years.has(year)).sort((a, b) => a - b);
+
+  const total = [...history.years.values()].reduce((sum, entry) => sum + entry.count, 0);
+  const partial =
+    (touchedCommitments.length + areas.size) * FEED_ITEM_LIMIT + years.reduce((sum, y) => sum + history.years.get(y)!.count, 0);
+  if (total <= partial) return full();
+
+  const [commitmentWindows, areaWindows, yearUpdates] = await Promise.all([
+    Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
+    Promise.all([...areas].map((slug) => repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
+    Promise.all(years.map((year) => repository.listUpdates(planId, { year }))),
+  ]);
+  const snapshot: PlanSnapshot = {
     plan,
-    commitments: sortCommitments(commitments),
-    updates: sortUpdatesNewestFirst(updates),
+    commitments: sorted,
+    history,
+    latest,
+    latestByCommitment: new Map(touchedCommitments.map((id, i) => [id, commitmentWindows[i]!])),
+    latestByArea: new Map([...areas].map((slug, i) => [slug, areaWindows[i]!])),
+    // The table orders equal instants by updateId, the files by revision (as snapshotOf does).
+    years: new Map(years.map((year, i) => [year, yearUpdates[i]!.sort((a, b) => compareNewestFirst(b, a))])),
     generatedAt: plan.updatedAt,
     baseUrl: deps.baseUrl,
   };
+  const updatesRead = latest.length + [...commitmentWindows, ...areaWindows, ...yearUpdates].reduce((sum, list) => sum + list.length, 0);
+  return { snapshot, hint, updatesRead };
 }
 
 const FEED_RENDERERS = { rss: renderRss, atom: renderAtom, jsonFeed: renderJsonFeed } as const;
@@ -144,16 +235,21 @@ export function touchedScopes(snapshot: PlanSnapshot, changed?: ChangeHint): Fee
   ];
 }
 
+/**
+ * The plan's files for a snapshot: the plan-level ones always, the history files of the years
+ * the snapshot holds, and the feeds of the scopes the hint reaches (every scope without one).
+ */
 export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint): Artifact[] {
-  const { plan, commitments, updates } = snapshot;
+  const { plan, commitments } = snapshot;
   const prefix = `plans/${plan.planId}/`;
   const artifacts: Artifact[] = [
     artifact(`${prefix}commitments.csv`, renderCommitmentsCsv(plan, commitments), 'csv'),
     artifact(`${prefix}commitments.json`, renderCommitmentsJson(snapshot), 'json'),
     artifact(`${prefix}links.csv`, renderLinksCsv(commitments), 'csv'),
   ];
-  for (const year of updateYears(updates)) {
-    const oldestFirst = updates.filter((u) => new Date(u.reportedAt).getUTCFullYear() === year).reverse();
+  const years = changed?.years ? new Set(changed.years) : undefined;
+  for (const [year, oldestFirst] of snapshot.years) {
+    if (years && !years.has(year)) continue;
     artifacts.push(
       artifact(`${prefix}updates/${year}.csv`, renderUpdatesCsv(plan, oldestFirst), 'csv'),
       artifact(`${prefix}updates/${year}.json`, renderUpdatesJson(plan, year, oldestFirst), 'json'),
@@ -174,9 +270,10 @@ export async function publishPlan(
   deps: PlanPublishDependencies,
   options: PublishOptions = {},
 ): Promise<PublishResult | undefined> {
-  const snapshot = await loadSnapshot(planId, deps);
-  if (!snapshot) return undefined;
-  const artifacts = renderPlanArtifacts(snapshot, combinedHint(snapshot, options));
+  const loaded = await loadForPublish(planId, deps, options);
+  if (!loaded) return undefined;
+  const { snapshot, hint, updatesRead } = loaded;
+  const artifacts = renderPlanArtifacts(snapshot, hint);
   const files = await deps.store.write(`plans/${planId}/`, artifacts);
   // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
   const recordKey = datasetRecordKey(planId);
@@ -185,6 +282,7 @@ export async function publishPlan(
     planId,
     revision: snapshot.plan.revision,
     artifacts: artifacts.length + 1,
+    updatesRead,
     written: [...files.written, ...record.written],
     skipped: [...files.skipped, ...record.skipped],
     bytesWritten: files.bytesWritten + record.bytesWritten,

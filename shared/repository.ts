@@ -2,6 +2,7 @@
  * The port between the domain and storage. Handlers and the publisher hold a PlanRepository;
  * the DynamoDB adapter (dynamo-repository.ts) sits behind it.
  */
+import type { HistoryScope, HistorySummary } from './history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from './model.ts';
 
 export interface NonceClaim {
@@ -30,7 +31,7 @@ export class ConflictError extends Error {
 }
 
 /** What rendering a plan reads: a read-only slice of the repository (an in-memory copy can serve it). */
-export type PlanReader = Pick<PlanRepository, 'getPlan' | 'listCommitments' | 'listUpdates'>;
+export type PlanReader = Pick<PlanRepository, 'getPlan' | 'getPlanHistory' | 'listCommitments' | 'listUpdates' | 'latestUpdates'>;
 
 export interface PlanRepository {
   getPlan(planId: string): Promise<Plan | undefined>;
@@ -39,6 +40,13 @@ export interface PlanRepository {
   listCommitments(planId: string): Promise<Commitment[]>;
   /** History, oldest first. `year` limits it to updates reported in that year. */
   listUpdates(planId: string, options?: { year?: number }): Promise<StatusUpdate[]>;
+  /**
+   * The plan with the summary of its history (years, counts, areas), read together. `history`
+   * is undefined for a plan whose items predate the summary: read its whole history instead.
+   */
+  getPlanHistory(planId: string): Promise<{ plan: Plan; history?: HistorySummary } | undefined>;
+  /** The `limit` newest updates of the plan, a commitment or an area, newest first (history.ts's order). */
+  latestUpdates(planId: string, scope: HistoryScope, limit: number): Promise<StatusUpdate[]>;
   getKey(keyId: string): Promise<SigningKey | undefined>;
   listKeys(): Promise<SigningKey[]>;
 

@@ -22,13 +22,18 @@ export interface PlanChanges {
   full: boolean;
   commitmentIds: Set<string>;
   areaSlugs: Set<string>;
+  /** Years of the updates in the batch: only their history files are re-rendered. */
+  years: Set<number>;
   sequences: string[];
 }
 
 type Image = Record<string, AttributeValue> | undefined;
 
-/** Fields every update bumps on the plan item; a change in any other field is a metadata change. */
-const PLAN_BOOKKEEPING = new Set(['revision', 'updatedAt']);
+/**
+ * Fields every update bumps on the plan item (its revision, and the summary of its history:
+ * history* attributes, see dynamo-repository.ts); a change in any other field is a metadata change.
+ */
+const isBookkeeping = (field: string) => field === 'revision' || field === 'updatedAt' || field.startsWith('history');
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -45,7 +50,7 @@ function planMetadataChanged(record: DynamoDBRecord): boolean {
   const before = record.dynamodb?.OldImage;
   const after = record.dynamodb?.NewImage;
   if (record.eventName !== 'MODIFY' || !before || !after) return true;
-  const strip = (image: NonNullable<Image>) => Object.fromEntries(Object.entries(image).filter(([key]) => !PLAN_BOOKKEEPING.has(key)));
+  const strip = (image: NonNullable<Image>) => Object.fromEntries(Object.entries(image).filter(([key]) => !isBookkeeping(key)));
   return canonical(strip(before)) !== canonical(strip(after));
 }
 
@@ -59,7 +64,7 @@ export function plansInBatch(event: DynamoDBStreamEvent): Map<string, PlanChange
     const sequence = record.dynamodb?.SequenceNumber;
     if (!pk?.startsWith(PUBLISH_STREAM_SETTINGS.partitionKeyPrefix) || !sequence) continue;
     const planId = pk.slice(PUBLISH_STREAM_SETTINGS.partitionKeyPrefix.length);
-    const changes = plans.get(planId) ?? { full: false, commitmentIds: new Set(), areaSlugs: new Set(), sequences: [] };
+    const changes = plans.get(planId) ?? { full: false, commitmentIds: new Set(), areaSlugs: new Set(), years: new Set(), sequences: [] };
     plans.set(planId, changes);
     changes.sequences.push(sequence);
     const images = [record.dynamodb?.OldImage, record.dynamodb?.NewImage];
@@ -73,6 +78,10 @@ export function plansInBatch(event: DynamoDBStreamEvent): Map<string, PlanChange
         if (slug) changes.areaSlugs.add(slug);
       }
     } else if (sk.startsWith('UPDATE#')) {
+      // UPDATE#{reportedAt}#{updateId}: reportedAt is a UTC ISO instant, its year is the file it lands in.
+      const year = Number(sk.slice('UPDATE#'.length, 'UPDATE#'.length + 4));
+      if (Number.isInteger(year)) changes.years.add(year);
+      else changes.full = true;
       const commitmentId = text(record.dynamodb?.NewImage, 'commitmentId') ?? text(record.dynamodb?.OldImage, 'commitmentId');
       if (!commitmentId) changes.full = true;
       else changes.commitmentIds.add(commitmentId);
@@ -103,7 +112,7 @@ function mergeRounds(outcome: PublishOutcome<PublishResult | undefined>): Publis
   if (outcome.status === 'missing') return undefined;
   // Already published up to the plan's revision (a redelivery, or another publisher's round covered it).
   if (outcome.status === 'up-to-date') {
-    return { planId: outcome.planId, revision: outcome.revision, artifacts: 0, written: [], skipped: [], bytesWritten: 0 };
+    return { planId: outcome.planId, revision: outcome.revision, artifacts: 0, updatesRead: 0, written: [], skipped: [], bytesWritten: 0 };
   }
   const results = outcome.rounds.map((round) => round.result).filter((r): r is PublishResult => r !== undefined);
   const last = results.at(-1);
@@ -114,6 +123,7 @@ function mergeRounds(outcome: PublishOutcome<PublishResult | undefined>): Publis
     written,
     skipped: [...new Set(results.flatMap((r) => r.skipped))].filter((key) => !written.includes(key)),
     bytesWritten: results.reduce((sum, r) => sum + r.bytesWritten, 0),
+    updatesRead: results.reduce((sum, r) => sum + r.updatesRead, 0),
   };
 }
 

@@ -7,11 +7,19 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { TABLE_SCHEMA } from '#shared/table-schema';
+import { TABLE_SCHEMA, tableKeyDefinitions } from '#shared/table-schema';
 
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<string> {
   try {
     const existing = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = new Set((existing.Table?.LocalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    const missing = TABLE_SCHEMA.localIndexes.filter((index) => !indexes.has(index.indexName));
+    // Local indexes can only be created with the table: a table from an older version cannot be fixed in place.
+    if (missing.length > 0) {
+      throw new Error(
+        `table ${tableName} has no ${missing.map((index) => index.indexName).join(', ')} index (it was created by an older version): remove the local data directory (.data/) and start again`,
+      );
+    }
     if (existing.Table?.LatestStreamArn) return existing.Table.LatestStreamArn;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException) && (error as Error).name !== 'ResourceNotFoundException') throw error;
@@ -20,14 +28,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE_SCHEMA.partitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE_SCHEMA.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE_SCHEMA.sortKey, KeyType: 'RANGE' },
-      ],
+      ...tableKeyDefinitions(),
       StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_SCHEMA.streamViewType },
     }),
   );

@@ -1,12 +1,24 @@
 /** Everything a renderer needs about a plan, read once per regeneration. */
+import { compareNewestFirst, type HistorySummary, reportedYear, summarizeHistory } from '../history.ts';
 import type { Commitment, Plan, StatusUpdate } from '../model.ts';
 
 export interface PlanSnapshot {
   plan: Plan;
   /** Sorted by priority number, then commitment number. */
   commitments: Commitment[];
-  /** Newest first (reportedAt, then revision). */
-  updates: StatusUpdate[];
+  /** Years, counts and areas of the whole history (history.ts). */
+  history: HistorySummary;
+  /** The plan's newest updates, newest first: at most FEED_ITEM_LIMIT, all a feed shows. */
+  latest: StatusUpdate[];
+  /**
+   * The newest updates (at most FEED_ITEM_LIMIT, newest first) of the areas and commitments whose
+   * feeds are rendered, and of every area left only in the history. A publish after one update
+   * loads these for what it touched; a full snapshot has them all.
+   */
+  latestByArea: Map<string, StatusUpdate[]>;
+  latestByCommitment: Map<string, StatusUpdate[]>;
+  /** The years whose history files are rendered, each complete, oldest first. */
+  years: Map<number, StatusUpdate[]>;
   /**
    * The instant the data last changed (the plan's `updatedAt`, bumped by every change), never
    * the clock: unchanged data must render to unchanged bytes, or every ETag would churn.
@@ -14,6 +26,47 @@ export interface PlanSnapshot {
   generatedAt: string;
   /** Public base URL of the site, no trailing slash. */
   baseUrl: string;
+}
+
+/** Readers show at most this many items; older ones stay in updates/{YYYY}.csv|json. */
+export const FEED_ITEM_LIMIT = 100;
+
+function group<T>(items: Iterable<T>, keyOf: (item: T) => string | number, limit = Number.POSITIVE_INFINITY) {
+  const groups = new Map<string | number, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key);
+    if (!list) groups.set(key, [item]);
+    else if (list.length < limit) list.push(item);
+  }
+  return groups;
+}
+
+/**
+ * A complete snapshot from the whole history: what a full republish renders, and the definition
+ * of what a partial one (publish.ts) must equal for the files it renders.
+ */
+export function snapshotOf(plan: Plan, commitments: Commitment[], updates: StatusUpdate[], baseUrl: string): PlanSnapshot {
+  const newestFirst = [...updates].sort(compareNewestFirst);
+  const byYear = group(newestFirst, (u) => reportedYear(u)) as Map<number, StatusUpdate[]>;
+  const latestByCommitment = group(newestFirst, (u) => u.commitmentId, FEED_ITEM_LIMIT) as Map<string, StatusUpdate[]>;
+  for (const c of commitments) if (!latestByCommitment.has(c.commitmentId)) latestByCommitment.set(c.commitmentId, []);
+  return {
+    plan,
+    commitments: sortCommitments(commitments),
+    history: summarizeHistory(updates),
+    latest: newestFirst.slice(0, FEED_ITEM_LIMIT),
+    latestByArea: group(newestFirst, (u) => u.areaSlug, FEED_ITEM_LIMIT) as Map<string, StatusUpdate[]>,
+    latestByCommitment,
+    years: new Map([...byYear].sort(([a], [b]) => (a as number) - (b as number)).map(([year, list]) => [year as number, list.reverse()])),
+    generatedAt: plan.updatedAt,
+    baseUrl,
+  };
+}
+
+/** Years that have history, oldest first. */
+export function historyYears(snapshot: Pick<PlanSnapshot, 'history'>): number[] {
+  return [...snapshot.history.years.keys()].sort((a, b) => a - b);
 }
 
 export function planUrl(snapshot: { baseUrl: string; plan: Pick<Plan, 'planId'> }, path = ''): string {
@@ -46,9 +99,7 @@ export function sortCommitments(commitments: Commitment[]): Commitment[] {
 }
 
 export function sortUpdatesNewestFirst(updates: StatusUpdate[]): StatusUpdate[] {
-  return [...updates].sort(
-    (a, b) => b.reportedAt.localeCompare(a.reportedAt) || b.planRevision - a.planRevision || b.updateId.localeCompare(a.updateId),
-  );
+  return [...updates].sort(compareNewestFirst);
 }
 
 /** ISO timestamps compare as strings once normalised to UTC, which the API does on the way in. */
@@ -81,64 +132,63 @@ export interface AreaSummary {
   name: string;
 }
 
-/** Areas of the plan: those of current commitments, plus any left only in the history. */
-export function planAreas(snapshot: Pick<PlanSnapshot, 'commitments' | 'updates'>): AreaSummary[] {
+/**
+ * Areas of the plan: those of current commitments, then areas left only in the history (a
+ * commitment moved away), newest activity first, named as their latest update names them.
+ */
+export function planAreas(snapshot: Pick<PlanSnapshot, 'commitments' | 'history' | 'latestByArea'>): AreaSummary[] {
   const areas = new Map<string, string>();
   for (const c of snapshot.commitments) if (!areas.has(c.areaSlug)) areas.set(c.areaSlug, c.area);
-  for (const u of snapshot.updates) if (!areas.has(u.areaSlug)) areas.set(u.areaSlug, u.area);
+  const historyOnly = [...snapshot.history.areaSlugs]
+    .filter((slug) => !areas.has(slug))
+    .map((slug) => ({ slug, newest: latestOfArea(snapshot, slug)[0] }))
+    .filter((entry): entry is { slug: string; newest: StatusUpdate } => entry.newest !== undefined)
+    .sort((a, b) => compareNewestFirst(a.newest, b.newest));
+  for (const { slug, newest } of historyOnly) areas.set(slug, newest.area);
   return [...areas].map(([slug, name]) => ({ slug, name }));
+}
+
+/** A scope's window must have been loaded: rendering a feed from a window never read would empty it. */
+function latestOfArea(snapshot: Pick<PlanSnapshot, 'latestByArea' | 'history'>, slug: string): StatusUpdate[] {
+  const updates = snapshot.latestByArea.get(slug);
+  if (updates) return updates;
+  if (!snapshot.history.areaSlugs.has(slug)) return [];
+  throw new Error(`the snapshot has no updates loaded for area ${slug}`);
+}
+
+function latestOfCommitment(snapshot: PlanSnapshot, commitment: Commitment): StatusUpdate[] {
+  const updates = snapshot.latestByCommitment.get(commitment.commitmentId);
+  if (updates) return updates;
+  throw new Error(`the snapshot has no updates loaded for commitment ${commitment.commitmentId}`);
 }
 
 export function planScope(snapshot: PlanSnapshot): FeedScope {
   return {
     kind: 'plan',
     dir: '',
-    updates: snapshot.updates,
+    updates: snapshot.latest,
     alternateUrl: dashboardUrl(snapshot),
     updated: latest(
-      [...snapshot.updates.map((u) => u.receivedAt), ...snapshot.commitments.map((c) => c.updatedAt)],
+      [...snapshot.latest.map((u) => u.receivedAt), ...snapshot.commitments.map((c) => c.updatedAt)],
       snapshot.plan.createdAt,
     ),
   };
 }
 
-interface SnapshotIndex {
-  updatesByArea: Map<string, StatusUpdate[]>;
-  updatesByCommitment: Map<string, StatusUpdate[]>;
-  commitmentsByArea: Map<string, Commitment[]>;
-}
+const commitmentsByArea = new WeakMap<PlanSnapshot, Map<string, Commitment[]>>();
 
-const indexes = new WeakMap<PlanSnapshot, SnapshotIndex>();
-
-function push<T>(map: Map<string, T[]>, key: string, value: T) {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
-/**
- * The snapshot's updates and commitments grouped by area and by commitment, built once per
- * snapshot: filtering the whole history for every scope made a full render of a large plan
- * quadratic (10,000 commitments × the history). Groups keep the snapshot's order.
- */
-function indexOf(snapshot: PlanSnapshot): SnapshotIndex {
-  let index = indexes.get(snapshot);
-  if (!index) {
-    index = { updatesByArea: new Map(), updatesByCommitment: new Map(), commitmentsByArea: new Map() };
-    for (const u of snapshot.updates) {
-      push(index.updatesByArea, u.areaSlug, u);
-      push(index.updatesByCommitment, u.commitmentId, u);
-    }
-    for (const c of snapshot.commitments) push(index.commitmentsByArea, c.areaSlug, c);
-    indexes.set(snapshot, index);
+function commitmentsOfArea(snapshot: PlanSnapshot, slug: string): Commitment[] {
+  let groups = commitmentsByArea.get(snapshot);
+  if (!groups) {
+    groups = group(snapshot.commitments, (c) => c.areaSlug) as Map<string, Commitment[]>;
+    commitmentsByArea.set(snapshot, groups);
   }
-  return index;
+  return groups.get(slug) ?? [];
 }
 
 export function areaScope(snapshot: PlanSnapshot, area: AreaSummary): FeedScope {
-  const index = indexOf(snapshot);
-  const updates = index.updatesByArea.get(area.slug) ?? [];
-  const commitments = index.commitmentsByArea.get(area.slug) ?? [];
+  const updates = latestOfArea(snapshot, area.slug);
+  const commitments = commitmentsOfArea(snapshot, area.slug);
   return {
     kind: 'area',
     label: area.name,
@@ -150,7 +200,7 @@ export function areaScope(snapshot: PlanSnapshot, area: AreaSummary): FeedScope 
 }
 
 export function commitmentScope(snapshot: PlanSnapshot, commitment: Commitment): FeedScope {
-  const updates = indexOf(snapshot).updatesByCommitment.get(commitment.commitmentId) ?? [];
+  const updates = latestOfCommitment(snapshot, commitment);
   return {
     kind: 'commitment',
     label: `${commitment.number}. ${commitment.title}`,
@@ -159,9 +209,4 @@ export function commitmentScope(snapshot: PlanSnapshot, commitment: Commitment):
     alternateUrl: commitmentUrl(snapshot, commitment.commitmentId),
     updated: latest([commitment.updatedAt, ...updates.map((u) => u.receivedAt)], snapshot.plan.createdAt),
   };
-}
-
-/** Years that have history, oldest first. */
-export function updateYears(updates: StatusUpdate[]): number[] {
-  return [...new Set(updates.map((u) => new Date(u.reportedAt).getUTCFullYear()))].sort((a, b) => a - b);
 }

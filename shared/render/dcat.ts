@@ -87,7 +87,7 @@ export interface DatasetNode {
 /** When the plan's data last changed, as a day: catalogs need no finer grain, and it keeps the root quiet. */
 export function datasetModified(snapshot: PlanSnapshot): string {
   return latest(
-    [...snapshot.updates.map((u) => u.receivedAt), ...snapshot.commitments.map((c) => c.updatedAt)],
+    [...snapshot.latest.map((u) => u.receivedAt), ...snapshot.commitments.map((c) => c.updatedAt)],
     snapshot.plan.createdAt,
   ).slice(0, 10);
 }

@@ -4,13 +4,12 @@
  */
 import type { StatusUpdate } from '../model.ts';
 import { statusLabel } from '../vocabulary.ts';
-import type { FeedScope, PlanSnapshot } from './context.ts';
+import { FEED_ITEM_LIMIT, type FeedScope, type PlanSnapshot } from './context.ts';
 import { labelsFor } from './labels.ts';
 import { markdownToHtml, markdownToText } from './markdown.ts';
 import { escapeXml } from './xml.ts';
 
-/** Readers show at most this many items; older ones stay in updates/{YYYY}.csv|json. */
-export const FEED_ITEM_LIMIT = 100;
+export { FEED_ITEM_LIMIT } from './context.ts';
 
 export const feedItems = (scope: FeedScope) => scope.updates.slice(0, FEED_ITEM_LIMIT);
 

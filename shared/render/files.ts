@@ -2,7 +2,7 @@
  * The files of a plan, named once: the publisher writes them, and the Data Package, the DCAT
  * catalog, the README and the dashboard link them from this same list.
  */
-import { type AreaSummary, type PlanSnapshot, updateYears } from './context.ts';
+import { type AreaSummary, historyYears, type PlanSnapshot } from './context.ts';
 import type { Labels } from './labels.ts';
 
 export const CONTENT_TYPES = {
@@ -52,8 +52,8 @@ export const FEED_FILES = [
 ] as const satisfies ReadonlyArray<{ file: string; kind: PlanFileKind; format: FileFormat }>;
 
 /** Every plan-level file, in the order people should meet them. */
-export function planFiles(snapshot: Pick<PlanSnapshot, 'updates'>): PlanFile[] {
-  const years = updateYears(snapshot.updates);
+export function planFiles(snapshot: Pick<PlanSnapshot, 'history'>): PlanFile[] {
+  const years = historyYears(snapshot);
   return [
     { path: 'index.html', kind: 'dashboard', format: 'html' },
     { path: 'commitments.csv', kind: 'commitmentsCsv', format: 'csv', table: 'commitments' },

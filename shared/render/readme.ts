@@ -4,7 +4,7 @@
  */
 
 import { statusLabel } from '../vocabulary.ts';
-import { dashboardUrl, type PlanSnapshot, planAreas, updateYears } from './context.ts';
+import { dashboardUrl, historyYears, type PlanSnapshot, planAreas } from './context.ts';
 import { COLUMN_TYPES, type ColumnName, CSV_TABLES } from './csv.ts';
 import { columnMeaning } from './dictionary.ts';
 import { fileTitle, type PlanFile, planFiles } from './files.ts';
@@ -28,8 +28,8 @@ export function rowCounts(snapshot: PlanSnapshot): Map<string, number> {
     ['commitments.json', snapshot.commitments.length],
     ['links.csv', snapshot.commitments.reduce((sum, c) => sum + c.links.length, 0)],
   ]);
-  for (const year of updateYears(snapshot.updates)) {
-    const n = snapshot.updates.filter((u) => new Date(u.reportedAt).getUTCFullYear() === year).length;
+  for (const year of historyYears(snapshot)) {
+    const n = snapshot.history.years.get(year)!.count;
     counts.set(`updates/${year}.csv`, n);
     counts.set(`updates/${year}.json`, n);
   }

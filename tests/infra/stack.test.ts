@@ -75,7 +75,7 @@ function statementsOfRole(s: Synthesized, roleId: string): Array<{ Action: unkno
 }
 
 describe('DynamoDB table', () => {
-  it('uses the shared key schema, on demand, streamed with both images, TTL on expiresAt', () => {
+  it('uses the shared key schema and local indexes, on demand, streamed with both images, TTL on expiresAt', () => {
     base.template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: TABLE_SCHEMA.partitionKey, KeyType: 'HASH' },
@@ -84,7 +84,18 @@ describe('DynamoDB table', () => {
       AttributeDefinitions: [
         { AttributeName: 'PK', AttributeType: 'S' },
         { AttributeName: 'SK', AttributeType: 'S' },
+        { AttributeName: 'byCommitment', AttributeType: 'S' },
+        { AttributeName: 'byArea', AttributeType: 'S' },
       ],
+      // The publisher's windows on a plan's history: same partition, strongly consistent, every attribute.
+      LocalSecondaryIndexes: ['byCommitment', 'byArea'].map((name) => ({
+        IndexName: name,
+        KeySchema: [
+          { AttributeName: 'PK', KeyType: 'HASH' },
+          { AttributeName: name, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
       BillingMode: 'PAY_PER_REQUEST',
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
@@ -385,7 +396,7 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
       {
         Effect: 'Allow',
         Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        Resource: [arnOf(table)],
+        Resource: arnOf(table),
       },
     ]);
   });
@@ -394,7 +405,12 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
     const { publishRole, publishLogs, table, feeds, deadLetters } = ids(base);
     expect(statementsOfRole(base, publishRole)).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(publishLogs) },
-      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'], Resource: [arnOf(table)] },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'], Resource: arnOf(table) },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
+        Resource: TABLE_SCHEMA.localIndexes.map((index) => ({ 'Fn::Join': ['', [arnOf(table), `/index/${index.indexName}`]] })),
+      },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(feeds) },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [arnOf(feeds), '/*']] } },
       { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Resource: arnOf(deadLetters) },

@@ -5,7 +5,7 @@
 
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
 import type { Commitment, Plan, StatusUpdate } from '#shared/model';
-import { type PlanSnapshot, sortCommitments, sortUpdatesNewestFirst } from '#shared/render/context';
+import { type PlanSnapshot, snapshotOf } from '#shared/render/context';
 import { DEFAULT_STATUSES } from '#shared/vocabulary';
 
 export const FIXTURE_BASE_URL = 'https://mandat.example.org';
@@ -117,11 +117,5 @@ export function fixtureSnapshot(overrides: { language?: string } = {}): PlanSnap
       planRevision: 9,
     }),
   ];
-  return {
-    plan,
-    commitments: sortCommitments(commitments),
-    updates: sortUpdatesNewestFirst(updates),
-    generatedAt: plan.updatedAt,
-    baseUrl: FIXTURE_BASE_URL,
-  };
+  return snapshotOf(plan, commitments, updates, FIXTURE_BASE_URL);
 }

@@ -23,7 +23,7 @@ describe('plan feeds', () => {
   const { rss, atom, json } = allFeeds(snapshot);
 
   it('list the updates newest first with the updateId as stable id in every format', () => {
-    const ids = snapshot.updates.map((u) => u.updateId);
+    const ids = snapshot.latest.map((u) => u.updateId);
     expect(rss.items.map((i) => i.id)).toEqual(ids);
     expect(atom.items.map((i) => i.id)).toEqual(ids.map((id) => `urn:uuid:${id}`));
     expect(json.items.map((i) => i.id)).toEqual(ids);
@@ -110,7 +110,7 @@ describe('area and commitment feeds', () => {
     expect(c5Feed.items).toEqual([]);
     const c4 = snapshot.commitments.find((c) => c.commitmentId === 'c4')!;
     expect(readRss(renderRss(snapshot, commitmentScope(snapshot, c4))).items.map((i) => i.id)).toEqual(
-      snapshot.updates.map((u) => u.updateId),
+      snapshot.latest.map((u) => u.updateId),
     );
   });
 });

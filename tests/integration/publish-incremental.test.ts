@@ -1,0 +1,157 @@
+/**
+ * A publish after a change reads the plan's newest updates, the touched commitments' and areas'
+ * (local indexes) and the touched years, not the whole history. These tests build a history long
+ * enough for that path to be taken, change it the ways officials and admins do (an update now, a
+ * backdated one, a commitment moved to another area, an area left with history only), publish
+ * incrementally after each change, and check every object of the plan against a full render of
+ * the table (`mandat verify`'s comparison) on DynamoDB Local and the S3 server.
+ */
+import { XMLParser } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineCommitment, definePlan } from '#shared/definitions';
+import { DEMO_PLAN } from '#shared/demo-plan';
+import { type PublishResult, publishPlan } from '#shared/publish';
+import { FEED_ITEM_LIMIT } from '#shared/render/context';
+import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
+import { definePlanWithCommitments, verifyBucket } from '../support/reliability.ts';
+
+const PLAN = 'long-history';
+const HISTORY = 800;
+let env: TestEnvironment;
+let official: TestKey;
+let since = 0;
+
+async function post(commitmentId: string, status: string, reportedAt?: string): Promise<string> {
+  const body = { status, observations: `Estat ${status} (${reportedAt ?? 'ara'}).`, ...(reportedAt ? { reportedAt } : {}) };
+  const response = await env.api(signedRequest(official, 'POST', updatePath(PLAN, commitmentId), body));
+  expect(response.status, response.body).toBe(201);
+  return (JSON.parse(response.body) as { updateId: string }).updateId;
+}
+
+/** As the stream handler calls it after a batch: its own hint empty, the rest told by the table since the last publish. */
+async function publishIncrementally(): Promise<PublishResult> {
+  const result = await publishPlan(
+    PLAN,
+    { repository: env.repository, store: env.store, baseUrl: 'https://mandat.example.org' },
+    { changed: { commitmentIds: [], years: [] }, since },
+  );
+  since = result!.revision;
+  return result!;
+}
+
+async function expectBucketEqualsTable() {
+  const report = await verifyBucket(env, [PLAN]);
+  expect(report.plans[0], JSON.stringify(report.plans[0])).toMatchObject({ missing: [], different: [], extra: [] });
+}
+
+beforeAll(async () => {
+  env = await createTestEnvironment();
+  await definePlanWithCommitments(env.repository, PLAN, 4);
+  official = await env.addKey('long-history-official', 'official', [{ planId: PLAN }]);
+  const statuses = ['pending', 'delayed', 'on_track', 'not_started'];
+  const from = Date.UTC(2023, 0, 1);
+  const span = Date.UTC(2025, 11, 31) - from;
+  for (let i = 0; i < HISTORY; i++) {
+    // Spread evenly over three years (golden-ratio steps), in no particular order of reportedAt.
+    const reportedAt = new Date(from + ((i * 0.6180339887498949) % 1) * span).toISOString();
+    await post(`c${1 + (i % 4)}`, statuses[i % 4]!, reportedAt);
+  }
+  const full = await publishPlan(PLAN, { repository: env.repository, store: env.store, baseUrl: 'https://mandat.example.org' });
+  since = full!.revision;
+  expect(full!.updatesRead).toBe(HISTORY);
+}, 180_000);
+afterAll(async () => {
+  await env?.destroy();
+});
+
+describe('incremental publish', () => {
+  it('after an update now, reads a fraction of the history and leaves every file equal to a full render', async () => {
+    await post('c1', 'on_track');
+    const result = await publishIncrementally();
+    // The newest 100 of the plan, of c1 and of its area, and this year's history: the one update.
+    expect(result.updatesRead).toBe(3 * FEED_ITEM_LIMIT + 1);
+    expect(result.written).toEqual(expect.arrayContaining([`plans/${PLAN}/commitments/c1/feed.rss`]));
+    expect(result.written.filter((key) => key.includes('/updates/')).sort()).toEqual([
+      `plans/${PLAN}/updates/${new Date().getUTCFullYear()}.csv`,
+      `plans/${PLAN}/updates/${new Date().getUTCFullYear()}.json`,
+    ]);
+    await expectBucketEqualsTable();
+  });
+
+  it('after a backdated update, rewrites that year only and the feeds that list it', async () => {
+    await post('c2', 'delayed', '2023-03-01T10:00:00.000Z');
+    const result = await publishIncrementally();
+    const in2023 = (await env.repository.listUpdates(PLAN, { year: 2023 })).length;
+    expect(result.updatesRead).toBe(3 * FEED_ITEM_LIMIT + in2023);
+    expect(result.updatesRead).toBeLessThan(HISTORY);
+    expect(result.written.filter((key) => key.includes('/updates/')).sort()).toEqual([
+      `plans/${PLAN}/updates/2023.csv`,
+      `plans/${PLAN}/updates/2023.json`,
+    ]);
+    await expectBucketEqualsTable();
+  });
+
+  it('keeps an area whose commitments all moved away, with its history, named as its updates name it', async () => {
+    const now = new Date();
+    for (const id of ['c1', 'c3']) {
+      const current = (await env.repository.getCommitment(PLAN, id))!;
+      await defineCommitment(
+        env.repository,
+        PLAN,
+        id,
+        { number: current.number, title: current.title, priority: current.priority, area: 'Àrea Nova' },
+        { now },
+      );
+    }
+    await post('c3', 'pending');
+    const result = await publishIncrementally();
+    expect(result.updatesRead).toBeLessThan(HISTORY);
+    await expectBucketEqualsTable();
+
+    const left = await env.getObject(`plans/${PLAN}/areas/area-de-serveis/feed.rss`);
+    const channel = new XMLParser().parse(left!.body).rss.channel;
+    expect(channel.title).toContain('Àrea de Serveis');
+    expect([channel.item].flat()).toHaveLength(100);
+    const moved = await env.getObject(`plans/${PLAN}/areas/area-nova/feed.rss`);
+    expect([new XMLParser().parse(moved!.body).rss.channel.item].flat()).toHaveLength(1);
+  });
+
+  it('keeps the history summary when an admin redefines the plan', async () => {
+    const plan = (await env.repository.getPlan(PLAN))!;
+    await definePlan(env.repository, PLAN, { ...DEMO_PLAN, title: 'Pla redefinit' }, { now: new Date() });
+    expect((await env.repository.getPlan(PLAN))!.revision).toBe(plan.revision + 1);
+    const { history } = (await env.repository.getPlanHistory(PLAN))!;
+    const counted = [...history!.years.values()].reduce((sum, year) => sum + year.count, 0);
+    expect(counted).toBe((await env.repository.listUpdates(PLAN)).length);
+    await publishIncrementally(); // a metadata change: everything, from the whole history
+    await post('c4', 'on_track');
+    expect((await publishIncrementally()).updatesRead).toBeLessThan(HISTORY);
+    await expectBucketEqualsTable();
+  });
+
+  it('cuts the newest updates exactly where several share one instant (the feed order breaks ties by revision)', async () => {
+    const instant = '2024-06-01T12:00:00.000Z';
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await post('c2', 'pending', instant));
+    const latest = await env.repository.latestUpdates(PLAN, { commitmentId: 'c2' }, 2);
+    const sameInstant = (await env.repository.listUpdates(PLAN, { year: 2024 })).filter((u) => u.reportedAt === instant);
+    expect(sameInstant).toHaveLength(3);
+    // reportedAt of the other c2 updates is earlier or later; the ones at the instant come in revision order.
+    const window = await env.repository.latestUpdates(PLAN, { commitmentId: 'c2' }, FEED_ITEM_LIMIT);
+    const positions = ids.map((id) => window.findIndex((u) => u.updateId === id));
+    expect(positions).toEqual([...positions].sort((a, b) => b - a));
+    expect(latest).toEqual(window.slice(0, 2));
+  });
+
+  it('stays equal to a full render over a run of mixed changes published in batches', async () => {
+    const years = ['2023', '2024', '2025'];
+    for (let step = 0; step < 6; step++) {
+      for (let k = 0; k <= step % 3; k++) {
+        const backdated = (step + k) % 2 === 0 ? `${years[(step + k) % 3]}-0${1 + k}-1${step}T08:00:00.000Z` : undefined;
+        await post(`c${1 + ((step + k) % 4)}`, ['pending', 'delayed', 'on_track'][(step + k) % 3]!, backdated);
+      }
+      await publishIncrementally();
+      await expectBucketEqualsTable();
+    }
+  });
+});
