@@ -224,17 +224,23 @@ function replayed(): Problem {
 async function postUpdate(ctx: Context): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
   const commitmentId = slugParam(ctx.params[1]!, 'commitment');
+  const { repository } = ctx.deps;
+  const readState = () => Promise.all([repository.getPlan(planId), repository.getCommitment(planId, commitmentId)]);
+  // The plan and the commitment are read while the signature is checked (its key is another
+  // read): an accepted update waits for one round of reads before its transaction, not two.
+  // A refused request drops them; the transaction's conditions make an early read safe.
+  const early = readState();
+  early.catch(() => {});
   const auth = await signed(ctx);
   const body = readJsonBody(ctx.request, updateRequestSchema);
   const ifMatch = parseIfMatch(ctx.request.headers['if-match']);
-  const { repository } = ctx.deps;
   // A retry of a request that was already accepted gets the first answer (idempotency.ts).
   const idempotent = IdempotentRequest.begin(ctx.request, auth.key.keyId, repository, ctx.now);
   const earlier = await idempotent?.earlierResponse();
   if (earlier) return earlier;
 
   for (let attempt = 0; ; attempt++) {
-    const [plan, current] = await Promise.all([repository.getPlan(planId), repository.getCommitment(planId, commitmentId)]);
+    const [plan, current] = await (attempt === 0 ? early : readState());
     if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist`);
     if (!current) throw new Problem(404, 'commitment-not-found', `commitment ${commitmentId} does not exist in plan ${planId}`);
     requireCommitmentScope(auth.key, planId, current);
