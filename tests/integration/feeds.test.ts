@@ -242,7 +242,13 @@ describe('incremental publishing', () => {
     await post('c12', { status: 'delayed', observations: 'Retard en la licitació.' });
     const { outcome, event } = await publishStream();
     const hint = plansInBatch(event).get(DEMO_PLAN_ID)!;
-    expect(hint).toMatchObject({ full: false, commitmentIds: new Set(['c12']), areaSlugs: new Set([TERRITORY]) });
+    expect(hint).toMatchObject({
+      full: false,
+      commitmentIds: new Set(['c12']),
+      areaSlugs: new Set([TERRITORY]),
+      // The year the update is reported in, from its sort key: only that year's history files are re-rendered.
+      years: new Set([NOW.getUTCFullYear()]),
+    });
 
     const after = await bucketContents();
     const changed = [...after.keys()].filter((key) => before.get(key) !== after.get(key)).sort();
