@@ -294,10 +294,20 @@ export function chromeLanguage(language: string): string {
 }
 
 /** Dates for people: long form in the plan's language, in UTC so the bytes never depend on where it runs. */
+// Building an Intl.DateTimeFormat costs ~100× formatting with one; a full render formats tens of thousands of dates.
+const dateFormats = new Map<string, Intl.DateTimeFormat | undefined>();
+
 export function formatDate(iso: string, language: string): string {
-  try {
-    return new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(iso));
-  } catch {
-    return iso.slice(0, 10);
+  if (!dateFormats.has(language)) {
+    let format: Intl.DateTimeFormat | undefined;
+    try {
+      format = new Intl.DateTimeFormat(language, { dateStyle: 'long', timeZone: 'UTC' });
+    } catch {
+      format = undefined;
+    }
+    dateFormats.set(language, format);
   }
+  const format = dateFormats.get(language);
+  const date = new Date(iso);
+  return format && !Number.isNaN(date.getTime()) ? format.format(date) : iso.slice(0, 10);
 }
