@@ -183,9 +183,14 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   for (const slug of history.areaSlugs) if (!currentAreas.has(slug)) areas.add(slug);
   const years = [...hint.years].filter((year) => history.years.has(year)).sort((a, b) => a - b);
 
+  // Items read each way, estimated with the history spread evenly over the commitments.
   const total = [...history.years.values()].reduce((sum, entry) => sum + entry.count, 0);
+  const perCommitment = total / Math.max(1, sorted.length);
+  const inArea = (slug: string) => Math.max(1, sorted.filter((c) => c.areaSlug === slug).length);
   const partial =
-    (touchedCommitments.length + areas.size) * FEED_ITEM_LIMIT + years.reduce((sum, y) => sum + history.years.get(y)!.count, 0);
+    touchedCommitments.length * Math.min(FEED_ITEM_LIMIT, perCommitment) +
+    [...areas].reduce((sum, slug) => sum + Math.min(FEED_ITEM_LIMIT, perCommitment * inArea(slug)), 0) +
+    years.reduce((sum, y) => sum + history.years.get(y)!.count, 0);
   if (total <= partial) return full();
 
   const [commitmentWindows, areaWindows, yearUpdates] = await Promise.all([
