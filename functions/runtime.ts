@@ -1,16 +1,17 @@
 /**
  * Dependencies shared by the handlers, built once per Lambda execution environment (at first
  * use, so a configuration error surfaces in the first invocation's log with its name).
+ *
+ * Only what both functions use is here: the S3 artifact store is the publish function's
+ * (functions/publish/handler.ts), so the ingest bundle never imports the S3 SDK.
  */
-import { S3ArtifactStore } from '#shared/artifact-store';
-import { createDynamoClient, createS3Client } from '#shared/clients';
+import { createDynamoClient } from '#shared/clients';
 import { type Config, loadConfig } from '#shared/config';
 import { DynamoPlanRepository } from '#shared/dynamo-repository';
 
 export interface Runtime {
   config: Config;
   repository: DynamoPlanRepository;
-  store: S3ArtifactStore;
 }
 
 let runtime: Runtime | undefined;
@@ -18,12 +19,7 @@ let runtime: Runtime | undefined;
 export function getRuntime(): Runtime {
   if (!runtime) {
     const config = loadConfig();
-    const dynamo = createDynamoClient(config);
-    runtime = {
-      config,
-      repository: new DynamoPlanRepository(dynamo, config.tableName),
-      store: new S3ArtifactStore(createS3Client(config), config.bucketName),
-    };
+    runtime = { config, repository: new DynamoPlanRepository(createDynamoClient(config), config.tableName) };
   }
   return runtime;
 }

@@ -1,9 +1,12 @@
 /**
- * Every AWS client is built here, taking its endpoint from the configuration, so the same
- * code talks to AWS or to DynamoDB Local and the S3 server.
+ * Every AWS client is built here or in s3-client.ts, taking its endpoint from the
+ * configuration, so the same code talks to AWS or to DynamoDB Local and the S3 server.
+ *
+ * The S3 client has a module of its own because importing `@aws-sdk/client-s3` is most of a
+ * function's cold start (tens of milliseconds, docs/PERFORMANCE.md): the ingest function never
+ * touches S3, and by importing only this module it never loads that SDK.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface ClientOptions {
@@ -13,7 +16,7 @@ export interface ClientOptions {
 }
 
 /** Emulators accept any credentials; giving fixed ones keeps the SDK from searching for a profile. */
-function localCredentials(endpoint?: string) {
+export function localCredentials(endpoint?: string) {
   return endpoint ? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } : undefined;
 }
 
@@ -26,17 +29,5 @@ export function createDynamoClient(options: ClientOptions): DynamoDBDocumentClie
   });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
-}
-
-export function createS3Client(options: ClientOptions): S3Client {
-  return new S3Client({
-    region: options.region,
-    endpoint: options.s3Endpoint,
-    forcePathStyle: Boolean(options.s3Endpoint),
-    credentials: localCredentials(options.s3Endpoint),
-    // s3rver predates the SDK's default flexible checksums.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }

@@ -2,8 +2,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ApiRequest, type ApiResponse, createApi, problemResponse } from '#shared/api';
 import { Problem } from '#shared/problem';
-import { observeApiRequest } from '../observability.ts';
 import { getRuntime, type Runtime } from '../runtime.ts';
+import { observeApiRequest } from './observability.ts';
 
 /** The API over the current runtime (rebuilt when tests or the local runtime reset it). */
 let api: { runtime: Runtime; handle: ReturnType<typeof createApi> } | undefined;

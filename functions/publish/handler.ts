@@ -1,5 +1,7 @@
 /** DynamoDB stream batch → the touched plans' files regenerated (functions/publish/stream-batch.ts). */
+import { S3ArtifactStore } from '#shared/artifact-store';
 import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish-coordinator';
+import { createS3Client } from '#shared/s3-client';
 import { getRuntime } from '../runtime.ts';
 import { type BatchDependencies, createStreamPublishHandler } from './stream-batch.ts';
 
@@ -12,7 +14,9 @@ export const handler = createStreamPublishHandler(() => {
   const runtime = getRuntime();
   // Rebuilt when the runtime is (tests and the local runtime reset it between emulators).
   if (!dependencies || runtimeOfDependencies !== runtime) {
-    const { config, repository, store } = runtime;
+    const { config, repository } = runtime;
+    // Built here, not in the shared runtime: only this function writes to S3.
+    const store = new S3ArtifactStore(createS3Client(config), config.bucketName);
     dependencies = {
       repository,
       store,

@@ -15,7 +15,7 @@ import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, Dy
 import { type PublishDependencies, type PublishResult, publishPlan, publishSite, type SitePublishResult } from '#shared/publish';
 import { PublishCoordinator, type PublishOutcome } from '#shared/publish-coordinator';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
-import { observePublishBatch, type PublishObservation } from '../observability.ts';
+import { observePublishBatch, type PublishObservation } from './observability.ts';
 
 export interface PlanChanges {
   /** A change the hint cannot describe (plan metadata, a new plan, a removal): regenerate everything. */

@@ -6,7 +6,7 @@ import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { createS3Client } from '#shared/clients';
+import { createS3Client } from '#shared/s3-client';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
 import { type DemoKey, seedDemo } from './demo.ts';
 import { DATA_DIR_LAYOUT, type RunningEmulator, startDynamoDbLocal, startS3Server } from './emulators.ts';

@@ -169,6 +169,17 @@ describe('bundles', () => {
     // Lambda reads this file on every cold start; an SDK bundled by mistake would be megabytes.
     expect(sizes.bundle).toBeLessThan(1024);
   });
+
+  it('each loads only what its function uses: no S3 SDK in ingest, no API operation table in publish', () => {
+    const sdkImports = (name: FunctionName) =>
+      [...readFileSync(bundles[name].file, 'utf8').matchAll(/from\s*"(@aws-sdk\/[^"]+)"/g)].map((m) => m[1]).sort();
+    // Loading @aws-sdk/client-s3 is tens of milliseconds of every cold start; ingest never writes to S3.
+    expect(new Set(sdkImports('ingest'))).toEqual(new Set(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']));
+    expect(new Set(sdkImports('publish'))).toEqual(new Set(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-s3']));
+    // The route templates appear only if the operation table (ingest's request logging) was pulled in.
+    expect(readFileSync(bundles.publish.file, 'utf8')).not.toContain('/commitments/{commitmentId}/updates');
+    expect(readFileSync(bundles.ingest.file, 'utf8')).toContain('/commitments/{commitmentId}/updates');
+  });
 });
 
 describe('ingest bundle', () => {

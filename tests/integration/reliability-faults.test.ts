@@ -11,7 +11,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetRuntime } from '#functions/runtime';
 import { S3ArtifactStore } from '#shared/artifact-store';
-import { createS3Client } from '#shared/clients';
+import { createS3Client } from '#shared/s3-client';
 import { replayDeadLetters } from '../../cli/commands/replay-dead-letters.ts';
 import { startS3Server } from '../../infra/local/emulators.ts';
 import { ensureBucket } from '../../infra/local/setup.ts';

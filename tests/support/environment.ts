@@ -10,12 +10,13 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { type ApiRequest, type ApiResponse, createApi } from '#shared/api';
 import { S3ArtifactStore } from '#shared/artifact-store';
-import { createDynamoClient, createS3Client } from '#shared/clients';
+import { createDynamoClient } from '#shared/clients';
 import { defineCommitment, definePlan } from '#shared/definitions';
 import { DEMO_COMMITMENT, DEMO_COMMITMENT_ID, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
 import { DynamoPlanRepository } from '#shared/dynamo-repository';
 import { signRequest } from '#shared/http-signature';
 import type { Role, Scope } from '#shared/model';
+import { createS3Client } from '#shared/s3-client';
 import { ensureBucket, ensureTable } from '../../infra/local/setup.ts';
 
 export const REGION = 'eu-west-1';
