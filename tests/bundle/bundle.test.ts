@@ -166,8 +166,9 @@ describe('bundles', () => {
     const kb = (file: string) => Math.round(statSync(file).size / 1024);
     const sizes = { bundle: kb(bundles[name].file), sourceMap: kb(`${bundles[name].file}.map`) };
     console.log(`${name} bundle: ${sizes.bundle} KB (+ ${sizes.sourceMap} KB source map)`);
-    // Lambda reads this file on every cold start; an SDK bundled by mistake would be megabytes.
-    expect(sizes.bundle).toBeLessThan(1024);
+    // Lambda reads and compiles this file on every cold start: the budget of the benchmark's
+    // cold-start target (docs/PERFORMANCE.md). A size, not a time, so it holds on any machine.
+    expect(sizes.bundle).toBeLessThanOrEqual(150);
   });
 
   it('each loads only what its function uses: no S3 SDK in ingest, no API operation table in publish', () => {
