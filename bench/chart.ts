@@ -174,11 +174,11 @@ function growthPanel(r: BenchResults, x: number, y: number): string {
   const line = (color: string, points: Array<[number, number]>, dash = '') => {
     const path = points.map(([h, v]) => `${lx(h).toFixed(1)},${scale(v).toFixed(1)}`).join(' ');
     p.body.push(`<polyline points="${path}" fill="none" stroke="${color}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ''}/>`);
-    points.forEach(([h, v]) =>
+    for (const [h, v] of points) {
       p.body.push(
         `<circle cx="${lx(h).toFixed(1)}" cy="${scale(v).toFixed(1)}" r="3" fill="${color}"><title>${esc(fmtMs(v))}</title></circle>`,
-      ),
-    );
+      );
+    }
   };
   line(
     COLORS.a,
@@ -196,9 +196,9 @@ function growthPanel(r: BenchResults, x: number, y: number): string {
     cells.map((c) => [c.history, cells[0]!.memory.ms.median * 1.3]),
     '2 3',
   );
-  xs.forEach((h) =>
-    p.body.push(text(lx(h), H - M.bottom + 14, `${h >= 1000 ? `${h / 1000}k` : h} updates`, 'text-anchor="middle" font-size="10"')),
-  );
+  for (const h of xs) {
+    p.body.push(text(lx(h), H - M.bottom + 14, `${h >= 1000 ? `${h / 1000}k` : h} updates`, 'text-anchor="middle" font-size="10"'));
+  }
   legend(p, [
     [COLORS.a, 'render + write'],
     [COLORS.b, 'end to end (DDB Local)'],

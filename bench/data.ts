@@ -171,7 +171,7 @@ export function makeUpdate(shape: PlanShape, commitments: number, index: number)
 }
 
 /** The fields of a commitment an update denormalises, without generating its long text. */
-function makeCommitmentHeader(shape: PlanShape, index: number) {
+function makeCommitmentHeader(_shape: PlanShape, index: number) {
   const rng = random(index * 7919 + 17);
   const area = AREAS[index % AREAS.length]!;
   return { commitmentId: commitmentId(index), number: index + 1, title: sentence(rng, 14), area, areaSlug: slugify(area) };

@@ -34,3 +34,10 @@ export function storedItemBytes(domainObject: Record<string, unknown>): number {
 export const readUnits = (bytes: number) => Math.ceil(bytes / 4096);
 /** Transactional writes: two write units per 1 KB of each item. */
 export const transactionalWriteUnits = (itemSizes: number[]) => itemSizes.reduce((sum, b) => sum + 2 * Math.ceil(b / 1024), 0);
+
+/**
+ * Writing an item also writes its entry in each local index whose sort key it carries (the
+ * update items, projected whole): one standard write unit per KB per index, on the same partition.
+ */
+export const indexWriteUnits = (item: Record<string, unknown>, indexSortKeys: readonly string[]) =>
+  indexSortKeys.filter((key) => item[key] !== undefined).length * Math.ceil(itemBytes(item) / 1024);

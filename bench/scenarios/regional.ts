@@ -7,9 +7,10 @@ import { createApi } from '#shared/api';
 import { S3ArtifactStore } from '#shared/artifact-store';
 import { createDynamoClient } from '#shared/clients';
 import { DynamoPlanRepository } from '#shared/dynamo-repository';
+import { TABLE_SCHEMA } from '#shared/table-schema';
 import { BASE_URL, type BenchContext, REGION } from '../context.ts';
 import { batchLoad, commitmentId, createTable, deleteTable, type PlanShape, planItems } from '../data.ts';
-import { itemBytes, transactionalWriteUnits } from '../dynamo-size.ts';
+import { indexWriteUnits, itemBytes, transactionalWriteUnits } from '../dynamo-size.ts';
 import { publishPlan } from '../product.ts';
 import { progress } from '../progress.ts';
 import { measurePublish, type PublishSample, recordOneUpdate } from '../publish-probe.ts';
@@ -49,6 +50,8 @@ export interface RegionalSizes {
 }
 
 const PERIOD = { start: 2023, end: 2027 };
+
+const INDEX_SORT_KEYS = TABLE_SCHEMA.localIndexes.map((index) => index.sortKey);
 
 export async function regional(ctx: BenchContext, sizes: RegionalSizes): Promise<RegionalResult> {
   const big = 'regional-all';
@@ -132,6 +135,7 @@ async function spreadUpdates(ctx: BenchContext, tableName: string, sizes: Region
       if (input.TransactItems) {
         const sizes: number[] = [];
         const planKeySizes: number[] = [];
+        let indexUnits = 0;
         for (const entry of input.TransactItems) {
           const operation = entry.Put ?? entry.Update ?? entry.Delete;
           const pk = String((operation?.Item ?? operation?.Key)?.PK ?? '?');
@@ -140,9 +144,10 @@ async function spreadUpdates(ctx: BenchContext, tableName: string, sizes: Region
           const size = operation?.Item ? itemBytes(operation.Item) : (planItemBytes.get(pk) ?? 1024);
           sizes.push(size);
           if (pk.startsWith('PLAN#')) planKeySizes.push(size);
+          if (operation?.Item) indexUnits += indexWriteUnits(operation.Item, INDEX_SORT_KEYS);
         }
-        unitsPerUpdate.push(transactionalWriteUnits(sizes));
-        planKeyUnitsPerUpdate.push(transactionalWriteUnits(planKeySizes));
+        unitsPerUpdate.push(transactionalWriteUnits(sizes) + indexUnits);
+        planKeyUnitsPerUpdate.push(transactionalWriteUnits(planKeySizes) + indexUnits);
       }
       const output = await next(args);
       const item = (output.output as { Item?: Record<string, unknown> }).Item;
