@@ -28,8 +28,8 @@ export interface StoredObject {
 /** What publishing a plan needs: writes that skip unchanged bytes. */
 export interface ArtifactWriter {
   /**
-   * Writes the artifacts that differ from what is stored under `prefix` (one LIST of the
-   * prefix tells what is there; every artifact key must start with it).
+   * Writes the artifacts that differ from what is stored under `prefix` (a LIST of the prefix,
+   * or of the few folders written into, tells what is there; every artifact key must start with it).
    */
   write(prefix: string, artifacts: Artifact[]): Promise<WriteResult>;
 }
@@ -40,6 +40,9 @@ export interface ArtifactStore extends ArtifactWriter {
   etags(prefix: string): Promise<Map<string, string>>;
   read(key: string): Promise<StoredObject | undefined>;
 }
+
+/** Up to this many folders are listed one by one; beyond, one listing of the whole prefix. */
+const FOLDER_LISTINGS = 8;
 
 export const DEFAULT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
 
@@ -52,18 +55,41 @@ export class S3ArtifactStore implements ArtifactStore {
     private readonly concurrency = 8,
   ) {}
 
-  /** ETags of everything under a prefix: one LIST instead of a HEAD per object. */
-  async etags(prefix: string): Promise<Map<string, string>> {
+  /**
+   * ETags of everything under a prefix: one LIST instead of a HEAD per object. With a
+   * delimiter, only the objects directly in that folder.
+   */
+  async etags(prefix: string, delimiter?: '/'): Promise<Map<string, string>> {
     const tags = new Map<string, string>();
     let token: string | undefined;
     do {
-      const out = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      const out = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token }),
+      );
       for (const object of out.Contents ?? []) {
         if (object.Key && object.ETag) tags.set(object.Key, object.ETag.replace(/"/g, ''));
       }
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
     return tags;
+  }
+
+  /**
+   * What is stored where the artifacts go. A publish after one update writes into a few folders
+   * (the plan's root, a year, an area, a commitment) of a plan that may hold tens of thousands of
+   * objects: listing those folders, in parallel, reads a few dozen keys instead of paging
+   * through all of them. Many folders (a full render) list the whole prefix instead.
+   */
+  private async storedEtags(prefix: string, artifacts: Artifact[]): Promise<Map<string, string>> {
+    const folders = new Set(
+      artifacts.map((artifact) => {
+        const folder = artifact.key.slice(0, artifact.key.lastIndexOf('/') + 1);
+        return folder.length >= prefix.length ? folder : prefix;
+      }),
+    );
+    if (folders.size > FOLDER_LISTINGS) return this.etags(prefix);
+    const listed = await Promise.all([...folders].map((folder) => (folder.endsWith('/') ? this.etags(folder, '/') : this.etags(folder))));
+    return new Map(listed.flatMap((tags) => [...tags]));
   }
 
   async read(key: string): Promise<StoredObject | undefined> {
@@ -79,7 +105,7 @@ export class S3ArtifactStore implements ArtifactStore {
   async write(prefix: string, artifacts: Artifact[]): Promise<WriteResult> {
     const outside = artifacts.find((artifact) => !artifact.key.startsWith(prefix));
     if (outside) throw new Error(`artifact ${outside.key} is outside the prefix ${prefix} it is compared against`);
-    const existing = await this.etags(prefix);
+    const existing = await this.storedEtags(prefix, artifacts);
     const result: WriteResult = { written: [], skipped: [], bytesWritten: 0 };
     // Single-part PUTs with SSE-S3 have the body's MD5 as ETag, on AWS and on the S3 server.
     const changed = artifacts.filter((artifact) => {
