@@ -13,7 +13,11 @@ const log = (message: string) => {
   if (!quiet) console.log(`[${new Date().toISOString().slice(11, 23)}] ${message}`);
 };
 
-const stack = await startLocalStack({ dataDir, port, log, host: process.env.HOST });
+// Whatever was started is stopped by startLocalStack on failure; the reason is all a person needs.
+const stack = await startLocalStack({ dataDir, port, log, host: process.env.HOST }).catch((error: unknown) => {
+  console.error(`npm start failed: ${(error as Error).message}`);
+  process.exit(1);
+});
 
 const officialKey = stack.demoKeys.find((k) => k.keyId === 'demo-official');
 const keyPath = officialKey ? relative(process.cwd(), officialKey.path) || officialKey.path : '<key.pem>';
