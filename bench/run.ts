@@ -4,7 +4,7 @@
  *
  *   npm run bench                  full run (the issue's sizes; under 10 minutes on 2 cores)
  *   npm run bench -- --quick       smaller sizes, fewer samples (under 2 minutes)
- *   npm run bench -- --smoke       the smallest sizes (the test suite's smoke test)
+ *   npm run bench -- --smoke       the smallest sizes (trying the harness; the test suite runs --quick)
  *   npm run bench -- --json        print the results as JSON instead of the table
  *   npm run bench -- --only freshness,growth
  *   npm run bench -- --out DIR     write the results there instead of bench/results/
