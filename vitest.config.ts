@@ -11,5 +11,8 @@ export default defineConfig({
     maxWorkers: 2,
     pool: 'forks',
     reporters: ['default', './tests/support/summary-reporter.ts'],
+    // The functions' JSON log lines and EMF metrics would bury the test report; the test that
+    // checks what they log (tests/integration/logging.test.ts) turns them back on for itself.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

@@ -1,6 +1,6 @@
 /** The S3 client, apart from the DynamoDB one so that only the code that writes to S3 loads its SDK (see clients.ts). */
 import { S3Client } from '@aws-sdk/client-s3';
-import { type ClientOptions, localCredentials } from './clients.ts';
+import { type ClientOptions, localCredentials, REQUEST_TIMEOUTS } from './clients.ts';
 
 export function createS3Client(options: ClientOptions): S3Client {
   return new S3Client({
@@ -8,6 +8,7 @@ export function createS3Client(options: ClientOptions): S3Client {
     endpoint: options.s3Endpoint,
     forcePathStyle: Boolean(options.s3Endpoint),
     credentials: localCredentials(options.s3Endpoint),
+    requestHandler: REQUEST_TIMEOUTS,
     // s3rver predates the SDK's default flexible checksums.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

@@ -18,6 +18,9 @@ let official: TestKey;
 let privateKeyPem: string;
 
 beforeAll(async () => {
+  // The suite silences the functions' logs and metrics (vitest.config.ts); this file is about them.
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  delete process.env.POWERTOOLS_METRICS_DISABLED;
   env = await createTestEnvironment();
   Object.assign(process.env, env.env);
   resetRuntime();
