@@ -52,7 +52,18 @@ export function rows(r: BenchResults): Row[] {
         section,
         label: `${name}: every file`,
         ...timed(run.allFiles),
-        detail: run.missed ? `${run.missed} not visible within the timeout` : undefined,
+        detail:
+          [
+            run.missed ? `${run.missed} not visible within the timeout` : '',
+            run.breakdown
+              ? `medians: ${run.breakdown.waitMs.toFixed(0)} ms until its publish started, ${run.breakdown.publishMs.toFixed(0)} ms publishing, ${run.breakdown.visibleMs.toFixed(0)} ms until seen`
+              : '',
+            'invocations' in run && run.invocations
+              ? `${run.invocations.count} publish invocations, the longest ${(run.invocations.longestMs / 1000).toFixed(1)} s (rounds back to back while updates keep coming)`
+              : '',
+          ]
+            .filter(Boolean)
+            .join('; ') || undefined,
         target,
         ok: ok(run.allFiles) && run.missed === 0,
       });

@@ -9,7 +9,7 @@ import { FRESHNESS_FILES } from '../product.ts';
 import { progress } from '../progress.ts';
 import { STATUSES, updateBody, updatePath } from '../signing.ts';
 import { type Summary, sleep, summarize } from '../stats.ts';
-import { postUpdate, type RunningStack } from './stack.ts';
+import { type PublishObservation, postUpdate, type RunningStack } from './stack.ts';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
@@ -130,6 +130,18 @@ export interface FreshnessRun {
   perFile: Record<string, Summary>;
   /** Until visible in every measured file. */
   allFiles: Summary;
+  /**
+   * Single updates only — where the time went (medians): from the 201 to the start of the
+   * publish invocation whose batch carried the update, that invocation (which goes on after the
+   * feeds are written: the site's root, the publish state), and from its end until the watcher
+   * saw the update in every file (negative: seen before the invocation ended).
+   */
+  breakdown?: { waitMs: number; publishMs: number; visibleMs: number };
+  /**
+   * Under load: the publish invocations that ran. One invocation keeps publishing rounds while
+   * the plan's revision keeps moving, so a steady load is a few long invocations, not one per batch.
+   */
+  invocations?: { count: number; longestMs: number };
 }
 
 export interface FreshnessResult {
@@ -145,17 +157,31 @@ export interface FreshnessResult {
   load: FreshnessRun & { targetRate: number; achievedRate: number; seconds: number; sent: number; rejected: Record<string, number> };
 }
 
-function summariseRun(updates: Tracked[], files: string[]): FreshnessRun {
+function summariseRun(updates: Tracked[], files: string[], publishes?: PublishObservation[]): FreshnessRun {
   const complete = updates.filter((u) => files.every((f) => u.seenAt.has(f)));
   const perFile: Record<string, Summary> = {};
   for (const file of files) {
     perFile[file] = summarize(updates.filter((u) => u.seenAt.has(file)).map((u) => u.seenAt.get(file)! - u.acceptedAt));
+  }
+  const wait: number[] = [];
+  const publish: number[] = [];
+  const visible: number[] = [];
+  for (const u of publishes ? complete : []) {
+    const invocation = publishes!.find((p) => p.updateIds.includes(u.updateId) && !p.failed);
+    if (!invocation) continue;
+    const start = invocation.at - invocation.ms;
+    wait.push(start - u.acceptedAt);
+    publish.push(invocation.ms);
+    visible.push(Math.max(...files.map((f) => u.seenAt.get(f)!)) - invocation.at);
   }
   return {
     updates: updates.length,
     missed: updates.length - complete.length,
     perFile,
     allFiles: summarize(complete.map((u) => Math.max(...files.map((f) => u.seenAt.get(f)!)) - u.acceptedAt)),
+    ...(wait.length
+      ? { breakdown: { waitMs: summarize(wait).median, publishMs: summarize(publish).median, visibleMs: summarize(visible).median } }
+      : {}),
   };
 }
 
@@ -235,15 +261,21 @@ export async function freshness(
     await Promise.all(inFlight);
     const lastAccepted = Math.max(t0, ...loaded.map((u) => u.acceptedAt));
     await watcher.waitFor(loaded, sizes.timeoutMs);
+    // The invocations that published the load end after the last update is visible.
+    await running.waitQuiet({ quietMs: 500 });
     const result: FreshnessResult = {
       plan: { commitments: plan.commitments, history: plan.history },
       measuredFiles: files,
       absentFiles,
       pollIntervalMs: sizes.pollMs,
       stalledPolls: watcher.stalled,
-      single: summariseRun(single, files),
+      single: summariseRun(single, files, running.publishes),
       load: {
         ...summariseRun(loaded, files),
+        invocations: (() => {
+          const during = running.publishes.filter((p) => p.at >= t0);
+          return { count: during.length, longestMs: Math.max(0, ...during.map((p) => p.ms)) };
+        })(),
         targetRate: sizes.loadRate,
         achievedRate: loaded.length / ((lastAccepted - t0) / 1000),
         seconds: sizes.loadSeconds,

@@ -16,11 +16,14 @@ import { type BenchKey, registerKey, signedPost } from '../signing.ts';
 import { sleep } from '../stats.ts';
 
 export interface PublishObservation {
+  /** performance.now() when the invocation ended. */
   at: number;
   ms: number;
   plans: string[];
   records: number;
   failed: boolean;
+  /** The updates whose records the batch carried. */
+  updateIds: string[];
 }
 
 export interface RunningStack {
@@ -75,7 +78,8 @@ export async function startStack(ctx: BenchContext, plans: StackPlans, log: (mes
       started: () => inFlight++,
       finished: (event, ms, failed) => {
         inFlight--;
-        publishes.push({ at: performance.now(), ms, plans: [...plansIn(event)], records: event.Records.length, failed });
+        const updateIds = event.Records.map((record) => record.dynamodb?.NewImage?.updateId?.S).filter((id): id is string => !!id);
+        publishes.push({ at: performance.now(), ms, plans: [...plansIn(event)], records: event.Records.length, failed, updateIds });
       },
     });
   } catch (error) {
