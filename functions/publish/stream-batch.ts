@@ -12,7 +12,14 @@
  * which makes redelivered batches harmless.
  */
 import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { type PublishDependencies, type PublishResult, publishPlan, publishSite, type SitePublishResult } from '#shared/publish';
+import {
+  type PublishDependencies,
+  type PublishOptions,
+  type PublishResult,
+  publishPlan,
+  publishSite,
+  type SitePublishResult,
+} from '#shared/publish';
 import { PublishCoordinator, type PublishOutcome } from '#shared/publish-coordinator';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
 import { observePublishBatch, type PublishObservation } from './observability.ts';
@@ -105,6 +112,8 @@ export interface BatchOutcome {
 export interface BatchDependencies extends PublishDependencies {
   /** One per execution environment in production; tests pass their own (short leases). */
   coordinator?: PublishCoordinator;
+  /** See PublishOptions.reads (tests force the partial reads on small plans). */
+  reads?: PublishOptions['reads'];
 }
 
 /** The rounds of one coordinated publish, as one result (a round per revision it caught up with). */
@@ -145,7 +154,7 @@ export async function publishBatch(
               publishPlan(
                 planId,
                 { ...deps, store: context.store },
-                context.full || changes.full ? {} : { changed: changes, since: context.publishedRevision },
+                context.full || changes.full ? {} : { changed: changes, since: context.publishedRevision, reads: deps.reads },
               ),
             ),
           ),

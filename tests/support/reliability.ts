@@ -1,6 +1,6 @@
 /** Helpers shared by the reliability tests: plans to write to, signed posts, publishers, waits. */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { createStreamPublishHandler } from '#functions/publish/stream-batch';
+import { type BatchDependencies, createStreamPublishHandler } from '#functions/publish/stream-batch';
 import type { ApiRequest } from '#shared/api';
 import type { Artifact, ArtifactStore, ArtifactWriter, S3ArtifactStore, WriteResult } from '#shared/artifact-store';
 import { defineCommitment, definePlan } from '#shared/definitions';
@@ -83,9 +83,10 @@ export function createPublisher(
   baseUrl = BASE_URL,
   /** Where the site's root is read and written; a plain writer (a faulty one) needs a real store beside it. */
   siteStore: ArtifactStore = store as ArtifactStore,
+  reads?: BatchDependencies['reads'],
 ): TestPublisher {
   const coordinator = new PublishCoordinator({ repository, store, leaseMs: 5_000, leaseWaitMs: 2_000, ...options });
-  const handler = createStreamPublishHandler(() => ({ repository, store: siteStore, baseUrl, coordinator }));
+  const handler = createStreamPublishHandler(() => ({ repository, store: siteStore, baseUrl, coordinator, reads }));
   let sequence = 0;
   return {
     coordinator,
