@@ -7,7 +7,7 @@
 import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys, planHistoryAttributes, updateItem } from '#shared/dynamo-repository';
-import { type HistorySummary, summarizeHistory } from '#shared/history';
+import { addToHistory, type HistorySummary, summarizeHistory } from '#shared/history';
 import { type Commitment, type Link, type Plan, type StatusUpdate, slugify } from '#shared/model';
 import { tableKeyDefinitions } from '#shared/table-schema';
 import { DEFAULT_STATUSES } from '#shared/vocabulary';
@@ -255,17 +255,8 @@ export function* planItems(shape: PlanShape, history: { from: number; to: number
   );
   for (let i = history.from; i < history.to; i++) {
     const update = makeUpdate(shape, shape.commitments, i);
-    addToSummary(summary, update);
+    addToHistory(summary, update);
     yield updateItem(update);
   }
   yield planItem(makePlan(shape, shape.commitments + history.to + 1), summary);
-}
-
-function addToSummary(summary: HistorySummary, update: StatusUpdate) {
-  const merged = summarizeHistory([update]);
-  for (const [year, entry] of merged.years) {
-    const current = summary.years.get(year);
-    summary.years.set(year, current ? { count: current.count + 1, revision: Math.max(current.revision, entry.revision) } : entry);
-  }
-  summary.areaSlugs.add(update.areaSlug);
 }

@@ -81,7 +81,7 @@ function historyAttributes(item: Record<string, unknown>): Record<string, unknow
   return Object.fromEntries(Object.entries(item).filter(([name]) => HISTORY_ATTRIBUTE.test(name)));
 }
 
-export function historyOfPlanItem(item: Record<string, unknown>): HistorySummary | undefined {
+function historyOfPlanItem(item: Record<string, unknown>): HistorySummary | undefined {
   if (item.historyIndexed !== true) return undefined;
   const summary: HistorySummary = { years: new Map(), areaSlugs: new Set() };
   for (const [name, value] of Object.entries(item)) {

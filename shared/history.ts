@@ -36,25 +36,21 @@ export function inScope(update: StatusUpdate, scope: HistoryScope): boolean {
   return 'commitmentId' in scope ? update.commitmentId === scope.commitmentId : update.areaSlug === scope.areaSlug;
 }
 
-export function summarizeHistory(updates: Iterable<StatusUpdate>): HistorySummary {
-  const summary: HistorySummary = { years: new Map(), areaSlugs: new Set() };
-  for (const u of updates) {
-    const year = reportedYear(u);
-    const entry = summary.years.get(year);
-    if (entry) {
-      entry.count++;
-      if (u.planRevision > entry.revision) entry.revision = u.planRevision;
-    } else {
-      summary.years.set(year, { count: 1, revision: u.planRevision });
-    }
-    summary.areaSlugs.add(u.areaSlug);
+/** Counts one more update into a summary (what the update transaction does to the plan item). */
+export function addToHistory(summary: HistorySummary, u: StatusUpdate): void {
+  const year = reportedYear(u);
+  const entry = summary.years.get(year);
+  if (entry) {
+    entry.count++;
+    if (u.planRevision > entry.revision) entry.revision = u.planRevision;
+  } else {
+    summary.years.set(year, { count: 1, revision: u.planRevision });
   }
-  return summary;
+  summary.areaSlugs.add(u.areaSlug);
 }
 
-/** The `limit` newest updates of a scope, newest first, from a history in any order. */
-export function latestOf(updates: Iterable<StatusUpdate>, scope: HistoryScope, limit: number): StatusUpdate[] {
-  const matching: StatusUpdate[] = [];
-  for (const u of updates) if (inScope(u, scope)) matching.push(u);
-  return matching.sort(compareNewestFirst).slice(0, limit);
+export function summarizeHistory(updates: Iterable<StatusUpdate>): HistorySummary {
+  const summary: HistorySummary = { years: new Map(), areaSlugs: new Set() };
+  for (const u of updates) addToHistory(summary, u);
+  return summary;
 }

@@ -7,6 +7,7 @@
  */
 import { type Artifact, type ArtifactStore, type ArtifactWriter, DEFAULT_CACHE_CONTROL, md5, type WriteResult } from './artifact-store.ts';
 import { compareNewestFirst } from './history.ts';
+import type { Commitment } from './model.ts';
 import { renderAtom } from './render/atom.ts';
 import {
   areaScope,
@@ -166,8 +167,9 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const state = await repository.getPlanHistory(planId);
   if (!state) return undefined;
   const { plan, history } = state;
-  const full = async (): Promise<LoadedPlan> => {
-    const [commitments, updates] = await Promise.all([repository.listCommitments(planId), repository.listUpdates(planId)]);
+  // Everything, reusing the commitments when they were read already (all reads come after the plan's).
+  const full = async (read?: Commitment[]): Promise<LoadedPlan> => {
+    const [commitments, updates] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
     const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl);
     return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length };
   };
@@ -179,25 +181,26 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   ]);
   const sorted = sortCommitments(commitments);
   const hint = resolveHint({ plan, commitments: sorted, latest, history }, options);
-  if (!hint) return full();
+  if (!hint) return full(commitments);
 
   const current = new Map(sorted.map((c) => [c.commitmentId, c]));
   const touchedCommitments = [...hint.commitmentIds].filter((id) => current.has(id));
-  const currentAreas = new Set(sorted.map((c) => c.areaSlug));
+  const commitmentsPerArea = new Map<string, number>();
+  for (const c of sorted) commitmentsPerArea.set(c.areaSlug, (commitmentsPerArea.get(c.areaSlug) ?? 0) + 1);
   const areas = new Set([...hint.areaSlugs, ...touchedCommitments.map((id) => current.get(id)!.areaSlug)]);
   // Areas left only in the history are named by their latest update: always loaded (rare, small).
-  for (const slug of history.areaSlugs) if (!currentAreas.has(slug)) areas.add(slug);
+  for (const slug of history.areaSlugs) if (!commitmentsPerArea.has(slug)) areas.add(slug);
   const years = [...hint.years].filter((year) => history.years.has(year)).sort((a, b) => a - b);
 
   // Items read each way, estimated with the history spread evenly over the commitments.
   const total = [...history.years.values()].reduce((sum, entry) => sum + entry.count, 0);
   const perCommitment = total / Math.max(1, sorted.length);
-  const inArea = (slug: string) => Math.max(1, sorted.filter((c) => c.areaSlug === slug).length);
+  const inArea = (slug: string) => commitmentsPerArea.get(slug) ?? 1;
   const partial =
     touchedCommitments.length * Math.min(FEED_ITEM_LIMIT, perCommitment) +
     [...areas].reduce((sum, slug) => sum + Math.min(FEED_ITEM_LIMIT, perCommitment * inArea(slug)), 0) +
     years.reduce((sum, y) => sum + history.years.get(y)!.count, 0);
-  if (options.reads !== 'changed' && total <= partial) return full();
+  if (options.reads !== 'changed' && total <= partial) return full(commitments);
 
   const [commitmentWindows, areaWindows, yearUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),

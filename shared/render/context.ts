@@ -98,10 +98,6 @@ export function sortCommitments(commitments: Commitment[]): Commitment[] {
   );
 }
 
-export function sortUpdatesNewestFirst(updates: StatusUpdate[]): StatusUpdate[] {
-  return [...updates].sort(compareNewestFirst);
-}
-
 /** ISO timestamps compare as strings once normalised to UTC, which the API does on the way in. */
 export function latest(instants: Array<string | undefined>, fallback: string): string {
   let best = fallback;
