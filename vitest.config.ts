@@ -13,6 +13,7 @@ export default defineConfig({
     reporters: ['default', './tests/support/summary-reporter.ts'],
     // The functions' JSON log lines and EMF metrics would bury the test report; the test that
     // checks what they log (tests/integration/logging.test.ts) turns them back on for itself.
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // POWERTOOLS_LOG_LEVEL set in the shell (e.g. INFO) shows them again.
+    env: process.env.POWERTOOLS_LOG_LEVEL ? {} : { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });
