@@ -136,7 +136,12 @@ export async function startS3Server(options: {
   const stop = async () => {
     if (!running) return;
     running = false;
-    await server.close();
+    const closed = server.close();
+    // As an outage looks to a client: open connections are cut, not left to finish. Otherwise
+    // close() waits for every request in flight, and a request the client then abandons (or
+    // one stuck mid-body) keeps the "stopped" server answering, or stopping, indefinitely.
+    (server as unknown as { httpServer?: import('node:http').Server }).httpServer?.closeAllConnections();
+    await closed;
   };
   return {
     endpoint: `http://127.0.0.1:${port}`,
