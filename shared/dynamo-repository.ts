@@ -172,21 +172,7 @@ export class DynamoPlanRepository implements PlanRepository {
   }
 
   async listPlans(): Promise<Plan[]> {
-    const plans: Plan[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'SK = :sk',
-          ExpressionAttributeValues: { ':sk': 'PLAN' },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of out.Items ?? []) plans.push(stripPlan(item)!);
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const plans = (await this.scanBySortKey('PLAN')).map((item) => stripPlan(item)!);
     return plans.sort((a, b) => a.planId.localeCompare(b.planId));
   }
 
@@ -224,21 +210,7 @@ export class DynamoPlanRepository implements PlanRepository {
   }
 
   async listKeys(): Promise<SigningKey[]> {
-    const found: SigningKey[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'SK = :sk',
-          ExpressionAttributeValues: { ':sk': 'KEY' },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of out.Items ?? []) found.push(strip<SigningKey>(item)!);
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const found = (await this.scanBySortKey('KEY')).map((item) => strip<SigningKey>(item)!);
     return found.sort((a, b) => a.keyId.localeCompare(b.keyId));
   }
 
@@ -450,6 +422,26 @@ export class DynamoPlanRepository implements PlanRepository {
       }
       throw error;
     }
+  }
+
+  /** Every item of one kind across partitions (plans, keys): a consistent scan filtered on SK. */
+  private async scanBySortKey(sk: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'SK = :sk',
+          ExpressionAttributeValues: { ':sk': sk },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
