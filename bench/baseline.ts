@@ -6,7 +6,7 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type Artifact, type ArtifactWriter, DEFAULT_CACHE_CONTROL, type WriteResult } from '#shared/artifact-store';
+import { type Artifact, type ArtifactWriter, DEFAULT_CACHE_CONTROL, type WriteResult } from '#shared/store/artifacts';
 import { MemoryPlanRepository } from './memory-repository.ts';
 import { publishPlan } from './product.ts';
 

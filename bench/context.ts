@@ -6,8 +6,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal, startS3Server } from '#infra/local/emulators';
-import { createDynamoClient } from '#shared/clients';
-import { createS3Client } from '#shared/s3-client';
+import { createDynamoClient } from '#shared/store/dynamo/client';
+import { createS3Client } from '#shared/store/s3/client';
 import { IoCounter } from './io-counter.ts';
 import { progress } from './progress.ts';
 

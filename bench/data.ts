@@ -6,11 +6,11 @@
  */
 import { CreateTableCommand, DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys, planHistoryAttributes, updateItem } from '#shared/dynamo-repository';
-import { addToHistory, type HistorySummary, summarizeHistory } from '#shared/history';
-import { type Commitment, type Link, type Plan, type StatusUpdate, slugify } from '#shared/model';
-import { tableKeyDefinitions } from '#shared/table-schema';
-import { DEFAULT_STATUSES } from '#shared/vocabulary';
+import { addToHistory, type HistorySummary, summarizeHistory } from '#shared/domain/history';
+import { type Commitment, type Link, type Plan, type StatusUpdate, slugify } from '#shared/domain/model';
+import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
+import { keys, planHistoryAttributes, updateItem } from '#shared/store/dynamo/repository';
+import { tableKeyDefinitions } from '#shared/store/dynamo/table-schema';
 import { sleep } from './stats.ts';
 
 /** mulberry32: small, fast and deterministic, so two runs load the same bytes. */

@@ -4,7 +4,7 @@
  * receive (whatever methods the publisher uses), and the results are kept so the bytes read can
  * be sized afterwards, outside the timed window.
  */
-import type { Artifact, ArtifactWriter, WriteResult } from '#shared/artifact-store';
+import type { Artifact, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
 
 /** Wall-clock time during which at least one call was in flight: parallel reads count once. */
 class BusyClock {

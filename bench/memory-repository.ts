@@ -4,9 +4,9 @@
  * itself must stay out of the figure. It accepts status updates (recordUpdate, as the ingest
  * path writes them) and nothing else.
  */
-import { compareNewestFirst, type HistoryScope, type HistorySummary, inScope, summarizeHistory } from '#shared/history';
-import type { Commitment, Plan, SigningKey, StatusUpdate } from '#shared/model';
-import type { PlanReader } from '#shared/repository';
+import { compareNewestFirst, type HistoryScope, type HistorySummary, inScope, summarizeHistory } from '#shared/domain/history';
+import type { Commitment, Plan, SigningKey, StatusUpdate } from '#shared/domain/model';
+import type { PlanReader } from '#shared/store/ports';
 
 export class MemoryPlanRepository implements PlanReader {
   private readonly plans = new Map<string, Plan>();

@@ -10,7 +10,7 @@ import type { BuildOptions } from 'esbuild';
 import type { LocalStack } from '#infra/local/local-stack';
 import { FUNCTION_BUNDLING } from '../infra/bundling.ts';
 
-export { type PublishDependencies, type PublishResult, publishPlan } from '#shared/publish';
+export { type PublishDependencies, type PublishResult, publishPlan } from '#shared/publish/publish';
 
 /** The Lambda functions as deployed: name → entry point. */
 export const FUNCTIONS = {

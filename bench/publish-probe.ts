@@ -3,9 +3,9 @@
  * objects and bytes written, and the S3 and DynamoDB requests it sent.
  */
 import { randomUUID } from 'node:crypto';
-import type { ArtifactWriter } from '#shared/artifact-store';
-import type { Commitment, StatusUpdate } from '#shared/model';
-import type { PlanReader, PlanRepository } from '#shared/repository';
+import type { Commitment, StatusUpdate } from '#shared/domain/model';
+import type { ArtifactWriter } from '#shared/store/artifacts';
+import type { PlanReader, PlanRepository } from '#shared/store/ports';
 import { readUnits, storedItemBytes } from './dynamo-size.ts';
 import { itemsIn, phaseRecorder, timedRepository, timedStore } from './instrument.ts';
 import { count, type IoCounter } from './io-counter.ts';

@@ -1,9 +1,9 @@
 /** Signed status updates as an official's client sends them (the product's own RFC 9421 signer). */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { ApiRequest } from '#shared/api';
-import { signRequest } from '#shared/http-signature';
-import type { Role, Scope } from '#shared/model';
-import type { PlanRepository } from '#shared/repository';
+import type { ApiRequest } from '#shared/api/api';
+import type { Role, Scope } from '#shared/domain/model';
+import { signRequest } from '#shared/signing/http-signature';
+import type { PlanRepository } from '#shared/store/ports';
 
 export interface BenchKey {
   keyId: string;

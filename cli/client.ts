@@ -3,7 +3,8 @@
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { loadPrivateKey, signRequest } from '#shared/http-signature';
+import { signRequest } from '#shared/signing/http-signature';
+import { loadPrivateKey } from '#shared/signing/key-material';
 import { CliError, EXIT } from './output.ts';
 
 export interface SignedClientOptions {

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RUNTIME_FILE, readRuntimeFile } from '#infra/local/runtime-file';
-import { S3ArtifactStore } from '#shared/artifact-store';
-import { createDynamoClient } from '#shared/clients';
-import { type Config, ConfigError, loadConfig } from '#shared/config';
-import { DynamoPlanRepository } from '#shared/dynamo-repository';
-import { publishPlan } from '#shared/publish';
-import { leaseOptionsFromEnv, type PublishContext, PublishCoordinator } from '#shared/publish-coordinator';
-import { createS3Client } from '#shared/s3-client';
+import { type Config, ConfigError, loadConfig } from '#shared/config/config';
+import { leaseOptionsFromEnv, type PublishContext, PublishCoordinator } from '#shared/publish/coordinator';
+import { publishPlan } from '#shared/publish/publish';
+import { createDynamoClient } from '#shared/store/dynamo/client';
+import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
+import { createS3Client } from '#shared/store/s3/client';
 import { CliError, EXIT } from './output.ts';
 
 export const OPERATOR_OPTIONS = {

@@ -5,9 +5,10 @@
  * Only what both functions use is here: the S3 artifact store is the publish function's
  * (functions/publish/handler.ts), so the ingest bundle never imports the S3 SDK.
  */
-import { createDynamoClient } from '#shared/clients';
-import { type Config, loadConfig } from '#shared/config';
-import { DynamoPlanRepository } from '#shared/dynamo-repository';
+
+import { type Config, loadConfig } from '#shared/config/config';
+import { createDynamoClient } from '#shared/store/dynamo/client';
+import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
 
 export interface Runtime {
   config: Config;

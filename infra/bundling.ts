@@ -3,8 +3,8 @@
  * settings, and the bundle test synthesizes that same stack and runs what it produced.
  */
 import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { openApiJson } from '#shared/openapi';
-import { OPENAPI_DOCUMENT_DEFINE, openApiDocumentDefinition } from '#shared/openapi-document';
+import { openApiJson } from '#shared/api/openapi';
+import { OPENAPI_DOCUMENT_DEFINE, openApiDocumentDefinition } from '#shared/api/openapi-document';
 
 /** Entry files, relative to the repository root. */
 export const FUNCTION_ENTRIES = {

@@ -23,8 +23,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
-import { TABLE_SCHEMA } from '#shared/table-schema';
+import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
+import { TABLE_SCHEMA } from '#shared/store/dynamo/table-schema';
 import { MandatFunction } from './constructs/mandat-function.ts';
 
 export interface MandatSettings {

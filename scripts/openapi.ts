@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { openApiJson } from '#shared/openapi';
+import { openApiJson } from '#shared/api/openapi';
 import { renderApiGuideExample } from './api-guide.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

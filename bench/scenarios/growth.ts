@@ -14,9 +14,9 @@
  *   O(n²) there (100,000 updates: tens of minutes), where DynamoDB costs O(n).
  */
 
-import type { ArtifactStore } from '#shared/artifact-store';
-import { S3ArtifactStore } from '#shared/artifact-store';
-import { DynamoPlanRepository } from '#shared/dynamo-repository';
+import type { ArtifactStore } from '#shared/store/artifacts';
+import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { BaselinePublisher, type BaselineRun } from '../baseline.ts';
 import { BASE_URL, type BenchContext } from '../context.ts';
 import { batchLoad, commitmentId, createTable, deleteTable, type PlanShape, planItems } from '../data.ts';

@@ -3,11 +3,11 @@
  * is compared with the same plan alone in a table, and signed updates spread over the plans
  * show which partition keys take the writes (counted on the DynamoDB client the API uses).
  */
-import { createApi } from '#shared/api';
-import { S3ArtifactStore } from '#shared/artifact-store';
-import { createDynamoClient } from '#shared/clients';
-import { DynamoPlanRepository } from '#shared/dynamo-repository';
-import { TABLE_SCHEMA } from '#shared/table-schema';
+import { createApi } from '#shared/api/api';
+import { createDynamoClient } from '#shared/store/dynamo/client';
+import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { TABLE_SCHEMA } from '#shared/store/dynamo/table-schema';
+import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { BASE_URL, type BenchContext, REGION } from '../context.ts';
 import { batchLoad, commitmentId, createTable, deleteTable, type PlanShape, planItems } from '../data.ts';
 import { indexWriteUnits, itemBytes, transactionalWriteUnits } from '../dynamo-size.ts';

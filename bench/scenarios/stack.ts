@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { freePort } from '#infra/local/emulators';
 import { type LocalStack, startLocalStack } from '#infra/local/local-stack';
 import { ensureTable } from '#infra/local/setup';
-import { DynamoPlanRepository } from '#shared/dynamo-repository';
+import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
 import type { BenchContext } from '../context.ts';
 import { batchLoad, type PlanShape, planItems } from '../data.ts';
 import { observePublishes, plansIn } from '../product.ts';

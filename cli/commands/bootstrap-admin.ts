@@ -6,9 +6,9 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { createDynamoClient } from '#shared/clients';
-import { DynamoPlanRepository } from '#shared/dynamo-repository';
-import type { SigningKey } from '#shared/model';
+import type { SigningKey } from '#shared/domain/model';
+import { createDynamoClient } from '#shared/store/dynamo/client';
+import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
 import { type Command, parse, requireOption } from '../command.ts';
 import { CliError, dim, EXIT, green } from '../output.ts';
 

@@ -20,8 +20,8 @@ import {
   type StatusDefinition,
   slugify,
   slugSchema,
-} from '#shared/model';
-import { DEFAULT_STATUSES } from '#shared/vocabulary';
+} from '#shared/domain/model';
+import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
 import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
 import { type Command, DEFAULT_API, parse, requireOption } from '../command.ts';
 import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';

@@ -162,11 +162,11 @@ async function add(keyId: string, values: Values): Promise<void> {
 async function addDirect(registration: Record<string, unknown>, values: Values): Promise<void> {
   const [{ keyRegistrationSchema }, { canonicalPublicKeyPem }, { createDynamoClient }, { DynamoPlanRepository }, { ConflictError }] =
     await Promise.all([
-      import('#shared/model'),
-      import('#shared/keys'),
-      import('#shared/clients'),
-      import('#shared/dynamo-repository'),
-      import('#shared/repository'),
+      import('#shared/domain/model'),
+      import('#shared/signing/key-material'),
+      import('#shared/store/dynamo/client'),
+      import('#shared/store/dynamo/repository'),
+      import('#shared/store/ports'),
     ]);
   const parsed = keyRegistrationSchema.safeParse(registration);
   if (!parsed.success)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { DATA_DIR_LAYOUT } from '#infra/local/emulators';
 import { DEAD_LETTER_FILE, type DeadLetter } from '#infra/local/stream-poller';
-import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
+import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
 import { type Command, parse } from '../command.ts';
 import { OPERATOR_HELP, OPERATOR_OPTIONS, operatorEnvironment } from '../operator.ts';
 import { bold, CliError, EXIT, green, progressBar, red } from '../output.ts';

@@ -1,7 +1,7 @@
 /** `mandat republish`: rebuild a plan's files (or every plan's) from the table. */
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
-import { LeaseBusyError, LeaseLostError } from '#shared/publish-coordinator';
-import { verifyPlan } from '#shared/verify-publication';
+import { LeaseBusyError, LeaseLostError } from '#shared/publish/coordinator';
+import { verifyPlan } from '#shared/publish/verify';
 import { type Command, parse } from '../command.ts';
 import {
   OPERATOR_HELP,

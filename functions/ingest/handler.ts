@@ -1,7 +1,7 @@
 /** HTTP API / Function URL event (payload v2) → the API → response. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type ApiRequest, type ApiResponse, createApi, problemResponse } from '#shared/api';
-import { Problem } from '#shared/problem';
+import { type ApiRequest, type ApiResponse, createApi, problemResponse } from '#shared/api/api';
+import { Problem } from '#shared/domain/problem';
 import { getRuntime, type Runtime } from '../runtime.ts';
 import { observeApiRequest } from './observability.ts';
 

@@ -2,9 +2,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { parseDictionary } from 'structured-headers';
-import type { ApiResponse } from '#shared/api';
-import { matchOperation } from '#shared/api-operations';
-import { PROBLEM_CONTENT_TYPE } from '#shared/problem';
+import type { ApiResponse } from '#shared/api/api';
+import { matchOperation } from '#shared/api/operations';
+import { PROBLEM_CONTENT_TYPE } from '#shared/domain/problem';
 import { identifier, loggerFor, METRIC, metricsFor } from '../observability.ts';
 
 /** The `keyid` the request claims to be signed with (verified or not: the status says which). */

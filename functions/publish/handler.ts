@@ -1,7 +1,8 @@
 /** DynamoDB stream batch → the touched plans' files regenerated (functions/publish/stream-batch.ts). */
-import { S3ArtifactStore } from '#shared/artifact-store';
-import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish-coordinator';
-import { createS3Client } from '#shared/s3-client';
+
+import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish/coordinator';
+import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
+import { createS3Client } from '#shared/store/s3/client';
 import { getRuntime } from '../runtime.ts';
 import { type BatchDependencies, createStreamPublishHandler } from './stream-batch.ts';
 

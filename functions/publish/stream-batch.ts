@@ -12,6 +12,7 @@
  * which makes redelivered batches harmless.
  */
 import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { PublishCoordinator, type PublishOutcome } from '#shared/publish/coordinator';
 import {
   type PublishDependencies,
   type PublishOptions,
@@ -19,9 +20,8 @@ import {
   publishPlan,
   publishSite,
   type SitePublishResult,
-} from '#shared/publish';
-import { PublishCoordinator, type PublishOutcome } from '#shared/publish-coordinator';
-import { PUBLISH_STREAM_SETTINGS } from '#shared/stream-settings';
+} from '#shared/publish/publish';
+import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
 import { observePublishBatch, type PublishObservation } from './observability.ts';
 
 export interface PlanChanges {

@@ -5,10 +5,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineCommitment, definePlan } from '#shared/definitions';
-import { DEMO_COMMITMENT, DEMO_COMMITMENT_ID, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
-import type { Role, Scope } from '#shared/model';
-import type { PlanRepository } from '#shared/repository';
+import { defineCommitment, definePlan } from '#shared/api/definitions';
+import { DEMO_COMMITMENT, DEMO_COMMITMENT_ID, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import type { Role, Scope } from '#shared/domain/model';
+import type { PlanRepository } from '#shared/store/ports';
 
 export interface DemoKey {
   keyId: string;

@@ -3,7 +3,7 @@
  * configure it; Ctrl-C stops everything it started.
  */
 import { relative } from 'node:path';
-import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/demo-plan';
+import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { startLocalStack } from './local-stack.ts';
 
 const port = Number(process.env.PORT ?? 3000);

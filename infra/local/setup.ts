@@ -7,7 +7,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { TABLE_SCHEMA, tableKeyDefinitions } from '#shared/table-schema';
+import { TABLE_SCHEMA, tableKeyDefinitions } from '#shared/store/dynamo/table-schema';
 
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<string> {
   try {

@@ -2,8 +2,8 @@
  * Atom 1.0 (RFC 4287). Entry ids are `urn:uuid:{updateId}`, so they never change when the
  * site moves; the feed id is the feed's own URL.
  */
-import type { StatusUpdate } from '../model.ts';
-import { statusLabel } from '../vocabulary.ts';
+import type { StatusUpdate } from '../domain/model.ts';
+import { statusLabel } from '../domain/vocabulary.ts';
 import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './context.ts';
 import { feedDescription, feedItems, feedTitle, statusTransition, updateHtml, updateTitle } from './feed-item.ts';
 import { escapeXml } from './xml.ts';

@@ -1,6 +1,6 @@
 /** Everything a renderer needs about a plan, read once per regeneration. */
-import { compareNewestFirst, type HistorySummary, reportedYear, summarizeHistory } from '../history.ts';
-import type { Commitment, Plan, StatusUpdate } from '../model.ts';
+import { compareNewestFirst, type HistorySummary, reportedYear, summarizeHistory } from '../domain/history.ts';
+import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 
 export interface PlanSnapshot {
   plan: Plan;

@@ -3,8 +3,8 @@
  * spreadsheet would run as a formula are neutralised.
  */
 import { stringify } from 'csv-stringify/sync';
-import type { Commitment, Plan, StatusUpdate } from '../model.ts';
-import { statusLabel } from '../vocabulary.ts';
+import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
+import { statusLabel } from '../domain/vocabulary.ts';
 import { markdownToText } from './markdown.ts';
 
 /**

@@ -2,8 +2,8 @@
  * What a status update says in any feed (RSS, Atom, JSON Feed): the same title, the same
  * "previous → new" status line and the same safe HTML body, so the three formats never drift.
  */
-import type { StatusUpdate } from '../model.ts';
-import { statusLabel } from '../vocabulary.ts';
+import type { StatusUpdate } from '../domain/model.ts';
+import { statusLabel } from '../domain/vocabulary.ts';
 import { FEED_ITEM_LIMIT, type FeedScope, type PlanSnapshot } from './context.ts';
 import { labelsFor } from './labels.ts';
 import { markdownToHtml, markdownToText } from './markdown.ts';

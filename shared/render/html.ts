@@ -5,8 +5,8 @@
  * Links between pages are relative, so the site works under any host; the canonical link
  * carries the configured public URL.
  */
-import type { Commitment, StatusDefinition } from '../model.ts';
-import { statusLabel } from '../vocabulary.ts';
+import type { Commitment, StatusDefinition } from '../domain/model.ts';
+import { statusLabel } from '../domain/vocabulary.ts';
 import { anchors, dashboardUrl, type PlanSnapshot, planAreas } from './context.ts';
 import { CATALOG_FILE, type DatasetNode, siteLanguage } from './dcat.ts';
 import { areaFeedPath, commitmentFeedPath, FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';

@@ -1,5 +1,5 @@
 /** JSON Feed 1.1 (https://jsonfeed.org/version/1.1): one item per status update, id = updateId. */
-import { statusLabel } from '../vocabulary.ts';
+import { statusLabel } from '../domain/vocabulary.ts';
 import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './context.ts';
 import { feedDescription, feedItems, feedTitle, statusTransition, updateHtml, updateText, updateTitle } from './feed-item.ts';
 

@@ -1,6 +1,6 @@
 /** JSON documents of the current state and of the history: the same fields as the CSVs, nested. */
-import type { Commitment, Plan, StatusUpdate } from '../model.ts';
-import { statusLabel } from '../vocabulary.ts';
+import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
+import { statusLabel } from '../domain/vocabulary.ts';
 import type { PlanSnapshot } from './context.ts';
 
 function planHeader(plan: Plan) {

@@ -3,7 +3,7 @@
  * and types come from the same definitions as the CSV writer and the Data Package.
  */
 
-import { statusLabel } from '../vocabulary.ts';
+import { statusLabel } from '../domain/vocabulary.ts';
 import { dashboardUrl, historyYears, type PlanSnapshot, planAreas } from './context.ts';
 import { COLUMN_TYPES, type ColumnName, CSV_TABLES } from './csv.ts';
 import { columnMeaning } from './dictionary.ts';

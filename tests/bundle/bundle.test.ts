@@ -16,9 +16,9 @@ import { buildApp } from '#infra/app';
 import { BUNDLE_FILE, type FunctionName } from '#infra/bundling';
 import { PROJECT_ROOT } from '#infra/constructs/mandat-function';
 import { toEvent } from '#infra/local/stream-poller';
-import type { ApiRequest } from '#shared/api';
-import { OPENAPI_PATH } from '#shared/api-operations';
-import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/demo-plan';
+import type { ApiRequest } from '#shared/api/api';
+import { OPENAPI_PATH } from '#shared/api/operations';
+import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 /** What the stack wires without a custom domain: CloudFront's host in front, the API behind. */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '#infra/constructs/mandat-function';
-import { DEMO_PLAN } from '#shared/demo-plan';
+import { DEMO_PLAN } from '#shared/domain/demo-plan';
 import { bootstrapAdmin } from '../../cli/commands/bootstrap-admin.ts';
 import { keygen } from '../../cli/commands/keygen.ts';
 import { CliError, EXIT } from '../../cli/output.ts';

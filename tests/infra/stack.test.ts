@@ -11,7 +11,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/app';
 import { type MandatStack, readSettings } from '#infra/stack';
-import { TABLE_SCHEMA } from '#shared/table-schema';
+import { TABLE_SCHEMA } from '#shared/store/dynamo/table-schema';
 
 const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';

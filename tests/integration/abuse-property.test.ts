@@ -11,10 +11,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiRequest } from '#shared/api';
-import { DEMO_PLAN_ID } from '#shared/demo-plan';
-import { signRequest } from '#shared/http-signature';
-import { LIMITS, updateRequestSchema } from '#shared/model';
+import type { ApiRequest } from '#shared/api/api';
+import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import { LIMITS, updateRequestSchema } from '#shared/domain/model';
+import { signRequest } from '#shared/signing/http-signature';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 const RUNS = 1000;

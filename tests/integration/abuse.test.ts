@@ -7,10 +7,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createSigner, createVerifier, httpbis } from 'http-message-signatures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiRequest, type ApiResponse, createApi } from '#shared/api';
-import { contentDigest } from '#shared/content-digest';
-import { DEMO_COMMITMENT, DEMO_PLAN_ID } from '#shared/demo-plan';
-import { LIMITS } from '#shared/model';
+import { type ApiRequest, type ApiResponse, createApi } from '#shared/api/api';
+import { DEMO_COMMITMENT, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import { LIMITS } from '#shared/domain/model';
+import { contentDigest } from '#shared/signing/content-digest';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 let env: TestEnvironment;
@@ -193,7 +193,7 @@ describe('coverage and parameters', () => {
     ['content-digest', ['@method', '@path', '@authority', 'content-type'], /"content-digest"/],
   ])('refuses a signature that does not cover %s (401 insufficient-coverage)', async (_name, components, pattern) => {
     const payload = JSON.stringify(update());
-    const { signRequest } = await import('#shared/http-signature');
+    const { signRequest } = await import('#shared/signing/http-signature');
     const headers = signRequest(
       { method: 'POST', url: `${BASE_URL}${updatePath()}`, headers: { 'content-type': 'application/json' }, body: payload },
       { keyId: official.keyId, privateKey: official.privateKey, components },

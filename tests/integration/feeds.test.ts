@@ -12,9 +12,9 @@ import {
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plansInBatch, publishBatch } from '#functions/publish/handler';
-import { defineCommitment, definePlan } from '#shared/definitions';
-import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
-import { type PublishDependencies, publishPlan, publishSite } from '#shared/publish';
+import { defineCommitment, definePlan } from '#shared/api/definitions';
+import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import { type PublishDependencies, publishPlan, publishSite } from '#shared/publish/publish';
 import { toEvent } from '../../infra/local/stream-poller.ts';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 import {

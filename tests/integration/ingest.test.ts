@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { createSigner, httpbis } from 'http-message-signatures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiRequest, ApiResponse } from '#shared/api';
-import { DEMO_PLAN_ID } from '#shared/demo-plan';
+import type { ApiRequest, ApiResponse } from '#shared/api/api';
+import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 let env: TestEnvironment;

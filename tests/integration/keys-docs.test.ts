@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PLAN_ID } from '#shared/demo-plan';
+import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { createTestEnvironment, type TestEnvironment } from '../support/environment.ts';
 import { type RunningApiServer, startApiServer } from '../support/http-api-server.ts';
 

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiRequest, ApiResponse } from '#shared/api';
-import { defineCommitment } from '#shared/definitions';
-import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
-import { signRequest } from '#shared/http-signature';
+import type { ApiRequest, ApiResponse } from '#shared/api/api';
+import { defineCommitment } from '#shared/api/definitions';
+import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import { signRequest } from '#shared/signing/http-signature';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 import { type RunningApiServer, startApiServer } from '../support/http-api-server.ts';
 

@@ -9,8 +9,8 @@ import { handler as ingest } from '#functions/ingest/handler';
 import { METRIC } from '#functions/observability';
 import { handler as publish } from '#functions/publish/handler';
 import { resetRuntime } from '#functions/runtime';
-import type { ApiRequest } from '#shared/api';
-import { DEMO_PLAN_ID } from '#shared/demo-plan';
+import type { ApiRequest } from '#shared/api/api';
+import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 let env: TestEnvironment;

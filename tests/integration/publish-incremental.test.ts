@@ -8,9 +8,9 @@
  */
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineCommitment, definePlan } from '#shared/definitions';
-import { DEMO_PLAN } from '#shared/demo-plan';
-import { type PublishResult, publishPlan } from '#shared/publish';
+import { defineCommitment, definePlan } from '#shared/api/definitions';
+import { DEMO_PLAN } from '#shared/domain/demo-plan';
+import { type PublishResult, publishPlan } from '#shared/publish/publish';
 import { FEED_ITEM_LIMIT } from '#shared/render/context';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 import { definePlanWithCommitments, verifyBucket } from '../support/reliability.ts';

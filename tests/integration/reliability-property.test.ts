@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiResponse } from '#shared/api';
+import type { ApiResponse } from '#shared/api/api';
 import { StreamPoller } from '../../infra/local/stream-poller.ts';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
 import {

@@ -4,9 +4,9 @@
  * its lease expired and writes an older snapshot over a newer one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Artifact, ArtifactWriter, WriteResult } from '#shared/artifact-store';
-import { publishPlan } from '#shared/publish';
-import { LeaseLostError, PublishCoordinator } from '#shared/publish-coordinator';
+import { LeaseLostError, PublishCoordinator } from '#shared/publish/coordinator';
+import { publishPlan } from '#shared/publish/publish';
+import type { Artifact, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
 import { BASE_URL, createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
 import { createPublisher, definePlanWithCommitments, signedUpdate, verifyBucket } from '../support/reliability.ts';
 

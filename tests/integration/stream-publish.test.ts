@@ -7,7 +7,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as publish } from '#functions/publish/handler';
 import { resetRuntime } from '#functions/runtime';
-import { DEMO_PLAN_ID } from '#shared/demo-plan';
+import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { StreamPoller } from '../../infra/local/stream-poller.ts';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApiRequest, ApiResponse } from '#shared/api';
+import type { ApiRequest, ApiResponse } from '#shared/api/api';
 
 export interface RunningApiServer {
   url: string;

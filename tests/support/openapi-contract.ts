@@ -5,7 +5,7 @@
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { matchOperation } from '#shared/api-operations';
+import { matchOperation } from '#shared/api/operations';
 
 type Json = Record<string, any>;
 

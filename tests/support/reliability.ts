@@ -1,14 +1,15 @@
 /** Helpers shared by the reliability tests: plans to write to, signed posts, publishers, waits. */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type BatchDependencies, createStreamPublishHandler } from '#functions/publish/stream-batch';
-import type { ApiRequest } from '#shared/api';
-import type { Artifact, ArtifactStore, ArtifactWriter, S3ArtifactStore, WriteResult } from '#shared/artifact-store';
-import { defineCommitment, definePlan } from '#shared/definitions';
-import { DEMO_PLAN } from '#shared/demo-plan';
-import { signRequest } from '#shared/http-signature';
-import { PublishCoordinator, type PublishCoordinatorOptions } from '#shared/publish-coordinator';
-import type { PlanRepository } from '#shared/repository';
-import { type VerificationReport, verifyPublication } from '#shared/verify-publication';
+import type { ApiRequest } from '#shared/api/api';
+import { defineCommitment, definePlan } from '#shared/api/definitions';
+import { DEMO_PLAN } from '#shared/domain/demo-plan';
+import { PublishCoordinator, type PublishCoordinatorOptions } from '#shared/publish/coordinator';
+import { type VerificationReport, verifyPublication } from '#shared/publish/verify';
+import { signRequest } from '#shared/signing/http-signature';
+import type { Artifact, ArtifactStore, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
+import type { PlanRepository } from '#shared/store/ports';
+import type { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { BASE_URL, type TestEnvironment, type TestKey } from './environment.ts';
 
 export const STATUSES = ['not_started', 'pending', 'delayed', 'on_track'] as const;

@@ -3,10 +3,10 @@
  * a few commitments and a history of updates, with hostile text where officials type.
  */
 
-import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/demo-plan';
-import type { Commitment, Plan, StatusUpdate } from '#shared/model';
+import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import type { Commitment, Plan, StatusUpdate } from '#shared/domain/model';
+import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
 import { type PlanSnapshot, snapshotOf } from '#shared/render/context';
-import { DEFAULT_STATUSES } from '#shared/vocabulary';
 
 export const FIXTURE_BASE_URL = 'https://mandat.example.org';
 

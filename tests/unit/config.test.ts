@@ -1,9 +1,9 @@
 /** Configuration: read once, validated, and every bad variable named in one error. */
 import { describe, expect, it } from 'vitest';
-import { createApi } from '#shared/api';
-import { ConfigError, loadConfig, MAX_BODY_LIMIT_BYTES } from '#shared/config';
-import { LIMITS } from '#shared/model';
-import type { PlanRepository } from '#shared/repository';
+import { createApi } from '#shared/api/api';
+import { ConfigError, loadConfig, MAX_BODY_LIMIT_BYTES } from '#shared/config/config';
+import { LIMITS } from '#shared/domain/model';
+import type { PlanRepository } from '#shared/store/ports';
 
 const minimal = { TABLE_NAME: 'mandat-obert', BUCKET_NAME: 'mandat-obert-feeds', PUBLIC_BASE_URL: 'https://mandat.example.org/' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkContentDigest, contentDigest } from '#shared/content-digest';
+import { checkContentDigest, contentDigest } from '#shared/signing/content-digest';
 
 // RFC 9530 §2 examples: the body {"hello": "world"} followed by a newline.
 const BODY = Buffer.from('{"hello": "world"}\n');

@@ -4,7 +4,7 @@
  * expanded as JSON-LD with no network.
  */
 import { describe, expect, it } from 'vitest';
-import { renderPlanArtifacts } from '#shared/publish';
+import { renderPlanArtifacts } from '#shared/publish/publish';
 import { datasetRecordKey, parseDatasetRecord, renderCatalog, renderDatasetRecord } from '#shared/render/dcat';
 import { expandJsonLd, NS, ofType, readCsvAgainstSchema, type SchemaField, values } from '../support/feed-checks.ts';
 import { FIXTURE_BASE_URL, fixtureSnapshot } from '../support/render-fixture.ts';

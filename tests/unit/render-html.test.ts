@@ -4,10 +4,10 @@
  * and a link to every file.
  */
 import { describe, expect, it } from 'vitest';
-import { renderPlanArtifacts } from '#shared/publish';
+import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
+import { renderPlanArtifacts } from '#shared/publish/publish';
 import { parseDatasetRecord, renderDatasetRecord } from '#shared/render/dcat';
 import { contrastRatio, renderDashboard, renderSiteIndex, statusColour } from '#shared/render/html';
-import { DEFAULT_STATUSES } from '#shared/vocabulary';
 import { FIXTURE_BASE_URL, fixtureSnapshot } from '../support/render-fixture.ts';
 
 const snapshot = fixtureSnapshot();

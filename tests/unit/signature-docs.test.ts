@@ -7,9 +7,9 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkPolicy } from '#shared/authenticate';
-import { checkContentDigest } from '#shared/content-digest';
-import { verifyRequestSignature } from '#shared/http-signature';
+import { checkPolicy } from '#shared/signing/authenticate';
+import { checkContentDigest } from '#shared/signing/content-digest';
+import { verifyRequestSignature } from '#shared/signing/http-signature';
 
 const docs = readFileSync(join(import.meta.dirname, '../../docs/SIGNING.md'), 'utf8');
 const block = (language: string) => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type InnerList, parseDictionary } from 'structured-headers';
 import { describe, expect, it } from 'vitest';
-import { checkContentDigest, contentDigest } from '#shared/content-digest';
+import { checkContentDigest, contentDigest } from '#shared/signing/content-digest';
 import {
   type HttpRequestLike,
   parseSignatureHeaders,
@@ -17,7 +17,7 @@ import {
   signRequest,
   type VerificationKey,
   verifyRequestSignature,
-} from '#shared/http-signature';
+} from '#shared/signing/http-signature';
 
 const RFC9421 = join(import.meta.dirname, '../fixtures/rfc9421');
 const RFC9530 = join(import.meta.dirname, '../fixtures/rfc9530');

@@ -2,11 +2,11 @@
  * Defining plans and commitments (admin): idempotent upserts. Used by the signed API and by
  * bootstrap paths (the demo seed, the operator CLI) that write with the operator's credentials.
  */
-import { type Commitment, type CommitmentDefinition, type Plan, type PlanDefinition, slugify } from './model.ts';
-import { Problem } from './problem.ts';
-import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
-import { contentionProblem } from './transaction-retry.ts';
-import { DEFAULT_STATUSES } from './vocabulary.ts';
+import { type Commitment, type CommitmentDefinition, type Plan, type PlanDefinition, slugify } from '../domain/model.ts';
+import { Problem } from '../domain/problem.ts';
+import { contentionProblem } from '../domain/retry.ts';
+import { DEFAULT_STATUSES } from '../domain/vocabulary.ts';
+import { ConflictError, type NonceClaim, type PlanRepository } from '../store/ports.ts';
 
 /** JSON with object keys sorted: a map read back from DynamoDB does not keep its key order. */
 function canonicalJson(value: unknown): string | undefined {

@@ -10,7 +10,17 @@
 import { createPrivateKey } from 'node:crypto';
 import { type InnerList, parseDictionary } from 'structured-headers';
 import * as z from 'zod/mini';
-import { type Auth, OPENAPI_PATH, OPERATIONS, type OperationSpec } from './api-operations.ts';
+import {
+  commitmentDefinitionSchema,
+  httpUrlSchema,
+  LIMITS,
+  planDefinitionSchema,
+  slugSchema,
+  updateRequestSchema,
+} from '../domain/model.ts';
+import { PROBLEM_CONTENT_TYPE } from '../domain/problem.ts';
+import { signatureBase, signRequest } from '../signing/http-signature.ts';
+import { type Auth, OPENAPI_PATH, OPERATIONS, type OperationSpec } from './operations.ts';
 import {
   commitmentDefinedSchema,
   commitmentListSchema,
@@ -26,10 +36,7 @@ import {
   planSchema,
   problemSchema,
   updateAcceptedSchema,
-} from './api-schemas.ts';
-import { signatureBase, signRequest } from './http-signature.ts';
-import { commitmentDefinitionSchema, httpUrlSchema, LIMITS, planDefinitionSchema, slugSchema, updateRequestSchema } from './model.ts';
-import { PROBLEM_CONTENT_TYPE } from './problem.ts';
+} from './response-schemas.ts';
 
 export { OPENAPI_PATH };
 

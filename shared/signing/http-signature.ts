@@ -492,5 +492,3 @@ export function signRequest(
   headers['signature'] = serializeDictionary(new Map([[label, [signatureBytes(base, key), new Map()] as Item]]));
   return headers;
 }
-
-export { loadPrivateKey, publicKeyPemOf } from './keys.ts';

@@ -31,8 +31,8 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { compareNewestFirst, type HistoryScope, type HistorySummary, reportedYear } from './history.ts';
-import type { Commitment, Plan, SigningKey, StatusUpdate } from './model.ts';
+import { compareNewestFirst, type HistoryScope, type HistorySummary, reportedYear } from '../../domain/history.ts';
+import type { Commitment, Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
 import {
   ConflictError,
   type IdempotencyRecord,
@@ -40,9 +40,9 @@ import {
   type PlanRepository,
   type PublishState,
   type WriteConflict,
-} from './repository.ts';
+} from '../ports.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
-import { isTransactionConflict, retryTransactionConflicts } from './transaction-retry.ts';
+import { isTransactionConflict, retryTransactionConflicts } from './transaction-conflict.ts';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

@@ -2,8 +2,8 @@
  * The port between the domain and storage. Handlers and the publisher hold a PlanRepository;
  * the DynamoDB adapter (dynamo-repository.ts) sits behind it.
  */
-import type { HistoryScope, HistorySummary } from './history.ts';
-import type { Commitment, Plan, SigningKey, StatusUpdate } from './model.ts';
+import type { HistoryScope, HistorySummary } from '../domain/history.ts';
+import type { Commitment, Plan, SigningKey, StatusUpdate } from '../domain/model.ts';
 
 export interface NonceClaim {
   keyId: string;

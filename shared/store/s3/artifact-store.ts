@@ -1,52 +1,12 @@
 /**
- * Writes rendered artifacts to S3, skipping any object whose bytes are unchanged so that ETags
+ * The S3 adapter of the artifact port: writes rendered artifacts to S3, skipping any object whose bytes are unchanged so that ETags
  * stay stable for conditional GETs and a quiet plan costs no PUTs.
  */
-import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-
-export interface Artifact {
-  /** S3 key = public URL path without the leading slash. */
-  key: string;
-  body: string;
-  contentType: string;
-  cacheControl?: string;
-}
-
-export interface WriteResult {
-  written: string[];
-  skipped: string[];
-  bytesWritten: number;
-}
-
-export interface StoredObject {
-  body: string;
-  /** MD5 of the body, as S3 reports it for single-part PUTs. */
-  etag: string;
-}
-
-/** What publishing a plan needs: writes that skip unchanged bytes. */
-export interface ArtifactWriter {
-  /**
-   * Writes the artifacts that differ from what is stored under `prefix` (a LIST of the prefix,
-   * or of the few folders written into, tells what is there; every artifact key must start with it).
-   */
-  write(prefix: string, artifacts: Artifact[]): Promise<WriteResult>;
-}
-
-/** A writer that can also read back (the site's root is assembled from stored records). */
-export interface ArtifactStore extends ArtifactWriter {
-  /** ETags of everything under a prefix. */
-  etags(prefix: string): Promise<Map<string, string>>;
-  read(key: string): Promise<StoredObject | undefined>;
-}
+import { type Artifact, type ArtifactStore, DEFAULT_CACHE_CONTROL, md5, type StoredObject, type WriteResult } from '../artifacts.ts';
 
 /** Up to this many folders are listed one by one; beyond, one listing of the whole prefix. */
 const FOLDER_LISTINGS = 8;
-
-export const DEFAULT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
-
-export const md5 = (body: string) => createHash('md5').update(body, 'utf8').digest('hex');
 
 export class S3ArtifactStore implements ArtifactStore {
   constructor(

@@ -21,8 +21,8 @@ import {
   slugSchema,
   statusCodeSchema,
   statusDefinitionSchema,
-} from './model.ts';
-import type { ProblemBody } from './problem.ts';
+} from '../domain/model.ts';
+import type { ProblemBody } from '../domain/problem.ts';
 
 const timestamp = z.iso.datetime({ offset: true });
 const revision = z.int().check(z.minimum(1));

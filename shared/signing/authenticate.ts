@@ -13,6 +13,9 @@
  * Every failure is a 401 problem naming the rule; the key-related ones share one message so
  * an answer never tells whether a keyid exists.
  */
+
+import { keyIdSchema, type SigningKey } from '../domain/model.ts';
+import { Problem } from '../domain/problem.ts';
 import { checkContentDigest } from './content-digest.ts';
 import {
   type HttpRequestLike,
@@ -21,10 +24,7 @@ import {
   SignatureError,
   verifyParsedSignature,
 } from './http-signature.ts';
-import { DECOY_VERIFICATION_KEY, verificationKeyOf } from './keys.ts';
-import { keyIdSchema, type SigningKey } from './model.ts';
-import { Problem } from './problem.ts';
-import type { PlanRepository } from './repository.ts';
+import { DECOY_VERIFICATION_KEY, verificationKeyOf } from './key-material.ts';
 
 export interface AuthenticatedRequest {
   key: SigningKey;
@@ -88,10 +88,15 @@ export function checkPolicy(
     throw unauthorized('invalid-nonce', `the nonce is longer than ${MAX_NONCE_LENGTH} characters`);
 }
 
+/** Where the signer's key is looked up (the store's key port satisfies it). */
+export interface KeyReader {
+  getKey(keyId: string): Promise<SigningKey | undefined>;
+}
+
 export async function authenticate(
   request: Omit<HttpRequestLike, 'url'>,
   body: Buffer,
-  repository: PlanRepository,
+  keys: KeyReader,
   options: AuthenticationOptions,
 ): Promise<AuthenticatedRequest> {
   let parsed: ParsedSignature;
@@ -106,7 +111,7 @@ export async function authenticate(
 
   // A keyid that cannot be a key is not looked up (it could not be stored either), but it
   // gets the same answer, after the same work, as an unknown or wrong one.
-  const key = keyIdSchema.safeParse(parsed.keyId).success ? await repository.getKey(parsed.keyId!) : undefined;
+  const key = keyIdSchema.safeParse(parsed.keyId).success ? await keys.getKey(parsed.keyId!) : undefined;
   const verificationKey = (key && verificationKeyOf(key)) ?? DECOY_VERIFICATION_KEY;
 
   let failure: SignatureError | undefined;

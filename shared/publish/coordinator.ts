@@ -46,10 +46,10 @@
  * keep NTP time within milliseconds; the fencing margin (a third of the lease) absorbs that.
  */
 import { randomUUID } from 'node:crypto';
-import type { Artifact, ArtifactWriter, WriteResult } from './artifact-store.ts';
-import type { Plan } from './model.ts';
-import type { PublishState } from './repository.ts';
-import { backoffDelay, sleep as realSleep } from './transaction-retry.ts';
+import type { Plan } from '../domain/model.ts';
+import { backoffDelay, sleep as realSleep } from '../domain/retry.ts';
+import type { Artifact, ArtifactWriter, WriteResult } from '../store/artifacts.ts';
+import type { PublishState } from '../store/ports.ts';
 
 /** The repository methods the coordinator needs (a PlanRepository has them all). */
 export interface PublishStateRepository {

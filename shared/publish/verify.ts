@@ -8,8 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { PlanRepository } from '../store/ports.ts';
 import { loadSnapshot, renderPlanArtifacts } from './publish.ts';
-import type { PlanRepository } from './repository.ts';
 
 export interface PlanVerification {
   planId: string;

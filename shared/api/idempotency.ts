@@ -17,10 +17,10 @@
  */
 import { createHash } from 'node:crypto';
 import { parseItem, Token } from 'structured-headers';
-import type { ApiRequest, ApiResponse } from './api.ts';
-import { parseSignatureHeaders } from './http-signature.ts';
-import { Problem } from './problem.ts';
-import type { IdempotencyRecord, PlanRepository } from './repository.ts';
+import { Problem } from '../domain/problem.ts';
+import { parseSignatureHeaders } from '../signing/http-signature.ts';
+import type { IdempotencyRecord, PlanRepository } from '../store/ports.ts';
+import type { ApiRequest, ApiResponse } from './http.ts';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** Long enough for any client's retries, short enough that the table does not keep every answer. */

@@ -8,8 +8,8 @@
  *   and commitments narrow updates as for an official), and may not manage keys: otherwise it
  *   could register itself a wider key.
  */
-import type { SigningKey } from './model.ts';
-import { Problem } from './problem.ts';
+import type { SigningKey } from '../domain/model.ts';
+import { Problem } from '../domain/problem.ts';
 
 const isUnrestrictedAdmin = (key: SigningKey) => key.role === 'admin' && key.scopes.length === 0;
 

@@ -4,12 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import { OPENAPI_PATH } from './api-operations.ts';
-import { type AuthenticatedRequest, authenticate } from './authenticate.ts';
-import { requireCommitmentScope, requireKeyAdmin, requirePlanAdmin } from './authorize.ts';
-import { defineCommitment, definePlan } from './definitions.ts';
-import { IdempotentRequest } from './idempotency.ts';
-import { canonicalPublicKeyPem, generateSharedSecret, KeyMaterialError, publicViewOf } from './keys.ts';
 import {
   type Commitment,
   commitmentDefinitionSchema,
@@ -21,28 +15,21 @@ import {
   type StatusUpdate,
   slugSchema,
   updateRequestSchema,
-} from './model.ts';
+} from '../domain/model.ts';
+import { type AuthenticatedRequest, authenticate } from '../signing/authenticate.ts';
+import { requireCommitmentScope, requireKeyAdmin, requirePlanAdmin } from '../signing/authorize.ts';
+import { canonicalPublicKeyPem, generateSharedSecret, KeyMaterialError, publicViewOf } from '../signing/key-material.ts';
+import { defineCommitment, definePlan } from './definitions.ts';
+import type { ApiRequest, ApiResponse } from './http.ts';
+import { IdempotentRequest } from './idempotency.ts';
 import { openApiDocument } from './openapi-document.ts';
-import { type FieldError, PROBLEM_CONTENT_TYPE, Problem } from './problem.ts';
-import { ConflictError, type NonceClaim, type PlanRepository } from './repository.ts';
-import { backoffDelay, contentionProblem, sleep } from './transaction-retry.ts';
+import { OPENAPI_PATH } from './operations.ts';
 
-export interface ApiRequest {
-  method: string;
-  /** Raw path as sent, e.g. /api/v1/plans/x/commitments/c4/updates */
-  path: string;
-  /** Raw query string without "?" ('' when none). */
-  query: string;
-  /** Lower-case names; repeated fields combined with ", ". */
-  headers: Record<string, string | undefined>;
-  body: Buffer;
-}
+export type { ApiRequest, ApiResponse } from './http.ts';
 
-export interface ApiResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+import { type FieldError, PROBLEM_CONTENT_TYPE, Problem } from '../domain/problem.ts';
+import { backoffDelay, contentionProblem, sleep } from '../domain/retry.ts';
+import { ConflictError, type NonceClaim, type PlanRepository } from '../store/ports.ts';
 
 export interface ApiDependencies {
   repository: PlanRepository;

@@ -5,10 +5,10 @@
  * Nothing rendered depends on the clock: every stamp comes from the data, so publishing the
  * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
-import { type Artifact, type ArtifactStore, type ArtifactWriter, DEFAULT_CACHE_CONTROL, md5, type WriteResult } from './artifact-store.ts';
-import { compareNewestFirst } from './history.ts';
-import type { Commitment } from './model.ts';
-import { renderAtom } from './render/atom.ts';
+
+import { compareNewestFirst } from '../domain/history.ts';
+import type { Commitment } from '../domain/model.ts';
+import { renderAtom } from '../render/atom.ts';
 import {
   areaScope,
   commitmentScope,
@@ -19,19 +19,34 @@ import {
   planScope,
   snapshotOf,
   sortCommitments,
-} from './render/context.ts';
-import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from './render/csv.ts';
-import { renderDatapackage } from './render/datapackage.ts';
-import { CATALOG_FILE, type DatasetNode, datasetRecordKey, parseDatasetRecord, renderCatalog, renderDatasetRecord } from './render/dcat.ts';
-import { CONTENT_TYPES, FEED_FILES } from './render/files.ts';
-import { INDEX_FILE, renderDashboard, renderSiteIndex } from './render/html.ts';
-import { renderCommitmentsJson, renderUpdatesJson } from './render/json.ts';
-import { renderJsonFeed } from './render/json-feed.ts';
-import { renderReadme } from './render/readme.ts';
-import { renderRss } from './render/rss.ts';
-import type { PlanReader, PlanRepository } from './repository.ts';
+} from '../render/context.ts';
+import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
+import { renderDatapackage } from '../render/datapackage.ts';
+import {
+  CATALOG_FILE,
+  type DatasetNode,
+  datasetRecordKey,
+  parseDatasetRecord,
+  renderCatalog,
+  renderDatasetRecord,
+} from '../render/dcat.ts';
+import { CONTENT_TYPES, FEED_FILES } from '../render/files.ts';
+import { INDEX_FILE, renderDashboard, renderSiteIndex } from '../render/html.ts';
+import { renderCommitmentsJson, renderUpdatesJson } from '../render/json.ts';
+import { renderJsonFeed } from '../render/json-feed.ts';
+import { renderReadme } from '../render/readme.ts';
+import { renderRss } from '../render/rss.ts';
+import {
+  type Artifact,
+  type ArtifactStore,
+  type ArtifactWriter,
+  DEFAULT_CACHE_CONTROL,
+  md5,
+  type WriteResult,
+} from '../store/artifacts.ts';
+import type { PlanReader, PlanRepository } from '../store/ports.ts';
 
-export { CONTENT_TYPES } from './render/files.ts';
+export { CONTENT_TYPES } from '../render/files.ts';
 
 export interface PublishDependencies {
   repository: PlanRepository;

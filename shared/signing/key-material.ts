@@ -3,8 +3,8 @@
  * key record into what the verifier needs. Private keys only ever exist on the signer's side.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
+import type { SigningKey } from '../domain/model.ts';
 import type { VerificationKey } from './http-signature.ts';
-import type { SigningKey } from './model.ts';
 
 /** 256 bits: RFC 2104 asks for at least the hash output length. */
 export const SHARED_SECRET_BYTES = 32;

@@ -1,0 +1,17 @@
+/** The API's request and response, as plain data: Lambda and the local server translate to and from these. */
+export interface ApiRequest {
+  method: string;
+  /** Raw path as sent, e.g. /api/v1/plans/x/commitments/c4/updates */
+  path: string;
+  /** Raw query string without "?" ('' when none). */
+  query: string;
+  /** Lower-case names; repeated fields combined with ", ". */
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}

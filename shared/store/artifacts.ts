@@ -1,0 +1,45 @@
+/**
+ * The artifact port: where rendered files go. Writes skip any object whose bytes are unchanged,
+ * so that ETags stay stable for conditional GETs and a quiet plan costs no PUTs.
+ */
+import { createHash } from 'node:crypto';
+
+export interface Artifact {
+  /** S3 key = public URL path without the leading slash. */
+  key: string;
+  body: string;
+  contentType: string;
+  cacheControl?: string;
+}
+
+export interface WriteResult {
+  written: string[];
+  skipped: string[];
+  bytesWritten: number;
+}
+
+export interface StoredObject {
+  body: string;
+  /** MD5 of the body, as S3 reports it for single-part PUTs. */
+  etag: string;
+}
+
+/** What publishing a plan needs: writes that skip unchanged bytes. */
+export interface ArtifactWriter {
+  /**
+   * Writes the artifacts that differ from what is stored under `prefix` (a LIST of the prefix,
+   * or of the few folders written into, tells what is there; every artifact key must start with it).
+   */
+  write(prefix: string, artifacts: Artifact[]): Promise<WriteResult>;
+}
+
+/** A writer that can also read back (the site's root is assembled from stored records). */
+export interface ArtifactStore extends ArtifactWriter {
+  /** ETags of everything under a prefix. */
+  etags(prefix: string): Promise<Map<string, string>>;
+  read(key: string): Promise<StoredObject | undefined>;
+}
+
+export const DEFAULT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
+
+export const md5 = (body: string) => createHash('md5').update(body, 'utf8').digest('hex');
