@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { RUNTIME_FILE, readRuntimeFile } from '#infra/local/runtime-file';
 import { type Config, ConfigError, loadConfig } from '#shared/config/config';
+import { RUNTIME_FILE, readRuntimeFile } from '#shared/config/runtime-file';
 import { leaseOptionsFromEnv, type PublishContext, PublishCoordinator } from '#shared/publish/coordinator';
 import { publishPlan } from '#shared/publish/publish';
 import { createDynamoClient } from '#shared/store/dynamo/client';

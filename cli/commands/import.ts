@@ -7,8 +7,10 @@
  * English) and the project's published commitments.csv (with links.csv through --links), so
  * a plan can be exported, edited in a spreadsheet and imported back.
  */
+
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
+import { canonicalJson } from '#shared/domain/canonical-json';
 import {
   type Commitment,
   type CommitmentDefinition,
@@ -347,11 +349,6 @@ function readLinksCsv(file: string, planId: string): Map<string, Link[]> {
 }
 
 const STRUCTURE: Array<keyof CommitmentDefinition> = ['number', 'title', 'priority', 'area', 'areaSlug'];
-/** Key order does not matter (a map read back from DynamoDB does not keep it). */
-const canonicalJson = (value: unknown) =>
-  JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
-  );
 const sameStructure = (existing: Commitment, definition: CommitmentDefinition) =>
   STRUCTURE.every((field) => canonicalJson(existing[field as keyof Commitment]) === canonicalJson(definition[field]));
 

@@ -1,19 +1,20 @@
-/** `mandat replay-dead-letters`: hand the stream records the local poller gave up on back to the publish handler. */
+/** `mandat replay-dead-letters`: publish again the changes in the stream records the local poller gave up on. */
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { DATA_DIR_LAYOUT } from '#infra/local/emulators';
-import { DEAD_LETTER_FILE, type DeadLetter } from '#infra/local/stream-poller';
+import { DATA_DIR_LAYOUT, DEAD_LETTER_FILE, type DeadLetter } from '#shared/config/local-data';
+import { publishChanges } from '#shared/publish/publish-changes';
+import { changesInRecords } from '#shared/store/dynamo/stream-records';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
 import { type Command, parse } from '../command.ts';
-import { OPERATOR_HELP, OPERATOR_OPTIONS, operatorEnvironment } from '../operator.ts';
+import { OPERATOR_HELP, OPERATOR_OPTIONS, type OperatorRuntime, openOperatorRuntime } from '../operator.ts';
 import { bold, CliError, EXIT, green, progressBar, red } from '../output.ts';
 
 const help = `Usage: mandat replay-dead-letters [--file FILE] [--json]
 
 The local stream poller writes the records whose publishing failed more often than the event
 source mapping retries (or that grew too old) to DATA_DIR/dead-letter/${DEAD_LETTER_FILE}. This
-hands them to the publish handler again, in order and in batches; records that fail again stay
+publishes their changes again, in order and in batches; records that fail again stay
 in the file. Publishing reads the table, so replaying an old record publishes the plan's current
 state, and a plan that was published since costs nothing.
 
@@ -44,12 +45,16 @@ function recordOf(line: string, lineNumber: number, file: string): DynamoDBRecor
   } catch (error) {
     throw new CliError(`${file}:${lineNumber} is not JSON: ${(error as Error).message}`, EXIT.usage);
   }
-  const record = (value as DeadLetter).record ?? (value as DynamoDBRecord);
+  const record = ((value as DeadLetter).record ?? value) as DynamoDBRecord;
   if (!record?.dynamodb) throw new CliError(`${file}:${lineNumber} is not a DynamoDB stream record`, EXIT.usage);
   return record;
 }
 
-export async function replayDeadLetters(file: string, onBatch?: (records: number) => void): Promise<ReplayResult> {
+export async function replayDeadLetters(
+  file: string,
+  runtime: Pick<OperatorRuntime, 'repository' | 'store' | 'coordinator' | 'config'>,
+  onBatch?: (records: number) => void,
+): Promise<ReplayResult> {
   const result: ReplayResult = { file, records: 0, replayed: 0, failed: 0, plans: [] };
   if (!existsSync(file)) return result;
   // Take the file away first: the poller may append new dead letters while we replay.
@@ -60,16 +65,20 @@ export async function replayDeadLetters(file: string, onBatch?: (records: number
     .filter((line) => line.trim() !== '');
   const records = lines.map((line, index) => recordOf(line, index + 1, file));
   result.records = records.length;
-  const { handler } = await import('#functions/publish/handler');
-  const { plansInBatch } = await import('#functions/publish/stream-batch');
   const failedLines: string[] = [];
   const plans = new Set<string>();
   try {
     for (let start = 0; start < records.length; start += PUBLISH_STREAM_SETTINGS.batchSize) {
       const batch = records.slice(start, start + PUBLISH_STREAM_SETTINGS.batchSize);
-      for (const planId of plansInBatch({ Records: batch }).keys()) plans.add(planId);
-      const response = await handler({ Records: batch });
-      const failed = new Set((response.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      const changes = changesInRecords(batch);
+      for (const planId of changes.keys()) plans.add(planId);
+      const outcome = await publishChanges(changes, {
+        repository: runtime.repository,
+        store: runtime.store,
+        coordinator: runtime.coordinator,
+        baseUrl: runtime.config.publicBaseUrl,
+      });
+      const failed = new Set(outcome.failedSequences);
       batch.forEach((record, index) => {
         if (failed.has(record.dynamodb?.SequenceNumber ?? '')) failedLines.push(lines[start + index]!);
       });
@@ -91,24 +100,26 @@ export async function replayDeadLetters(file: string, onBatch?: (records: number
 
 export const replayDeadLettersCommand: Command = {
   name: 'replay-dead-letters',
-  summary: 'operator: replay the local dead-letter file through the publish handler',
+  summary: 'operator: publish again the changes in the local dead-letter file',
   help,
   async run(argv) {
     const { values } = parse(argv, { ...OPERATOR_OPTIONS, file: { type: 'string' } }, help);
     if (values.help) return void console.log(help);
-    const env = operatorEnvironment(values['data-dir']);
-    // The handler builds its clients from the environment, as on Lambda.
-    Object.assign(process.env, env);
-    (await import('#functions/runtime')).resetRuntime();
-    const file = values.file ?? join(DATA_DIR_LAYOUT.deadLetter(env.DATA_DIR ?? '.data'), DEAD_LETTER_FILE);
+    const runtime = openOperatorRuntime(values['data-dir']);
+    const file = values.file ?? join(DATA_DIR_LAYOUT.deadLetter(runtime.env.DATA_DIR ?? '.data'), DEAD_LETTER_FILE);
     const lines = existsSync(file)
       ? readFileSync(file, 'utf8')
           .split('\n')
           .filter((l) => l.trim()).length
       : 0;
     const bar = values.json || lines === 0 ? undefined : progressBar(lines, 'replaying');
-    const result = await replayDeadLetters(file, (n) => bar?.tick(n));
-    bar?.finish();
+    let result: ReplayResult;
+    try {
+      result = await replayDeadLetters(file, runtime, (n) => bar?.tick(n));
+    } finally {
+      bar?.finish();
+      runtime.close();
+    }
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else if (result.records === 0) console.log(`${green('✓')} nothing to replay (${file} is empty or absent)`);
     else {

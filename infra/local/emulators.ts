@@ -164,13 +164,6 @@ export async function startS3Server(options: {
   };
 }
 
-export const DATA_DIR_LAYOUT = {
-  dynamodb: (dataDir: string) => join(dataDir, 'dynamodb'),
-  s3: (dataDir: string) => join(dataDir, 's3'),
-  keys: (dataDir: string) => join(dataDir, 'keys'),
-  deadLetter: (dataDir: string) => join(dataDir, 'dead-letter'),
-};
-
 /**
  * s3rver writes an object's bytes and then its metadata as separate, non-atomic file writes,
  * so a GET racing a PUT can see a truncated body or the default content type. S3 itself

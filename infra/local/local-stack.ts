@@ -6,11 +6,12 @@ import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { DATA_DIR_LAYOUT } from '#shared/config/local-data';
+import { removeRuntimeFile, writeRuntimeFile } from '#shared/config/runtime-file';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
 import { createS3Client } from '#shared/store/s3/client';
 import { type DemoKey, seedDemo } from './demo.ts';
-import { DATA_DIR_LAYOUT, type RunningEmulator, startDynamoDbLocal, startS3Server } from './emulators.ts';
-import { removeRuntimeFile, writeRuntimeFile } from './runtime-file.ts';
+import { type RunningEmulator, startDynamoDbLocal, startS3Server } from './emulators.ts';
 import { ensureBucket, ensureTable } from './setup.ts';
 import { StreamPoller } from './stream-poller.ts';
 

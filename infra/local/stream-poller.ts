@@ -20,6 +20,7 @@ import {
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { DEAD_LETTER_FILE, type DeadLetter } from '#shared/config/local-data';
 
 export interface StreamPollerOptions {
   client: DynamoDBStreamsClient;
@@ -38,16 +39,6 @@ export interface StreamPollerOptions {
   retryDelayMs?: number;
   deadLetterDir?: string;
   log?: (message: string) => void;
-}
-
-export const DEAD_LETTER_FILE = 'records.jsonl';
-
-/** One line of the dead-letter file. */
-export interface DeadLetter {
-  deadLetteredAt: string;
-  reason: string;
-  attempts: number;
-  record: DynamoDBRecord;
 }
 
 interface ShardState {

@@ -2,20 +2,12 @@
  * Defining plans and commitments (admin): idempotent upserts. Used by the signed API and by
  * bootstrap paths (the demo seed, the operator CLI) that write with the operator's credentials.
  */
+import { canonicalJson } from '../domain/canonical-json.ts';
 import { type Commitment, type CommitmentDefinition, type Plan, type PlanDefinition, slugify } from '../domain/model.ts';
 import { Problem } from '../domain/problem.ts';
 import { contentionProblem } from '../domain/retry.ts';
 import { DEFAULT_STATUSES } from '../domain/vocabulary.ts';
 import { ConflictError, type NonceClaim, type PlanRepository } from '../store/ports.ts';
-
-/** JSON with object keys sorted: a map read back from DynamoDB does not keep its key order. */
-function canonicalJson(value: unknown): string | undefined {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
 
 function same(a: object, b: object, fields: string[]): boolean {
   const x = a as Record<string, unknown>;

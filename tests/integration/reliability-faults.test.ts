@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetRuntime } from '#functions/runtime';
+import { DEAD_LETTER_FILE } from '#shared/config/local-data';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
 import { replayDeadLetters } from '../../cli/commands/replay-dead-letters.ts';
+import { openOperatorRuntime } from '../../cli/operator.ts';
 import { startS3Server } from '../../infra/local/emulators.ts';
 import { ensureBucket } from '../../infra/local/setup.ts';
-import { DEAD_LETTER_FILE, StreamPoller } from '../../infra/local/stream-poller.ts';
+import { StreamPoller } from '../../infra/local/stream-poller.ts';
 import { createTestEnvironment, REGION, type TestEnvironment, type TestKey } from '../support/environment.ts';
 import {
   CrashingStore,
@@ -217,10 +218,10 @@ describe('records that exhaust their retries', () => {
       (await env.repository.getPlan('dead-letters'))!.revision,
     );
 
-    // The operator's replay goes through the real publish handler, configured from the environment.
+    // The operator's replay publishes with the adapters the operator commands build from the environment.
     Object.assign(process.env, env.env, { S3_ENDPOINT: s3Server.endpoint, BUCKET_NAME: BUCKET });
-    resetRuntime();
-    const result = await replayDeadLetters(file);
+    const operator = openOperatorRuntime();
+    const result = await replayDeadLetters(file, operator).finally(() => operator.close());
     expect(result).toMatchObject({ failed: 0, plans: expect.arrayContaining(['dead-letters']) });
     expect(result.replayed).toBe(lines.length);
     expect(existsSync(file)).toBe(false);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RUNTIME_FILE } from '#shared/config/runtime-file';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { VerificationReport } from '#shared/publish/verify';
 import { republish } from '../../cli/commands/republish.ts';
@@ -16,7 +17,6 @@ import { verify } from '../../cli/commands/verify.ts';
 import { CliError } from '../../cli/output.ts';
 import { freePort } from '../../infra/local/emulators.ts';
 import { startLocalStack } from '../../infra/local/local-stack.ts';
-import { RUNTIME_FILE } from '../../infra/local/runtime-file.ts';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
 import { createPublisher, definePlanWithCommitments, signedUpdate } from '../support/reliability.ts';
 

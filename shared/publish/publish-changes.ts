@@ -1,0 +1,117 @@
+/**
+ * What a batch of changes re-renders: each touched plan published once under its publish lease,
+ * then the site's root if a plan's catalog record changed.
+ *
+ * What to re-render comes from two sources, merged: the changes given (commitments and areas
+ * touched, including the area a commitment left) and the table itself (every commitment changed
+ * since the plan's last complete publish, which covers changes whose own batch was turned away
+ * because another publisher's round already included them). A plan that could not be published
+ * (lease busy or lost, storage down) reports its stream positions as failed, so the caller
+ * retries from there and nothing is skipped; a plan already published up to its revision costs
+ * two reads and no writes, which makes redelivered batches harmless.
+ */
+import type { PlanChanges } from '../domain/plan-changes.ts';
+import { PublishCoordinator, type PublishOutcome } from './coordinator.ts';
+import {
+  type PublishDependencies,
+  type PublishOptions,
+  type PublishResult,
+  publishPlan,
+  publishSite,
+  type SitePublishResult,
+} from './publish.ts';
+
+export interface ChangesOutcome {
+  plans: PublishResult[];
+  site?: SitePublishResult;
+  /** Stream positions of the changes that were not published. */
+  failedSequences: string[];
+}
+
+export interface PublishChangesDependencies extends PublishDependencies {
+  /** One per execution environment in production; tests pass their own (short leases). */
+  coordinator?: PublishCoordinator;
+  /** See PublishOptions.reads (tests force the partial reads on small plans). */
+  reads?: PublishOptions['reads'];
+}
+
+/** Logs and measures each plan's publication; the Lambda's observation is one. */
+export interface PublishObserver {
+  readonly logger: {
+    info(message: string, extra: Record<string, unknown>): void;
+    error(message: string, extra: Record<string, unknown>): void;
+  };
+  /** Runs one plan's publication; rethrows its error after reporting it. */
+  plan<T extends PublishResult | undefined>(planId: string, publish: () => Promise<T>, details?: Record<string, unknown>): Promise<T>;
+}
+
+/** Runs a plan's publication without reporting it (operator commands print their own summary). */
+export const QUIET_OBSERVER: PublishObserver = {
+  logger: { info() {}, error() {} },
+  plan: (_planId, publish) => publish(),
+};
+
+/** The rounds of one coordinated publish, as one result (a round per revision it caught up with). */
+function mergeRounds(outcome: PublishOutcome<PublishResult | undefined>): PublishResult | undefined {
+  if (outcome.status === 'missing') return undefined;
+  // Already published up to the plan's revision (a redelivery, or another publisher's round covered it).
+  if (outcome.status === 'up-to-date') {
+    return { planId: outcome.planId, revision: outcome.revision, artifacts: 0, updatesRead: 0, written: [], skipped: [], bytesWritten: 0 };
+  }
+  const results = outcome.rounds.map((round) => round.result).filter((r): r is PublishResult => r !== undefined);
+  const last = results.at(-1);
+  if (!last) return undefined;
+  const written = [...new Set(results.flatMap((r) => r.written))];
+  return {
+    ...last,
+    written,
+    skipped: [...new Set(results.flatMap((r) => r.skipped))].filter((key) => !written.includes(key)),
+    bytesWritten: results.reduce((sum, r) => sum + r.bytesWritten, 0),
+    updatesRead: results.reduce((sum, r) => sum + r.updatesRead, 0),
+  };
+}
+
+export async function publishChanges(
+  touched: Map<string, PlanChanges>,
+  deps: PublishChangesDependencies,
+  observer: PublishObserver = QUIET_OBSERVER,
+): Promise<ChangesOutcome> {
+  const outcome: ChangesOutcome = { plans: [], failedSequences: [] };
+  const coordinator = deps.coordinator ?? new PublishCoordinator({ repository: deps.repository, store: deps.store });
+  for (const [planId, changes] of touched) {
+    try {
+      const result = await observer.plan(
+        planId,
+        async () =>
+          mergeRounds(
+            await coordinator.publish(planId, (round) =>
+              publishPlan(
+                planId,
+                { ...deps, store: round.store },
+                round.full || changes.full ? {} : { changed: changes, since: round.publishedRevision, reads: deps.reads },
+              ),
+            ),
+          ),
+        { full: changes.full, commitments: changes.full ? undefined : [...changes.commitmentIds] },
+      );
+      if (result) outcome.plans.push(result);
+    } catch {
+      // Reported by the observer; the changes are retried.
+      outcome.failedSequences.push(...changes.sequences);
+    }
+  }
+  if (touched.size === 0) return outcome;
+  try {
+    // One LIST when nothing changed; a rebuild only when some plan's catalog record did.
+    outcome.site = await publishSite(deps);
+    if (outcome.site.rebuilt) {
+      observer.logger.info('site root rebuilt', { plans: outcome.site.plans, written: outcome.site.written });
+    }
+  } catch (error) {
+    observer.logger.error('site publish failed', { error });
+    // The root is marked stale until rebuilt; retrying the batch rebuilds it (plans re-render to the same bytes).
+    const all = [...touched.values()].flatMap((changes) => changes.sequences);
+    outcome.failedSequences = [...new Set([...outcome.failedSequences, ...all])];
+  }
+  return outcome;
+}
