@@ -43,8 +43,7 @@ export interface RepublishedPlan {
 async function prune(runtime: OperatorRuntime, planId: string): Promise<string[]> {
   const verification = await verifyPlan(planId, {
     repository: runtime.repository,
-    s3: runtime.s3,
-    bucket: runtime.config.bucketName,
+    store: runtime.store,
     baseUrl: runtime.config.publicBaseUrl,
   });
   const extra = verification?.extra ?? [];

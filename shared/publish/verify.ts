@@ -6,8 +6,7 @@
  * Rendering must be a pure function of the table (no clock in the bytes) for this to work, as it
  * must for "rewrite only what changed" anyway.
  */
-import { createHash } from 'node:crypto';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { type ArtifactStore, md5 } from '../store/artifacts.ts';
 import type { PlanRepository } from '../store/ports.ts';
 import { loadSnapshot, renderPlanArtifacts } from './publish.ts';
 
@@ -35,22 +34,8 @@ export interface VerificationReport {
 
 export interface VerifyDependencies {
   repository: PlanRepository;
-  s3: S3Client;
-  bucket: string;
+  store: Pick<ArtifactStore, 'etags'>;
   baseUrl: string;
-}
-
-const md5 = (body: string) => createHash('md5').update(body, 'utf8').digest('hex');
-
-export async function listEtags(s3: S3Client, bucket: string, prefix: string): Promise<Map<string, string>> {
-  const tags = new Map<string, string>();
-  let token: string | undefined;
-  do {
-    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of out.Contents ?? []) if (object.Key) tags.set(object.Key, (object.ETag ?? '').replace(/"/g, ''));
-    token = out.IsTruncated ? out.NextContinuationToken : undefined;
-  } while (token);
-  return tags;
 }
 
 export const planPrefix = (planId: string) => `plans/${planId}/`;
@@ -64,7 +49,7 @@ export async function verifyPlan(
   const state = await deps.repository.getPublishState(planId);
   const snapshot = await loadSnapshot(planId, { repository: deps.repository, baseUrl: deps.baseUrl });
   if (!snapshot) return undefined;
-  const objects = stored ?? (await listEtags(deps.s3, deps.bucket, planPrefix(planId)));
+  const objects = stored ?? (await deps.store.etags(planPrefix(planId)));
   const artifacts = renderPlanArtifacts(snapshot);
   const expectedKeys = new Set(artifacts.map((a) => a.key));
   const result: PlanVerification = {
@@ -101,7 +86,7 @@ export async function verifyPublication(
 ): Promise<VerificationReport> {
   const all = options.planIds === undefined;
   const planIds = options.planIds ?? (await deps.repository.listPlans()).map((p) => p.planId);
-  const everything = all ? await listEtags(deps.s3, deps.bucket, 'plans/') : undefined;
+  const everything = all ? await deps.store.etags('plans/') : undefined;
   const plans: PlanVerification[] = [];
   for (const planId of planIds) {
     let stored: Map<string, string> | undefined;
@@ -112,7 +97,7 @@ export async function verifyPublication(
     const verification = await verifyPlan(planId, deps, stored);
     if (!verification) {
       // Named on the command line but not in the table: everything under its prefix is extra.
-      const objects = stored ?? (await listEtags(deps.s3, deps.bucket, planPrefix(planId)));
+      const objects = stored ?? (await deps.store.etags(planPrefix(planId)));
       plans.push({
         planId,
         revision: 0,

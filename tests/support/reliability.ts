@@ -9,7 +9,7 @@ import { type VerificationReport, verifyPublication } from '#shared/publish/veri
 import { signRequest } from '#shared/signing/http-signature';
 import type { Artifact, ArtifactStore, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
 import type { PlanRepository } from '#shared/store/ports';
-import type { S3ArtifactStore } from '#shared/store/s3/artifact-store';
+import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { BASE_URL, type TestEnvironment, type TestKey } from './environment.ts';
 
 export const STATUSES = ['not_started', 'pending', 'delayed', 'on_track'] as const;
@@ -120,7 +120,7 @@ export async function waitUntilPublished(repository: PlanRepository, planId: str
 }
 
 export function verifyBucket(env: TestEnvironment, planIds?: string[], s3 = env.s3, bucket = env.bucketName): Promise<VerificationReport> {
-  return verifyPublication({ repository: env.repository, s3, bucket, baseUrl: BASE_URL }, { planIds });
+  return verifyPublication({ repository: env.repository, store: new S3ArtifactStore(s3, bucket), baseUrl: BASE_URL }, { planIds });
 }
 
 /** A store that fails: after `writesBeforeCrash` objects of a write call it throws, as a crashed function would stop. */
