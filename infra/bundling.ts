@@ -3,7 +3,7 @@
  * settings, and the bundle test synthesizes that same stack and runs what it produced.
  */
 import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { openApiJson } from '#shared/api/openapi';
+import { openApiJson } from '#scripts/openapi/document';
 import { OPENAPI_DOCUMENT_DEFINE, openApiDocumentDefinition } from '#shared/api/openapi-document';
 
 /** Entry files, relative to the repository root. */

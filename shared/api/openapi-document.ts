@@ -1,20 +1,20 @@
 /**
  * The OpenAPI document as GET /api/v1/openapi.json serves it.
  *
- * The Lambda bundle gets the document made at build time: infra/bundling.ts defines
- * OPENAPI_DOCUMENT as the generator's output, brotli-compressed and base64-encoded (about 9 KB),
- * and esbuild drops the branch that imports the generator. The generator itself (openapi.ts,
- * with zod's JSON Schema converter, the response schemas and the signed example) would add about
- * 40 KB to every cold start of the ingest function for a request that is almost never made.
- * Run from source (tsx: tests, the local runtime, scripts), nothing is defined and the generator
- * runs, so both paths serve the same bytes.
+ * The document is made at build time by its generator (with zod's JSON Schema converter, the
+ * response schemas and the signed example), which would add about 40 KB to every cold start of
+ * the ingest function for a request that is almost never made. The Lambda bundle gets it as a
+ * define, brotli-compressed and base64-encoded (about 9 KB), and esbuild drops the other branch.
+ * Run from source (tsx: tests, the local runtime), nothing is defined and the committed
+ * docs/openapi.json is served, which a test keeps equal to the generator's output.
  */
+import { readFile } from 'node:fs/promises';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 
 /** Replaced by esbuild's `define` in the Lambda bundles; absent (undefined) when run from source. */
 declare const OPENAPI_DOCUMENT: string | undefined;
 
-/** The name infra/bundling.ts defines. */
+/** The name the bundling defines. */
 export const OPENAPI_DOCUMENT_DEFINE = 'OPENAPI_DOCUMENT';
 
 /** The document as a JavaScript string literal for esbuild's `define`. */
@@ -32,7 +32,7 @@ export async function openApiDocument(): Promise<string> {
     decoded ??= brotliDecompressSync(Buffer.from(OPENAPI_DOCUMENT, 'base64')).toString('utf8');
     return decoded;
   } else {
-    const { openApiJson } = await import('./openapi.ts');
-    return openApiJson();
+    decoded ??= await readFile(new URL('../../docs/openapi.json', import.meta.url), 'utf8');
+    return decoded;
   }
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signingExample, signingShellRecipe } from '#shared/api/openapi';
+import { signingExample, signingShellRecipe } from '#scripts/openapi/document';
 import { OPERATIONS } from '#shared/api/operations';
 import { DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { signRequest } from '#shared/signing/http-signature';

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOpenApiDocument, openApiJson, RFC9421_TEST_KEY_JWK, signingExample } from '#shared/api/openapi';
+import { renderApiGuideExample } from '#scripts/openapi/api-guide';
+import { buildOpenApiDocument, openApiJson, RFC9421_TEST_KEY_JWK, signingExample } from '#scripts/openapi/document';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { updateRequestSchema } from '#shared/domain/model';
-import { renderApiGuideExample } from '../../scripts/api-guide.ts';
 import { createTestEnvironment, type TestEnvironment } from '../support/environment.ts';
 import { ContractValidator } from '../support/openapi-contract.ts';
 

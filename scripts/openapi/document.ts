@@ -10,6 +10,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { type InnerList, parseDictionary } from 'structured-headers';
 import * as z from 'zod/mini';
+import { type Auth, OPENAPI_PATH, OPERATIONS, type OperationSpec } from '#shared/api/operations';
 import {
   commitmentDefinitionSchema,
   httpUrlSchema,
@@ -17,10 +18,9 @@ import {
   planDefinitionSchema,
   slugSchema,
   updateRequestSchema,
-} from '../domain/model.ts';
-import { PROBLEM_CONTENT_TYPE } from '../domain/problem.ts';
-import { signatureBase, signRequest } from '../signing/http-signature.ts';
-import { type Auth, OPENAPI_PATH, OPERATIONS, type OperationSpec } from './operations.ts';
+} from '#shared/domain/model';
+import { PROBLEM_CONTENT_TYPE } from '#shared/domain/problem';
+import { signatureBase, signRequest } from '#shared/signing/http-signature';
 import {
   commitmentDefinedSchema,
   commitmentListSchema,

@@ -4,10 +4,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { openApiJson } from '#shared/api/openapi';
 import { renderApiGuideExample } from './api-guide.ts';
+import { openApiJson } from './document.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const targets = [
   { file: `${root}docs/openapi.json`, render: (_current: string) => openApiJson() },
   { file: `${root}docs/API.md`, render: renderApiGuideExample },

@@ -21,8 +21,8 @@ import {
   slugSchema,
   statusCodeSchema,
   statusDefinitionSchema,
-} from '../domain/model.ts';
-import type { ProblemBody } from '../domain/problem.ts';
+} from '#shared/domain/model';
+import type { ProblemBody } from '#shared/domain/problem';
 
 const timestamp = z.iso.datetime({ offset: true });
 const revision = z.int().check(z.minimum(1));
@@ -105,10 +105,8 @@ export const commitmentDefinedSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Key management (POST/GET /api/v1/keys, GET /api/v1/keys/{keyId}, POST .../revoke).
-// The routes come from the "signing" branch; these mirror its model.ts schemas
-// (keyIdSchema, keyAlgorithmSchema, keyRegistrationSchema). After that branch is merged,
-// import those from model.ts here instead of the mirrors below (MERGE NOTE).
+// Key management (POST/GET /api/v1/keys, GET /api/v1/keys/{keyId}, POST .../revoke), with the
+// request schemas the handlers validate with.
 // ---------------------------------------------------------------------------------------------
 
 /** A registered key as the API shows it: never a private key or a shared secret. */
