@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
 import { renderCommitmentsCsv, renderLinksCsv } from '#shared/render/csv';
-import { fieldOf, parseLinks, readCsv } from '../../cli/commands/import.ts';
+import { fieldOf } from '../../cli/import/columns.ts';
+import { parseLinks, readCsv } from '../../cli/import/read-rows.ts';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
 import { type RunningApiServer, startApiServer } from '../support/http-api-server.ts';
 

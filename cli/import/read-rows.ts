@@ -1,0 +1,112 @@
+/** Reading a spreadsheet saved as CSV, and the links of a plan's published links.csv, into rows. */
+import { readFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
+import type { Link } from '#shared/domain/model';
+import { CliError, EXIT } from '../output.ts';
+import { type Field, fieldOf } from './columns.ts';
+
+export interface SourceRow {
+  line: number;
+  cells: Partial<Record<Field, string>>;
+}
+
+/** Undoes the spreadsheet-formula neutralisation of our own CSV export (a leading apostrophe). */
+const unneutralise = (value: string) => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
+
+export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: string[]; fields: Field[] } {
+  // One line ending, so line numbers count what a spreadsheet user sees.
+  const source = text.replace(/^\ufeff/, '').replace(/\r\n?/g, '\n');
+  const firstLine = source.slice(0, source.indexOf('\n') < 0 ? undefined : source.indexOf('\n'));
+  const delimiter = [';', '\t', ','].map((d) => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0];
+  let records: Array<{ record: string[]; raw: string; info: { bytes: number } }>;
+  try {
+    records = parseCsv(source, {
+      delimiter,
+      info: true,
+      raw: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      relax_quotes: true,
+    }) as unknown as typeof records;
+  } catch (error) {
+    throw new CliError(`the file is not valid CSV: ${(error as Error).message}`, EXIT.usage);
+  }
+  if (records.length === 0) throw new CliError('the file is empty', EXIT.usage);
+  const buffer = Buffer.from(source);
+  const lineOf = (entry: (typeof records)[number]) => {
+    const start = entry.info.bytes - Buffer.byteLength(entry.raw) + (entry.raw.match(/^\n*/)?.[0].length ?? 0);
+    return (buffer.subarray(0, start).toString().match(/\n/g)?.length ?? 0) + 1;
+  };
+  const header = records[0]!.record;
+  const fields = header.map(fieldOf);
+  const unknownHeaders = header.filter((h, i) => fields[i] === undefined && h.trim() !== '');
+  const rows = records.slice(1).map((entry) => {
+    const cells: SourceRow['cells'] = {};
+    entry.record.forEach((value, i) => {
+      const field = fields[i];
+      if (field && cells[field] === undefined) cells[field] = unneutralise(value.trim());
+    });
+    return { line: lineOf(entry), cells };
+  });
+  return {
+    rows: rows.filter((row) => Object.values(row.cells).some((v) => v !== '')),
+    unknownHeaders,
+    fields: fields.filter((f): f is Field => f !== undefined),
+  };
+}
+
+/** "Title <url>", "Title | url", "[Title](url)", "Title: url", a title line then a url line, or a url. */
+export function parseLinks(cell: string): Link[] {
+  const links: Link[] = [];
+  let pendingTitle = '';
+  for (const rawLine of cell.split(/\n|\s+\|\|\s+/)) {
+    const line = rawLine.trim();
+    if (!line) continue;
+    const markdown = /^\[([^\]]*)\]\((\S+)\)$/.exec(line);
+    const found = markdown ? { title: markdown[1]!, url: markdown[2]! } : undefined;
+    const url = found?.url ?? /[a-z][a-z0-9+.-]*:\/\/[^\s<>|]+|(?:javascript|data|mailto):[^\s<>|]+/i.exec(line)?.[0];
+    if (!url) {
+      pendingTitle = pendingTitle ? `${pendingTitle} ${line}` : line;
+      continue;
+    }
+    const title =
+      (found?.title ??
+        line
+          .replace(url, '')
+          .replace(/[<>[\]()]/g, ' ')
+          .replace(/\s*[|:–-]\s*$/, '')
+          .replace(/^\s*[|:–-]\s*/, '')
+          .trim()) ||
+      pendingTitle ||
+      url;
+    links.push({ title, url: url.replace(/\\_/g, '_') });
+    pendingTitle = '';
+  }
+  return links;
+}
+
+export function readLinksCsv(file: string, planId: string): Map<string, Link[]> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`, EXIT.usage);
+  }
+  const records = parseCsv(text.replace(/^\ufeff/, ''), { columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
+  const byCommitment = new Map<string, Array<Link & { position: number }>>();
+  for (const record of records) {
+    if (record.plan_id && record.plan_id !== planId) continue;
+    if (!record.commitment_id || !record.url)
+      throw new CliError(`${file} must have the columns of links.csv: plan_id, commitment_id, position, title, url`, EXIT.usage);
+    const list = byCommitment.get(record.commitment_id) ?? [];
+    list.push({
+      title: unneutralise(record.title ?? '') || record.url,
+      url: record.url,
+      position: Number(record.position) || list.length + 1,
+    });
+    byCommitment.set(record.commitment_id, list);
+  }
+  return new Map(
+    [...byCommitment].map(([id, list]) => [id, list.sort((a, b) => a.position - b.position).map(({ title, url }) => ({ title, url }))]),
+  );
+}
