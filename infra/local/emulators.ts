@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import S3rver from 's3rver';
 
@@ -62,10 +63,15 @@ export function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
 const GUARD =
   'exec 3<&0; java "$@" </dev/null & child=$!; trap \'kill $child 2>/dev/null\' EXIT INT TERM; (cat <&3 >/dev/null; kill $child 2>/dev/null) & wait $child';
 
-export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<RunningEmulator> {
+/**
+ * DynamoDB Local sends usage telemetry to AWS by default and writes its installation id to
+ * `dynamodb-local-metadata.json` in its working directory: it runs with telemetry off, from a
+ * directory of its own (`cwd`, default the system's temporary folder), never the working copy.
+ */
+export async function startDynamoDbLocal(options: { dataDir?: string; port?: number; cwd?: string } = {}): Promise<RunningEmulator> {
   const port = options.port ?? (await freePort());
   const { jar, libraryPath } = dynamoDbLocalJar();
-  const args = [`-Djava.library.path=${libraryPath}`, '-Xms64m', '-jar', jar, '-port', String(port), '-sharedDb'];
+  const args = [`-Djava.library.path=${libraryPath}`, '-Xms64m', '-jar', jar, '-port', String(port), '-sharedDb', '-disableTelemetry'];
   if (options.dataDir) {
     const path = resolve(options.dataDir);
     mkdirSync(path, { recursive: true });
@@ -73,7 +79,11 @@ export async function startDynamoDbLocal(options: { dataDir?: string; port?: num
   } else {
     args.push('-inMemory');
   }
-  const child = spawnProcess('sh', ['-c', GUARD, 'dynamodb-local', ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  const child = spawnProcess('sh', ['-c', GUARD, 'dynamodb-local', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+    cwd: options.cwd ?? tmpdir(),
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
