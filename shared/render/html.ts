@@ -17,7 +17,6 @@ import { escapeXml as esc } from './xml.ts';
 
 export const INDEX_FILE = 'index.html';
 
-
 // --- colour contrast (WCAG 2.x), so a plan's own status colours stay readable --------------
 
 function luminance(hex: string): number {

@@ -9,7 +9,8 @@
  * <style> and the chart's attributes), data: images. Also in each page's <meta>, so a copy
  * saved to disk or served by someone else keeps it.
  */
-export const PAGE_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+export const PAGE_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 export interface SecurityHeaderSet {
   /** Sent as Content-Security-Policy (a header can say frame-ancestors, a <meta> cannot). */
