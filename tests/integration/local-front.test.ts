@@ -174,10 +174,11 @@ describe('host binding through the local front', () => {
 
   it('refuses one signed for another host even with that host in a forged X-Forwarded-Host (and a forged secret): 401', async () => {
     const before = await env.tableSnapshot();
-    for (const forged of [
+    const attempts: Array<Record<string, string>> = [
       { 'x-forwarded-host': 'staging.example.org', 'x-forwarded-proto': 'https' },
       { 'x-forwarded-host': 'staging.example.org', 'x-forwarded-proto': 'https', 'x-origin-secret': 'guess' },
-    ]) {
+    ];
+    for (const forged of attempts) {
       const answer = await post('https://staging.example.org', forged);
       expect(answer.status, answer.body).toBe(401);
       expect(answer.headers['content-type']).toBe('application/problem+json');
