@@ -158,6 +158,16 @@ describe('origin secret: only CloudFront can vouch for X-Forwarded-Host', () => 
       expect(apiOrigin.OriginCustomHeaders).toEqual([{ HeaderName: ORIGIN_SECRET_HEADER, HeaderValue: reference }]);
       const ingest = s.resources[logicalId(s.stack, s.stack.ingest.fn)]!.Properties!;
       expect(ingest.Environment.Variables.ORIGIN_SECRET).toEqual(reference);
+      // A client's own copy of the header is dropped at the edge as well.
+      const [, fn] = ofType(s.resources, 'AWS::CloudFront::Function').find(([, r]) =>
+        String(r.Properties!.FunctionCode).includes('x-forwarded-host'),
+      )!;
+      const handler = new Function(`${fn.Properties!.FunctionCode}\nreturn handler;`)() as (event: unknown) => any;
+      const forwarded = handler({
+        request: { uri: '/api/v1/plans', headers: { host: { value: 'dades.example.cat' }, [ORIGIN_SECRET_HEADER]: { value: 'guess' } } },
+      });
+      expect(forwarded.headers[ORIGIN_SECRET_HEADER]).toBeUndefined();
+      expect(forwarded.headers['x-forwarded-host']).toEqual({ value: 'dades.example.cat' });
       // The value itself is never in the template.
       expect(JSON.stringify(s.template.toJSON())).not.toMatch(/"HeaderValue":"[A-Za-z0-9]{48}"/);
     }
