@@ -233,7 +233,8 @@ describe('ingest bundle', () => {
       { status: 'pending', observations: 'never stored' },
       { baseUrl: `https://${otherHost}` },
     );
-    for (const extra of [{}, { [ORIGIN_SECRET_HEADER]: 'guessed' }]) {
+    const attempts: Array<Record<string, string>> = [{}, { [ORIGIN_SECRET_HEADER]: 'guessed' }];
+    for (const extra of attempts) {
       const { result } = await invoke<APIGatewayProxyStructuredResultV2>(
         bundles.ingest,
         httpApiEvent(request, { 'x-forwarded-host': otherHost, ...extra }),

@@ -172,6 +172,19 @@ describe('origin secret: only CloudFront can vouch for X-Forwarded-Host', () => 
       expect(JSON.stringify(s.template.toJSON())).not.toMatch(/"HeaderValue":"[A-Za-z0-9]{48}"/);
     }
   });
+
+  it('is rotated by raising originSecretGeneration: a new secret, and both its users move to it', () => {
+    const rotated = synthesize({ originSecretGeneration: 2 });
+    const before = logicalId(agnostic.stack, agnostic.stack.originSecret);
+    const after = logicalId(rotated.stack, rotated.stack.originSecret);
+    expect(after).not.toBe(before);
+    expect(rotated.resources[before]).toBeUndefined();
+    const apiOrigin = distributionConfig(rotated).Origins.find((o: any) => o.CustomOriginConfig);
+    expect(JSON.stringify(apiOrigin.OriginCustomHeaders)).toContain(`{"Ref":"${after}"}`);
+    const ingest = rotated.resources[logicalId(rotated.stack, rotated.stack.ingest.fn)]!.Properties!;
+    expect(JSON.stringify(ingest.Environment.Variables.ORIGIN_SECRET)).toContain(`{"Ref":"${after}"}`);
+    expect(() => synthesize({ originSecretGeneration: 0 })).toThrow(/originSecretGeneration/);
+  });
 });
 
 describe('HTTP API endpoint', () => {
