@@ -18,6 +18,9 @@ export interface MandatApp {
 
 export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.env): MandatApp {
   const app = new App(props);
+  // The one cross-stack reference (the web ACL, below) is strong: CloudFormation will not
+  // delete the web ACL's stack while the distribution uses it.
+  app.node.setContext('@aws-cdk/core:defaultCrossStackReferences', 'strong');
   const settings = readSettings(app.node.getAllContext(), env);
   const name = stackName(settings.stage);
   // Deploys to the account and region of the caller's credentials (cdk fills these in; it
@@ -39,7 +42,8 @@ export function buildApp(props: AppProps = {}, env: NodeJS.ProcessEnv = process.
     });
     Tags.of(edge).add('project', 'mandat-obert');
     Tags.of(edge).add('stage', settings.stage);
-    webAclArn = new EdgeFirewall(edge, 'Firewall', { stage: settings.stage }).webAclArn;
+    const firewall = new EdgeFirewall(edge, 'Firewall', { stage: settings.stage });
+    webAclArn = firewall.webAclArn;
   }
   const stack = new MandatStack(app, name, {
     settings,
