@@ -4,7 +4,7 @@
  * `npm start` serves them on one local port.
  */
 import { join } from 'node:path';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, CfnRule, Duration, Fn, RemovalPolicy, Stack, type StackProps, Tags, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -19,12 +19,16 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ORIGIN_SECRET_HEADER } from '#shared/api/http';
+import { API_SECURITY_HEADERS, type SecurityHeaderSet, SITE_SECURITY_HEADERS } from '#shared/render/security-headers';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
 import { TABLE_SCHEMA } from '#shared/store/dynamo/table-schema';
+import { EdgeFirewall } from './constructs/edge-firewall.ts';
 import { MandatFunction } from './constructs/mandat-function.ts';
 
 export interface MandatSettings {
@@ -34,6 +38,17 @@ export interface MandatSettings {
   domainName?: string;
   /** ACM certificate for domainName; CloudFront requires it in us-east-1. */
   certificateArn?: string;
+  /**
+   * Host name for the HTTP API itself (e.g. api-origin.dades.example.cat), with a certificate
+   * in the stack's region: then CloudFront reaches the API there and the default execute-api
+   * endpoint is turned off. Needs domainName.
+   */
+  apiOriginDomainName?: string;
+  apiOriginCertificateArn?: string;
+  /** The WAF web ACL with per-client rate limits on the distribution (in us-east-1); on unless turned off. */
+  waf: boolean;
+  /** Raised by one to replace the origin secret with a new random one (its rotation). */
+  originSecretGeneration: number;
   /** Subscribed to the alarm topic when given (the subscription must be confirmed by mail). */
   alarmEmail?: string;
   /** Reserved concurrency of ingest; 0 leaves it unreserved (for accounts with a low quota). */
@@ -42,6 +57,8 @@ export interface MandatSettings {
 }
 
 export const DEFAULT_SETTINGS: Omit<MandatSettings, 'stage'> = {
+  waf: true,
+  originSecretGeneration: 1,
   ingestReservedConcurrency: 10,
   logRetention: logs.RetentionDays.THREE_MONTHS,
 };
@@ -77,6 +94,35 @@ export function readSettings(context: Source, env: NodeJS.ProcessEnv = process.e
   if (certificateArn && !/^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[\w-]+$/.test(certificateArn)) {
     throw new SettingsError(`certificateArn must be an ACM certificate in us-east-1 (CloudFront only uses those), got "${certificateArn}"`);
   }
+  const apiOriginDomainName = pick('apiOriginDomainName', 'MANDAT_API_ORIGIN_DOMAIN_NAME')?.toLowerCase();
+  const apiOriginCertificateArn = pick('apiOriginCertificateArn', 'MANDAT_API_ORIGIN_CERTIFICATE_ARN');
+  if (Boolean(apiOriginDomainName) !== Boolean(apiOriginCertificateArn)) {
+    throw new SettingsError('apiOriginDomainName and apiOriginCertificateArn go together: the API needs a certificate for its host name');
+  }
+  if (apiOriginDomainName && !domainName) {
+    throw new SettingsError('apiOriginDomainName needs domainName: the API is reached only through the public host');
+  }
+  if (apiOriginDomainName && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(apiOriginDomainName)) {
+    throw new SettingsError(`apiOriginDomainName "${apiOriginDomainName}" is not a host name`);
+  }
+  if (apiOriginDomainName && apiOriginDomainName === domainName) {
+    throw new SettingsError('apiOriginDomainName must differ from domainName: it names the API behind CloudFront, not the public host');
+  }
+  if (apiOriginCertificateArn && !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/.test(apiOriginCertificateArn)) {
+    throw new SettingsError(
+      `apiOriginCertificateArn must be an ACM certificate ARN (in the stack's region), got "${apiOriginCertificateArn}"`,
+    );
+  }
+  const wafSetting = pick('waf', 'MANDAT_WAF')?.toLowerCase();
+  if (wafSetting !== undefined && !['true', 'false'].includes(wafSetting)) {
+    throw new SettingsError(`waf must be true or false, got "${wafSetting}"`);
+  }
+  const waf = wafSetting === undefined ? DEFAULT_SETTINGS.waf : wafSetting === 'true';
+  const generation = pick('originSecretGeneration', 'MANDAT_ORIGIN_SECRET_GENERATION');
+  const originSecretGeneration = generation === undefined ? DEFAULT_SETTINGS.originSecretGeneration : Number(generation);
+  if (!Number.isInteger(originSecretGeneration) || originSecretGeneration < 1) {
+    throw new SettingsError(`originSecretGeneration must be a whole number ≥ 1, got "${generation}"`);
+  }
   const alarmEmail = pick('alarmEmail', 'MANDAT_ALARM_EMAIL');
   if (alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
     throw new SettingsError(`alarmEmail "${alarmEmail}" is not an e-mail address`);
@@ -93,13 +139,29 @@ export function readSettings(context: Source, env: NodeJS.ProcessEnv = process.e
       `logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, …), got "${retention}"`,
     );
   }
-  return { stage, domainName, certificateArn, alarmEmail, ingestReservedConcurrency, logRetention: logRetention as logs.RetentionDays };
+  return {
+    stage,
+    domainName,
+    certificateArn,
+    apiOriginDomainName,
+    apiOriginCertificateArn,
+    waf,
+    originSecretGeneration,
+    alarmEmail,
+    ingestReservedConcurrency,
+    logRetention: logRetention as logs.RetentionDays,
+  };
 }
 
 export const stackName = (stage: string) => `MandatObert-${stage}`;
 
 export interface MandatStackProps extends StackProps {
   settings: MandatSettings;
+  /**
+   * The web ACL made in a us-east-1 stack when this stack lives elsewhere (see app.ts); in
+   * us-east-1, or when the region is not known at synthesis, the stack makes its own.
+   */
+  webAclArn?: string;
 }
 
 const EDGE_CODE = join(import.meta.dirname, 'constructs', 'edge');
@@ -114,6 +176,11 @@ export class MandatStack extends Stack {
   readonly deadLetters: sqs.Queue;
   readonly alarmTopic: sns.Topic;
   readonly publicBaseUrl: string;
+  readonly originSecret: secretsmanager.Secret;
+  readonly siteHeaders: cloudfront.ResponseHeadersPolicy;
+  readonly apiHeaders: cloudfront.ResponseHeadersPolicy;
+  /** The web ACL on the distribution, when this stack made it (see MandatStackProps.webAclArn). */
+  readonly firewall?: EdgeFirewall;
 
   constructor(scope: Construct, id: string, props: MandatStackProps) {
     super(scope, id, props);
@@ -182,6 +249,9 @@ export class MandatStack extends Stack {
       apiName: `mandat-obert-${settings.stage}`,
       description: 'Signed ingest API (RFC 9421); reached through CloudFront at /api/*',
       createDefaultStage: false,
+      // With its own host name the API is reached there only (by CloudFront); otherwise the
+      // execute-api endpoint is CloudFront's way in and stays on.
+      disableExecuteApiEndpoint: Boolean(settings.apiOriginDomainName),
     });
     const apiAccessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
       retention: settings.logRetention,
@@ -210,7 +280,36 @@ export class MandatStack extends Stack {
         ),
       },
     });
-    const apiHost = `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
+    const executeApiHost = `${this.api.apiId}.execute-api.${this.region}.${this.urlSuffix}`;
+    let apiOriginTarget: string | undefined;
+    if (settings.apiOriginDomainName && settings.apiOriginCertificateArn) {
+      const originDomain = new apigw.DomainName(this, 'ApiOriginDomain', {
+        domainName: settings.apiOriginDomainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'ApiOriginCertificate', settings.apiOriginCertificateArn),
+      });
+      new apigw.ApiMapping(this, 'ApiOriginMapping', { api: this.api, domainName: originDomain, stage: apiStage });
+      apiOriginTarget = originDomain.regionalDomainName;
+    }
+    const apiHost = settings.apiOriginDomainName ?? executeApiHost;
+
+    // Only CloudFront knows this value and sends it with every /api/* request; ingest believes
+    // X-Forwarded-Host only on requests that carry it. Generated by Secrets Manager at the first
+    // deployment, so it is in no template, and resolved by CloudFormation into the two places
+    // that need it (see docs/DEPLOY.md for who can read it there, and how to rotate it).
+    // A new generation is a new secret (a new construct id): CloudFormation creates it, then
+    // updates CloudFront and ingest to it, then deletes the old one. That is the rotation.
+    const secretId = settings.originSecretGeneration === 1 ? 'OriginSecret' : `OriginSecret${settings.originSecretGeneration}`;
+    this.originSecret = new secretsmanager.Secret(this, secretId, {
+      description: `Mandat Obert (${settings.stage}): sent by CloudFront to the API as ${ORIGIN_SECRET_HEADER}`,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.originSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The value lives in two places CloudFormation writes at deployment (the CloudFront origin header and the ingest environment); a rotation Lambda cannot update them, so rotation is a redeployment with -c originSecretGeneration raised (docs/DEPLOY.md).',
+    });
+    const originSecretValue = this.originSecret.secretValue.unsafeUnwrap();
 
     // The public host is known up front only with a custom domain. Without one it is the
     // distribution's domain, which depends (through the API origin) on the ingest function,
@@ -231,7 +330,7 @@ export class MandatStack extends Stack {
       memorySize: 512,
       // Well under the HTTP API's 30 s integration limit.
       timeout: Duration.seconds(10),
-      environment: { ...sharedEnvironment, PUBLIC_BASE_URL: customBaseUrl ?? `https://${apiHost}` },
+      environment: { ...sharedEnvironment, PUBLIC_BASE_URL: customBaseUrl ?? `https://${apiHost}`, ORIGIN_SECRET: originSecretValue },
       logRetention: settings.logRetention,
       // Caps concurrent writers: together with the API throttle this bounds the load (and the
       // on-demand bill) a flood can put on the table. It also keeps ingest from starving
@@ -265,6 +364,8 @@ export class MandatStack extends Stack {
       runtime: cloudfront.FunctionRuntime.JS_2_0,
       code: cloudfront.FunctionCode.fromFile({ filePath: join(EDGE_CODE, 'feeds-viewer-request.js') }),
     });
+    this.siteHeaders = responseHeadersPolicy(this, 'SiteHeaders', `mandat-obert-${settings.stage}-site`, SITE_SECURITY_HEADERS);
+    this.apiHeaders = responseHeadersPolicy(this, 'ApiHeaders', `mandat-obert-${settings.stage}-api`, API_SECURITY_HEADERS);
     const apiViewerRequest = new cloudfront.Function(this, 'ApiViewerRequest', {
       comment: 'Forward the signed host as X-Forwarded-Host',
       runtime: cloudfront.FunctionRuntime.JS_2_0,
@@ -274,8 +375,32 @@ export class MandatStack extends Stack {
       ? acm.Certificate.fromCertificateArn(this, 'Certificate', settings.certificateArn)
       : undefined;
 
+    // A web ACL for CloudFront must be in us-east-1. Elsewhere app.ts makes it in a small
+    // us-east-1 stack and passes its ARN in; with the region unknown at synthesis (a
+    // region-agnostic template) the ACL stays here and the template refuses any other region.
+    let webAclArn = props.webAclArn;
+    if (settings.waf && !webAclArn) {
+      if (!Token.isUnresolved(this.region) && this.region !== 'us-east-1') {
+        throw new SettingsError(`the WAF web ACL must be made in us-east-1 and passed in (this stack is in ${this.region}); use buildApp`);
+      }
+      this.firewall = new EdgeFirewall(this, 'Firewall', { stage: settings.stage });
+      webAclArn = this.firewall.webAclArn;
+      if (Token.isUnresolved(this.region)) {
+        new CfnRule(this, 'WebAclNeedsUsEast1', {
+          assertions: [
+            {
+              assert: Fn.conditionEquals(Aws.REGION, 'us-east-1'),
+              assertDescription:
+                'This template holds the WAF web ACL for CloudFront, which only us-east-1 accepts: synthesize with the target region known (cdk deploy does), or with -c waf=false.',
+            },
+          ],
+        });
+      }
+    }
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `Mandat Obert (${settings.stage})`,
+      webAclId: settings.waf ? webAclArn : undefined,
       defaultRootObject: 'index.html',
       domainNames: settings.domainName ? [settings.domainName] : undefined,
       certificate,
@@ -300,7 +425,7 @@ export class MandatStack extends Stack {
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         compress: true,
         // Open data: any site or harvester may fetch the feeds from a browser.
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS_AND_SECURITY_HEADERS,
+        responseHeadersPolicy: this.siteHeaders,
         functionAssociations: [{ eventType: cloudfront.FunctionEventType.VIEWER_REQUEST, function: feedsViewerRequest }],
       },
       additionalBehaviors: {
@@ -308,6 +433,8 @@ export class MandatStack extends Stack {
           origin: new origins.HttpOrigin(apiHost, {
             protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
             originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+            // CloudFront replaces a viewer's header of the same name, so clients cannot send their own.
+            customHeaders: { [ORIGIN_SECRET_HEADER]: originSecretValue },
           }),
           // A redirect would turn a signed POST into a GET: plain HTTP is refused instead.
           viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
@@ -316,23 +443,24 @@ export class MandatStack extends Stack {
           // Every header the signature may cover reaches the API; Host must stay the API's.
           originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
           compress: false,
+          responseHeadersPolicy: this.apiHeaders,
           functionAssociations: [{ eventType: cloudfront.FunctionEventType.VIEWER_REQUEST, function: apiViewerRequest }],
         },
       },
     });
     this.publicBaseUrl = customBaseUrl ?? `https://${this.distribution.distributionDomainName}`;
 
-    Validations.of(this.distribution).acknowledge(
-      {
-        id: 'AwsSolutions-CFR1',
-        reason: 'Open data published for anyone, anywhere: there is no country to exclude.',
-      },
-      {
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason: 'Open data published for anyone, anywhere: there is no country to exclude.',
+    });
+    if (!settings.waf) {
+      Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR2',
         reason:
-          'The feeds are static, cached objects and every write is signed (RFC 9421), single-use (nonce) and throttled at the API stage; a WAF web ACL (in us-east-1, billed monthly) would add cost without closing a gap.',
-      },
-    );
+          'The operator turned the WAF web ACL off (-c waf=false): the API stage throttle still bounds the total rate, but no longer per client (docs/DEPLOY.md).',
+      });
+    }
     Validations.of(this.distribution).acknowledge({
       id: 'Annotation::@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk',
       reason:
@@ -522,8 +650,47 @@ export class MandatStack extends Stack {
     output('DistributionDomainName', this.distribution.distributionDomainName, 'Point the custom domain (CNAME/alias) here');
     output('DistributionId', this.distribution.distributionId, 'CloudFront distribution (for invalidations)');
     output('HttpApiUrl', `https://${apiHost}`, 'The API origin behind CloudFront (use the public URL instead)');
+    if (apiOriginTarget) {
+      output('ApiOriginDnsTarget', apiOriginTarget, `Point ${settings.apiOriginDomainName} here (CNAME or alias)`);
+    }
+    if (webAclArn && settings.waf) output('WebAclArn', webAclArn, 'The WAF web ACL on the distribution (us-east-1)');
     output('PublishFunctionName', this.publish.fn.functionName, 'For a manual republish (docs/DEPLOY.md)');
     output('DeadLetterQueueUrl', this.deadLetters.queueUrl, 'Stream records that publishing gave up on');
     output('AlarmTopicArn', this.alarmTopic.topicArn, 'Subscribe more endpoints to receive the alarms');
   }
+}
+
+/** A CloudFront response headers policy from one of the shared header sets (the local front sends the same). */
+function responseHeadersPolicy(scope: Construct, id: string, name: string, set: SecurityHeaderSet): cloudfront.ResponseHeadersPolicy {
+  return new cloudfront.ResponseHeadersPolicy(scope, id, {
+    responseHeadersPolicyName: name,
+    comment: `Security headers (${name})`,
+    // CloudFront's values replace any the origin sent: the policy is the one definition.
+    securityHeadersBehavior: {
+      contentSecurityPolicy: { contentSecurityPolicy: set.contentSecurityPolicy, override: true },
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption: cloudfront.HeadersFrameOption[set.frameOptions], override: true },
+      referrerPolicy: {
+        referrerPolicy:
+          set.referrerPolicy === 'no-referrer'
+            ? cloudfront.HeadersReferrerPolicy.NO_REFERRER
+            : cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+        override: true,
+      },
+      strictTransportSecurity: {
+        accessControlMaxAge: Duration.seconds(set.hstsMaxAgeSeconds),
+        includeSubdomains: true,
+        override: true,
+      },
+    },
+    corsBehavior: set.corsAllowAnyOrigin
+      ? {
+          accessControlAllowOrigins: ['*'],
+          accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
+          accessControlAllowHeaders: ['*'],
+          accessControlAllowCredentials: false,
+          originOverride: true,
+        }
+      : undefined,
+  });
 }

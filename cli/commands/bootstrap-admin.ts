@@ -33,7 +33,7 @@ Options:
 
 Example:
   mandat keygen --out ~/.mandat/admin.pem
-  npx cdk deploy -c stage=prod --outputs-file cdk-outputs.json
+  npx cdk deploy --all -c stage=prod --outputs-file cdk-outputs.json
   mandat bootstrap-admin --key ~/.mandat/admin.pem --owner "Oficina de Transparència" \\
     --outputs cdk-outputs.json`;
 

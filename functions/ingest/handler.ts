@@ -45,6 +45,7 @@ export const handler = async (event: APIGatewayProxyEventV2, context?: Context):
         handle: createApi({
           repository,
           publicBaseUrl: config.publicBaseUrl,
+          originSecret: config.originSecret,
           clockSkewSeconds: config.clockSkewSeconds,
           nonceTtlSeconds: config.nonceTtlSeconds,
           bodyLimitBytes: config.bodyLimitBytes,

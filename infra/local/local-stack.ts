@@ -2,6 +2,7 @@
  * The whole product on one machine: DynamoDB Local + S3 server, the table and bucket, the
  * real ingest and publish handlers, the stream poller between them and the HTTP server.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -74,6 +75,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       S3_ENDPOINT: s3Endpoint,
     };
     Object.assign(process.env, env);
+    // A fresh origin secret per start, shared by the front and ingest only (kept out of
+    // runtime.json, which operator commands read and do not need it).
+    const originSecret = randomBytes(32).toString('base64url');
+    process.env.ORIGIN_SECRET = originSecret;
 
     const region = env.AWS_REGION!;
     const credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
@@ -134,6 +139,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3,
       bucket: env.BUCKET_NAME!,
       ingest,
+      originSecret,
       log,
     });
 

@@ -2,7 +2,7 @@
  * The API as a plain function of a request: routing, signing policy, validation, and the
  * domain operations. Lambda and the local server only translate to and from this shape.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod/mini';
 import {
   type Commitment,
@@ -20,12 +20,12 @@ import { type AuthenticatedRequest, authenticate } from '../signing/authenticate
 import { requireCommitmentScope, requireKeyAdmin, requirePlanAdmin } from '../signing/authorize.ts';
 import { canonicalPublicKeyPem, generateSharedSecret, KeyMaterialError, publicViewOf } from '../signing/key-material.ts';
 import { defineCommitment, definePlan } from './definitions.ts';
-import type { ApiRequest, ApiResponse } from './http.ts';
+import { type ApiRequest, type ApiResponse, ORIGIN_SECRET_HEADER } from './http.ts';
 import { IdempotentRequest } from './idempotency.ts';
 import { openApiDocument } from './openapi-document.ts';
 import { OPENAPI_PATH } from './operations.ts';
 
-export type { ApiRequest, ApiResponse } from './http.ts';
+export { type ApiRequest, type ApiResponse, ORIGIN_SECRET_HEADER } from './http.ts';
 
 import { type FieldError, PROBLEM_CONTENT_TYPE, Problem } from '../domain/problem.ts';
 import { backoffDelay, contentionProblem, sleep } from '../domain/retry.ts';
@@ -34,6 +34,12 @@ import { ConflictError, type NonceClaim, type PlanRepository } from '../store/po
 export interface ApiDependencies {
   repository: PlanRepository;
   publicBaseUrl: string;
+  /**
+   * The secret the front (CloudFront, the local server) sends in ORIGIN_SECRET_HEADER. Only a
+   * request carrying it may name the signed host in X-Forwarded-Host; without it (or when
+   * unset) that header is ignored, since anyone reaching the origin directly can set it.
+   */
+  originSecret?: string;
   clockSkewSeconds: number;
   nonceTtlSeconds: number;
   /** Largest accepted body (Config.bodyLimitBytes); at most, and by default, LIMITS.bodyBytes. */
@@ -166,13 +172,26 @@ function candidateUrls(request: ApiRequest, deps: ApiDependencies): string[] {
   // A "#" cannot be part of a request target; escaped, it cannot cut the URI short either.
   const pathAndQuery = (request.path + (request.query ? `?${request.query}` : '')).replace(/#/g, '%23');
   const urls: string[] = [];
-  const forwardedHost = request.headers['x-forwarded-host'] ?? request.headers['host'];
-  if (forwardedHost) {
+  // Host is the authority the request reached (the HTTP API routes by it, so on AWS it is the
+  // API's own); X-Forwarded-Host is only a claim, believed when the front vouches for it.
+  const forwardedHost = fromTrustedFront(request, deps) ? request.headers['x-forwarded-host'] : undefined;
+  const host = forwardedHost ?? request.headers['host'];
+  if (host) {
     const proto = (request.headers['x-forwarded-proto'] ?? new URL(deps.publicBaseUrl).protocol.slice(0, -1)).split(',')[0]!.trim();
-    urls.push(`${proto}://${forwardedHost.split(',')[0]!.trim()}${pathAndQuery}`);
+    urls.push(`${proto}://${host.split(',')[0]!.trim()}${pathAndQuery}`);
   }
   urls.push(new URL(deps.publicBaseUrl).origin + pathAndQuery);
   return [...new Set(urls.filter((u) => URL.canParse(u)))];
+}
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/** Whether the request carries the front's secret; compared in constant time. */
+function fromTrustedFront(request: ApiRequest, deps: ApiDependencies): boolean {
+  const sent = request.headers[ORIGIN_SECRET_HEADER];
+  if (!deps.originSecret || sent === undefined) return false;
+  // Digests have one length whatever was sent, so the comparison time says nothing either.
+  return timingSafeEqual(digest(sent), digest(deps.originSecret));
 }
 
 async function signed(ctx: Context): Promise<AuthenticatedRequest> {

@@ -15,3 +15,9 @@ export interface ApiResponse {
   headers: Record<string, string>;
   body: string;
 }
+
+/**
+ * The header CloudFront (and the local front) adds to every request it passes to the API,
+ * carrying a secret only they know: X-Forwarded-Host counts only on requests that carry it.
+ */
+export const ORIGIN_SECRET_HEADER = 'x-origin-secret';

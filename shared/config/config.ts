@@ -18,6 +18,8 @@ export interface Config {
   nonceTtlSeconds: number;
   /** Largest request body the API accepts, in bytes (413 above it). */
   bodyLimitBytes: number;
+  /** The secret the front sends with each API request; without it X-Forwarded-Host is ignored. */
+  originSecret?: string;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +75,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const clockSkewSeconds = integer('CLOCK_SKEW_SECONDS', 300, 1, 3600);
   const nonceTtlSeconds = integer('NONCE_TTL_SECONDS', 3600, 1, 7 * 24 * 3600);
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', MAX_BODY_LIMIT_BYTES, 1024, MAX_BODY_LIMIT_BYTES);
+  // Long enough that guessing it is hopeless; the value itself is never echoed.
+  const originSecret = env.ORIGIN_SECRET?.trim() || undefined;
+  if (originSecret !== undefined && originSecret.length < 32) problems.push('ORIGIN_SECRET must be at least 32 characters');
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
@@ -86,5 +91,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A nonce must outlive every window in which its signature could still be accepted.
     nonceTtlSeconds: Math.max(nonceTtlSeconds, clockSkewSeconds * 2 + 60),
     bodyLimitBytes,
+    originSecret,
   };
 }

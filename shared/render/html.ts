@@ -12,11 +12,10 @@ import { CATALOG_FILE, type DatasetNode, siteLanguage } from './dcat.ts';
 import { areaFeedPath, commitmentFeedPath, FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';
 import { chromeLanguage, formatDate, type Labels, labelsFor } from './labels.ts';
 import { markdownToHtml } from './markdown.ts';
+import { PAGE_CONTENT_SECURITY_POLICY } from './security-headers.ts';
 import { escapeXml as esc } from './xml.ts';
 
 export const INDEX_FILE = 'index.html';
-
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 // --- colour contrast (WCAG 2.x), so a plan's own status colours stay readable --------------
 
@@ -96,7 +95,7 @@ function page(options: {
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta http-equiv="Content-Security-Policy" content="${CSP}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${PAGE_CONTENT_SECURITY_POLICY}">`,
     `<title>${esc(options.title)}</title>`,
     `<meta name="description" content="${esc(options.description)}">`,
     `<link rel="canonical" href="${esc(options.canonical)}">`,

@@ -16,7 +16,7 @@ import { buildApp } from '#infra/app';
 import { BUNDLE_FILE, type FunctionName } from '#infra/bundling';
 import { PROJECT_ROOT } from '#infra/constructs/mandat-function';
 import { toEvent } from '#infra/local/stream-poller';
-import type { ApiRequest } from '#shared/api/api';
+import { type ApiRequest, ORIGIN_SECRET_HEADER } from '#shared/api/api';
 import { OPENAPI_PATH } from '#shared/api/operations';
 import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
@@ -24,6 +24,8 @@ import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKe
 /** What the stack wires without a custom domain: CloudFront's host in front, the API behind. */
 const PUBLIC_HOST = 'd111111abcdef8.cloudfront.net';
 const API_HOST = 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com';
+/** Stands for the value Secrets Manager generates and CloudFormation resolves into CloudFront and ingest. */
+const ORIGIN_SECRET = 'bundleTestOriginSecret0123456789abcdefABCDEF';
 
 interface Bundle {
   file: string;
@@ -73,6 +75,7 @@ function lambdaEnvironment(bundle: Bundle, publicBaseUrl: string, overrides: Rec
     else if (name === 'TABLE_NAME') resolved[name] = env.tableName;
     else if (name === 'BUCKET_NAME') resolved[name] = env.bucketName;
     else if (name === 'PUBLIC_BASE_URL') resolved[name] = publicBaseUrl;
+    else if (name === 'ORIGIN_SECRET') resolved[name] = ORIGIN_SECRET;
     else throw new Error(`no test value for ${name}`);
   }
   const { AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DYNAMODB_ENDPOINT, S3_ENDPOINT } = env.env;
@@ -192,7 +195,7 @@ describe('ingest bundle', () => {
     const update = { status: 'delayed', observations: 'Bundle test: **licitació** en curs.', progress: 55 };
     const { result } = await invoke<APIGatewayProxyStructuredResultV2>(
       bundles.ingest,
-      httpApiEvent(signedThroughCloudFront(update), { 'x-forwarded-host': PUBLIC_HOST }),
+      httpApiEvent(signedThroughCloudFront(update), { 'x-forwarded-host': PUBLIC_HOST, [ORIGIN_SECRET_HEADER]: ORIGIN_SECRET }),
       environment,
     );
     expect(result.statusCode, String(result.body)).toBe(201);
@@ -216,6 +219,29 @@ describe('ingest bundle', () => {
     expect(result.statusCode).toBe(401);
     expect(result.headers?.['content-type']).toBe('application/problem+json');
     expect(JSON.parse(String(result.body))).toMatchObject({ status: 401 });
+    expect(await env.tableSnapshot()).toBe(before);
+  });
+
+  it('refuses a request signed for another host with that host as a forged X-Forwarded-Host, sent straight to the API: 401', async () => {
+    const environment = lambdaEnvironment(bundles.ingest, `https://${API_HOST}`);
+    const before = await env.tableSnapshot();
+    const otherHost = 'staging.example.org';
+    const request = signedRequest(
+      official,
+      'POST',
+      updatePath(),
+      { status: 'pending', observations: 'never stored' },
+      { baseUrl: `https://${otherHost}` },
+    );
+    const attempts: Array<Record<string, string>> = [{}, { [ORIGIN_SECRET_HEADER]: 'guessed' }];
+    for (const extra of attempts) {
+      const { result } = await invoke<APIGatewayProxyStructuredResultV2>(
+        bundles.ingest,
+        httpApiEvent(request, { 'x-forwarded-host': otherHost, ...extra }),
+        environment,
+      );
+      expect(result.statusCode, String(result.body)).toBe(401);
+    }
     expect(await env.tableSnapshot()).toBe(before);
   });
 

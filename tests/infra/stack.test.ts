@@ -199,7 +199,8 @@ describe('CloudFront', () => {
       AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
       Compress: true,
       CachePolicyId: '658327ea-f89d-4fab-a63d-7e88639e58f6', // Managed-CachingOptimized (gzip + brotli)
-      ResponseHeadersPolicyId: 'e61eb60c-9c35-4d20-a928-2b84e02af89c', // Managed-CORS-and-SecurityHeadersPolicy
+      // The shared security headers (tests/infra/stack-edge.test.ts checks its contents).
+      ResponseHeadersPolicyId: ref(logicalId(base, base.stack.siteHeaders)),
     });
     expect(config.DefaultRootObject).toBe('index.html');
     expect(config.Logging).toMatchObject({ Prefix: 'cloudfront/' });
@@ -333,6 +334,10 @@ describe('Lambda functions', () => {
       TABLE_NAME: ref(table),
       BUCKET_NAME: ref(feeds),
       PUBLIC_BASE_URL: { 'Fn::Join': ['', ['https://', ref(api), '.execute-api.', ref('AWS::Region'), '.', ref('AWS::URLSuffix')]] },
+      // Resolved by CloudFormation from Secrets Manager; the same value CloudFront sends (stack-edge.test.ts).
+      ORIGIN_SECRET: {
+        'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(logicalId(base, base.stack.originSecret)), ':SecretString:::}}']],
+      },
       NODE_OPTIONS: '--enable-source-maps',
     });
     for (const fn of [ids(custom).ingest, ids(custom).publish]) {
@@ -533,11 +538,11 @@ describe('cdk-nag (AWS Solutions)', () => {
       '@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk',
       'AwsSolutions-APIG4',
       'AwsSolutions-CFR1',
-      'AwsSolutions-CFR2',
       'AwsSolutions-CFR4',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::<Feeds6FC8B95A.Arn>/*]',
       'AwsSolutions-S1',
+      'AwsSolutions-SMG4',
       'AwsSolutions-SNS2',
       'AwsSolutions-SQS3',
     ]);

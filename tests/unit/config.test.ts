@@ -71,6 +71,15 @@ describe('loadConfig', () => {
     expect(failure({ ...minimal, S3_ENDPOINT: 'localhost:4569' })).toContain('S3_ENDPOINT must be an absolute http(s) URL');
   });
 
+  it('reads the origin secret the front sends, refuses a guessable one, and never repeats its value', () => {
+    const secret = 'A'.repeat(48);
+    expect(loadConfig({ ...minimal, ORIGIN_SECRET: secret }).originSecret).toBe(secret);
+    expect(loadConfig(minimal).originSecret).toBeUndefined();
+    const message = failure({ ...minimal, ORIGIN_SECRET: 'short-secret' });
+    expect(message).toContain('ORIGIN_SECRET must be at least 32 characters');
+    expect(message).not.toContain('short-secret');
+  });
+
   it('keeps every nonce for longer than a signature can be accepted', () => {
     expect(loadConfig({ ...minimal, CLOCK_SKEW_SECONDS: '3000', NONCE_TTL_SECONDS: '60' }).nonceTtlSeconds).toBe(6060);
   });
