@@ -18,6 +18,13 @@ export interface Config {
   nonceTtlSeconds: number;
   /** Largest request body the API accepts, in bytes (413 above it). */
   bodyLimitBytes: number;
+  /**
+   * How ingest seals hmac-sha256 keys' shared secrets: a KMS key on AWS (SECRETS_KMS_KEY_ID),
+   * or the local runtime's master key file (SECRETS_MASTER_KEY_FILE). Undefined for a function
+   * that never handles secrets (publish); ingest then refuses hmac keys with a 500.
+   */
+  secrets?: { kind: 'kms'; kmsKeyId: string } | { kind: 'local'; masterKeyFile: string };
+  kmsEndpoint?: string;
 }
 
 export class ConfigError extends Error {
@@ -36,6 +43,9 @@ export const REQUIRED_VARIABLES = ['TABLE_NAME', 'BUCKET_NAME', 'PUBLIC_BASE_URL
 // DynamoDB table names and S3 bucket names, as AWS defines them: a typo fails here, not at the first write.
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// What KMS accepts as a KeyId: a key ARN or alias ARN, a key id, or alias/name.
+const KMS_KEY_ID =
+  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|[0-9a-f-]{36}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+)$/;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -73,6 +83,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const clockSkewSeconds = integer('CLOCK_SKEW_SECONDS', 300, 1, 3600);
   const nonceTtlSeconds = integer('NONCE_TTL_SECONDS', 3600, 1, 7 * 24 * 3600);
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', MAX_BODY_LIMIT_BYTES, 1024, MAX_BODY_LIMIT_BYTES);
+  const kmsKeyId = text('SECRETS_KMS_KEY_ID', KMS_KEY_ID, 'a KMS key ARN, key id or alias');
+  const masterKeyFile = env.SECRETS_MASTER_KEY_FILE?.trim() ?? '';
+  if (kmsKeyId && masterKeyFile) problems.push('SECRETS_KMS_KEY_ID and SECRETS_MASTER_KEY_FILE exclude each other: set one');
+  const kmsEndpoint = url('KMS_ENDPOINT', true);
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
@@ -86,5 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A nonce must outlive every window in which its signature could still be accepted.
     nonceTtlSeconds: Math.max(nonceTtlSeconds, clockSkewSeconds * 2 + 60),
     bodyLimitBytes,
+    ...(kmsKeyId
+      ? { secrets: { kind: 'kms' as const, kmsKeyId } }
+      : masterKeyFile
+        ? { secrets: { kind: 'local' as const, masterKeyFile } }
+        : {}),
+    ...(kmsEndpoint ? { kmsEndpoint } : {}),
   };
 }
