@@ -281,7 +281,11 @@ export class MandatStack extends Stack {
       itemStatement(this.table, ['dynamodb:GetItem', 'dynamodb:Query'], ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'IDEMPOTENCY#*']),
     );
     this.ingest.role.addToPrincipalPolicy(
-      itemStatement(this.table, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'NONCE#*', 'IDEMPOTENCY#*']),
+      itemStatement(
+        this.table,
+        ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'NONCE#*', 'IDEMPOTENCY#*'],
+      ),
     );
     // Listing plans and keys still scans the table, and a Scan carries no partition key to
     // condition on: this statement goes once the listings query their registries.
