@@ -4,6 +4,9 @@
  * plaintext record, and the AWS KMS adapter and the ingest function against a KMS stand-in
  * that speaks KMS's protocol (tests/support/kms-server.ts says what it leaves out).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -15,7 +18,7 @@ import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { SealedSecret } from '#shared/domain/model';
 import { createKmsSecretSealer } from '#shared/kms/secret-sealer';
 import { signRequest } from '#shared/signing/http-signature';
-import { LocalSecretSealer } from '#shared/signing/secret-sealer';
+import { ensureMasterKeyFile, LocalSecretSealer } from '#shared/signing/secret-sealer';
 import {
   BASE_URL,
   CREDENTIALS,
@@ -294,6 +297,36 @@ describe('the ingest function on AWS settings (SECRETS_KMS_KEY_ID)', () => {
       { operation: 'Encrypt', keyId: kms.keyArn, encryptionContext: { keyId: 'kms-ingest' }, outcome: 'ok' },
       { operation: 'Decrypt', keyId: kms.keyArn, encryptionContext: { keyId: 'kms-ingest' }, outcome: 'ok' },
     ]);
+  });
+
+  it('seals with the master key file instead on the local runtime (SECRETS_MASTER_KEY_FILE), and refuses hmac keys when given neither', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mandat-secrets-'));
+    const masterKeyFile = join(dir, 'secrets', 'master.key');
+    ensureMasterKeyFile(masterKeyFile);
+    delete process.env.SECRETS_KMS_KEY_ID;
+    process.env.SECRETS_MASTER_KEY_FILE = masterKeyFile;
+    resetRuntime();
+    try {
+      const from = kms.calls.length;
+      const secret = await registerHmacKey(invoke, 'local-ingest');
+      expect((await rawKeyItem('local-ingest')).sealedSecret?.M?.scheme).toEqual({ S: 'local-aes-256-gcm' });
+      expect((await invoke(hmacSignedUpdate('local-ingest', secret))).status).toBe(201);
+      expect(kms.calls.length).toBe(from);
+
+      // A deployment that forgot the setting: our error (500), nothing written, ed25519 keys unaffected.
+      delete process.env.SECRETS_MASTER_KEY_FILE;
+      resetRuntime();
+      const before = await env.tableSnapshot();
+      expect((await invoke(signedRequest(admin, 'POST', '/api/v1/keys', registration('no-sealer')))).status).toBe(500);
+      expect((await invoke(hmacSignedUpdate('local-ingest', secret))).status).toBe(500);
+      expect(await env.tableSnapshot()).toBe(before);
+      expect((await invoke(signedRequest(admin, 'GET', '/api/v1/keys/local-ingest'))).status).toBe(200);
+    } finally {
+      process.env.SECRETS_KMS_KEY_ID = kms.keyArn;
+      delete process.env.SECRETS_MASTER_KEY_FILE;
+      resetRuntime();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers 503 when KMS cannot be reached, without writing anything', async () => {
