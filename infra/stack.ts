@@ -15,6 +15,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -155,6 +156,20 @@ export function readSettings(context: Source, env: NodeJS.ProcessEnv = process.e
 
 export const stackName = (stage: string) => `MandatObert-${stage}`;
 
+/**
+ * Item-level access: `actions` only on items whose partition key matches one of `partitions`.
+ * ForAllValues is true for a request without partition keys, so Scan (which has none) must
+ * never be among `actions`: it would be allowed on the whole table.
+ */
+function itemStatement(table: dynamodb.Table, actions: string[], partitions: string[], resources = [table.tableArn]): iam.PolicyStatement {
+  if (actions.includes('dynamodb:Scan')) throw new Error('dynamodb:Scan cannot be limited by dynamodb:LeadingKeys');
+  return new iam.PolicyStatement({
+    actions,
+    resources,
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
+  });
+}
+
 export interface MandatStackProps extends StackProps {
   settings: MandatSettings;
   /**
@@ -168,6 +183,7 @@ const EDGE_CODE = join(import.meta.dirname, 'constructs', 'edge');
 
 export class MandatStack extends Stack {
   readonly table: dynamodb.Table;
+  readonly secretsKey: kms.Key;
   readonly feeds: s3.Bucket;
   readonly distribution: cloudfront.Distribution;
   readonly api: apigw.HttpApi;
@@ -214,6 +230,21 @@ export class MandatStack extends Stack {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
+
+    // Seals the shared secrets of hmac-sha256 signing keys (encryption context {keyId}). Its own
+    // customer-managed key, not the table's: the table's AWS-managed key is usable only through
+    // DynamoDB, so anyone allowed to read the table or its stream (publish) reads through it;
+    // this one only ingest may use, so a key item read elsewhere yields ciphertext only.
+    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: `Mandat Obert (${settings.stage}): seals the shared secrets of hmac-sha256 signing keys; only the ingest function uses it`,
+      enableKeyRotation: true,
+      // Deleting it would make every hmac-sha256 key unusable: kept, like the table.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(this, 'SecretsKeyArn', {
+      value: this.secretsKey.keyArn,
+      description: 'KMS key sealing hmac-sha256 shared secrets (ingest only; see docs/SIGNING.md)',
+    });
 
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -330,21 +361,47 @@ export class MandatStack extends Stack {
       memorySize: 512,
       // Well under the HTTP API's 30 s integration limit.
       timeout: Duration.seconds(10),
-      environment: { ...sharedEnvironment, PUBLIC_BASE_URL: customBaseUrl ?? `https://${apiHost}`, ORIGIN_SECRET: originSecretValue },
+      environment: {
+        ...sharedEnvironment,
+        PUBLIC_BASE_URL: customBaseUrl ?? `https://${apiHost}`,
+        ORIGIN_SECRET: originSecretValue,
+        SECRETS_KMS_KEY_ID: this.secretsKey.keyArn,
+      },
       logRetention: settings.logRetention,
       // Caps concurrent writers: together with the API throttle this bounds the load (and the
       // on-demand bill) a flood can put on the table. It also keeps ingest from starving
       // publish of the account's concurrency.
       reservedConcurrentExecutions: settings.ingestReservedConcurrency || undefined,
     });
-    // Exactly what the API does: reads (keys, plans, commitments, updates; Scan lists plans)
-    // and the conditional writes of TransactWriteItems (Put items, Update the plan revision).
-    // Table.grant would add "<table>/index/*" (a wildcard) now that the table has indexes; ingest uses none.
-    iam.Grant.addToPrincipal({
-      grantee: this.ingest.fn,
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-      resourceArns: [this.table.tableArn],
-    });
+    // Exactly the items the API touches, by partition key (dynamodb:LeadingKeys): plans and
+    // their commitments and updates, keys, nonces, idempotency records, and the PLANS and KEYS
+    // listing registries. Never a publish lease. TransactWriteItems is authorized item by item
+    // as PutItem or UpdateItem, each under this condition.
+    this.ingest.role.addToPrincipalPolicy(
+      itemStatement(this.table, ['dynamodb:GetItem', 'dynamodb:Query'], ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'IDEMPOTENCY#*']),
+    );
+    this.ingest.role.addToPrincipalPolicy(
+      itemStatement(
+        this.table,
+        ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'NONCE#*', 'IDEMPOTENCY#*'],
+      ),
+    );
+    // Listing plans and keys still scans the table, and a Scan carries no partition key to
+    // condition on: this statement goes once the listings query their registries.
+    this.ingest.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.table.tableArn] }));
+    // Seal and open shared secrets, only ever bound to a key record (the adapter always sends
+    // exactly the context {keyId}); publish has no statement on this key at all.
+    this.ingest.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:Decrypt'],
+        resources: [this.secretsKey.keyArn],
+        conditions: {
+          Null: { 'kms:EncryptionContext:keyId': 'false' },
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['keyId'] },
+        },
+      }),
+    );
     const [ingestRoute] = this.api.addRoutes({
       path: '/api/{proxy+}',
       methods: [apigw.HttpMethod.ANY],
@@ -498,19 +555,23 @@ export class MandatStack extends Stack {
       // No reserved concurrency: the stream mapping runs one batch per shard at a time
       // (parallelizationFactor 1), which is already the bound, and it preserves order.
     });
-    // Reads a plan's items (GetItem, Query), lists plans (Scan) for the site-wide catalog, and
-    // takes, renews and releases the plan's publish lease (UpdateItem on PUBLISH#{planId}).
-    iam.Grant.addToPrincipal({
-      grantee: this.publish.fn,
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
-      resourceArns: [this.table.tableArn],
-    });
-    // The newest updates of a commitment or an area: Query on the two local indexes, named.
-    iam.Grant.addToPrincipal({
-      grantee: this.publish.fn,
-      actions: ['dynamodb:Query'],
-      resourceArns: TABLE_SCHEMA.localIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
-    });
+    // Reads plans and their items (GetItem, Query, and Query on the two local indexes for a
+    // commitment's or an area's newest updates) and the PLANS registry; reads and writes its
+    // PUBLISH#{planId} lease items and nothing else. No key, nonce or idempotency item.
+    this.publish.role.addToPrincipalPolicy(itemStatement(this.table, ['dynamodb:GetItem', 'dynamodb:Query'], ['PLAN#*', 'PLANS']));
+    this.publish.role.addToPrincipalPolicy(
+      itemStatement(
+        this.table,
+        ['dynamodb:Query'],
+        ['PLAN#*'],
+        TABLE_SCHEMA.localIndexes.map((index) => `${this.table.tableArn}/index/${index.indexName}`),
+      ),
+    );
+    this.publish.role.addToPrincipalPolicy(itemStatement(this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['PUBLISH#*']));
+    // The site-wide catalog lists plans with a Scan, which no partition condition can bound:
+    // this statement goes once listing plans queries the PLANS registry. Key items it could
+    // read hold sealed secrets only (no statement on the secrets key).
+    this.publish.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.table.tableArn] }));
     // The artifact store lists a prefix's ETags (ListBucket) and puts changed objects.
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:ListBucket'], resourceArns: [this.feeds.bucketArn] });
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:PutObject'], resourceArns: [this.feeds.arnForObjects('*')] });

@@ -1,7 +1,9 @@
 /** HTTP API / Function URL event (payload v2) → the API → response. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ApiRequest, type ApiResponse, createApi, problemResponse } from '#shared/api/api';
+import type { Config } from '#shared/config/config';
 import { Problem } from '#shared/domain/problem';
+import { cachingSealer, LocalSecretSealer, lazySealer, readMasterKeyFile, type SecretSealer } from '#shared/signing/secret-sealer';
 import { getRuntime, type Runtime } from '../runtime.ts';
 import { observeApiRequest } from './observability.ts';
 
@@ -30,6 +32,21 @@ export function isTransient(error: unknown): boolean {
   return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND'].includes(e?.code ?? '');
 }
 
+/**
+ * Only ingest handles shared secrets, so only ingest builds a sealer; it is loaded at the first
+ * hmac-sha256 key, which keeps the KMS SDK out of every other cold start.
+ */
+export function secretSealerOf(config: Config): SecretSealer | undefined {
+  const secrets = config.secrets;
+  if (secrets?.kind === 'kms') {
+    return cachingSealer(
+      lazySealer(async () => (await import('#shared/kms/secret-sealer')).createKmsSecretSealer({ ...config, kmsKeyId: secrets.kmsKeyId })),
+    );
+  }
+  if (secrets?.kind === 'local') return lazySealer(async () => new LocalSecretSealer(readMasterKeyFile(secrets.masterKeyFile)));
+  return undefined;
+}
+
 function toResult(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
   return { statusCode: response.status, headers: response.headers, body: response.body };
 }
@@ -49,6 +66,7 @@ export const handler = async (event: APIGatewayProxyEventV2, context?: Context):
           clockSkewSeconds: config.clockSkewSeconds,
           nonceTtlSeconds: config.nonceTtlSeconds,
           bodyLimitBytes: config.bodyLimitBytes,
+          secrets: secretSealerOf(config),
         }),
       };
     }

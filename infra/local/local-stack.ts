@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DATA_DIR_LAYOUT } from '#shared/config/local-data';
 import { removeRuntimeFile, writeRuntimeFile } from '#shared/config/runtime-file';
+import { ensureMasterKeyFile } from '#shared/signing/secret-sealer';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
 import { createS3Client } from '#shared/store/s3/client';
 import { type DemoKey, seedDemo } from './demo.ts';
@@ -66,6 +67,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3Endpoint = s3Server.endpoint;
     }
     const url = `http://localhost:${options.port}`;
+    // Made on first start and kept with the data: the table's sealed secrets open only with it.
+    const masterKeyFile = DATA_DIR_LAYOUT.secretsMasterKey(dataDir);
+    if (ensureMasterKeyFile(masterKeyFile).created) log(`made the secrets master key ${masterKeyFile}`);
     const env: Record<string, string> = {
       ...LOCAL_CREDENTIALS,
       TABLE_NAME: options.tableName ?? 'mandat-obert',
@@ -73,6 +77,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       PUBLIC_BASE_URL: url,
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       S3_ENDPOINT: s3Endpoint,
+      SECRETS_MASTER_KEY_FILE: masterKeyFile,
     };
     Object.assign(process.env, env);
     // A fresh origin secret per start, shared by the front and ingest only (kept out of

@@ -244,7 +244,7 @@ const PROBLEM_RESPONSES: Record<number, { name: string; description: string; hea
   403: {
     name: 'Forbidden',
     description:
-      'The signature is valid but the key may not do this: outside its scopes (`out-of-scope`), not an admin key (`admin-only`), or revoked (`key-revoked`).',
+      'The signature is valid but the key may not do this: outside its scopes (`out-of-scope`), not an admin key (`admin-only`), revoked (`key-revoked`), or an hmac-sha256 key whose secret an earlier version stored unencrypted (`key-secret-exposed`: register a new key).',
   },
   404: {
     name: 'NotFound',

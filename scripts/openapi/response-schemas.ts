@@ -146,7 +146,7 @@ type Assert<T extends true> = T;
 export type SchemaMatchesModel = [
   Assert<Same<z.output<typeof commitmentSchema>, Commitment>>,
   Assert<Same<z.output<typeof planSchema>, Plan>>,
-  Assert<Same<z.output<typeof keyRecordSchema>, Omit<SigningKey, 'sharedSecret'>>>,
+  Assert<Same<z.output<typeof keyRecordSchema>, Omit<SigningKey, 'sharedSecret' | 'sealedSecret'>>>,
   // Every problem body the API builds fits the schema (the reverse cannot hold: ProblemBody allows extensions).
   Assert<z.output<typeof problemSchema> extends ProblemBody ? true : false>,
 ];

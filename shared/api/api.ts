@@ -11,6 +11,7 @@ import {
   keyRegistrationSchema,
   LIMITS,
   planDefinitionSchema,
+  type SealedSecret,
   type SigningKey,
   type StatusUpdate,
   slugSchema,
@@ -19,6 +20,7 @@ import {
 import { type AuthenticatedRequest, authenticate } from '../signing/authenticate.ts';
 import { requireCommitmentScope, requireKeyAdmin, requirePlanAdmin } from '../signing/authorize.ts';
 import { canonicalPublicKeyPem, generateSharedSecret, KeyMaterialError, publicViewOf } from '../signing/key-material.ts';
+import { type SecretSealer, SecretSealerMissingError } from '../signing/secret-sealer.ts';
 import { defineCommitment, definePlan } from './definitions.ts';
 import { type ApiRequest, type ApiResponse, ORIGIN_SECRET_HEADER } from './http.ts';
 import { IdempotentRequest } from './idempotency.ts';
@@ -42,6 +44,11 @@ export interface ApiDependencies {
   originSecret?: string;
   clockSkewSeconds: number;
   nonceTtlSeconds: number;
+  /**
+   * Seals the shared secrets of hmac-sha256 keys before they are stored, and opens them to
+   * verify; without one, registering or using such a key fails (a deployment error, 500).
+   */
+  secrets?: SecretSealer;
   /** Largest accepted body (Config.bodyLimitBytes); at most, and by default, LIMITS.bodyBytes. */
   bodyLimitBytes?: number;
   now?: () => Date;
@@ -201,6 +208,7 @@ async function signed(ctx: Context): Promise<AuthenticatedRequest> {
     clockSkewSeconds: ctx.deps.clockSkewSeconds,
     candidateUrls: candidateUrls(ctx.request, ctx.deps),
     hasQuery: ctx.request.query !== '',
+    secrets: ctx.deps.secrets,
   });
 }
 
@@ -455,12 +463,21 @@ async function registerKey(ctx: Context): Promise<ApiResponse> {
       });
     }
   }
-  const sharedSecret = registration.algorithm === 'hmac-sha256' ? generateSharedSecret() : undefined;
+  const secret = registration.algorithm === 'hmac-sha256' ? generateSharedSecret() : undefined;
+  let sealedSecret: SealedSecret | undefined;
+  if (secret) {
+    if (!ctx.deps.secrets)
+      throw new SecretSealerMissingError(
+        'registering an hmac-sha256 key needs a secret sealer (SECRETS_KMS_KEY_ID or SECRETS_MASTER_KEY_FILE)',
+      );
+    // Only the sealed form is stored: the plaintext leaves in this answer and nowhere else.
+    sealedSecret = await ctx.deps.secrets.seal(registration.keyId, secret);
+  }
   const key: SigningKey = {
     keyId: registration.keyId,
     algorithm: registration.algorithm,
     ...(publicKeyPem ? { publicKeyPem } : {}),
-    ...(sharedSecret ? { sharedSecret } : {}),
+    ...(sealedSecret ? { sealedSecret } : {}),
     owner: registration.owner,
     ...(registration.contact ? { contact: registration.contact } : {}),
     role: registration.role,
@@ -481,7 +498,7 @@ async function registerKey(ctx: Context): Promise<ApiResponse> {
   }
   const location = `/api/v1/keys/${encodeURIComponent(key.keyId)}`;
   // The shared secret is in this answer and nowhere else, ever: the caller must keep it now.
-  return json(201, { key: publicViewOf(key), ...(sharedSecret ? { sharedSecret } : {}) }, { location });
+  return json(201, { key: publicViewOf(key), ...(secret ? { sharedSecret: secret.toString('base64') } : {}) }, { location });
 }
 
 async function revokeKey(ctx: Context): Promise<ApiResponse> {

@@ -20,6 +20,13 @@ export interface Config {
   bodyLimitBytes: number;
   /** The secret the front sends with each API request; without it X-Forwarded-Host is ignored. */
   originSecret?: string;
+  /**
+   * How ingest seals hmac-sha256 keys' shared secrets: a KMS key on AWS (SECRETS_KMS_KEY_ID),
+   * or the local runtime's master key file (SECRETS_MASTER_KEY_FILE). Undefined for a function
+   * that never handles secrets (publish); ingest then refuses hmac keys with a 500.
+   */
+  secrets?: { kind: 'kms'; kmsKeyId: string } | { kind: 'local'; masterKeyFile: string };
+  kmsEndpoint?: string;
 }
 
 export class ConfigError extends Error {
@@ -38,6 +45,9 @@ export const REQUIRED_VARIABLES = ['TABLE_NAME', 'BUCKET_NAME', 'PUBLIC_BASE_URL
 // DynamoDB table names and S3 bucket names, as AWS defines them: a typo fails here, not at the first write.
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+// What KMS accepts as a KeyId: a key ARN or alias ARN, a key id, or alias/name.
+const KMS_KEY_ID =
+  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|[0-9a-f-]{36}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+)$/;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -78,6 +88,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Long enough that guessing it is hopeless; the value itself is never echoed.
   const originSecret = env.ORIGIN_SECRET?.trim() || undefined;
   if (originSecret !== undefined && originSecret.length < 32) problems.push('ORIGIN_SECRET must be at least 32 characters');
+  const kmsKeyId = text('SECRETS_KMS_KEY_ID', KMS_KEY_ID, 'a KMS key ARN, key id or alias');
+  const masterKeyFile = env.SECRETS_MASTER_KEY_FILE?.trim() ?? '';
+  if (kmsKeyId && masterKeyFile) problems.push('SECRETS_KMS_KEY_ID and SECRETS_MASTER_KEY_FILE exclude each other: set one');
+  const kmsEndpoint = url('KMS_ENDPOINT', true);
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
@@ -92,5 +106,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nonceTtlSeconds: Math.max(nonceTtlSeconds, clockSkewSeconds * 2 + 60),
     bodyLimitBytes,
     originSecret,
+    ...(kmsKeyId
+      ? { secrets: { kind: 'kms' as const, kmsKeyId } }
+      : masterKeyFile
+        ? { secrets: { kind: 'local' as const, masterKeyFile } }
+        : {}),
+    ...(kmsEndpoint ? { kmsEndpoint } : {}),
   };
 }

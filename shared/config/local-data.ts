@@ -10,6 +10,8 @@ export const DATA_DIR_LAYOUT = {
   s3: (dataDir: string) => join(dataDir, 's3'),
   keys: (dataDir: string) => join(dataDir, 'keys'),
   deadLetter: (dataDir: string) => join(dataDir, 'dead-letter'),
+  /** The AES-256-GCM key that seals hmac keys' shared secrets locally (KMS's part on AWS). */
+  secretsMasterKey: (dataDir: string) => join(dataDir, 'secrets', 'master.key'),
 };
 
 export const DEAD_LETTER_FILE = 'records.jsonl';

@@ -8,7 +8,11 @@
  *   records it in the same transaction as the write, and only after this check passed),
  *   expires honoured, alg (optional) matching the key;
  * - the key must exist and be active; a revoked key is told apart only after the signature
- *   verified, so nobody without the key learns anything about it.
+ *   verified, so nobody without the key learns anything about it;
+ * - an hmac-sha256 key's secret is opened from its sealed form (secret-sealer.ts); a secret
+ *   that does not open counts as a wrong key. A record that still holds a plaintext secret
+ *   (written before secrets were sealed) is refused once the signature verified, telling its
+ *   holder to get a new key: that secret was readable by whoever could read the table.
  *
  * Every failure is a 401 problem naming the rule; the key-related ones share one message so
  * an answer never tells whether a keyid exists.
@@ -25,6 +29,7 @@ import {
   verifyParsedSignature,
 } from './http-signature.ts';
 import { DECOY_VERIFICATION_KEY, verificationKeyOf } from './key-material.ts';
+import { type SecretSealer, SecretSealerMissingError } from './secret-sealer.ts';
 
 export interface AuthenticatedRequest {
   key: SigningKey;
@@ -42,6 +47,8 @@ export interface AuthenticationOptions {
   candidateUrls: string[];
   /** Whether the request target has a query (even an empty-looking one): then "@query" must be covered. */
   hasQuery: boolean;
+  /** Opens hmac-sha256 keys' sealed secrets; needed only when such a key signs. */
+  secrets?: SecretSealer;
 }
 
 export const MAX_NONCE_LENGTH = 128;
@@ -88,6 +95,20 @@ export function checkPolicy(
     throw unauthorized('invalid-nonce', `the nonce is longer than ${MAX_NONCE_LENGTH} characters`);
 }
 
+/** An hmac key's secret: opened from its sealed form, or the legacy plaintext one (only to refuse it with a reason). */
+async function secretOf(key: SigningKey, secrets: SecretSealer | undefined): Promise<Buffer | undefined> {
+  if (key.algorithm !== 'hmac-sha256') return undefined;
+  if (key.sealedSecret) {
+    if (!secrets) {
+      throw new SecretSealerMissingError(
+        'an hmac-sha256 key signed this request but no secret sealer is configured (SECRETS_KMS_KEY_ID or SECRETS_MASTER_KEY_FILE)',
+      );
+    }
+    return secrets.open(key.keyId, key.sealedSecret);
+  }
+  return typeof key.sharedSecret === 'string' ? Buffer.from(key.sharedSecret, 'base64') : undefined;
+}
+
 /** Where the signer's key is looked up (the store's key port satisfies it). */
 export interface KeyReader {
   getKey(keyId: string): Promise<SigningKey | undefined>;
@@ -112,7 +133,7 @@ export async function authenticate(
   // A keyid that cannot be a key is not looked up (it could not be stored either), but it
   // gets the same answer, after the same work, as an unknown or wrong one.
   const key = keyIdSchema.safeParse(parsed.keyId).success ? await keys.getKey(parsed.keyId!) : undefined;
-  const verificationKey = (key && verificationKeyOf(key)) ?? DECOY_VERIFICATION_KEY;
+  const verificationKey = (key && verificationKeyOf(key, await secretOf(key, options.secrets))) ?? DECOY_VERIFICATION_KEY;
 
   let failure: SignatureError | undefined;
   let verified = false;
@@ -147,6 +168,13 @@ export async function authenticate(
       403,
       'key-revoked',
       `key ${key.keyId} was revoked${key.revokedAt ? ` at ${key.revokedAt}` : ''}; ask an administrator for a new one`,
+    );
+  }
+  if (key.algorithm === 'hmac-sha256' && !key.sealedSecret) {
+    throw new Problem(
+      403,
+      'key-secret-exposed',
+      `key ${key.keyId} has a shared secret that an earlier version stored unencrypted, so it is no longer trusted; ask an administrator to revoke it and register a new key`,
     );
   }
   return { key, nonce: parsed.nonce!, created: parsed.created! };

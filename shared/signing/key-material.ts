@@ -44,12 +44,15 @@ export function canonicalPublicKeyPem(pem: string): string {
   return key.export({ type: 'spki', format: 'pem' }).toString();
 }
 
-export function generateSharedSecret(): string {
-  return randomBytes(SHARED_SECRET_BYTES).toString('base64');
+export function generateSharedSecret(): Buffer {
+  return randomBytes(SHARED_SECRET_BYTES);
 }
 
-/** The verifier's view of a stored key; undefined when the record is unusable. */
-export function verificationKeyOf(key: SigningKey): VerificationKey | undefined {
+/**
+ * The verifier's view of a stored key; undefined when the record is unusable. An hmac key
+ * needs its opened `secret` (authenticate.ts opens it with the SecretSealer).
+ */
+export function verificationKeyOf(key: SigningKey, secret?: Buffer): VerificationKey | undefined {
   if (key.algorithm === 'ed25519' && key.publicKeyPem) {
     try {
       const publicKey = createPublicKey(key.publicKeyPem);
@@ -58,8 +61,7 @@ export function verificationKeyOf(key: SigningKey): VerificationKey | undefined 
       return undefined;
     }
   }
-  if (key.algorithm === 'hmac-sha256' && key.sharedSecret) {
-    const secret = Buffer.from(key.sharedSecret, 'base64');
+  if (key.algorithm === 'hmac-sha256' && secret) {
     return secret.length >= SHARED_SECRET_BYTES ? { algorithm: 'hmac-sha256', secret } : undefined;
   }
   return undefined;
@@ -74,8 +76,10 @@ export const DECOY_VERIFICATION_KEY: VerificationKey = {
   publicKey: generateKeyPairSync('ed25519').publicKey,
 };
 
-/** A key record as an API or CLI may show it: never the shared secret. */
-export function publicViewOf(key: SigningKey): Omit<SigningKey, 'sharedSecret'> {
-  const { sharedSecret: _secret, ...view } = key;
+/** A key record as an API or CLI may show it: never the secret, sealed or not. */
+export type PublicKeyView = Omit<SigningKey, 'sharedSecret' | 'sealedSecret'>;
+
+export function publicViewOf(key: SigningKey): PublicKeyView {
+  const { sharedSecret: _secret, sealedSecret: _sealed, ...view } = key;
   return view;
 }

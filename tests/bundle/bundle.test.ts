@@ -19,7 +19,9 @@ import { toEvent } from '#infra/local/stream-poller';
 import { type ApiRequest, ORIGIN_SECRET_HEADER } from '#shared/api/api';
 import { OPENAPI_PATH } from '#shared/api/operations';
 import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import { signRequest } from '#shared/signing/http-signature';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
+import { type FakeKms, startFakeKms } from '../support/kms-server.ts';
 
 /** What the stack wires without a custom domain: CloudFront's host in front, the API behind. */
 const PUBLIC_HOST = 'd111111abcdef8.cloudfront.net';
@@ -37,6 +39,8 @@ let outdir: string;
 let bundles: Record<FunctionName, Bundle>;
 let env: TestEnvironment;
 let official: TestKey;
+let admin: TestKey;
+let kms: FakeKms;
 
 beforeAll(async () => {
   // Inside the repository, so the bundles' bare @aws-sdk/* imports resolve to node_modules
@@ -56,9 +60,12 @@ beforeAll(async () => {
   env = await createTestEnvironment();
   await env.seedDemo();
   official = await env.addKey('bundle-official', 'official', [{ planId: DEMO_PLAN_ID }]);
+  admin = await env.addKey('bundle-admin', 'admin', []);
+  kms = await startFakeKms();
 }, 120_000);
 
 afterAll(async () => {
+  await kms?.stop();
   await env?.destroy();
   if (outdir) rmSync(outdir, { recursive: true, force: true });
 });
@@ -76,13 +83,21 @@ function lambdaEnvironment(bundle: Bundle, publicBaseUrl: string, overrides: Rec
     else if (name === 'BUCKET_NAME') resolved[name] = env.bucketName;
     else if (name === 'PUBLIC_BASE_URL') resolved[name] = publicBaseUrl;
     else if (name === 'ORIGIN_SECRET') resolved[name] = ORIGIN_SECRET;
+    else if (name === 'SECRETS_KMS_KEY_ID') resolved[name] = kms.keyArn;
     else throw new Error(`no test value for ${name}`);
   }
   const { AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DYNAMODB_ENDPOINT, S3_ENDPOINT } = env.env;
-  return { ...resolved, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DYNAMODB_ENDPOINT, S3_ENDPOINT, ...overrides } as Record<
-    string,
-    string
-  >;
+  const KMS_ENDPOINT = kms.endpoint;
+  return {
+    ...resolved,
+    AWS_REGION,
+    AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY,
+    DYNAMODB_ENDPOINT,
+    S3_ENDPOINT,
+    KMS_ENDPOINT,
+    ...overrides,
+  } as Record<string, string>;
 }
 
 /** Loads the bundle in a fresh `node` (the one running the tests: Node 24 under npm) and invokes it once. */
@@ -180,6 +195,11 @@ describe('bundles', () => {
     // Loading @aws-sdk/client-s3 is tens of milliseconds of every cold start; ingest never writes to S3.
     expect(new Set(sdkImports('ingest'))).toEqual(new Set(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb']));
     expect(new Set(sdkImports('publish'))).toEqual(new Set(['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-s3']));
+    // The KMS SDK is loaded only when an hmac-sha256 key is met, not on every cold start.
+    const dynamicImports = (name: FunctionName) =>
+      [...readFileSync(bundles[name].file, 'utf8').matchAll(/import\(\s*"(@aws-sdk\/[^"]+)"\s*\)/g)].map((m) => m[1]);
+    expect(dynamicImports('ingest')).toEqual(['@aws-sdk/client-kms']);
+    expect(readFileSync(bundles.publish.file, 'utf8')).not.toContain('client-kms');
     // The route templates appear only if the operation table (ingest's request logging) was pulled in.
     expect(readFileSync(bundles.publish.file, 'utf8')).not.toContain('/commitments/{commitmentId}/updates');
     expect(readFileSync(bundles.ingest.file, 'utf8')).toContain('/commitments/{commitmentId}/updates');
@@ -243,6 +263,48 @@ describe('ingest bundle', () => {
       expect(result.statusCode, String(result.body)).toBe(401);
     }
     expect(await env.tableSnapshot()).toBe(before);
+  });
+
+  it('seals an hmac-sha256 key with KMS (context {keyId}) and verifies the updates it signs, each in a cold start', async () => {
+    const environment = lambdaEnvironment(bundles.ingest, `https://${API_HOST}`);
+    const from = kms.calls.length;
+    const registration = {
+      keyId: 'bundle-portal',
+      algorithm: 'hmac-sha256',
+      owner: 'Portal',
+      role: 'official',
+      scopes: [{ planId: DEMO_PLAN_ID }],
+    };
+    const registered = await invoke<APIGatewayProxyStructuredResultV2>(
+      bundles.ingest,
+      httpApiEvent(signedRequest(admin, 'POST', '/api/v1/keys', registration, { baseUrl: `https://${PUBLIC_HOST}` }), {
+        'x-forwarded-host': PUBLIC_HOST,
+        [ORIGIN_SECRET_HEADER]: ORIGIN_SECRET,
+      }),
+      environment,
+    );
+    expect(registered.result.statusCode, String(registered.result.body)).toBe(201);
+    const secret = Buffer.from((JSON.parse(String(registered.result.body)) as { sharedSecret: string }).sharedSecret, 'base64');
+    expect(JSON.stringify(await env.repository.getKey('bundle-portal'))).not.toContain(secret.toString('base64'));
+
+    // Now the commitment's latest state: the publish test below looks for "Bundle test" in it.
+    const payload = JSON.stringify({ status: 'on_track', observations: 'Bundle test: signed with a shared secret.' });
+    const url = `https://${PUBLIC_HOST}${updatePath()}`;
+    const headers = signRequest(
+      { method: 'POST', url, headers: { 'content-type': 'application/json' }, body: payload },
+      { keyId: 'bundle-portal', key: { algorithm: 'hmac-sha256', secret } },
+    );
+    const request: ApiRequest = { method: 'POST', path: updatePath(), query: '', headers, body: Buffer.from(payload) };
+    const posted = await invoke<APIGatewayProxyStructuredResultV2>(
+      bundles.ingest,
+      httpApiEvent(request, { 'x-forwarded-host': PUBLIC_HOST, [ORIGIN_SECRET_HEADER]: ORIGIN_SECRET }),
+      environment,
+    );
+    expect(posted.result.statusCode, String(posted.result.body)).toBe(201);
+    expect(kms.calls.slice(from)).toEqual([
+      { operation: 'Encrypt', keyId: kms.keyArn, encryptionContext: { keyId: 'bundle-portal' }, outcome: 'ok' },
+      { operation: 'Decrypt', keyId: kms.keyArn, encryptionContext: { keyId: 'bundle-portal' }, outcome: 'ok' },
+    ]);
   });
 
   it('serves the OpenAPI document made at build time, byte for byte the committed one, without carrying its generator', async () => {

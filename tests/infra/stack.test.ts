@@ -60,6 +60,7 @@ const ids = (s: Synthesized) => ({
   ingestRole: logicalId(s, s.stack.ingest.role),
   publishRole: logicalId(s, s.stack.publish.role),
   deadLetters: logicalId(s, s.stack.deadLetters),
+  secretsKey: logicalId(s, s.stack.secretsKey),
   topic: logicalId(s, s.stack.alarmTopic),
 });
 
@@ -338,6 +339,8 @@ describe('Lambda functions', () => {
       ORIGIN_SECRET: {
         'Fn::Join': ['', ['{{resolve:secretsmanager:', ref(logicalId(base, base.stack.originSecret)), ':SecretString:::}}']],
       },
+      // Only ingest seals and opens shared secrets; publish is not told the key.
+      SECRETS_KMS_KEY_ID: arnOf(ids(base).secretsKey),
       NODE_OPTIONS: '--enable-source-maps',
     });
     for (const fn of [ids(custom).ingest, ids(custom).publish]) {
@@ -394,28 +397,48 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
     }
   });
 
-  it('ingest: its log group, and item reads and conditional writes on the table', () => {
-    const { ingestRole, ingestLogs, table } = ids(base);
+  /** Item-level access: only items whose partition key matches (ForAllValues: every key the request touches). */
+  const items = (action: string | string[], partitions: string[], resource: unknown) => ({
+    Effect: 'Allow',
+    Action: action,
+    Resource: resource,
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
+  });
+
+  it('ingest: its log group, the items it reads and writes by partition, the transitional Scan, and the secrets key bound to a keyId', () => {
+    const { ingestRole, ingestLogs, table, secretsKey } = ids(base);
     expect(statementsOfRole(base, ingestRole)).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(ingestLogs) },
+      items(['dynamodb:GetItem', 'dynamodb:Query'], ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'IDEMPOTENCY#*'], arnOf(table)),
+      items(['dynamodb:PutItem', 'dynamodb:UpdateItem'], ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'NONCE#*', 'IDEMPOTENCY#*'], arnOf(table)),
+      // Listing plans and keys: a Scan has no partition key to condition on (goes with the listing registries).
+      { Effect: 'Allow', Action: 'dynamodb:Scan', Resource: arnOf(table) },
       {
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        Resource: arnOf(table),
+        Action: ['kms:Encrypt', 'kms:Decrypt'],
+        Resource: arnOf(secretsKey),
+        Condition: {
+          Null: { 'kms:EncryptionContext:keyId': 'false' },
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['keyId'] },
+        },
       },
     ]);
   });
 
-  it('publish: its log group, table reads, the stream, list + put on the bucket, send to the queue', () => {
+  it('publish: plan items and the PLANS registry to read, its PUBLISH# leases to write, never a key, nonce or idempotency item, nothing on KMS', () => {
     const { publishRole, publishLogs, table, feeds, deadLetters } = ids(base);
-    expect(statementsOfRole(base, publishRole)).toEqual([
+    const statements = statementsOfRole(base, publishRole);
+    expect(statements).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(publishLogs) },
-      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'], Resource: arnOf(table) },
-      {
-        Effect: 'Allow',
-        Action: 'dynamodb:Query',
-        Resource: TABLE_SCHEMA.localIndexes.map((index) => ({ 'Fn::Join': ['', [arnOf(table), `/index/${index.indexName}`]] })),
-      },
+      items(['dynamodb:GetItem', 'dynamodb:Query'], ['PLAN#*', 'PLANS'], arnOf(table)),
+      items(
+        'dynamodb:Query',
+        ['PLAN#*'],
+        TABLE_SCHEMA.localIndexes.map((index) => ({ 'Fn::Join': ['', [arnOf(table), `/index/${index.indexName}`]] })),
+      ),
+      items(['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['PUBLISH#*'], arnOf(table)),
+      // The site-wide catalog lists plans with a Scan (goes with the PLANS registry); key items hold sealed secrets only.
+      { Effect: 'Allow', Action: 'dynamodb:Scan', Resource: arnOf(table) },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(feeds) },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [arnOf(feeds), '/*']] } },
       { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Resource: arnOf(deadLetters) },
@@ -427,6 +450,66 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
         Resource: { 'Fn::GetAtt': [table, 'StreamArn'] },
       },
     ]);
+  });
+
+  it('every item statement is bounded by partition, and no partition pattern reaches what the role must not touch', () => {
+    // What IAM's StringLike does with * (any run of characters), for checking the patterns.
+    const like = (pattern: string, value: string) =>
+      new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value);
+    const itemActions = [
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+    ];
+    const reachable = (roleId: string) =>
+      statementsOfRole(base, roleId)
+        .filter((statement) => [statement.Action].flat().some((action) => itemActions.includes(String(action))))
+        .flatMap((statement) => {
+          const partitions = (statement as { Condition?: Record<string, Record<string, string[]>> }).Condition?.[
+            'ForAllValues:StringLike'
+          ]?.['dynamodb:LeadingKeys'];
+          expect(partitions, JSON.stringify(statement)).toBeDefined();
+          return partitions!;
+        });
+    const publish = reachable(ids(base).publishRole);
+    for (const pk of ['KEY#portal', 'KEYS', 'NONCE#portal#n1', 'IDEMPOTENCY#portal#k', 'PLANSX']) {
+      expect(
+        publish.some((pattern) => like(pattern, pk)),
+        pk,
+      ).toBe(false);
+    }
+    for (const pk of ['PLAN#terrassa-2015-2019', 'PLANS', 'PUBLISH#terrassa-2015-2019'])
+      expect(
+        publish.some((p) => like(p, pk)),
+        pk,
+      ).toBe(true);
+    const ingest = reachable(ids(base).ingestRole);
+    expect(ingest.some((pattern) => like(pattern, 'PUBLISH#terrassa-2015-2019'))).toBe(false);
+  });
+
+  it('the secrets key: rotated, kept on stack deletion, its policy delegating to IAM only, and no other role may use it', () => {
+    const { secretsKey, ingestRole } = ids(base);
+    const key = base.json.Resources[secretsKey]! as { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    // The account (that is, IAM policies) and nobody else: the key policy names no service or role.
+    expect(key.Properties.KeyPolicy.Statement).toEqual([
+      {
+        Action: 'kms:*',
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':iam::', ref('AWS::AccountId'), ':root']] } },
+        Resource: '*',
+      },
+    ]);
+    const users = resourcesOfType(base, 'AWS::IAM::Policy')
+      .filter(([, policy]) => JSON.stringify(policy.Properties!.PolicyDocument).includes(JSON.stringify(arnOf(secretsKey))))
+      .map(([, policy]) => policy.Properties!.Roles);
+    expect(users).toEqual([[ref(ingestRole)]]);
   });
 
   it('no policy in the stack allows a wildcard action', () => {

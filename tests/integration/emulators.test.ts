@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { localCredentials } from '#shared/store/aws/client-options';
+import { localCredentials } from '#shared/aws/client-options';
 import { startDynamoDbLocal } from '../../infra/local/emulators.ts';
 
 describe('DynamoDB Local', () => {

@@ -13,6 +13,7 @@ import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_COMMITMENT, DEMO_COMMITMENT_ID, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { Role, Scope } from '#shared/domain/model';
 import { signRequest } from '#shared/signing/http-signature';
+import { LocalSecretSealer, MASTER_KEY_BYTES } from '#shared/signing/secret-sealer';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
@@ -40,6 +41,8 @@ export interface TestEnvironment {
   s3: S3Client;
   streams: DynamoDBStreamsClient;
   api: (request: ApiRequest) => Promise<ApiResponse>;
+  /** What `api` seals hmac keys' secrets with: the local sealer under a master key of this environment's own. */
+  secrets: LocalSecretSealer;
   /** Environment variables for the handlers (getRuntime) and child processes. */
   env: Record<string, string>;
   addKey(keyId: string, role: Role, scopes: Scope[]): Promise<TestKey>;
@@ -65,7 +68,8 @@ export async function createTestEnvironment(options: { now?: () => Date } = {}):
   const repository = new DynamoPlanRepository(doc, tableName);
   const store = new S3ArtifactStore(s3, bucketName);
   const streams = new DynamoDBStreamsClient({ region: REGION, endpoint: dynamodbEndpoint, credentials: CREDENTIALS });
-  const api = createApi({ repository, publicBaseUrl: BASE_URL, clockSkewSeconds: 300, nonceTtlSeconds: 3600, now: options.now });
+  const secrets = new LocalSecretSealer(randomBytes(MASTER_KEY_BYTES));
+  const api = createApi({ repository, publicBaseUrl: BASE_URL, clockSkewSeconds: 300, nonceTtlSeconds: 3600, now: options.now, secrets });
 
   return {
     tableName,
@@ -78,6 +82,7 @@ export async function createTestEnvironment(options: { now?: () => Date } = {}):
     s3,
     streams,
     api,
+    secrets,
     env: {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,

@@ -80,6 +80,21 @@ describe('loadConfig', () => {
     expect(message).not.toContain('short-secret');
   });
 
+  it('says how shared secrets are sealed: a KMS key on AWS or a master key file locally, never both', () => {
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    expect(loadConfig({ ...minimal, SECRETS_KMS_KEY_ID: keyArn, KMS_ENDPOINT: 'http://127.0.0.1:4000' })).toMatchObject({
+      secrets: { kind: 'kms', kmsKeyId: keyArn },
+      kmsEndpoint: 'http://127.0.0.1:4000',
+    });
+    expect(loadConfig({ ...minimal, SECRETS_MASTER_KEY_FILE: '.data/secrets/master.key' }).secrets).toEqual({
+      kind: 'local',
+      masterKeyFile: '.data/secrets/master.key',
+    });
+    expect(loadConfig(minimal).secrets).toBeUndefined();
+    expect(failure({ ...minimal, SECRETS_KMS_KEY_ID: keyArn, SECRETS_MASTER_KEY_FILE: 'master.key' })).toContain('exclude each other');
+    expect(failure({ ...minimal, SECRETS_KMS_KEY_ID: 'my key' })).toContain('SECRETS_KMS_KEY_ID must be a KMS key ARN, key id or alias');
+  });
+
   it('keeps every nonce for longer than a signature can be accepted', () => {
     expect(loadConfig({ ...minimal, CLOCK_SKEW_SECONDS: '3000', NONCE_TTL_SECONDS: '60' }).nonceTtlSeconds).toBe(6060);
   });

@@ -8,7 +8,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type ClientOptions, localCredentials, REQUEST_TIMEOUTS } from '../aws/client-options.ts';
+import { type ClientOptions, localCredentials, REQUEST_TIMEOUTS } from '../../aws/client-options.ts';
 
 export function createDynamoClient(options: ClientOptions): DynamoDBDocumentClient {
   const client = new DynamoDBClient({

@@ -123,6 +123,17 @@ export function updateItem(update: StatusUpdate): Record<string, unknown> {
   };
 }
 
+/**
+ * A key as a table item. Every path that writes a key (the API, the demo seed, the CLI's
+ * bootstrap commands) comes through here, so none can store a shared secret in the clear:
+ * the table, its stream and its backups are read by more than the one function that verifies.
+ */
+function keyItem(key: SigningKey): Record<string, unknown> {
+  if (key.sharedSecret !== undefined) throw new Error(`refusing to store key ${key.keyId} with a plaintext shared secret: seal it`);
+  if (key.algorithm === 'hmac-sha256' && !key.sealedSecret) throw new Error(`key ${key.keyId} is hmac-sha256 but has no sealed secret`);
+  return { ...keys.signingKey(key.keyId), kind: 'key', ...key };
+}
+
 export class DynamoPlanRepository implements PlanRepository {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -320,7 +331,7 @@ export class DynamoPlanRepository implements PlanRepository {
   }
 
   async putKey(key: SigningKey): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.signingKey(key.keyId), kind: 'key', ...key } }));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: keyItem(key) }));
   }
 
   async createKey(key: SigningKey, nonce?: NonceClaim): Promise<void> {
@@ -328,7 +339,7 @@ export class DynamoPlanRepository implements PlanRepository {
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...keys.signingKey(key.keyId), kind: 'key', ...key },
+          Item: keyItem(key),
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },

@@ -6,6 +6,8 @@ export interface ClientOptions {
   region: string;
   dynamodbEndpoint?: string;
   s3Endpoint?: string;
+  /** Another KMS endpoint (tests' KMS stand-in); unset on AWS. */
+  kmsEndpoint?: string;
 }
 
 /**
