@@ -238,7 +238,7 @@ const PROBLEM_RESPONSES: Record<number, { name: string; description: string; hea
   401: {
     name: 'Unauthorized',
     description:
-      'The request is not signed, the signature does not verify with the key named by `keyid`, is stale or expired, misses a required component or parameter, or the `Content-Digest` does not match the body (`missing-signature`, `invalid-signature`, `stale-signature`, `insufficient-coverage`, `invalid-digest`, …). An unknown key id and a wrong signature get the same answer.',
+      'The request is not signed, the signature does not verify with the key named by `keyid`, is stale or expired, misses a required component or parameter, or the `Content-Digest` does not match the body (`missing-signature`, `invalid-signature`, `stale-signature`, `insufficient-coverage`, `duplicate-member`, `invalid-digest`, …). An unknown key id and a wrong signature get the same answer.',
     headers: ['WWW-Authenticate'],
   },
   403: {

@@ -78,6 +78,11 @@ const libraryVerify = (message: { method: string; url: string; headers: Record<s
     message,
   );
 
+const withHeaders = (request: ApiRequest, headers: Record<string, string>): ApiRequest => ({
+  ...request,
+  headers: { ...request.headers, ...headers },
+});
+
 const toApiRequest = (message: { method: string; url: string; headers: Record<string, string>; body: string }): ApiRequest => ({
   method: message.method,
   path: new URL(message.url).pathname,
@@ -232,6 +237,48 @@ describe('coverage and parameters', () => {
     );
     expect(new Set(answers).size).toBe(1);
     expect(answers[0]).not.toMatch(/nobody|exist|unknown/);
+  });
+});
+
+describe('repeated dictionary members (RFC 8941 says the last wins; we refuse)', () => {
+  it('two sig1 members, the first by an official and the second by an admin: 401 duplicate-member, not 201 as the admin', async () => {
+    const first = signedRequest(official, 'POST', updatePath(), update('as the official'));
+    const second = signedRequest(admin, 'POST', updatePath(), update('as the official'));
+    const both = withHeaders(first, {
+      'signature-input': `${first.headers['signature-input']}, ${second.headers['signature-input']}`,
+      signature: `${first.headers.signature}, ${second.headers.signature}`,
+    });
+    const problem = await expectRejected(both, 401);
+    expect(problem.type).toMatch(/duplicate-member$/);
+    expect(problem.detail).toMatch(/"sig1" more than once/);
+  });
+
+  it('Content-Digest with a bad sha-256 before a good one, covered by a valid signature: 401 invalid-digest', async () => {
+    const payload = JSON.stringify(update('digest'));
+    const good = contentDigest(payload);
+    const bad = `sha-256=:${Buffer.alloc(32).toString('base64')}:`;
+    const { signRequest } = await import('#shared/signing/http-signature');
+    const url = `${BASE_URL}${updatePath()}`;
+    const headers = signRequest(
+      { method: 'POST', url, headers: { 'content-type': 'application/json', 'content-digest': `${bad}, ${good}` } },
+      { keyId: official.keyId, privateKey: official.privateKey, components: ['@method', '@path', 'content-type', 'content-digest'] },
+    );
+    const request: ApiRequest = {
+      method: 'POST',
+      path: updatePath(),
+      query: '',
+      headers: { host: 'mandat.example.org', ...headers },
+      body: Buffer.from(payload),
+    };
+    const problem = await expectRejected(request, 401);
+    expect(problem.type).toMatch(/invalid-digest$/);
+    expect(problem.detail).toMatch(/sha-256 more than once/);
+    // The same request with the good digest alone is accepted: the repeat alone is what is refused.
+    const alone = signRequest(
+      { method: 'POST', url, headers: { 'content-type': 'application/json', 'content-digest': good } },
+      { keyId: official.keyId, privateKey: official.privateKey, components: ['@method', '@path', 'content-type', 'content-digest'] },
+    );
+    expect((await env.api({ ...request, headers: { host: 'mandat.example.org', ...alone } })).status).toBe(201);
   });
 });
 
