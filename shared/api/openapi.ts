@@ -84,7 +84,8 @@ function convert(schemas: Record<string, z.ZodMiniType>, io: 'input' | 'output')
       if (zodSchema === httpUrlSchema) {
         jsonSchema.format = 'uri';
         jsonSchema.pattern = '^[Hh][Tt][Tt][Pp][Ss]?://';
-        jsonSchema.description = 'An absolute http(s) URL.';
+        jsonSchema.description =
+          'An absolute http(s) URL with a host, without control characters; stored in its WHATWG serialised form (as `new URL(value).href`).';
       }
     },
   });

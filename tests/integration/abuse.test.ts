@@ -282,6 +282,85 @@ describe('repeated dictionary members (RFC 8941 says the last wins; we refuse)',
   });
 });
 
+describe('text and URL hygiene', () => {
+  /** A body sent byte for byte: JSON escapes such as \ud800 survive JSON.parse as lone surrogates. */
+  const raw = (key: TestKey, method: string, path: string, json: string) => signedRequest(key, method, path, undefined, { rawBody: json });
+
+  it('refuses a lone surrogate in observations and a link title (400 naming the field; the table, and so feed.json, unchanged)', async () => {
+    const lone = await expectRejected(raw(official, 'POST', updatePath(), '{"status":"delayed","observations":"a\\ud800b"}'), 400);
+    expect(lone.errors).toEqual([{ path: 'observations', message: expect.stringMatching(/lone surrogate U\+D800/) }]);
+    const low = await expectRejected(
+      raw(
+        official,
+        'POST',
+        updatePath(),
+        '{"status":"delayed","observations":"","links":[{"title":"\\udc00","url":"https://example.org"}]}',
+      ),
+      400,
+    );
+    expect(low.errors![0]!.path).toBe('links/0/title');
+    // A pair is one character, and welcome.
+    expect((await env.api(raw(official, 'POST', updatePath(), '{"status":"delayed","observations":"\\ud83d\\ude00"}'))).status).toBe(201);
+  });
+
+  it.each([
+    ['observations', update('bell\u0007'), 'observations'],
+    ['a C1 control', update('next line\u0085'), 'observations'],
+    ['a lone carriage return', update('old\rmac'), 'observations'],
+    ['a link title', { ...update(), links: [{ title: 'a\u0000b', url: 'https://example.org/' }] }, 'links/0/title'],
+  ])('refuses a control character in %s (400 naming the field)', async (_what, body, path) => {
+    const problem = await expectRejected(signedRequest(official, 'POST', updatePath(), body), 400);
+    expect(problem.errors![0]!.path).toBe(path);
+    expect(problem.errors![0]!.message).toMatch(/control character U\+00[0-9A-F]{2}/);
+  });
+
+  it("refuses controls in an admin's definitions and a key owner too", async () => {
+    const commitment = await expectRejected(
+      signedRequest(admin, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c98`, {
+        ...DEMO_COMMITMENT,
+        title: 'tab\tok, escape \u001b[31m not',
+      }),
+      400,
+    );
+    expect(commitment.errors![0]!.path).toBe('title');
+    const key = await expectRejected(
+      signedRequest(admin, 'POST', '/api/v1/keys', { keyId: 'k1', algorithm: 'hmac-sha256', owner: 'Anna\u0008', role: 'admin' }),
+      400,
+    );
+    expect(key.errors![0]!.path).toBe('owner');
+  });
+
+  it('keeps tab and line feed, and stores CRLF line ends as LF', async () => {
+    const response = await env.api(signedRequest(official, 'POST', updatePath(), update('- one\r\n- two\twith a tab\n- three')));
+    expect(response.status, response.body).toBe(201);
+    expect((JSON.parse(response.body) as { commitment: { observations: string } }).commitment.observations).toBe(
+      '- one\n- two\twith a tab\n- three',
+    );
+  });
+
+  it.each([
+    ['\u0001https://example.org/a', /control character U\+0001/],
+    ['https://exa\nmple.org/', /control character U\+000A/],
+    ['https://example.org/\t', /control character U\+0009/],
+    ['https:///', /absolute http\(s\) URL/],
+    ['javascript://example.org/%0aalert(1)', /absolute http\(s\) URL/],
+    ['//example.org/', /absolute http\(s\) URL/],
+  ])('refuses the link URL %j', async (url, message) => {
+    const problem = await expectRejected(signedRequest(official, 'POST', updatePath(), { ...update(), links: [{ title: 't', url }] }), 400);
+    expect(problem.errors![0]).toEqual({ path: 'links/0/url', message: expect.stringMatching(message) });
+  });
+
+  it('stores a link URL as the WHATWG parser serialises it, which is what every browser and reader will follow', async () => {
+    const urls = ['https:\\\\evil.example', 'http:/evil.example', 'HTTPS://Example.ORG:443/a/../b?q=1#f', 'https://example.org/a b'];
+    const response = await env.api(
+      signedRequest(official, 'POST', updatePath(), { ...update(), links: urls.map((url) => ({ title: 't', url })) }),
+    );
+    expect(response.status, response.body).toBe(201);
+    const stored = (await env.repository.getCommitment(DEMO_PLAN_ID, 'c4'))!.links.map((link) => link.url);
+    expect(stored).toEqual(['https://evil.example/', 'http://evil.example/', 'https://example.org/b?q=1#f', 'https://example.org/a%20b']);
+  });
+});
+
 describe('size, type and field limits', () => {
   it(`answers 413 above ${LIMITS.bodyBytes} bytes, before looking at the signature`, async () => {
     const big = { status: 'delayed', observations: 'x'.repeat(LIMITS.bodyBytes) };
