@@ -16,7 +16,7 @@ import {
   slugSchema,
   updateRequestSchema,
 } from '../domain/model.ts';
-import { type AuthenticatedRequest, authenticate } from '../signing/authenticate.ts';
+import { type AuthenticatedRequest, authenticate, revokedDuringRequest } from '../signing/authenticate.ts';
 import { requireCommitmentScope, requireKeyAdmin, requirePlanAdmin } from '../signing/authorize.ts';
 import { canonicalPublicKeyPem, generateSharedSecret, KeyMaterialError, publicViewOf } from '../signing/key-material.ts';
 import { defineCommitment, definePlan } from './definitions.ts';
@@ -304,6 +304,7 @@ async function postUpdate(ctx: Context): Promise<ApiResponse> {
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       if (error.conflict === 'nonce') throw replayed();
+      if (error.conflict === 'revoked') throw revokedDuringRequest(auth.key.keyId);
       if (error.conflict === 'idempotency' && idempotent) return idempotent.responseAfterRace();
       if (error.conflict === 'contention') throw contentionProblem();
       if (ifMatch !== undefined) {
@@ -417,6 +418,7 @@ async function spendNonce(ctx: Context, auth: AuthenticatedRequest): Promise<voi
     await ctx.deps.repository.claimNonce(nonceClaim(ctx, auth));
   } catch (error) {
     if (error instanceof ConflictError && error.conflict === 'nonce') throw replayed();
+    if (error instanceof ConflictError && error.conflict === 'revoked') throw revokedDuringRequest(auth.key.keyId);
     throw error;
   }
 }
@@ -454,6 +456,7 @@ async function registerKey(ctx: Context): Promise<ApiResponse> {
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     if (error.conflict === 'nonce') throw replayed();
+    if (error.conflict === 'revoked') throw revokedDuringRequest(auth.key.keyId);
     throw new Problem(
       409,
       'key-exists',
@@ -483,6 +486,7 @@ async function revokeKey(ctx: Context): Promise<ApiResponse> {
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     if (error.conflict === 'nonce') throw replayed();
+    if (error.conflict === 'revoked') throw revokedDuringRequest(auth.key.keyId);
     // Revoked by someone else in the meantime: the outcome asked for holds.
     const now = await repository.getKey(keyId);
     return json(200, { changed: false, key: publicViewOf(now ?? existing) });

@@ -5,6 +5,11 @@
 import type { HistoryScope, HistorySummary } from '../domain/history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '../domain/model.ts';
 
+/**
+ * A signed request's nonce, spent in the transaction of the write it signs. The same transaction
+ * checks that the signer's key (`keyId`) still exists and is active, so nothing a key signed is
+ * written once its revocation has committed (else the write fails with 'revoked').
+ */
 export interface NonceClaim {
   keyId: string;
   nonce: string;
@@ -14,10 +19,11 @@ export interface NonceClaim {
 
 /**
  * `idempotency`: the Idempotency-Key was recorded by another request first (see idempotency.ts).
+ * `revoked`: the signer's key was revoked (or is gone) by the time the write committed.
  * `contention`: DynamoDB kept cancelling the transaction for a concurrent one touching the same
  * items (TransactionConflict) even after backing off; nothing was written.
  */
-export type WriteConflict = 'nonce' | 'revision' | 'duplicate' | 'missing' | 'idempotency' | 'contention';
+export type WriteConflict = 'nonce' | 'revoked' | 'revision' | 'duplicate' | 'missing' | 'idempotency' | 'contention';
 
 /** A conditional write lost: which condition failed decides the HTTP status. */
 export class ConflictError extends Error {

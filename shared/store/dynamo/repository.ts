@@ -242,10 +242,7 @@ export class DynamoPlanRepository implements PlanRepository {
       this.planBump(update.planId, update.planRevision - 1, now, update),
     ];
     const conflicts: WriteConflict[] = ['duplicate', 'revision', 'revision'];
-    if (input.nonce) {
-      items.push(this.noncePut(input.nonce));
-      conflicts.push('nonce');
-    }
+    if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     if (input.idempotency) {
       items.push(this.idempotencyPut(input.idempotency, Math.floor(Date.parse(now) / 1000)));
       conflicts.push('idempotency');
@@ -278,10 +275,7 @@ export class DynamoPlanRepository implements PlanRepository {
       },
     ];
     const conflicts: WriteConflict[] = ['revision'];
-    if (input.nonce) {
-      items.push(this.noncePut(input.nonce));
-      conflicts.push('nonce');
-    }
+    if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
   }
 
@@ -307,16 +301,16 @@ export class DynamoPlanRepository implements PlanRepository {
       this.planBump(commitment.planId, plan.revision, now),
     ];
     const conflicts: WriteConflict[] = ['revision', 'revision'];
-    if (input.nonce) {
-      items.push(this.noncePut(input.nonce));
-      conflicts.push('nonce');
-    }
+    if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
     return plan.revision + 1;
   }
 
   async claimNonce(nonce: NonceClaim): Promise<void> {
-    await this.transact([this.noncePut(nonce)], ['nonce']);
+    const items: TransactItem[] = [];
+    const conflicts: WriteConflict[] = [];
+    this.addSignedBy(items, conflicts, nonce);
+    await this.transact(items, conflicts);
   }
 
   async putKey(key: SigningKey): Promise<void> {
@@ -334,10 +328,7 @@ export class DynamoPlanRepository implements PlanRepository {
       },
     ];
     const conflicts: WriteConflict[] = ['duplicate'];
-    if (nonce) {
-      items.push(this.noncePut(nonce));
-      conflicts.push('nonce');
-    }
+    if (nonce) this.addSignedBy(items, conflicts, nonce);
     await this.transact(items, conflicts);
   }
 
@@ -354,10 +345,7 @@ export class DynamoPlanRepository implements PlanRepository {
       },
     ];
     const conflicts: WriteConflict[] = ['revision'];
-    if (input.nonce) {
-      items.push(this.noncePut(input.nonce));
-      conflicts.push('nonce');
-    }
+    if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
   }
 
@@ -388,6 +376,33 @@ export class DynamoPlanRepository implements PlanRepository {
     };
   }
 
+  /**
+   * What every signed write adds to its transaction: the nonce (unused) and a check that the
+   * signer's key still exists and is active. Without the check, a request authenticated just
+   * before its key's revocation could still commit after it. A transaction may name an item only
+   * once: when it writes the signer's own key item (revoking itself), that write's condition
+   * already requires the key to be active.
+   */
+  private addSignedBy(items: TransactItem[], conflicts: WriteConflict[], nonce: NonceClaim): void {
+    items.push(this.noncePut(nonce));
+    conflicts.push('nonce');
+    const signer = keys.signingKey(nonce.keyId);
+    const touched = items.some((item) => {
+      const key = item.Put?.Item ?? item.Update?.Key ?? item.ConditionCheck?.Key ?? item.Delete?.Key;
+      return key?.PK === signer.PK && key?.SK === signer.SK;
+    });
+    if (touched) return;
+    items.push({
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: signer,
+        ConditionExpression: 'attribute_exists(PK) AND active = :true',
+        ExpressionAttributeValues: { ':true': true },
+      },
+    });
+    conflicts.push('revoked');
+  }
+
   private noncePut(nonce: NonceClaim): TransactItem {
     return {
       Put: {
@@ -414,7 +429,8 @@ export class DynamoPlanRepository implements PlanRepository {
         const failed = reasons
           .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? conflicts[index] : undefined))
           .filter((c): c is WriteConflict => c !== undefined);
-        const conflict = (['nonce', 'idempotency'] as const).find((c) => failed.includes(c)) ?? failed[0];
+        // A revoked signer outranks the rest: nothing it signed may be written, nor answered as written.
+        const conflict = (['nonce', 'revoked', 'idempotency'] as const).find((c) => failed.includes(c)) ?? failed[0];
         if (conflict) throw new ConflictError(conflict, `conditional write failed: ${conflict}`);
       }
       if (isTransactionConflict(error)) {
