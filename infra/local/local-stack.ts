@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
+import { everyPlanId, type PlanRepository } from '#shared/store/ports';
 import { createS3Client } from '#shared/store/s3/client';
 import { type DemoKey, seedDemo } from './demo.ts';
 import { DATA_DIR_LAYOUT, type RunningEmulator, startDynamoDbLocal, startS3Server } from './emulators.ts';
@@ -89,6 +90,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { handler: publish } = await import('#functions/publish/handler');
     const { getRuntime } = runtime;
 
+    // Data from a version before the plans and keys registries: add their entries (the lists read only those).
+    const filled = await getRuntime().repository.fillRegistry();
+    if (filled.plans + filled.keys > 0) log(`added ${filled.plans} plan(s) and ${filled.keys} key(s) to the registries`);
+
     let demoKeys: DemoKey[] = [];
     if (options.seedDemo ?? true) {
       const result = await seedDemo(getRuntime().repository, DATA_DIR_LAYOUT.keys(dataDir));
@@ -166,9 +171,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 /** Returns how many plans failed. */
 async function publishAll(
   publish: typeof import('#functions/publish/handler')['handler'],
-  repository: { listPlans(): Promise<Array<{ planId: string }>> },
+  repository: Pick<PlanRepository, 'listPlans'>,
 ): Promise<number> {
-  const plans = await repository.listPlans();
+  const plans = (await everyPlanId(repository)).map((planId) => ({ planId }));
   // A synthetic stream event per plan: the same path as a real change.
   const response = await publish({
     Records: plans.map((plan, index) => ({

@@ -20,6 +20,8 @@ export const LIMITS = {
   slug: 64,
   keyId: 64,
   publicKeyPem: 1000,
+  /** Items per page of a list (plans, keys): every list is a bounded read. */
+  pageSize: 100,
 } as const;
 
 export const slugSchema = z

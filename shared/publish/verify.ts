@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { PlanRepository } from '../store/ports.ts';
+import { everyPlanId, type PlanRepository } from '../store/ports.ts';
 import { loadSnapshot, renderPlanArtifacts } from './publish.ts';
 
 export interface PlanVerification {
@@ -100,7 +100,7 @@ export async function verifyPublication(
   options: { planIds?: string[]; onPlan?: (plan: PlanVerification) => void } = {},
 ): Promise<VerificationReport> {
   const all = options.planIds === undefined;
-  const planIds = options.planIds ?? (await deps.repository.listPlans()).map((p) => p.planId);
+  const planIds = options.planIds ?? (await everyPlanId(deps.repository));
   const everything = all ? await listEtags(deps.s3, deps.bucket, 'plans/') : undefined;
   const plans: PlanVerification[] = [];
   for (const planId of planIds) {

@@ -9,6 +9,15 @@
  * | nonce       | NONCE#{keyId}#{nonce} | NONCE                           |
  * | idempotency | IDEMPOTENCY#{keyId}#{idempotencyKey} | IDEMPOTENCY      |
  * | publish     | PUBLISH#{planId}      | PUBLISH                         |
+ * | plan entry  | PLANS                 | PLAN#{planId}                   |
+ * | key entry   | KEYS                  | KEY#{keyId}                     |
+ *
+ * The two registries make the lists one bounded Query each, whatever else the table holds: a plan
+ * entry holds what the public list shows (id, title, municipality, revision) and is written in
+ * every transaction that writes its plan's definition or revision; a key entry holds the key
+ * without its secret, written with the key. `PLANS` does not begin with `PLAN#`, so the
+ * publisher's stream filter ignores the registry. `fillRegistry` adds the entries of items
+ * written before the registries existed.
  *
  * Publish-state items live outside the plan's partition on purpose: the publisher reacts only
  * to `PLAN#` records, so its own lease writes never trigger another publish.
@@ -36,7 +45,11 @@ import type { Commitment, Plan, SigningKey, StatusUpdate } from '../../domain/mo
 import {
   ConflictError,
   type IdempotencyRecord,
+  type KeyEntry,
   type NonceClaim,
+  type Page,
+  type PageRequest,
+  type PlanEntry,
   type PlanRepository,
   type PublishState,
   type WriteConflict,
@@ -57,7 +70,31 @@ export const keys = {
   nonce: (keyId: string, nonce: string) => ({ PK: `NONCE#${keyId}#${nonce}`, SK: 'NONCE' }),
   idempotency: (keyId: string, idempotencyKey: string) => ({ PK: `IDEMPOTENCY#${keyId}#${idempotencyKey}`, SK: 'IDEMPOTENCY' }),
   publishState: (planId: string) => ({ PK: `PUBLISH#${planId}`, SK: 'PUBLISH' }),
+  planEntry: (planId: string) => ({ PK: 'PLANS', SK: `PLAN#${planId}` }),
+  keyEntry: (keyId: string) => ({ PK: 'KEYS', SK: `KEY#${keyId}` }),
 };
+
+function planEntryItem(plan: PlanEntry): Record<string, unknown> {
+  return {
+    ...keys.planEntry(plan.planId),
+    kind: 'plan-entry',
+    planId: plan.planId,
+    title: plan.title,
+    municipality: plan.municipality,
+    revision: plan.revision,
+  };
+}
+
+function keyEntryItem(key: SigningKey): Record<string, unknown> {
+  const { sharedSecret: _secret, ...entry } = key;
+  return { ...keys.keyEntry(key.keyId), kind: 'key-entry', ...entry };
+}
+
+/** A plan whose registry entry is missing (written before the registry existed). */
+class UnregisteredPlan extends Error {}
+
+/** What a failed condition means: a port-level conflict, or a missing registry entry to add first. */
+type Conflict = WriteConflict | 'unregistered';
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -171,9 +208,12 @@ export class DynamoPlanRepository implements PlanRepository {
     return found.sort(compareNewestFirst).slice(0, limit);
   }
 
-  async listPlans(): Promise<Plan[]> {
-    const plans = (await this.scanBySortKey('PLAN')).map((item) => stripPlan(item)!);
-    return plans.sort((a, b) => a.planId.localeCompare(b.planId));
+  async listPlans(page: PageRequest): Promise<Page<PlanEntry>> {
+    const found = await this.registryPage('PLANS', 'PLAN#', page);
+    return {
+      items: found.items.map((item) => strip<PlanEntry>(item)!),
+      ...(found.next !== undefined ? { next: found.next } : {}),
+    };
   }
 
   async getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined> {
@@ -209,9 +249,35 @@ export class DynamoPlanRepository implements PlanRepository {
     return strip<SigningKey>(out.Item);
   }
 
-  async listKeys(): Promise<SigningKey[]> {
-    const found = (await this.scanBySortKey('KEY')).map((item) => strip<SigningKey>(item)!);
-    return found.sort((a, b) => a.keyId.localeCompare(b.keyId));
+  async listKeys(page: PageRequest): Promise<Page<KeyEntry>> {
+    const found = await this.registryPage('KEYS', 'KEY#', page);
+    return {
+      items: found.items.map((item) => strip<KeyEntry>(item)!),
+      ...(found.next !== undefined ? { next: found.next } : {}),
+    };
+  }
+
+  /**
+   * One page of a registry partition, in sort-key order. One more item than asked is read, so a
+   * last page says so (no `next`) instead of sending the client for an empty one.
+   */
+  private async registryPage(pk: string, prefix: string, page: PageRequest): Promise<{ items: Record<string, unknown>[]; next?: string }> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+        Limit: page.limit + 1,
+        ...(page.after !== undefined ? { ExclusiveStartKey: { PK: pk, SK: `${prefix}${page.after}` } } : {}),
+      }),
+    );
+    const items = (out.Items ?? []) as Record<string, unknown>[];
+    const idOf = (item: Record<string, unknown>) => String(item.SK).slice(prefix.length);
+    if (items.length > page.limit) return { items: items.slice(0, page.limit), next: idOf(items[page.limit - 1]!) };
+    // Fewer than asked but not the end: DynamoDB stopped at its 1 MB page.
+    if (out.LastEvaluatedKey && items.length > 0) return { items, next: idOf(items.at(-1)!) };
+    return { items };
   }
 
   async recordUpdate(input: {
@@ -240,14 +306,15 @@ export class DynamoPlanRepository implements PlanRepository {
         },
       },
       this.planBump(update.planId, update.planRevision - 1, now, update),
+      this.planEntryBump(update.planId, update.planRevision),
     ];
-    const conflicts: WriteConflict[] = ['duplicate', 'revision', 'revision'];
+    const conflicts: Conflict[] = ['duplicate', 'revision', 'revision', 'unregistered'];
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     if (input.idempotency) {
       items.push(this.idempotencyPut(input.idempotency, Math.floor(Date.parse(now) / 1000)));
       conflicts.push('idempotency');
     }
-    await this.transact(items, conflicts);
+    await this.transactRegistered(update.planId, items, conflicts);
   }
 
   async savePlan(input: { plan: Plan; expectedRevision?: number; nonce?: NonceClaim }): Promise<void> {
@@ -273,8 +340,9 @@ export class DynamoPlanRepository implements PlanRepository {
             : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
         },
       },
+      { Put: { TableName: this.tableName, Item: planEntryItem(plan) } },
     ];
-    const conflicts: WriteConflict[] = ['revision'];
+    const conflicts: Conflict[] = ['revision', 'revision'];
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
   }
@@ -299,22 +367,29 @@ export class DynamoPlanRepository implements PlanRepository {
         },
       },
       this.planBump(commitment.planId, plan.revision, now),
+      this.planEntryBump(commitment.planId, plan.revision + 1),
     ];
-    const conflicts: WriteConflict[] = ['revision', 'revision'];
+    const conflicts: Conflict[] = ['revision', 'revision', 'unregistered'];
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
-    await this.transact(items, conflicts);
+    await this.transactRegistered(commitment.planId, items, conflicts);
     return plan.revision + 1;
   }
 
   async claimNonce(nonce: NonceClaim): Promise<void> {
     const items: TransactItem[] = [];
-    const conflicts: WriteConflict[] = [];
+    const conflicts: Conflict[] = [];
     this.addSignedBy(items, conflicts, nonce);
     await this.transact(items, conflicts);
   }
 
   async putKey(key: SigningKey): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.signingKey(key.keyId), kind: 'key', ...key } }));
+    await this.transact(
+      [
+        { Put: { TableName: this.tableName, Item: { ...keys.signingKey(key.keyId), kind: 'key', ...key } } },
+        { Put: { TableName: this.tableName, Item: keyEntryItem(key) } },
+      ],
+      ['duplicate', 'duplicate'],
+    );
   }
 
   async createKey(key: SigningKey, nonce?: NonceClaim): Promise<void> {
@@ -326,13 +401,16 @@ export class DynamoPlanRepository implements PlanRepository {
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },
+      { Put: { TableName: this.tableName, Item: keyEntryItem(key) } },
     ];
-    const conflicts: WriteConflict[] = ['duplicate'];
+    const conflicts: Conflict[] = ['duplicate', 'duplicate'];
     if (nonce) this.addSignedBy(items, conflicts, nonce);
     await this.transact(items, conflicts);
   }
 
   async revokeKey(input: { keyId: string; revokedAt: string; nonce?: NonceClaim }): Promise<void> {
+    // A key changes only here, once: the entry written beside the revocation is the key as revoked.
+    const current = await this.getKey(input.keyId);
     const items: TransactItem[] = [
       {
         Update: {
@@ -344,7 +422,11 @@ export class DynamoPlanRepository implements PlanRepository {
         },
       },
     ];
-    const conflicts: WriteConflict[] = ['revision'];
+    const conflicts: Conflict[] = ['revision'];
+    if (current) {
+      items.push({ Put: { TableName: this.tableName, Item: keyEntryItem({ ...current, active: false, revokedAt: input.revokedAt }) } });
+      conflicts.push('revision');
+    }
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
   }
@@ -383,7 +465,7 @@ export class DynamoPlanRepository implements PlanRepository {
    * once: when it writes the signer's own key item (revoking itself), that write's condition
    * already requires the key to be active.
    */
-  private addSignedBy(items: TransactItem[], conflicts: WriteConflict[], nonce: NonceClaim): void {
+  private addSignedBy(items: TransactItem[], conflicts: Conflict[], nonce: NonceClaim): void {
     items.push(this.noncePut(nonce));
     conflicts.push('nonce');
     const signer = keys.signingKey(nonce.keyId);
@@ -403,6 +485,118 @@ export class DynamoPlanRepository implements PlanRepository {
     conflicts.push('revoked');
   }
 
+  /**
+   * The plan entry's revision, moved with the plan's. The entry must exist: for a plan written
+   * before the registry, transactRegistered adds it and tries again.
+   */
+  private planEntryBump(planId: string, revision: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: keys.planEntry(planId),
+        UpdateExpression: 'SET revision = :revision',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':revision': revision },
+      },
+    };
+  }
+
+  /** A transaction with a planEntryBump: on a missing entry, adds it from the plan item and runs it once more. */
+  private async transactRegistered(planId: string, items: TransactItem[], conflicts: Conflict[]): Promise<void> {
+    try {
+      await this.transact(items, conflicts);
+    } catch (error) {
+      if (!(error instanceof UnregisteredPlan)) throw error;
+      await this.registerPlan(planId);
+      await this.transact(items, conflicts);
+    }
+  }
+
+  /**
+   * Writes the registry entry of a plan from its item, if it is missing or behind; conditioned on
+   * the plan's revision being the one read, so a concurrent write cannot leave it stale. Returns
+   * whether it wrote.
+   */
+  private async registerPlan(planId: string, item?: Record<string, unknown>): Promise<boolean> {
+    const plan = item
+      ? stripPlan(item)
+      : stripPlan(
+          (await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.plan(planId), ConsistentRead: true }))).Item,
+        );
+    if (!plan) return false;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: planEntryItem(plan),
+                ConditionExpression: 'attribute_not_exists(PK) OR revision < :revision OR title <> :title OR municipality <> :municipality',
+                ExpressionAttributeValues: { ':revision': plan.revision, ':title': plan.title, ':municipality': plan.municipality },
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: keys.plan(planId),
+                ConditionExpression: 'revision = :revision',
+                ExpressionAttributeValues: { ':revision': plan.revision },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      // Already current, or the plan moved on (its own transaction then moved the entry too).
+      if (error instanceof TransactionCanceledException || (error as Error).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Adds the registry entries of plans and keys written before the registries existed (or
+   * brings a stale one up to date). Reads the whole table: an operator's step (the local
+   * runtime runs it at start, `mandat republish --all` before listing), never a request's.
+   */
+  async fillRegistry(): Promise<{ plans: number; keys: number }> {
+    let plans = 0;
+    for (const item of await this.scanBySortKey('PLAN')) if (await this.registerPlan(String(item.planId), item)) plans++;
+    let added = 0;
+    for (const item of await this.scanBySortKey('KEY')) {
+      const key = strip<SigningKey>(item)!;
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: keyEntryItem(key),
+                  ConditionExpression: 'attribute_not_exists(PK) OR active <> :active',
+                  ExpressionAttributeValues: { ':active': key.active },
+                },
+              },
+              {
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: keys.signingKey(key.keyId),
+                  ConditionExpression: 'active = :active',
+                  ExpressionAttributeValues: { ':active': key.active },
+                },
+              },
+            ],
+          }),
+        );
+        added++;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException || (error as Error).name === 'TransactionCanceledException')) throw error;
+      }
+    }
+    return { plans, keys: added };
+  }
+
   private noncePut(nonce: NonceClaim): TransactItem {
     return {
       Put: {
@@ -418,7 +612,7 @@ export class DynamoPlanRepository implements PlanRepository {
    * Cancellations for a concurrent transaction are retried with backoff first (a fresh command
    * each time, so a fresh ClientRequestToken: the cancelled attempt wrote nothing).
    */
-  private async transact(items: TransactItem[], conflicts: WriteConflict[]): Promise<void> {
+  private async transact(items: TransactItem[], conflicts: Conflict[]): Promise<void> {
     try {
       await retryTransactionConflicts(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
@@ -428,9 +622,10 @@ export class DynamoPlanRepository implements PlanRepository {
         // Then the idempotency key: a retry of a committed update also finds the revision moved.
         const failed = reasons
           .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? conflicts[index] : undefined))
-          .filter((c): c is WriteConflict => c !== undefined);
+          .filter((c): c is Conflict => c !== undefined);
         // A revoked signer outranks the rest: nothing it signed may be written, nor answered as written.
         const conflict = (['nonce', 'revoked', 'idempotency'] as const).find((c) => failed.includes(c)) ?? failed[0];
+        if (conflict === 'unregistered') throw new UnregisteredPlan();
         if (conflict) throw new ConflictError(conflict, `conditional write failed: ${conflict}`);
       }
       if (isTransactionConflict(error)) {
@@ -440,7 +635,7 @@ export class DynamoPlanRepository implements PlanRepository {
     }
   }
 
-  /** Every item of one kind across partitions (plans, keys): a consistent scan filtered on SK. */
+  /** Every item of one kind across partitions (plans, keys): a consistent scan filtered on SK. Operators only (fillRegistry). */
   private async scanBySortKey(sk: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
