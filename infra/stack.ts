@@ -238,12 +238,13 @@ export class MandatStack extends Stack {
       // publish of the account's concurrency.
       reservedConcurrentExecutions: settings.ingestReservedConcurrency || undefined,
     });
-    // Exactly what the API does: reads (keys, plans, commitments, updates; Scan lists plans)
-    // and the conditional writes of TransactWriteItems (Put items, Update the plan revision).
+    // Exactly what the API does: reads (keys, plans, commitments, updates; the lists Query the
+    // PLANS and KEYS registries, so no Scan) and TransactWriteItems (Put items, Update the plan
+    // revision, ConditionCheck the signer's key).
     // Table.grant would add "<table>/index/*" (a wildcard) now that the table has indexes; ingest uses none.
     iam.Grant.addToPrincipal({
       grantee: this.ingest.fn,
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
       resourceArns: [this.table.tableArn],
     });
     const [ingestRoute] = this.api.addRoutes({
@@ -370,11 +371,11 @@ export class MandatStack extends Stack {
       // No reserved concurrency: the stream mapping runs one batch per shard at a time
       // (parallelizationFactor 1), which is already the bound, and it preserves order.
     });
-    // Reads a plan's items (GetItem, Query), lists plans (Scan) for the site-wide catalog, and
-    // takes, renews and releases the plan's publish lease (UpdateItem on PUBLISH#{planId}).
+    // Reads a plan's items (GetItem, Query; the site-wide catalog comes from the bucket, so no
+    // Scan) and takes, renews and releases the plan's publish lease (UpdateItem on PUBLISH#{planId}).
     iam.Grant.addToPrincipal({
       grantee: this.publish.fn,
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       resourceArns: [this.table.tableArn],
     });
     // The newest updates of a commitment or an area: Query on the two local indexes, named.

@@ -395,7 +395,7 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(ingestLogs) },
       {
         Effect: 'Allow',
-        Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
         Resource: arnOf(table),
       },
     ]);
@@ -405,7 +405,7 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
     const { publishRole, publishLogs, table, feeds, deadLetters } = ids(base);
     expect(statementsOfRole(base, publishRole)).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(publishLogs) },
-      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'], Resource: arnOf(table) },
+      { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], Resource: arnOf(table) },
       {
         Effect: 'Allow',
         Action: 'dynamodb:Query',
