@@ -238,13 +238,20 @@ export class MandatStack extends Stack {
       // publish of the account's concurrency.
       reservedConcurrentExecutions: settings.ingestReservedConcurrency || undefined,
     });
-    // Exactly what the API does: reads (keys, plans, commitments, updates; the lists Query the
-    // PLANS and KEYS registries, so no Scan) and TransactWriteItems (Put items, Update the plan
-    // revision, ConditionCheck the signer's key).
+    // Exactly what the API does: reads (keys, plans, commitments, updates; a list is a Query of
+    // the PLANS or KEYS registry, with a BatchGet of the page's plan revisions; no Scan) and
+    // TransactWriteItems (Put items, Update the plan revision, ConditionCheck the signer's key).
     // Table.grant would add "<table>/index/*" (a wildcard) now that the table has indexes; ingest uses none.
     iam.Grant.addToPrincipal({
       grantee: this.ingest.fn,
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:ConditionCheckItem',
+      ],
       resourceArns: [this.table.tableArn],
     });
     const [ingestRoute] = this.api.addRoutes({

@@ -96,10 +96,13 @@ describe('GET /api/v1/plans', () => {
     const response = await observedApi(get('/api/v1/plans'));
     expect(response.status, response.body).toBe(200);
     expect((json(response).plans as unknown[]).length).toBe(PLAN_IDS.length);
-    expect(sent.map((c) => c.name)).toEqual(['QueryCommand']);
+    // The page of entries, then the page's current revisions from the plan items themselves.
+    expect(sent.map((c) => c.name)).toEqual(['QueryCommand', 'BatchGetCommand']);
     expect(sent[0]!.input).toMatchObject({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'PLANS' } });
     expect(sent[0]!.input.Limit).toBeLessThanOrEqual(LIMITS.pageSize + 1);
     expect(sent[0]!.input.IndexName).toBeUndefined();
+    const batch = sent[1]!.input as { RequestItems: Record<string, { Keys: unknown[] }> };
+    expect(batch.RequestItems[env.tableName]!.Keys.length).toBe(PLAN_IDS.length);
   });
 
   it('pages in plan-id order: every plan once, nextCursor until the last page', async () => {
@@ -124,27 +127,41 @@ describe('GET /api/v1/plans', () => {
     expect(json(response)).toMatchObject({ type: expect.stringMatching(/invalid-query$/), errors: [{ path }] });
   });
 
-  it('shows the revision an update just made (the entry moves in the update transaction)', async () => {
-    const response = await env.api(signedRequest(official, 'POST', updatePath(), { status: 'delayed', observations: 'registry' }));
+  it('shows the revision an update just made, and the update writes nothing to the PLANS partition (no hot key)', async () => {
+    sent.length = 0;
+    const response = await observedApi(signedRequest(official, 'POST', updatePath(), { status: 'delayed', observations: 'registry' }));
     expect(response.status, response.body).toBe(201);
+    const written = sent
+      .filter((c) => c.name === 'TransactWriteCommand')
+      .flatMap((c) =>
+        (c.input.TransactItems as Array<Record<string, { Item?: { PK: string }; Key?: { PK: string } }>>).map(
+          (entry) => Object.values(entry)[0]!,
+        ),
+      )
+      .map((operation) => (operation.Item ?? operation.Key)!.PK);
+    expect(written).toContain(`PLAN#${DEMO_PLAN_ID}`);
+    expect(written).not.toContain('PLANS');
     const { planRevision } = json(response) as { planRevision: number };
     const listed = (await allPlanPages(100))[0]!.plans.find((p) => p.planId === DEMO_PLAN_ID)!;
     expect(listed.revision).toBe(planRevision);
     expect(listed.revision).toBe((await env.repository.getPlan(DEMO_PLAN_ID))!.revision);
   });
 
-  it('lists plans written before the registry once it is filled, and an update to one adds its entry itself', async () => {
+  it('lists plans written before the registry once it is filled, or once redefined', async () => {
     // Data as an older version left it: plans without entries.
     for (const planId of ['b-plan', DEMO_PLAN_ID]) {
       await doc.send(new DeleteCommand({ TableName: env.tableName, Key: { PK: 'PLANS', SK: `PLAN#${planId}` } }));
     }
     const listed = async () => (await allPlanPages(100)).flatMap((p) => p.plans.map((plan) => plan.planId));
     expect(await listed()).not.toContain('b-plan');
-    // An update to an unregistered plan succeeds and registers it, at the new revision.
-    const response = await env.api(signedRequest(official, 'POST', updatePath(), { status: 'on_track', observations: 'heals' }));
+    // Updates to an unregistered plan go on as before.
+    const response = await env.api(signedRequest(official, 'POST', updatePath(), { status: 'on_track', observations: 'unlisted' }));
     expect(response.status, response.body).toBe(201);
-    const entry = (await allPlanPages(100))[0]!.plans.find((p) => p.planId === DEMO_PLAN_ID);
-    expect(entry?.revision).toBe((json(response) as { planRevision: number }).planRevision);
+    // A redefinition writes its entry (in the same transaction as the plan).
+    const redefined = await env.api(signedRequest(admin, 'PUT', '/api/v1/plans/b-plan', { ...DEMO_PLAN, title: 'Plan b-plan, renamed' }));
+    expect(redefined.status, redefined.body).toBe(200);
+    const entry = (await allPlanPages(100))[0]!.plans.find((p) => p.planId === 'b-plan');
+    expect(entry).toMatchObject({ title: 'Plan b-plan, renamed', revision: (await env.repository.getPlan('b-plan'))!.revision });
     // What `npm start` (and `mandat republish --all`) run: the rest is filled.
     expect(await env.repository.fillRegistry()).toEqual({ plans: 1, keys: 0 });
     expect(await listed()).toEqual(PLAN_IDS);

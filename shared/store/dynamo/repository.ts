@@ -12,12 +12,14 @@
  * | plan entry  | PLANS                 | PLAN#{planId}                   |
  * | key entry   | KEYS                  | KEY#{keyId}                     |
  *
- * The two registries make the lists one bounded Query each, whatever else the table holds: a plan
- * entry holds what the public list shows (id, title, municipality, revision) and is written in
- * every transaction that writes its plan's definition or revision; a key entry holds the key
- * without its secret, written with the key. `PLANS` does not begin with `PLAN#`, so the
- * publisher's stream filter ignores the registry. `fillRegistry` adds the entries of items
- * written before the registries existed.
+ * The two registries make the lists bounded reads, whatever else the table holds: a page is one
+ * Query of the registry's partition. A plan entry holds the plan's id, title and municipality and
+ * is written in the transaction that writes the plan's definition; the page's current revisions
+ * are read from the plan items themselves (one BatchGet of the page), because keeping them on the
+ * entries would make every update in every plan write the one `PLANS` partition. A key entry
+ * holds the key without its secret, written with the key (keys change only when created and
+ * revoked). `PLANS` does not begin with `PLAN#`, so the publisher's stream filter ignores the
+ * registry. `fillRegistry` adds the entries of items written before the registries existed.
  *
  * Publish-state items live outside the plan's partition on purpose: the publisher reacts only
  * to `PLAN#` records, so its own lease writes never trigger another publish.
@@ -30,6 +32,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -73,27 +76,14 @@ export const keys = {
   keyEntry: (keyId: string) => ({ PK: 'KEYS', SK: `KEY#${keyId}` }),
 };
 
-function planEntryItem(plan: PlanEntry): Record<string, unknown> {
-  return {
-    ...keys.planEntry(plan.planId),
-    kind: 'plan-entry',
-    planId: plan.planId,
-    title: plan.title,
-    municipality: plan.municipality,
-    revision: plan.revision,
-  };
+function planEntryItem(plan: Omit<PlanEntry, 'revision'>): Record<string, unknown> {
+  return { ...keys.planEntry(plan.planId), kind: 'plan-entry', planId: plan.planId, title: plan.title, municipality: plan.municipality };
 }
 
 function keyEntryItem(key: SigningKey): Record<string, unknown> {
   const { sharedSecret: _secret, ...entry } = key;
   return { ...keys.keyEntry(key.keyId), kind: 'key-entry', ...entry };
 }
-
-/** A plan whose registry entry is missing (written before the registry existed). */
-class UnregisteredPlan extends Error {}
-
-/** What a failed condition means: a port-level conflict, or a missing registry entry to add first. */
-type Conflict = WriteConflict | 'unregistered';
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -209,10 +199,34 @@ export class DynamoPlanRepository implements PlanRepository {
 
   async listPlans(page: PageRequest): Promise<Page<PlanEntry>> {
     const found = await this.registryPage('PLANS', 'PLAN#', page);
-    return {
-      items: found.items.map((item) => strip<PlanEntry>(item)!),
-      ...(found.next !== undefined ? { next: found.next } : {}),
-    };
+    const revisions = await this.planRevisions(found.items.map((item) => String(item.planId)));
+    const items: PlanEntry[] = [];
+    for (const item of found.items) {
+      const revision = revisions.get(String(item.planId));
+      // An entry whose plan is gone is not listed (plans are not deleted; this is a guard).
+      if (revision !== undefined) items.push({ ...strip<Omit<PlanEntry, 'revision'>>(item)!, revision });
+    }
+    return { items, ...(found.next !== undefined ? { next: found.next } : {}) };
+  }
+
+  /** The current revision of each plan named (at most a page's worth): one consistent BatchGet. */
+  private async planRevisions(planIds: string[]): Promise<Map<string, number>> {
+    const revisions = new Map<string, number>();
+    let request: Record<string, unknown>[] = planIds.map((planId) => keys.plan(planId));
+    for (let attempt = 0; request.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      const out = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: 'planId, revision' },
+          },
+        }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) revisions.set(String(item.planId), Number(item.revision));
+      request = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      if (attempt >= 8 && request.length > 0) throw new Error(`DynamoDB left ${request.length} plan reads unprocessed`);
+    }
+    return revisions;
   }
 
   async getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined> {
@@ -305,15 +319,14 @@ export class DynamoPlanRepository implements PlanRepository {
         },
       },
       this.planBump(update.planId, update.planRevision - 1, now, update),
-      this.planEntryBump(update.planId, update.planRevision),
     ];
-    const conflicts: Conflict[] = ['duplicate', 'revision', 'revision', 'unregistered'];
+    const conflicts: WriteConflict[] = ['duplicate', 'revision', 'revision'];
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     if (input.idempotency) {
       items.push(this.idempotencyPut(input.idempotency, Math.floor(Date.parse(now) / 1000)));
       conflicts.push('idempotency');
     }
-    await this.transactRegistered(update.planId, items, conflicts);
+    await this.transact(items, conflicts);
   }
 
   async savePlan(input: { plan: Plan; expectedRevision?: number; nonce?: NonceClaim }): Promise<void> {
@@ -341,7 +354,7 @@ export class DynamoPlanRepository implements PlanRepository {
       },
       { Put: { TableName: this.tableName, Item: planEntryItem(plan) } },
     ];
-    const conflicts: Conflict[] = ['revision', 'revision'];
+    const conflicts: WriteConflict[] = ['revision', 'revision'];
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
   }
@@ -366,17 +379,16 @@ export class DynamoPlanRepository implements PlanRepository {
         },
       },
       this.planBump(commitment.planId, plan.revision, now),
-      this.planEntryBump(commitment.planId, plan.revision + 1),
     ];
-    const conflicts: Conflict[] = ['revision', 'revision', 'unregistered'];
+    const conflicts: WriteConflict[] = ['revision', 'revision'];
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
-    await this.transactRegistered(commitment.planId, items, conflicts);
+    await this.transact(items, conflicts);
     return plan.revision + 1;
   }
 
   async claimNonce(nonce: NonceClaim): Promise<void> {
     const items: TransactItem[] = [];
-    const conflicts: Conflict[] = [];
+    const conflicts: WriteConflict[] = [];
     this.addSignedBy(items, conflicts, nonce);
     await this.transact(items, conflicts);
   }
@@ -402,7 +414,7 @@ export class DynamoPlanRepository implements PlanRepository {
       },
       { Put: { TableName: this.tableName, Item: keyEntryItem(key) } },
     ];
-    const conflicts: Conflict[] = ['duplicate', 'duplicate'];
+    const conflicts: WriteConflict[] = ['duplicate', 'duplicate'];
     if (nonce) this.addSignedBy(items, conflicts, nonce);
     await this.transact(items, conflicts);
   }
@@ -421,7 +433,7 @@ export class DynamoPlanRepository implements PlanRepository {
         },
       },
     ];
-    const conflicts: Conflict[] = ['revision'];
+    const conflicts: WriteConflict[] = ['revision'];
     if (current) {
       items.push({ Put: { TableName: this.tableName, Item: keyEntryItem({ ...current, active: false, revokedAt: input.revokedAt }) } });
       conflicts.push('revision');
@@ -464,7 +476,7 @@ export class DynamoPlanRepository implements PlanRepository {
    * once: when it writes the signer's own key item (revoking itself), that write's condition
    * already requires the key to be active.
    */
-  private addSignedBy(items: TransactItem[], conflicts: Conflict[], nonce: NonceClaim): void {
+  private addSignedBy(items: TransactItem[], conflicts: WriteConflict[], nonce: NonceClaim): void {
     items.push(this.noncePut(nonce));
     conflicts.push('nonce');
     const signer = keys.signingKey(nonce.keyId);
@@ -485,44 +497,13 @@ export class DynamoPlanRepository implements PlanRepository {
   }
 
   /**
-   * The plan entry's revision, moved with the plan's. The entry must exist: for a plan written
-   * before the registry, transactRegistered adds it and tries again.
+   * Writes the registry entry of a plan from its item, if it is missing or differs; conditioned on
+   * the plan's revision being the one read (a redefinition moves it), so a concurrent write cannot
+   * leave it stale. Returns whether it wrote.
    */
-  private planEntryBump(planId: string, revision: number): TransactItem {
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: keys.planEntry(planId),
-        UpdateExpression: 'SET revision = :revision',
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':revision': revision },
-      },
-    };
-  }
-
-  /** A transaction with a planEntryBump: on a missing entry, adds it from the plan item and runs it once more. */
-  private async transactRegistered(planId: string, items: TransactItem[], conflicts: Conflict[]): Promise<void> {
-    try {
-      await this.transact(items, conflicts);
-    } catch (error) {
-      if (!(error instanceof UnregisteredPlan)) throw error;
-      await this.registerPlan(planId);
-      await this.transact(items, conflicts);
-    }
-  }
-
-  /**
-   * Writes the registry entry of a plan from its item, if it is missing or behind; conditioned on
-   * the plan's revision being the one read, so a concurrent write cannot leave it stale. Returns
-   * whether it wrote.
-   */
-  private async registerPlan(planId: string, item?: Record<string, unknown>): Promise<boolean> {
-    const plan = item
-      ? stripPlan(item)
-      : stripPlan(
-          (await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.plan(planId), ConsistentRead: true }))).Item,
-        );
-    if (!plan) return false;
+  private async registerPlan(item: Record<string, unknown>): Promise<boolean> {
+    const plan = stripPlan(item)!;
+    const planId = plan.planId;
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -531,8 +512,8 @@ export class DynamoPlanRepository implements PlanRepository {
               Put: {
                 TableName: this.tableName,
                 Item: planEntryItem(plan),
-                ConditionExpression: 'attribute_not_exists(PK) OR revision < :revision OR title <> :title OR municipality <> :municipality',
-                ExpressionAttributeValues: { ':revision': plan.revision, ':title': plan.title, ':municipality': plan.municipality },
+                ConditionExpression: 'attribute_not_exists(PK) OR title <> :title OR municipality <> :municipality',
+                ExpressionAttributeValues: { ':title': plan.title, ':municipality': plan.municipality },
               },
             },
             {
@@ -561,7 +542,7 @@ export class DynamoPlanRepository implements PlanRepository {
    */
   async fillRegistry(): Promise<{ plans: number; keys: number }> {
     let plans = 0;
-    for (const item of await this.scanBySortKey('PLAN')) if (await this.registerPlan(String(item.planId), item)) plans++;
+    for (const item of await this.scanBySortKey('PLAN')) if (await this.registerPlan(item)) plans++;
     let added = 0;
     for (const item of await this.scanBySortKey('KEY')) {
       const key = strip<SigningKey>(item)!;
@@ -611,7 +592,7 @@ export class DynamoPlanRepository implements PlanRepository {
    * Cancellations for a concurrent transaction are retried with backoff first (a fresh command
    * each time, so a fresh ClientRequestToken: the cancelled attempt wrote nothing).
    */
-  private async transact(items: TransactItem[], conflicts: Conflict[]): Promise<void> {
+  private async transact(items: TransactItem[], conflicts: WriteConflict[]): Promise<void> {
     try {
       await retryTransactionConflicts(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
     } catch (error) {
@@ -621,10 +602,9 @@ export class DynamoPlanRepository implements PlanRepository {
         // Then the idempotency key: a retry of a committed update also finds the revision moved.
         const failed = reasons
           .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? conflicts[index] : undefined))
-          .filter((c): c is Conflict => c !== undefined);
+          .filter((c): c is WriteConflict => c !== undefined);
         // A revoked signer outranks the rest: nothing it signed may be written, nor answered as written.
         const conflict = (['nonce', 'revoked', 'idempotency'] as const).find((c) => failed.includes(c)) ?? failed[0];
-        if (conflict === 'unregistered') throw new UnregisteredPlan();
         if (conflict) throw new ConflictError(conflict, `conditional write failed: ${conflict}`);
       }
       if (isTransactionConflict(error)) {
