@@ -45,7 +45,7 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 const codePoint = (character: string) => `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 
 /** Why a string is not text we store and publish, if it is not. */
-export function textProblem(value: string, options: { allowLineBreaks: boolean }): string | undefined {
+function textProblem(value: string, options: { allowLineBreaks: boolean }): string | undefined {
   const surrogate = LONE_SURROGATE.exec(value);
   if (surrogate) return `must be valid Unicode: a lone surrogate ${codePoint(surrogate[0])} is at position ${surrogate.index}`;
   const control = (options.allowLineBreaks ? CONTROL_CHARACTER : /\p{Cc}/u).exec(value);
@@ -76,7 +76,7 @@ const trimmedText = (max: number) => z.string().check(z.trim(), ...textChecks, z
 const integer = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 
 /** The WHATWG serialisation of an absolute http(s) URL with a host, or why `value` is not one. */
-export function httpUrl(value: string): { href: string } | { problem: string } {
+function httpUrl(value: string): { href: string } | { problem: string } {
   // The URL parser silently drops tabs and line breaks and trims controls: refuse them instead.
   const problem = textProblem(value, { allowLineBreaks: false });
   if (problem) return { problem };

@@ -36,7 +36,7 @@ export class ConflictError extends Error {
   }
 }
 
-/** A plan as the public list shows it: the registry entry written with the plan. */
+/** A plan as the public list shows it: its registry entry (written with its definition) and its current revision. */
 export type PlanEntry = Pick<Plan, 'planId' | 'title' | 'municipality' | 'revision'>;
 
 /** A key as the admin list shows it: never a secret. */
