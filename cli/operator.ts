@@ -13,6 +13,7 @@ import { leaseOptionsFromEnv, type PublishContext, PublishCoordinator } from '#s
 import { publishPlan } from '#shared/publish/publish';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { everyPlanId } from '#shared/store/ports';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
 import { CliError, EXIT } from './output.ts';
@@ -107,5 +108,7 @@ export async function planIdsToProcess(
   if (values.plan?.length && values.all) throw new CliError(`give either --plan or --all, not both\n\n${help}`, EXIT.usage);
   if (values.plan?.length) return values.plan;
   if (!values.all) throw new CliError(`--plan ID or --all is required\n\n${help}`, EXIT.usage);
-  return (await runtime.repository.listPlans()).map((p) => p.planId);
+  // Plans written before the plans registry existed get their entry first, or --all would miss them.
+  await runtime.repository.fillRegistry();
+  return everyPlanId(runtime.repository);
 }

@@ -375,21 +375,23 @@ export class MandatStack extends Stack {
     });
     // Exactly the items the API touches, by partition key (dynamodb:LeadingKeys): plans and
     // their commitments and updates, keys, nonces, idempotency records, and the PLANS and KEYS
-    // listing registries. Never a publish lease. TransactWriteItems is authorized item by item
-    // as PutItem or UpdateItem, each under this condition.
+    // listing registries (a list is a Query of PLANS or KEYS and a BatchGet of the page's plans;
+    // nothing scans). Never a publish lease. TransactWriteItems is authorized item by item as
+    // PutItem, UpdateItem or ConditionCheckItem (the signer's key), each under this condition.
     this.ingest.role.addToPrincipalPolicy(
-      itemStatement(this.table, ['dynamodb:GetItem', 'dynamodb:Query'], ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'IDEMPOTENCY#*']),
+      itemStatement(
+        this.table,
+        ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+        ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'IDEMPOTENCY#*'],
+      ),
     );
     this.ingest.role.addToPrincipalPolicy(
       itemStatement(
         this.table,
-        ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
         ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'NONCE#*', 'IDEMPOTENCY#*'],
       ),
     );
-    // Listing plans and keys still scans the table, and a Scan carries no partition key to
-    // condition on: this statement goes once the listings query their registries.
-    this.ingest.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.table.tableArn] }));
     // Seal and open shared secrets, only ever bound to a key record (the adapter always sends
     // exactly the context {keyId}); publish has no statement on this key at all.
     this.ingest.role.addToPrincipalPolicy(
@@ -568,10 +570,6 @@ export class MandatStack extends Stack {
       ),
     );
     this.publish.role.addToPrincipalPolicy(itemStatement(this.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['PUBLISH#*']));
-    // The site-wide catalog lists plans with a Scan, which no partition condition can bound:
-    // this statement goes once listing plans queries the PLANS registry. Key items it could
-    // read hold sealed secrets only (no statement on the secrets key).
-    this.publish.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.table.tableArn] }));
     // The artifact store lists a prefix's ETags (ListBucket) and puts changed objects.
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:ListBucket'], resourceArns: [this.feeds.bucketArn] });
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:PutObject'], resourceArns: [this.feeds.arnForObjects('*')] });

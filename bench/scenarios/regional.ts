@@ -137,6 +137,11 @@ async function spreadUpdates(ctx: BenchContext, tableName: string, sizes: Region
         const planKeySizes: number[] = [];
         let indexUnits = 0;
         for (const entry of input.TransactItems) {
+          // A ConditionCheck (the signer's key) writes no item, but is charged as a write of the item's size.
+          if (entry.ConditionCheck) {
+            sizes.push(1024);
+            continue;
+          }
           const operation = entry.Put ?? entry.Update ?? entry.Delete;
           const pk = String((operation?.Item ?? operation?.Key)?.PK ?? '?');
           writesByKey.set(pk, (writesByKey.get(pk) ?? 0) + 1);

@@ -209,8 +209,15 @@ async function addDirect(registration: Record<string, unknown>, values: Values):
 }
 
 async function list(values: Values): Promise<void> {
-  const result = ensureOk(await client(values).request('GET', '/api/v1/keys'));
-  const { keys } = result.body as { keys: KeyView[] };
+  // The API answers a page at a time; an admin's listing is every page.
+  const keys: KeyView[] = [];
+  let cursor: string | undefined;
+  do {
+    const path = cursor === undefined ? '/api/v1/keys' : `/api/v1/keys?cursor=${encodeURIComponent(cursor)}`;
+    const page = ensureOk(await client(values).request('GET', path)).body as { keys: KeyView[]; nextCursor?: string };
+    keys.push(...page.keys);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
   if (values.json) return void console.log(JSON.stringify(keys, null, 2));
   if (keys.length === 0) return void console.log('no keys');
   const rows = keys.map((k) => [

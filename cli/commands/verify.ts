@@ -1,5 +1,6 @@
 /** `mandat verify`: compare what is in the bucket with what the table implies. */
 import { differenceCount, type VerificationReport, verifyPublication } from '#shared/publish/verify';
+import { everyPlanId } from '#shared/store/ports';
 import { type Command, parse } from '../command.ts';
 import { OPERATOR_HELP, OPERATOR_OPTIONS, openOperatorRuntime, storageFailure } from '../operator.ts';
 import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';
@@ -52,7 +53,9 @@ export const verify: Command = {
       let report: VerificationReport;
       try {
         const planIds = values.plan?.length ? values.plan : undefined;
-        const total = planIds?.length ?? (await runtime.repository.listPlans()).length;
+        // Plans written before the plans registry existed get their entry first, or --all would miss them.
+        if (!planIds) await runtime.repository.fillRegistry();
+        const total = planIds?.length ?? (await everyPlanId(runtime.repository)).length;
         const bar = values.json ? undefined : progressBar(total, 'verifying');
         report = await verifyPublication(
           { repository: runtime.repository, store: runtime.store, baseUrl: runtime.config.publicBaseUrl },

@@ -11,6 +11,7 @@ import { DATA_DIR_LAYOUT } from '#shared/config/local-data';
 import { removeRuntimeFile, writeRuntimeFile } from '#shared/config/runtime-file';
 import { ensureMasterKeyFile } from '#shared/signing/secret-sealer';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
+import { everyPlanId, type PlanRepository } from '#shared/store/ports';
 import { createS3Client } from '#shared/store/s3/client';
 import { type DemoKey, seedDemo } from './demo.ts';
 import { type RunningEmulator, startDynamoDbLocal, startS3Server } from './emulators.ts';
@@ -100,6 +101,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { handler: publish } = await import('#functions/publish/handler');
     const { getRuntime } = runtime;
 
+    // Data from a version before the plans and keys registries: add their entries (the lists read only those).
+    const filled = await getRuntime().repository.fillRegistry();
+    if (filled.plans + filled.keys > 0) log(`added ${filled.plans} plan(s) and ${filled.keys} key(s) to the registries`);
+
     let demoKeys: DemoKey[] = [];
     if (options.seedDemo ?? true) {
       const result = await seedDemo(getRuntime().repository, DATA_DIR_LAYOUT.keys(dataDir));
@@ -178,9 +183,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 /** Returns how many plans failed. */
 async function publishAll(
   publish: typeof import('#functions/publish/handler')['handler'],
-  repository: { listPlans(): Promise<Array<{ planId: string }>> },
+  repository: Pick<PlanRepository, 'listPlans'>,
 ): Promise<number> {
-  const plans = await repository.listPlans();
+  const plans = (await everyPlanId(repository)).map((planId) => ({ planId }));
   // A synthetic stream event per plan: the same path as a real change.
   const response = await publish({
     Records: plans.map((plan, index) => ({

@@ -84,7 +84,8 @@ function convert(schemas: Record<string, z.ZodMiniType>, io: 'input' | 'output')
       if (zodSchema === httpUrlSchema) {
         jsonSchema.format = 'uri';
         jsonSchema.pattern = '^[Hh][Tt][Tt][Pp][Ss]?://';
-        jsonSchema.description = 'An absolute http(s) URL.';
+        jsonSchema.description =
+          'An absolute http(s) URL with a host, without control characters; stored in its WHATWG serialised form (as `new URL(value).href`).';
       }
     },
   });
@@ -233,12 +234,12 @@ const PROBLEM_RESPONSES: Record<number, { name: string; description: string; hea
   400: {
     name: 'BadRequest',
     description:
-      'The body is not JSON (`invalid-json`), does not match the schema or the plan (`invalid-body`, with each failing field in `errors`), or a header is malformed (`invalid-if-match`, `invalid-idempotency-key`).',
+      'The body is not JSON (`invalid-json`), does not match the schema or the plan (`invalid-body`, with each failing field in `errors`), or a header or the query is malformed (`invalid-if-match`, `invalid-idempotency-key`, `invalid-query` with the failing parameter in `errors`).',
   },
   401: {
     name: 'Unauthorized',
     description:
-      'The request is not signed, the signature does not verify with the key named by `keyid`, is stale or expired, misses a required component or parameter, or the `Content-Digest` does not match the body (`missing-signature`, `invalid-signature`, `stale-signature`, `insufficient-coverage`, `invalid-digest`, …). An unknown key id and a wrong signature get the same answer.',
+      'The request is not signed, the signature does not verify with the key named by `keyid`, is stale or expired, misses a required component or parameter, or the `Content-Digest` does not match the body (`missing-signature`, `invalid-signature`, `stale-signature`, `insufficient-coverage`, `duplicate-member`, `invalid-digest`, …). An unknown key id and a wrong signature get the same answer.',
     headers: ['WWW-Authenticate'],
   },
   403: {
@@ -356,6 +357,20 @@ function requestHeaderParameters(example: SigningExample): Record<string, Json> 
       description: 'The ETag you have; 304 when it is still current.',
       schema: { type: 'string' },
     },
+    Limit: {
+      name: 'limit',
+      in: 'query',
+      required: false,
+      description: `Items per page, from 1 to ${LIMITS.pageSize} (the default).`,
+      schema: { type: 'integer', minimum: 1, maximum: LIMITS.pageSize, default: LIMITS.pageSize },
+    },
+    Cursor: {
+      name: 'cursor',
+      in: 'query',
+      required: false,
+      description: 'Where the page starts: the `nextCursor` of the page before (opaque). Without it, the first page.',
+      schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,200}$' },
+    },
     IdempotencyKey: {
       name: 'Idempotency-Key',
       in: 'header',
@@ -399,6 +414,7 @@ function operationObject(op: OperationSpec): Json {
     parameters.push(ref(op.requestBody && !op.requestBodyOptional ? 'ContentDigestRequired' : 'ContentDigest'));
   }
   for (const header of op.headers ?? []) parameters.push(ref(headerParameterName(header)));
+  for (const name of op.query ?? []) parameters.push(ref(name === 'limit' ? 'Limit' : 'Cursor'));
 
   const responses: Json = {};
   for (const success of op.success) {

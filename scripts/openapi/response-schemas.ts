@@ -79,6 +79,7 @@ export const planSchema = z.extend(planDefinitionSchema, {
 
 export const planListSchema = z.strictObject({
   plans: z.array(z.strictObject({ planId: slugSchema, title: z.string(), municipality: z.string(), revision })),
+  nextCursor: described(z.optional(z.string()), 'Present while more plans follow: send it back as `cursor` for the next page.'),
 });
 
 export const commitmentListSchema = z.strictObject({
@@ -125,7 +126,10 @@ export const keyRecordSchema = z.strictObject({
   revokedAt: z.optional(timestamp),
 });
 
-export const keyListSchema = z.strictObject({ keys: z.array(keyRecordSchema) });
+export const keyListSchema = z.strictObject({
+  keys: z.array(keyRecordSchema),
+  nextCursor: described(z.optional(z.string()), 'Present while more keys follow: send it back as `cursor` for the next page.'),
+});
 
 export const keyRegisteredSchema = z.strictObject({
   key: keyRecordSchema,

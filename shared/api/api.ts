@@ -17,7 +17,7 @@ import {
   slugSchema,
   updateRequestSchema,
 } from '../domain/model.ts';
-import { type AuthenticatedRequest, authenticate } from '../signing/authenticate.ts';
+import { type AuthenticatedRequest, authenticate, revokedDuringRequest } from '../signing/authenticate.ts';
 import { requireCommitmentScope, requireKeyAdmin, requirePlanAdmin } from '../signing/authorize.ts';
 import { canonicalPublicKeyPem, generateSharedSecret, KeyMaterialError, publicViewOf } from '../signing/key-material.ts';
 import { type SecretSealer, SecretSealerMissingError } from '../signing/secret-sealer.ts';
@@ -31,7 +31,7 @@ export { type ApiRequest, type ApiResponse, ORIGIN_SECRET_HEADER } from './http.
 
 import { type FieldError, PROBLEM_CONTENT_TYPE, Problem } from '../domain/problem.ts';
 import { backoffDelay, contentionProblem, sleep } from '../domain/retry.ts';
-import { ConflictError, type NonceClaim, type PlanRepository } from '../store/ports.ts';
+import { ConflictError, type NonceClaim, type PageRequest, type PlanRepository } from '../store/ports.ts';
 
 export interface ApiDependencies {
   repository: PlanRepository;
@@ -331,6 +331,7 @@ async function postUpdate(ctx: Context): Promise<ApiResponse> {
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       if (error.conflict === 'nonce') throw replayed();
+      if (error.conflict === 'revoked') throw revokedDuringRequest(auth.key.keyId);
       if (error.conflict === 'idempotency' && idempotent) return idempotent.responseAfterRace();
       if (error.conflict === 'contention') throw contentionProblem();
       if (ifMatch !== undefined) {
@@ -374,9 +375,41 @@ async function getPlan(ctx: Context): Promise<ApiResponse> {
   return json(200, plan, { etag: etag(plan.revision), 'cache-control': 'no-cache' });
 }
 
+/**
+ * `?limit` (1 to LIMITS.pageSize, that by default) and `?cursor` (the `nextCursor` of the page
+ * before) of a list. The cursor is opaque to clients; here it is the last id of the previous page.
+ */
+function pageRequest(request: ApiRequest, isId: (id: string) => boolean): PageRequest {
+  const query = new URLSearchParams(request.query);
+  const errors: FieldError[] = [];
+  const limitText = query.get('limit');
+  let limit: number = LIMITS.pageSize;
+  if (limitText !== null) {
+    limit = /^\d{1,4}$/.test(limitText) ? Number(limitText) : Number.NaN;
+    if (!(limit >= 1 && limit <= LIMITS.pageSize))
+      errors.push({ path: 'limit', message: `must be an integer from 1 to ${LIMITS.pageSize}` });
+  }
+  const cursor = query.get('cursor');
+  let after: string | undefined;
+  if (cursor !== null) {
+    after = /^[A-Za-z0-9_-]{1,200}$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined;
+    if (after === undefined || !isId(after)) errors.push({ path: 'cursor', message: 'must be the nextCursor of a previous page' });
+  }
+  if (errors.length > 0) {
+    throw new Problem(400, 'invalid-query', `the query is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, {
+      errors,
+    });
+  }
+  return { limit, ...(after !== undefined ? { after } : {}) };
+}
+
+const nextCursor = (next: string | undefined) =>
+  next === undefined ? {} : { nextCursor: Buffer.from(next, 'utf8').toString('base64url') };
+
 async function listPlans(ctx: Context): Promise<ApiResponse> {
-  const plans = await ctx.deps.repository.listPlans();
-  return json(200, { plans: plans.map((p) => ({ planId: p.planId, title: p.title, municipality: p.municipality, revision: p.revision })) });
+  const page = await ctx.deps.repository.listPlans(pageRequest(ctx.request, (id) => slugSchema.safeParse(id).success));
+  const plans = page.items.map((p) => ({ planId: p.planId, title: p.title, municipality: p.municipality, revision: p.revision }));
+  return json(200, { plans, ...nextCursor(page.next) });
 }
 
 async function putPlan(ctx: Context): Promise<ApiResponse> {
@@ -423,9 +456,10 @@ function keyIdParam(value: string): string {
 async function listKeys(ctx: Context): Promise<ApiResponse> {
   const auth = await signed(ctx);
   requireKeyAdmin(auth.key);
+  const page = pageRequest(ctx.request, (id) => keyIdSchema.safeParse(id).success);
   await spendNonce(ctx, auth);
-  const keys = await ctx.deps.repository.listKeys();
-  return json(200, { keys: keys.map(publicViewOf) });
+  const found = await ctx.deps.repository.listKeys(page);
+  return json(200, { keys: found.items.map(publicViewOf), ...nextCursor(found.next) });
 }
 
 async function getKey(ctx: Context): Promise<ApiResponse> {
@@ -444,6 +478,7 @@ async function spendNonce(ctx: Context, auth: AuthenticatedRequest): Promise<voi
     await ctx.deps.repository.claimNonce(nonceClaim(ctx, auth));
   } catch (error) {
     if (error instanceof ConflictError && error.conflict === 'nonce') throw replayed();
+    if (error instanceof ConflictError && error.conflict === 'revoked') throw revokedDuringRequest(auth.key.keyId);
     throw error;
   }
 }
@@ -490,6 +525,7 @@ async function registerKey(ctx: Context): Promise<ApiResponse> {
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     if (error.conflict === 'nonce') throw replayed();
+    if (error.conflict === 'revoked') throw revokedDuringRequest(auth.key.keyId);
     throw new Problem(
       409,
       'key-exists',
@@ -519,6 +555,7 @@ async function revokeKey(ctx: Context): Promise<ApiResponse> {
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     if (error.conflict === 'nonce') throw replayed();
+    if (error.conflict === 'revoked') throw revokedDuringRequest(auth.key.keyId);
     // Revoked by someone else in the meantime: the outcome asked for holds.
     const now = await repository.getKey(keyId);
     return json(200, { changed: false, key: publicViewOf(now ?? existing) });

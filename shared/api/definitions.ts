@@ -7,6 +7,7 @@ import { type Commitment, type CommitmentDefinition, type Plan, type PlanDefinit
 import { Problem } from '../domain/problem.ts';
 import { contentionProblem } from '../domain/retry.ts';
 import { DEFAULT_STATUSES } from '../domain/vocabulary.ts';
+import { revokedDuringRequest } from '../signing/authenticate.ts';
 import { ConflictError, type NonceClaim, type PlanRepository } from '../store/ports.ts';
 
 function same(a: object, b: object, fields: string[]): boolean {
@@ -35,11 +36,12 @@ export interface DefineResult<T> {
   value: T;
 }
 
-function conflictToProblem(error: unknown, what: string): never {
+function conflictToProblem(error: unknown, what: string, nonce: NonceClaim | undefined): never {
   if (error instanceof ConflictError) {
     if (error.conflict === 'nonce') {
       throw new Problem(409, 'nonce-reused', 'this signature nonce has already been used; sign the request again with a fresh nonce');
     }
+    if (error.conflict === 'revoked' && nonce) throw revokedDuringRequest(nonce.keyId);
     if (error.conflict === 'missing') throw new Problem(404, 'plan-not-found', error.message);
     if (error.conflict === 'contention') throw contentionProblem();
     throw new Problem(409, 'write-conflict', `the ${what} changed while it was being defined; retry`, { headers: { 'retry-after': '1' } });
@@ -76,7 +78,7 @@ export async function definePlan(
     }
     await repository.savePlan({ plan, expectedRevision: existing?.revision, nonce: options.nonce });
   } catch (error) {
-    conflictToProblem(error, 'plan');
+    conflictToProblem(error, 'plan', options.nonce);
   }
   return { created: !existing, changed: true, value: plan };
 }
@@ -135,7 +137,7 @@ export async function defineCommitment(
     }
     await repository.saveCommitment({ commitment, expectedRevision: existing?.revision, nonce: options.nonce, now: nowIso });
   } catch (error) {
-    conflictToProblem(error, 'commitment');
+    conflictToProblem(error, 'commitment', options.nonce);
   }
   return { created: !existing, changed: true, value: commitment };
 }

@@ -33,6 +33,8 @@ export interface OperationSpec {
   /** The body may be left out (e.g. revoke). */
   requestBodyOptional?: boolean;
   headers?: Array<'If-Match' | 'If-None-Match' | 'Idempotency-Key'>;
+  /** Query parameters: `limit` and `cursor` page a list. */
+  query?: Array<'limit' | 'cursor'>;
   success: Success[];
   problems: number[];
 }
@@ -150,11 +152,14 @@ export const OPERATIONS: readonly OperationSpec[] = [
     path: '/api/v1/plans',
     operationId: 'listPlans',
     tag: 'Plans and commitments',
-    summary: 'Every plan',
-    description: 'Public.',
+    summary: 'The plans, a page at a time',
+    description:
+      'Public. Ordered by plan id, at most `limit` (default and maximum 100) per page; while there are more, the answer has ' +
+      '`nextCursor`: send it back as `cursor` for the next page. Every page is one bounded read, however large the table.',
     auth: 'none',
-    success: [{ status: 200, description: 'The plans.', schema: 'PlanList' }],
-    problems: [500, 503],
+    query: ['limit', 'cursor'],
+    success: [{ status: 200, description: 'One page of plans.', schema: 'PlanList' }],
+    problems: [400, 500, 503],
   },
   {
     method: 'post',
@@ -175,10 +180,13 @@ export const OPERATIONS: readonly OperationSpec[] = [
     path: '/api/v1/keys',
     operationId: 'listKeys',
     tag: 'Keys',
-    summary: 'Every registered key (admin without scopes)',
-    description: 'Signed, although it has no body: the signature covers "@method" and "@path".',
+    summary: 'The registered keys, a page at a time (admin without scopes)',
+    description:
+      'Signed, although it has no body: the signature covers "@method" and "@path" (and "@query" with `limit` or `cursor`). ' +
+      'Ordered by key id, at most `limit` (default and maximum 100) per page; `nextCursor`, while there are more, is the next `cursor`.',
     auth: 'key-admin',
-    success: [{ status: 200, description: 'The keys, without secrets.', schema: 'KeyList' }],
+    query: ['limit', 'cursor'],
+    success: [{ status: 200, description: 'One page of keys, without secrets.', schema: 'KeyList' }],
     problems: SIGNED_PROBLEMS,
   },
   {

@@ -20,6 +20,8 @@ export const LIMITS = {
   slug: 64,
   keyId: 64,
   publicKeyPem: 1000,
+  /** Items per page of a list (plans, keys): every list is a bounded read. */
+  pageSize: 100,
 } as const;
 
 export const slugSchema = z
@@ -32,23 +34,79 @@ export const slugSchema = z
 
 export const languageSchema = z.string().check(z.regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag'));
 
-const text = (max: number) => z.string().check(z.maxLength(max));
-const nonEmptyText = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+/**
+ * C0 and C1 control characters and DEL, except tab and line feed. Carriage returns are taken out
+ * of CRLF line ends first (see `text`), so a lone one is refused here too.
+ */
+const CONTROL_CHARACTER = /(?![\t\n])\p{Cc}/u;
+/** A UTF-16 surrogate not paired with its other half: not Unicode text, and not I-JSON (RFC 7493). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+const codePoint = (character: string) => `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** Why a string is not text we store and publish, if it is not. */
+function textProblem(value: string, options: { allowLineBreaks: boolean }): string | undefined {
+  const surrogate = LONE_SURROGATE.exec(value);
+  if (surrogate) return `must be valid Unicode: a lone surrogate ${codePoint(surrogate[0])} is at position ${surrogate.index}`;
+  const control = (options.allowLineBreaks ? CONTROL_CHARACTER : /\p{Cc}/u).exec(value);
+  if (control) {
+    const allowed = options.allowLineBreaks ? ' (only tab and line feed are allowed)' : '';
+    return `must not contain the control character ${codePoint(control[0])} (at position ${control.index})${allowed}`;
+  }
+  return undefined;
+}
+
+/** Refuses lone surrogates and control characters, naming the first one found. */
+const wellFormedText = (options: { allowLineBreaks: boolean }) =>
+  z.superRefine((value: string, ctx) => {
+    const problem = textProblem(value, options);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  });
+
+/**
+ * Every free text a client sends: CRLF line ends (Windows clients, spreadsheets) become LF, so
+ * what is stored and published has one kind of line end; then no other control character.
+ */
+const textChecks = [z.overwrite((value: string) => value.replace(/\r\n/g, '\n')), wellFormedText({ allowLineBreaks: true })] as const;
+
+const text = (max: number) => z.string().check(...textChecks, z.maxLength(max));
+const nonEmptyText = (max: number) => z.string().check(...textChecks, z.minLength(1), z.maxLength(max));
 /** Trimmed first, then measured: "   " is empty. */
-const trimmedText = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+const trimmedText = (max: number) => z.string().check(z.trim(), ...textChecks, z.minLength(1), z.maxLength(max));
 const integer = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 
-/** Only http(s): a `javascript:` or `data:` link in an official's update must never reach a feed. */
+/** The WHATWG serialisation of an absolute http(s) URL with a host, or why `value` is not one. */
+function httpUrl(value: string): { href: string } | { problem: string } {
+  // The URL parser silently drops tabs and line breaks and trims controls: refuse them instead.
+  const problem = textProblem(value, { allowLineBreaks: false });
+  if (problem) return { problem };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { problem: 'must be an absolute http(s) URL' };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: 'must be an absolute http(s) URL' };
+  if (url.hostname.length === 0) return { problem: 'must be an absolute http(s) URL with a host' };
+  if (url.href.length > LIMITS.url) return { problem: `is ${url.href.length} characters long once serialised; at most ${LIMITS.url}` };
+  return { href: url.href };
+}
+
+/**
+ * Only http(s): a `javascript:` or `data:` link in an official's update must never reach a feed.
+ * Parsed as browsers do (WHATWG URL) and stored in its serialised form, so `https:\\x.example`
+ * and `http:/x.example` are stored as the `https://x.example/` every reader of the feeds will see.
+ */
 export const httpUrlSchema = z.string().check(
   z.maxLength(LIMITS.url),
-  z.refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
-    } catch {
-      return false;
-    }
-  }, 'must be an absolute http(s) URL'),
+  z.superRefine((value: string, ctx) => {
+    const url = httpUrl(value);
+    if ('problem' in url) ctx.addIssue({ code: 'custom', message: url.problem, input: value });
+  }),
+  z.overwrite((value: string) => {
+    const url = httpUrl(value);
+    return 'href' in url ? url.href : value;
+  }),
 );
 
 export const linkSchema = z.strictObject({

@@ -7,7 +7,7 @@
  * must for "rewrite only what changed" anyway.
  */
 import { type ArtifactStore, md5 } from '../store/artifacts.ts';
-import type { PlanRepository } from '../store/ports.ts';
+import { everyPlanId, type PlanRepository } from '../store/ports.ts';
 import { loadSnapshot, renderPlanArtifacts } from './publish.ts';
 
 export interface PlanVerification {
@@ -85,7 +85,7 @@ export async function verifyPublication(
   options: { planIds?: string[]; onPlan?: (plan: PlanVerification) => void } = {},
 ): Promise<VerificationReport> {
   const all = options.planIds === undefined;
-  const planIds = options.planIds ?? (await deps.repository.listPlans()).map((p) => p.planId);
+  const planIds = options.planIds ?? (await everyPlanId(deps.repository));
   const everything = all ? await deps.store.etags('plans/') : undefined;
   const plans: PlanVerification[] = [];
   for (const planId of planIds) {

@@ -179,3 +179,16 @@ export async function authenticate(
   }
   return { key, nonce: parsed.nonce!, created: parsed.created! };
 }
+
+/**
+ * The answer when the signer's key was revoked after this request was authenticated but before
+ * its write committed (the write's transaction checks the key): the same problem type a request
+ * signed a moment later gets, since possession of the key was proven.
+ */
+export function revokedDuringRequest(keyId: string): Problem {
+  return new Problem(
+    403,
+    'key-revoked',
+    `key ${keyId} was revoked while this request was being processed; nothing was written. Ask an administrator for a new one`,
+  );
+}

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseDictionary, serializeDictionary } from 'structured-headers';
+import { repeatedMemberName } from './structured-fields.ts';
 
 const ALGORITHMS = { 'sha-256': 'sha256', 'sha-512': 'sha512' } as const;
 export type DigestAlgorithm = keyof typeof ALGORITHMS;
@@ -28,6 +29,9 @@ export function checkContentDigest(field: string | readonly string[] | undefined
   } catch {
     return { ok: false, reason: 'the Content-Digest header is not a valid structured-field dictionary' };
   }
+  // RFC 8941 lets the last of two "sha-256" members win; a bad first one must not hide behind a good last one.
+  const repeated = repeatedMemberName(header);
+  if (repeated !== undefined) return { ok: false, reason: `the Content-Digest header names ${repeated} more than once` };
   const checked: DigestAlgorithm[] = [];
   for (const [name, member] of dict) {
     if (!(name in ALGORITHMS)) continue;

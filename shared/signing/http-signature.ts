@@ -30,6 +30,7 @@ import {
   serializeList,
 } from 'structured-headers';
 import { contentDigest, type DigestAlgorithm } from './content-digest.ts';
+import { repeatedMemberName } from './structured-fields.ts';
 
 export interface HttpRequestLike {
   method: string;
@@ -57,6 +58,7 @@ export type SignatureRule =
   | 'missing-signature'
   | 'multiple-signatures'
   | 'malformed-signature'
+  | 'duplicate-member'
   | 'unsupported-component'
   | 'missing-component'
   | 'unsupported-algorithm'
@@ -229,6 +231,9 @@ function fieldValue(request: HttpRequestLike, name: string, params: Parameters, 
     } catch {
       throw new SignatureError('malformed-signature', `the header ${name} is not a structured-field dictionary`);
     }
+    // A covered member must be unambiguous, as for the signature headers themselves.
+    if (repeatedMemberName(combined) === key)
+      throw new SignatureError('duplicate-member', `the header ${name} names the member "${key}" more than once`);
     const member = dictionary.get(key);
     if (member === undefined) throw new SignatureError('missing-component', `the header ${name} has no member "${key}"`);
     return Array.isArray(member[0]) ? serializeInnerList(member as InnerList) : serializeItem(member as Item);
@@ -311,6 +316,19 @@ export function parseSignatureHeaders(headers: Headers): ParsedSignature {
     signatures = parseDictionary(signatureHeader);
   } catch {
     throw new SignatureError('malformed-signature', 'Signature-Input and Signature must be structured-field dictionaries (RFC 9421 §4)');
+  }
+  // Checked before the count: "sig1=…, sig1=…" parses to one member (the last), which would pass it.
+  for (const [field, value] of [
+    ['Signature-Input', inputHeader],
+    ['Signature', signatureHeader],
+  ] as const) {
+    const repeated = repeatedMemberName(value);
+    if (repeated !== undefined) {
+      throw new SignatureError(
+        'duplicate-member',
+        `the ${field} header names the member "${repeated}" more than once; a signature label may occur only once`,
+      );
+    }
   }
   if (inputs.size > 1 || signatures.size > 1) {
     throw new SignatureError(

@@ -5,6 +5,11 @@
 import type { HistoryScope, HistorySummary } from '../domain/history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '../domain/model.ts';
 
+/**
+ * A signed request's nonce, spent in the transaction of the write it signs. The same transaction
+ * checks that the signer's key (`keyId`) still exists and is active, so nothing a key signed is
+ * written once its revocation has committed (else the write fails with 'revoked').
+ */
 export interface NonceClaim {
   keyId: string;
   nonce: string;
@@ -14,10 +19,11 @@ export interface NonceClaim {
 
 /**
  * `idempotency`: the Idempotency-Key was recorded by another request first (see idempotency.ts).
+ * `revoked`: the signer's key was revoked (or is gone) by the time the write committed.
  * `contention`: DynamoDB kept cancelling the transaction for a concurrent one touching the same
  * items (TransactionConflict) even after backing off; nothing was written.
  */
-export type WriteConflict = 'nonce' | 'revision' | 'duplicate' | 'missing' | 'idempotency' | 'contention';
+export type WriteConflict = 'nonce' | 'revoked' | 'revision' | 'duplicate' | 'missing' | 'idempotency' | 'contention';
 
 /** A conditional write lost: which condition failed decides the HTTP status. */
 export class ConflictError extends Error {
@@ -30,12 +36,44 @@ export class ConflictError extends Error {
   }
 }
 
+/** A plan as the public list shows it: its registry entry (written with its definition) and its current revision. */
+export type PlanEntry = Pick<Plan, 'planId' | 'title' | 'municipality' | 'revision'>;
+
+/** A key as the admin list shows it: never a secret. */
+export type KeyEntry = Omit<SigningKey, 'sharedSecret'>;
+
+/** One page of a registry, in id order; `next` is the last id of the page when more may follow. */
+export interface Page<T> {
+  items: T[];
+  next?: string;
+}
+
+export interface PageRequest {
+  /** At most this many items (the API caps it). */
+  limit: number;
+  /** Continue after this id (the `next` of the previous page). */
+  after?: string;
+}
+
+/** Every plan id, page by page: for operators' tools (republish, verify), not for public requests. */
+export async function everyPlanId(repository: Pick<PlanRepository, 'listPlans'>): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | undefined;
+  do {
+    const page = await repository.listPlans({ limit: 100, after });
+    ids.push(...page.items.map((plan) => plan.planId));
+    after = page.next;
+  } while (after !== undefined);
+  return ids;
+}
+
 /** What rendering a plan reads: a read-only slice of the repository (an in-memory copy can serve it). */
 export type PlanReader = Pick<PlanRepository, 'getPlan' | 'getPlanHistory' | 'listCommitments' | 'listUpdates' | 'latestUpdates'>;
 
 export interface PlanRepository {
   getPlan(planId: string): Promise<Plan | undefined>;
-  listPlans(): Promise<Plan[]>;
+  /** One page of the plans registry (one bounded Query, whatever else the table holds). */
+  listPlans(page: PageRequest): Promise<Page<PlanEntry>>;
   getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined>;
   listCommitments(planId: string): Promise<Commitment[]>;
   /** History, oldest first. `year` limits it to updates reported in that year. */
@@ -48,7 +86,8 @@ export interface PlanRepository {
   /** The `limit` newest updates of the plan, a commitment or an area, newest first (history.ts's order). */
   latestUpdates(planId: string, scope: HistoryScope, limit: number): Promise<StatusUpdate[]>;
   getKey(keyId: string): Promise<SigningKey | undefined>;
-  listKeys(): Promise<SigningKey[]>;
+  /** One page of the keys registry (one bounded Query). */
+  listKeys(page: PageRequest): Promise<Page<KeyEntry>>;
 
   /**
    * One accepted status update, all or nothing: the history item (new), the commitment

@@ -405,14 +405,20 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
     Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': partitions } },
   });
 
-  it('ingest: its log group, the items it reads and writes by partition, the transitional Scan, and the secrets key bound to a keyId', () => {
+  it('ingest: its log group, the items it reads and writes by partition (no Scan), and the secrets key bound to a keyId', () => {
     const { ingestRole, ingestLogs, table, secretsKey } = ids(base);
     expect(statementsOfRole(base, ingestRole)).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(ingestLogs) },
-      items(['dynamodb:GetItem', 'dynamodb:Query'], ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'IDEMPOTENCY#*'], arnOf(table)),
-      items(['dynamodb:PutItem', 'dynamodb:UpdateItem'], ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'NONCE#*', 'IDEMPOTENCY#*'], arnOf(table)),
-      // Listing plans and keys: a Scan has no partition key to condition on (goes with the listing registries).
-      { Effect: 'Allow', Action: 'dynamodb:Scan', Resource: arnOf(table) },
+      items(
+        ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+        ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'IDEMPOTENCY#*'],
+        arnOf(table),
+      ),
+      items(
+        ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+        ['PLAN#*', 'PLANS', 'KEY#*', 'KEYS', 'NONCE#*', 'IDEMPOTENCY#*'],
+        arnOf(table),
+      ),
       {
         Effect: 'Allow',
         Action: ['kms:Encrypt', 'kms:Decrypt'],
@@ -437,8 +443,6 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
         TABLE_SCHEMA.localIndexes.map((index) => ({ 'Fn::Join': ['', [arnOf(table), `/index/${index.indexName}`]] })),
       ),
       items(['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['PUBLISH#*'], arnOf(table)),
-      // The site-wide catalog lists plans with a Scan (goes with the PLANS registry); key items hold sealed secrets only.
-      { Effect: 'Allow', Action: 'dynamodb:Scan', Resource: arnOf(table) },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(feeds) },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [arnOf(feeds), '/*']] } },
       { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Resource: arnOf(deadLetters) },

@@ -4,8 +4,8 @@
  * an RFC 9457 problem body, never a 5xx, and the table is exactly as it was.
  *
  * The generated requests start from a valid signed update and break it in one of many ways
- * (signature, key, clock, nonce, coverage, body, envelope, path, method) or are random
- * altogether; every one of them must be refused.
+ * (signature, key, clock, nonce, coverage, repeated dictionary members, body text and URLs,
+ * envelope, path, method) or are random altogether; every one of them must be refused.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiRequest } from '#shared/api/api';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { LIMITS, updateRequestSchema } from '#shared/domain/model';
+import { contentDigest } from '#shared/signing/content-digest';
 import { signRequest } from '#shared/signing/http-signature';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
@@ -25,6 +26,8 @@ let handler: (event: APIGatewayProxyEventV2) => Promise<{ statusCode?: number; h
 let official: TestKey;
 let outsider: TestKey;
 let revoked: TestKey;
+/** A second key in scope: with "the last member wins", a request naming both would pass as this one. */
+let colleague: TestKey;
 let revision: number;
 const stranger = generateKeyPairSync('ed25519').privateKey;
 const savedEnv = { ...process.env };
@@ -35,6 +38,7 @@ beforeAll(async () => {
   official = await env.addKey('official', 'official', [{ planId: DEMO_PLAN_ID }]);
   outsider = await env.addKey('outsider', 'official', [{ planId: 'another-plan' }]);
   revoked = await env.addKey('revoked', 'official', [{ planId: DEMO_PLAN_ID }]);
+  colleague = await env.addKey('colleague', 'official', [{ planId: DEMO_PLAN_ID }]);
   await env.repository.putKey({ ...(await env.repository.getKey('revoked'))!, active: false, revokedAt: new Date().toISOString() });
   await env.repository.claimNonce({ keyId: 'official', nonce: SPENT_NONCE, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
   revision = (await env.repository.getCommitment(DEMO_PLAN_ID, 'c4'))!.revision;
@@ -114,6 +118,46 @@ const invalidUpdateBody = fc
     return !parsed.success || !['not_started', 'pending', 'delayed', 'on_track'].includes(parsed.data.status);
   });
 
+/** A string with `bad` inserted somewhere in it. */
+const withInserted = (bad: fc.Arbitrary<string>) =>
+  fc.tuple(fc.string({ maxLength: 30 }), bad, fc.string({ maxLength: 30 })).map(([a, b, c]) => `${a}${b}${c}`);
+const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((unit) => String.fromCharCode(unit));
+/** C0 and C1 controls and DEL, but not tab and line feed (a CR is refused unless it ends a CRLF). */
+const controlCharacter = fc
+  .oneof(fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0x7f, max: 0x9f }))
+  .filter((code) => code !== 0x09 && code !== 0x0a)
+  .map((code) => String.fromCharCode(code));
+const badText = fc.oneof(withInserted(loneSurrogate), withInserted(controlCharacter));
+/** URLs the WHATWG parser would take (after dropping or trimming what it silently drops) or that are not http(s) with a host. */
+const oddUrl = fc.oneof(
+  fc
+    .constantFrom('https://example.org/', 'http://example.org/a', 'https://exa mple.org/')
+    .chain((url) =>
+      fc
+        .tuple(fc.nat({ max: url.length }), fc.oneof(controlCharacter, fc.constantFrom('\t', '\n'), loneSurrogate))
+        .map(([at, bad]) => url.slice(0, at) + bad + url.slice(at)),
+    ),
+  fc.constantFrom(
+    'https:///',
+    'http://',
+    'https://:443/',
+    '//example.org/',
+    'javascript:alert(1)',
+    'data:text/html,x',
+    'file:///etc/passwd',
+  ),
+  fc.constantFrom('ftp:', 'ws:', 'mailto:', 'blob:', '').map((scheme) => `${scheme}//example.org/`),
+);
+
+/** Bodies whose text or URLs the update schema refuses (and only for that). */
+const invalidTextBody = fc
+  .oneof(
+    badText.map((observations) => ({ status: 'delayed', observations })),
+    badText.map((title) => ({ status: 'delayed', observations: 'x', links: [{ title, url: 'https://example.org/' }] })),
+    oddUrl.map((url) => ({ status: 'delayed', observations: 'x', links: [{ title: 'link', url }] })),
+  )
+  .filter((value) => !updateRequestSchema.safeParse(value).success);
+
 /** What a signer can put in an sf-string (printable ASCII). */
 const printable = (constraints: { minLength?: number; maxLength?: number }) =>
   fc.string({ ...constraints, unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) });
@@ -145,6 +189,39 @@ const brokenRequest: fc.Arbitrary<ApiRequest> = fc.oneof(
       signature: `${a.headers.signature}, ${b.headers.signature!.replace('sig1=', 'sig2=')}`,
     });
   }),
+  // A dictionary member named twice: two signatures under one label (by two keys in scope), a
+  // label repeated in one header only, and a Content-Digest algorithm twice (bad then good).
+  fc.tuple(fc.constantFrom('both', 'input', 'signature'), fc.boolean()).map(([where, colleagueFirst]) => {
+    const [first, second] = colleagueFirst ? [sign(colleague), sign(official)] : [sign(official), sign(colleague)];
+    return withHeaders(first, {
+      'signature-input':
+        where === 'signature'
+          ? first.headers['signature-input']
+          : `${first.headers['signature-input']}, ${second.headers['signature-input']}`,
+      signature: where === 'input' ? first.headers.signature : `${first.headers.signature}, ${second.headers.signature}`,
+    });
+  }),
+  fc
+    .tuple(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.constantFrom('sha-256', 'sha-512'), fc.boolean())
+    .map(([bytes, name, badFirst]) => {
+      const body = JSON.stringify(validBody);
+      const good = contentDigest(body, name as 'sha-256' | 'sha-512');
+      const bad = `${name}=:${Buffer.from(bytes).toString('base64')}:`;
+      const digest = badFirst ? `${bad}, ${good}` : `${good}, ${good}`;
+      const headers = signRequest(
+        { method: 'POST', url: `${BASE_URL}${updatePath()}`, headers: { 'content-type': 'application/json', 'content-digest': digest } },
+        { keyId: official.keyId, privateKey: official.privateKey, components: ['@method', '@path', 'content-type', 'content-digest'] },
+      );
+      return {
+        method: 'POST',
+        path: updatePath(),
+        query: '',
+        headers: { host: 'mandat.example.org', ...headers },
+        body: Buffer.from(body),
+      };
+    }),
+  // Text that is not Unicode or holds control characters, and URLs a browser would read otherwise.
+  invalidTextBody.map((body) => sign(official, body)),
   // Wrong, unknown or impossible keys; revoked and out-of-scope keys.
   keyIds.map((keyId) => sign({ keyId, privateKey: stranger, publicKeyPem: '' })),
   fc.constant(null).map(() => sign(revoked)),

@@ -78,6 +78,11 @@ const libraryVerify = (message: { method: string; url: string; headers: Record<s
     message,
   );
 
+const withHeaders = (request: ApiRequest, headers: Record<string, string>): ApiRequest => ({
+  ...request,
+  headers: { ...request.headers, ...headers },
+});
+
 const toApiRequest = (message: { method: string; url: string; headers: Record<string, string>; body: string }): ApiRequest => ({
   method: message.method,
   path: new URL(message.url).pathname,
@@ -232,6 +237,127 @@ describe('coverage and parameters', () => {
     );
     expect(new Set(answers).size).toBe(1);
     expect(answers[0]).not.toMatch(/nobody|exist|unknown/);
+  });
+});
+
+describe('repeated dictionary members (RFC 8941 says the last wins; we refuse)', () => {
+  it('two sig1 members, the first by an official and the second by an admin: 401 duplicate-member, not 201 as the admin', async () => {
+    const first = signedRequest(official, 'POST', updatePath(), update('as the official'));
+    const second = signedRequest(admin, 'POST', updatePath(), update('as the official'));
+    const both = withHeaders(first, {
+      'signature-input': `${first.headers['signature-input']}, ${second.headers['signature-input']}`,
+      signature: `${first.headers.signature}, ${second.headers.signature}`,
+    });
+    const problem = await expectRejected(both, 401);
+    expect(problem.type).toMatch(/duplicate-member$/);
+    expect(problem.detail).toMatch(/"sig1" more than once/);
+  });
+
+  it('Content-Digest with a bad sha-256 before a good one, covered by a valid signature: 401 invalid-digest', async () => {
+    const payload = JSON.stringify(update('digest'));
+    const good = contentDigest(payload);
+    const bad = `sha-256=:${Buffer.alloc(32).toString('base64')}:`;
+    const { signRequest } = await import('#shared/signing/http-signature');
+    const url = `${BASE_URL}${updatePath()}`;
+    const headers = signRequest(
+      { method: 'POST', url, headers: { 'content-type': 'application/json', 'content-digest': `${bad}, ${good}` } },
+      { keyId: official.keyId, privateKey: official.privateKey, components: ['@method', '@path', 'content-type', 'content-digest'] },
+    );
+    const request: ApiRequest = {
+      method: 'POST',
+      path: updatePath(),
+      query: '',
+      headers: { host: 'mandat.example.org', ...headers },
+      body: Buffer.from(payload),
+    };
+    const problem = await expectRejected(request, 401);
+    expect(problem.type).toMatch(/invalid-digest$/);
+    expect(problem.detail).toMatch(/sha-256 more than once/);
+    // The same request with the good digest alone is accepted: the repeat alone is what is refused.
+    const alone = signRequest(
+      { method: 'POST', url, headers: { 'content-type': 'application/json', 'content-digest': good } },
+      { keyId: official.keyId, privateKey: official.privateKey, components: ['@method', '@path', 'content-type', 'content-digest'] },
+    );
+    expect((await env.api({ ...request, headers: { host: 'mandat.example.org', ...alone } })).status).toBe(201);
+  });
+});
+
+describe('text and URL hygiene', () => {
+  /** A body sent byte for byte: JSON escapes such as \ud800 survive JSON.parse as lone surrogates. */
+  const raw = (key: TestKey, method: string, path: string, json: string) => signedRequest(key, method, path, undefined, { rawBody: json });
+
+  it('refuses a lone surrogate in observations and a link title (400 naming the field; the table, and so feed.json, unchanged)', async () => {
+    const lone = await expectRejected(raw(official, 'POST', updatePath(), '{"status":"delayed","observations":"a\\ud800b"}'), 400);
+    expect(lone.errors).toEqual([{ path: 'observations', message: expect.stringMatching(/lone surrogate U\+D800/) }]);
+    const low = await expectRejected(
+      raw(
+        official,
+        'POST',
+        updatePath(),
+        '{"status":"delayed","observations":"","links":[{"title":"\\udc00","url":"https://example.org"}]}',
+      ),
+      400,
+    );
+    expect(low.errors![0]!.path).toBe('links/0/title');
+    // A pair is one character, and welcome.
+    expect((await env.api(raw(official, 'POST', updatePath(), '{"status":"delayed","observations":"\\ud83d\\ude00"}'))).status).toBe(201);
+  });
+
+  it.each([
+    ['observations', update('bell\u0007'), 'observations'],
+    ['a C1 control', update('next line\u0085'), 'observations'],
+    ['a lone carriage return', update('old\rmac'), 'observations'],
+    ['a link title', { ...update(), links: [{ title: 'a\u0000b', url: 'https://example.org/' }] }, 'links/0/title'],
+  ])('refuses a control character in %s (400 naming the field)', async (_what, body, path) => {
+    const problem = await expectRejected(signedRequest(official, 'POST', updatePath(), body), 400);
+    expect(problem.errors![0]!.path).toBe(path);
+    expect(problem.errors![0]!.message).toMatch(/control character U\+00[0-9A-F]{2}/);
+  });
+
+  it("refuses controls in an admin's definitions and a key owner too", async () => {
+    const commitment = await expectRejected(
+      signedRequest(admin, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c98`, {
+        ...DEMO_COMMITMENT,
+        title: 'tab\tok, escape \u001b[31m not',
+      }),
+      400,
+    );
+    expect(commitment.errors![0]!.path).toBe('title');
+    const key = await expectRejected(
+      signedRequest(admin, 'POST', '/api/v1/keys', { keyId: 'k1', algorithm: 'hmac-sha256', owner: 'Anna\u0008', role: 'admin' }),
+      400,
+    );
+    expect(key.errors![0]!.path).toBe('owner');
+  });
+
+  it('keeps tab and line feed, and stores CRLF line ends as LF', async () => {
+    const response = await env.api(signedRequest(official, 'POST', updatePath(), update('- one\r\n- two\twith a tab\n- three')));
+    expect(response.status, response.body).toBe(201);
+    expect((JSON.parse(response.body) as { commitment: { observations: string } }).commitment.observations).toBe(
+      '- one\n- two\twith a tab\n- three',
+    );
+  });
+
+  it.each([
+    ['\u0001https://example.org/a', /control character U\+0001/],
+    ['https://exa\nmple.org/', /control character U\+000A/],
+    ['https://example.org/\t', /control character U\+0009/],
+    ['https:///', /absolute http\(s\) URL/],
+    ['javascript://example.org/%0aalert(1)', /absolute http\(s\) URL/],
+    ['//example.org/', /absolute http\(s\) URL/],
+  ])('refuses the link URL %j', async (url, message) => {
+    const problem = await expectRejected(signedRequest(official, 'POST', updatePath(), { ...update(), links: [{ title: 't', url }] }), 400);
+    expect(problem.errors![0]).toEqual({ path: 'links/0/url', message: expect.stringMatching(message) });
+  });
+
+  it('stores a link URL as the WHATWG parser serialises it, which is what every browser and reader will follow', async () => {
+    const urls = ['https:\\\\evil.example', 'http:/evil.example', 'HTTPS://Example.ORG:443/a/../b?q=1#f', 'https://example.org/a b'];
+    const response = await env.api(
+      signedRequest(official, 'POST', updatePath(), { ...update(), links: urls.map((url) => ({ title: 't', url })) }),
+    );
+    expect(response.status, response.body).toBe(201);
+    const stored = (await env.repository.getCommitment(DEMO_PLAN_ID, 'c4'))!.links.map((link) => link.url);
+    expect(stored).toEqual(['https://evil.example/', 'http://evil.example/', 'https://example.org/b?q=1#f', 'https://example.org/a%20b']);
   });
 });
 

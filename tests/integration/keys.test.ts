@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiRequest, ApiResponse } from '#shared/api/api';
+import { type ApiRequest, type ApiResponse, createApi } from '#shared/api/api';
 import { defineCommitment } from '#shared/api/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { signRequest } from '#shared/signing/http-signature';
@@ -194,6 +194,84 @@ describe('POST /api/v1/keys/{keyId}/revoke', () => {
   it('answers 404 for an unknown key and 403 for a non-admin', async () => {
     await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys/nobody/revoke'), 404);
     await expectRejected(signedRequest(official, 'POST', '/api/v1/keys/anna/revoke'), 403);
+  });
+});
+
+describe('revocation is atomic with the writes a key signed', () => {
+  type SignedWrite = 'recordUpdate' | 'saveCommitment' | 'savePlan' | 'createKey' | 'claimNonce' | 'revokeKey';
+  const signerOf: Record<SignedWrite, (args: unknown[]) => string> = {
+    recordUpdate: (args) => (args[0] as { nonce: { keyId: string } }).nonce.keyId,
+    saveCommitment: (args) => (args[0] as { nonce: { keyId: string } }).nonce.keyId,
+    savePlan: (args) => (args[0] as { nonce: { keyId: string } }).nonce.keyId,
+    revokeKey: (args) => (args[0] as { nonce: { keyId: string } }).nonce.keyId,
+    createKey: (args) => (args[1] as { keyId: string }).keyId,
+    claimNonce: (args) => (args[0] as { keyId: string }).keyId,
+  };
+
+  /**
+   * The API over the real repository, except that the signer's key is revoked just before the
+   * signed write runs: the request was authenticated while its key was active, and its write
+   * comes after the revocation committed. That write must fail as a whole.
+   */
+  function revokingBefore(method: SignedWrite) {
+    const state: { afterRevocation?: string } = {};
+    const repository = new Proxy(env.repository, {
+      get(target, name) {
+        const value = Reflect.get(target, name) as unknown;
+        if (typeof value !== 'function') return value;
+        if (name !== method) return value.bind(target);
+        return async (...args: unknown[]) => {
+          await target.revokeKey({ keyId: signerOf[method](args), revokedAt: new Date().toISOString() });
+          state.afterRevocation = await env.tableSnapshot();
+          return value.apply(target, args);
+        };
+      },
+    });
+    return { api: createApi({ repository, publicBaseUrl: BASE_URL, clockSkewSeconds: 300, nonceTtlSeconds: 3600 }), state };
+  }
+
+  it.each([
+    [
+      'an update',
+      'recordUpdate',
+      'official',
+      (key: TestKey) => signedRequest(key, 'POST', updatePath(), { status: 'delayed', observations: 'late' }),
+    ],
+    [
+      'a commitment definition',
+      'saveCommitment',
+      'admin',
+      (key: TestKey) => signedRequest(key, 'PUT', `/api/v1/plans/${DEMO_PLAN_ID}/commitments/c61`, { ...DEMO_COMMITMENT, number: 61 }),
+    ],
+    ['a plan definition', 'savePlan', 'admin', (key: TestKey) => signedRequest(key, 'PUT', '/api/v1/plans/revoked-race', DEMO_PLAN)],
+    [
+      'a key registration',
+      'createKey',
+      'admin',
+      (key: TestKey) => signedRequest(key, 'POST', '/api/v1/keys', registration(`${key.keyId}-new`)),
+    ],
+    ['a key listing (its nonce)', 'claimNonce', 'admin', (key: TestKey) => signedRequest(key, 'GET', '/api/v1/keys')],
+    ['the revocation of another key', 'revokeKey', 'admin', (key: TestKey) => signedRequest(key, 'POST', '/api/v1/keys/official/revoke')],
+  ] as const)(
+    '%s signed before the revocation and written after it: 403 key-revoked, nothing written',
+    async (_what, method, role, request) => {
+      const signer = await env.addKey(`race-${method}`, role, role === 'official' ? [{ planId: DEMO_PLAN_ID }] : []);
+      const { api, state } = revokingBefore(method);
+      const response = await api(request(signer));
+      expect(response.status, response.body).toBe(403);
+      expect(body(response).type).toMatch(/key-revoked$/);
+      expect(body(response).detail).toMatch(/revoked while this request was being processed; nothing was written/);
+      // Not even the nonce: the table is exactly as the revocation left it.
+      expect(await env.tableSnapshot()).toBe(state.afterRevocation);
+      expect((await env.repository.getKey('official'))!.active).toBe(true);
+    },
+  );
+
+  it('a key may still revoke itself (one transaction item for its own key, its condition the check)', async () => {
+    const self = await env.addKey('self-revoking', 'admin', []);
+    const response = await env.api(signedRequest(self, 'POST', '/api/v1/keys/self-revoking/revoke'));
+    expect(response.status, response.body).toBe(200);
+    expect((await env.repository.getKey('self-revoking'))!.active).toBe(false);
   });
 });
 

@@ -9,6 +9,17 @@
  * | nonce       | NONCE#{keyId}#{nonce} | NONCE                           |
  * | idempotency | IDEMPOTENCY#{keyId}#{idempotencyKey} | IDEMPOTENCY      |
  * | publish     | PUBLISH#{planId}      | PUBLISH                         |
+ * | plan entry  | PLANS                 | PLAN#{planId}                   |
+ * | key entry   | KEYS                  | KEY#{keyId}                     |
+ *
+ * The two registries make the lists bounded reads, whatever else the table holds: a page is one
+ * Query of the registry's partition. A plan entry holds the plan's id, title and municipality and
+ * is written in the transaction that writes the plan's definition; the page's current revisions
+ * are read from the plan items themselves (one BatchGet of the page), because keeping them on the
+ * entries would make every update in every plan write the one `PLANS` partition. A key entry
+ * holds the key without its secret, written with the key (keys change only when created and
+ * revoked). `PLANS` does not begin with `PLAN#`, so the publisher's stream filter ignores the
+ * registry. `fillRegistry` adds the entries of items written before the registries existed.
  *
  * Publish-state items live outside the plan's partition on purpose: the publisher reacts only
  * to `PLAN#` records, so its own lease writes never trigger another publish.
@@ -21,9 +32,9 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   ScanCommand,
@@ -36,7 +47,11 @@ import type { Commitment, Plan, SigningKey, StatusUpdate } from '../../domain/mo
 import {
   ConflictError,
   type IdempotencyRecord,
+  type KeyEntry,
   type NonceClaim,
+  type Page,
+  type PageRequest,
+  type PlanEntry,
   type PlanRepository,
   type PublishState,
   type WriteConflict,
@@ -57,7 +72,18 @@ export const keys = {
   nonce: (keyId: string, nonce: string) => ({ PK: `NONCE#${keyId}#${nonce}`, SK: 'NONCE' }),
   idempotency: (keyId: string, idempotencyKey: string) => ({ PK: `IDEMPOTENCY#${keyId}#${idempotencyKey}`, SK: 'IDEMPOTENCY' }),
   publishState: (planId: string) => ({ PK: `PUBLISH#${planId}`, SK: 'PUBLISH' }),
+  planEntry: (planId: string) => ({ PK: 'PLANS', SK: `PLAN#${planId}` }),
+  keyEntry: (keyId: string) => ({ PK: 'KEYS', SK: `KEY#${keyId}` }),
 };
+
+function planEntryItem(plan: Omit<PlanEntry, 'revision'>): Record<string, unknown> {
+  return { ...keys.planEntry(plan.planId), kind: 'plan-entry', planId: plan.planId, title: plan.title, municipality: plan.municipality };
+}
+
+function keyEntryItem(key: SigningKey): Record<string, unknown> {
+  const { sharedSecret: _secret, sealedSecret: _sealed, ...entry } = key;
+  return { ...keys.keyEntry(key.keyId), kind: 'key-entry', ...entry };
+}
 
 function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -182,9 +208,36 @@ export class DynamoPlanRepository implements PlanRepository {
     return found.sort(compareNewestFirst).slice(0, limit);
   }
 
-  async listPlans(): Promise<Plan[]> {
-    const plans = (await this.scanBySortKey('PLAN')).map((item) => stripPlan(item)!);
-    return plans.sort((a, b) => a.planId.localeCompare(b.planId));
+  async listPlans(page: PageRequest): Promise<Page<PlanEntry>> {
+    const found = await this.registryPage('PLANS', 'PLAN#', page);
+    const revisions = await this.planRevisions(found.items.map((item) => String(item.planId)));
+    const items: PlanEntry[] = [];
+    for (const item of found.items) {
+      const revision = revisions.get(String(item.planId));
+      // An entry whose plan is gone is not listed (plans are not deleted; this is a guard).
+      if (revision !== undefined) items.push({ ...strip<Omit<PlanEntry, 'revision'>>(item)!, revision });
+    }
+    return { items, ...(found.next !== undefined ? { next: found.next } : {}) };
+  }
+
+  /** The current revision of each plan named (at most a page's worth): one consistent BatchGet. */
+  private async planRevisions(planIds: string[]): Promise<Map<string, number>> {
+    const revisions = new Map<string, number>();
+    let request: Record<string, unknown>[] = planIds.map((planId) => keys.plan(planId));
+    for (let attempt = 0; request.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      const out = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: 'planId, revision' },
+          },
+        }),
+      );
+      for (const item of out.Responses?.[this.tableName] ?? []) revisions.set(String(item.planId), Number(item.revision));
+      request = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+      if (attempt >= 8 && request.length > 0) throw new Error(`DynamoDB left ${request.length} plan reads unprocessed`);
+    }
+    return revisions;
   }
 
   async getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined> {
@@ -220,9 +273,35 @@ export class DynamoPlanRepository implements PlanRepository {
     return strip<SigningKey>(out.Item);
   }
 
-  async listKeys(): Promise<SigningKey[]> {
-    const found = (await this.scanBySortKey('KEY')).map((item) => strip<SigningKey>(item)!);
-    return found.sort((a, b) => a.keyId.localeCompare(b.keyId));
+  async listKeys(page: PageRequest): Promise<Page<KeyEntry>> {
+    const found = await this.registryPage('KEYS', 'KEY#', page);
+    return {
+      items: found.items.map((item) => strip<KeyEntry>(item)!),
+      ...(found.next !== undefined ? { next: found.next } : {}),
+    };
+  }
+
+  /**
+   * One page of a registry partition, in sort-key order. One more item than asked is read, so a
+   * last page says so (no `next`) instead of sending the client for an empty one.
+   */
+  private async registryPage(pk: string, prefix: string, page: PageRequest): Promise<{ items: Record<string, unknown>[]; next?: string }> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+        Limit: page.limit + 1,
+        ...(page.after !== undefined ? { ExclusiveStartKey: { PK: pk, SK: `${prefix}${page.after}` } } : {}),
+      }),
+    );
+    const items = (out.Items ?? []) as Record<string, unknown>[];
+    const idOf = (item: Record<string, unknown>) => String(item.SK).slice(prefix.length);
+    if (items.length > page.limit) return { items: items.slice(0, page.limit), next: idOf(items[page.limit - 1]!) };
+    // Fewer than asked but not the end: DynamoDB stopped at its 1 MB page.
+    if (out.LastEvaluatedKey && items.length > 0) return { items, next: idOf(items.at(-1)!) };
+    return { items };
   }
 
   async recordUpdate(input: {
@@ -253,10 +332,7 @@ export class DynamoPlanRepository implements PlanRepository {
       this.planBump(update.planId, update.planRevision - 1, now, update),
     ];
     const conflicts: WriteConflict[] = ['duplicate', 'revision', 'revision'];
-    if (input.nonce) {
-      items.push(this.noncePut(input.nonce));
-      conflicts.push('nonce');
-    }
+    if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     if (input.idempotency) {
       items.push(this.idempotencyPut(input.idempotency, Math.floor(Date.parse(now) / 1000)));
       conflicts.push('idempotency');
@@ -287,12 +363,10 @@ export class DynamoPlanRepository implements PlanRepository {
             : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
         },
       },
+      { Put: { TableName: this.tableName, Item: planEntryItem(plan) } },
     ];
-    const conflicts: WriteConflict[] = ['revision'];
-    if (input.nonce) {
-      items.push(this.noncePut(input.nonce));
-      conflicts.push('nonce');
-    }
+    const conflicts: WriteConflict[] = ['revision', 'revision'];
+    if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
   }
 
@@ -318,20 +392,23 @@ export class DynamoPlanRepository implements PlanRepository {
       this.planBump(commitment.planId, plan.revision, now),
     ];
     const conflicts: WriteConflict[] = ['revision', 'revision'];
-    if (input.nonce) {
-      items.push(this.noncePut(input.nonce));
-      conflicts.push('nonce');
-    }
+    if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
     return plan.revision + 1;
   }
 
   async claimNonce(nonce: NonceClaim): Promise<void> {
-    await this.transact([this.noncePut(nonce)], ['nonce']);
+    const items: TransactItem[] = [];
+    const conflicts: WriteConflict[] = [];
+    this.addSignedBy(items, conflicts, nonce);
+    await this.transact(items, conflicts);
   }
 
   async putKey(key: SigningKey): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: keyItem(key) }));
+    await this.transact(
+      [{ Put: { TableName: this.tableName, Item: keyItem(key) } }, { Put: { TableName: this.tableName, Item: keyEntryItem(key) } }],
+      ['duplicate', 'duplicate'],
+    );
   }
 
   async createKey(key: SigningKey, nonce?: NonceClaim): Promise<void> {
@@ -343,16 +420,16 @@ export class DynamoPlanRepository implements PlanRepository {
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },
+      { Put: { TableName: this.tableName, Item: keyEntryItem(key) } },
     ];
-    const conflicts: WriteConflict[] = ['duplicate'];
-    if (nonce) {
-      items.push(this.noncePut(nonce));
-      conflicts.push('nonce');
-    }
+    const conflicts: WriteConflict[] = ['duplicate', 'duplicate'];
+    if (nonce) this.addSignedBy(items, conflicts, nonce);
     await this.transact(items, conflicts);
   }
 
   async revokeKey(input: { keyId: string; revokedAt: string; nonce?: NonceClaim }): Promise<void> {
+    // A key changes only here, once: the entry written beside the revocation is the key as revoked.
+    const current = await this.getKey(input.keyId);
     const items: TransactItem[] = [
       {
         Update: {
@@ -365,10 +442,11 @@ export class DynamoPlanRepository implements PlanRepository {
       },
     ];
     const conflicts: WriteConflict[] = ['revision'];
-    if (input.nonce) {
-      items.push(this.noncePut(input.nonce));
-      conflicts.push('nonce');
+    if (current) {
+      items.push({ Put: { TableName: this.tableName, Item: keyEntryItem({ ...current, active: false, revokedAt: input.revokedAt }) } });
+      conflicts.push('revision');
     }
+    if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
   }
 
@@ -399,6 +477,114 @@ export class DynamoPlanRepository implements PlanRepository {
     };
   }
 
+  /**
+   * What every signed write adds to its transaction: the nonce (unused) and a check that the
+   * signer's key still exists and is active. Without the check, a request authenticated just
+   * before its key's revocation could still commit after it. A transaction may name an item only
+   * once: when it writes the signer's own key item (revoking itself), that write's condition
+   * already requires the key to be active.
+   */
+  private addSignedBy(items: TransactItem[], conflicts: WriteConflict[], nonce: NonceClaim): void {
+    items.push(this.noncePut(nonce));
+    conflicts.push('nonce');
+    const signer = keys.signingKey(nonce.keyId);
+    const touched = items.some((item) => {
+      const key = item.Put?.Item ?? item.Update?.Key ?? item.ConditionCheck?.Key ?? item.Delete?.Key;
+      return key?.PK === signer.PK && key?.SK === signer.SK;
+    });
+    if (touched) return;
+    items.push({
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: signer,
+        ConditionExpression: 'attribute_exists(PK) AND active = :true',
+        ExpressionAttributeValues: { ':true': true },
+      },
+    });
+    conflicts.push('revoked');
+  }
+
+  /**
+   * Writes the registry entry of a plan from its item, if it is missing or differs; conditioned on
+   * the plan's revision being the one read (a redefinition moves it), so a concurrent write cannot
+   * leave it stale. Returns whether it wrote.
+   */
+  private async registerPlan(item: Record<string, unknown>): Promise<boolean> {
+    const plan = stripPlan(item)!;
+    const planId = plan.planId;
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: planEntryItem(plan),
+                ConditionExpression: 'attribute_not_exists(PK) OR title <> :title OR municipality <> :municipality',
+                ExpressionAttributeValues: { ':title': plan.title, ':municipality': plan.municipality },
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: keys.plan(planId),
+                ConditionExpression: 'revision = :revision',
+                ExpressionAttributeValues: { ':revision': plan.revision },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      // Already current, or the plan moved on (its own transaction then moved the entry too).
+      if (error instanceof TransactionCanceledException || (error as Error).name === 'TransactionCanceledException') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Adds the registry entries of plans and keys written before the registries existed (or
+   * brings a stale one up to date). Reads the whole table: an operator's step (the local
+   * runtime runs it at start, `mandat republish --all` before listing), never a request's.
+   */
+  async fillRegistry(): Promise<{ plans: number; keys: number }> {
+    let plans = 0;
+    for (const item of await this.scanBySortKey('PLAN')) if (await this.registerPlan(item)) plans++;
+    let added = 0;
+    for (const item of await this.scanBySortKey('KEY')) {
+      const key = strip<SigningKey>(item)!;
+      try {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: keyEntryItem(key),
+                  ConditionExpression: 'attribute_not_exists(PK) OR active <> :active',
+                  ExpressionAttributeValues: { ':active': key.active },
+                },
+              },
+              {
+                ConditionCheck: {
+                  TableName: this.tableName,
+                  Key: keys.signingKey(key.keyId),
+                  ConditionExpression: 'active = :active',
+                  ExpressionAttributeValues: { ':active': key.active },
+                },
+              },
+            ],
+          }),
+        );
+        added++;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException || (error as Error).name === 'TransactionCanceledException')) throw error;
+      }
+    }
+    return { plans, keys: added };
+  }
+
   private noncePut(nonce: NonceClaim): TransactItem {
     return {
       Put: {
@@ -425,7 +611,8 @@ export class DynamoPlanRepository implements PlanRepository {
         const failed = reasons
           .map((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? conflicts[index] : undefined))
           .filter((c): c is WriteConflict => c !== undefined);
-        const conflict = (['nonce', 'idempotency'] as const).find((c) => failed.includes(c)) ?? failed[0];
+        // A revoked signer outranks the rest: nothing it signed may be written, nor answered as written.
+        const conflict = (['nonce', 'revoked', 'idempotency'] as const).find((c) => failed.includes(c)) ?? failed[0];
         if (conflict) throw new ConflictError(conflict, `conditional write failed: ${conflict}`);
       }
       if (isTransactionConflict(error)) {
@@ -435,7 +622,7 @@ export class DynamoPlanRepository implements PlanRepository {
     }
   }
 
-  /** Every item of one kind across partitions (plans, keys): a consistent scan filtered on SK. */
+  /** Every item of one kind across partitions (plans, keys): a consistent scan filtered on SK. Operators only (fillRegistry). */
   private async scanBySortKey(sk: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
