@@ -6,7 +6,7 @@
  */
 import { compareNewestFirst, type HistoryScope, type HistorySummary, inScope, summarizeHistory } from '#shared/domain/history';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '#shared/domain/model';
-import type { PlanReader } from '#shared/store/ports';
+import type { PlanReader } from '#shared/store/plans';
 
 export class MemoryPlanRepository implements PlanReader {
   private readonly plans = new Map<string, Plan>();

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Commitment, StatusUpdate } from '#shared/domain/model';
 import type { ArtifactWriter } from '#shared/store/artifacts';
-import type { PlanReader, PlanRepository } from '#shared/store/ports';
+import type { PlanReader } from '#shared/store/plans';
+import type { PlanRepository } from '#shared/store/ports';
 import { readUnits, storedItemBytes } from './dynamo-size.ts';
 import { itemsIn, phaseRecorder, timedRepository, timedStore } from './instrument.ts';
 import { count, type IoCounter } from './io-counter.ts';

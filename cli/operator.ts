@@ -13,7 +13,7 @@ import { leaseOptionsFromEnv, type PublishContext, PublishCoordinator } from '#s
 import { publishPlan } from '#shared/publish/publish';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
-import { everyPlanId } from '#shared/store/ports';
+import { everyPlanId } from '#shared/store/plans';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
 import { CliError, EXIT } from './output.ts';

@@ -166,7 +166,7 @@ async function addDirect(registration: Record<string, unknown>, values: Values):
       import('#shared/signing/key-material'),
       import('#shared/store/dynamo/client'),
       import('#shared/store/dynamo/repository'),
-      import('#shared/store/ports'),
+      import('#shared/store/conflicts'),
     ]);
   const parsed = keyRegistrationSchema.safeParse(registration);
   if (!parsed.success)

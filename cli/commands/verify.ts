@@ -1,6 +1,6 @@
 /** `mandat verify`: compare what is in the bucket with what the table implies. */
 import { differenceCount, type VerificationReport, verifyPublication } from '#shared/publish/verify';
-import { everyPlanId } from '#shared/store/ports';
+import { everyPlanId } from '#shared/store/plans';
 import { type Command, parse } from '../command.ts';
 import { OPERATOR_HELP, OPERATOR_OPTIONS, openOperatorRuntime, storageFailure } from '../operator.ts';
 import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';

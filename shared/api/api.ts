@@ -31,7 +31,9 @@ export { type ApiRequest, type ApiResponse, ORIGIN_SECRET_HEADER } from './http.
 
 import { type FieldError, PROBLEM_CONTENT_TYPE, Problem } from '../domain/problem.ts';
 import { backoffDelay, contentionProblem, sleep } from '../domain/retry.ts';
-import { ConflictError, type NonceClaim, type PageRequest, type PlanRepository } from '../store/ports.ts';
+import { ConflictError, type NonceClaim } from '../store/conflicts.ts';
+import type { PageRequest } from '../store/paging.ts';
+import type { PlanRepository } from '../store/ports.ts';
 
 export interface ApiDependencies {
   repository: PlanRepository;

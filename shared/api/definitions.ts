@@ -8,7 +8,8 @@ import { Problem } from '../domain/problem.ts';
 import { contentionProblem } from '../domain/retry.ts';
 import { DEFAULT_STATUSES } from '../domain/vocabulary.ts';
 import { revokedDuringRequest } from '../signing/authenticate.ts';
-import { ConflictError, type NonceClaim, type PlanRepository } from '../store/ports.ts';
+import { ConflictError, type NonceClaim } from '../store/conflicts.ts';
+import type { PlanRepository } from '../store/ports.ts';
 
 function same(a: object, b: object, fields: string[]): boolean {
   const x = a as Record<string, unknown>;

@@ -19,7 +19,8 @@ import { createHash } from 'node:crypto';
 import { parseItem, Token } from 'structured-headers';
 import { Problem } from '../domain/problem.ts';
 import { parseSignatureHeaders } from '../signing/http-signature.ts';
-import type { IdempotencyRecord, PlanRepository } from '../store/ports.ts';
+import type { PlanRepository } from '../store/ports.ts';
+import type { IdempotencyRecord } from '../store/requests.ts';
 import type { ApiRequest, ApiResponse } from './http.ts';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';

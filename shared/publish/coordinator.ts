@@ -49,7 +49,7 @@ import { randomUUID } from 'node:crypto';
 import type { Plan } from '../domain/model.ts';
 import { backoffDelay, sleep as realSleep } from '../domain/retry.ts';
 import type { Artifact, ArtifactWriter, WriteResult } from '../store/artifacts.ts';
-import type { PublishState } from '../store/ports.ts';
+import type { PublishState } from '../store/publish-leases.ts';
 
 /** The repository methods the coordinator needs (a PlanRepository has them all). */
 export interface PublishStateRepository {

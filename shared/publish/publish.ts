@@ -44,7 +44,8 @@ import {
   md5,
   type WriteResult,
 } from '../store/artifacts.ts';
-import type { PlanReader, PlanRepository } from '../store/ports.ts';
+import type { PlanReader } from '../store/plans.ts';
+import type { PlanRepository } from '../store/ports.ts';
 
 export { CONTENT_TYPES } from '../render/files.ts';
 

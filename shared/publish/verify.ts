@@ -7,7 +7,8 @@
  * must for "rewrite only what changed" anyway.
  */
 import { type ArtifactStore, md5 } from '../store/artifacts.ts';
-import { everyPlanId, type PlanRepository } from '../store/ports.ts';
+import { everyPlanId } from '../store/plans.ts';
+import type { PlanRepository } from '../store/ports.ts';
 import { loadSnapshot, renderPlanArtifacts } from './publish.ts';
 
 export interface PlanVerification {

@@ -44,18 +44,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { compareNewestFirst, type HistoryScope, type HistorySummary, reportedYear } from '../../domain/history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
-import {
-  ConflictError,
-  type IdempotencyRecord,
-  type KeyEntry,
-  type NonceClaim,
-  type Page,
-  type PageRequest,
-  type PlanEntry,
-  type PlanRepository,
-  type PublishState,
-  type WriteConflict,
-} from '../ports.ts';
+import { ConflictError, type NonceClaim, type WriteConflict } from '../conflicts.ts';
+import type { KeyEntry } from '../keys.ts';
+import type { Page, PageRequest } from '../paging.ts';
+import type { PlanEntry } from '../plans.ts';
+import type { PlanRepository } from '../ports.ts';
+import type { PublishState } from '../publish-leases.ts';
+import type { IdempotencyRecord } from '../requests.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
 import { isTransactionConflict, retryTransactionConflicts } from './transaction-conflict.ts';
 

@@ -1,0 +1,61 @@
+/** The plans port: plans, their commitments and their history of updates. */
+import type { HistoryScope, HistorySummary } from '../domain/history.ts';
+import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
+import type { NonceClaim } from './conflicts.ts';
+import type { Page, PageRequest } from './paging.ts';
+import type { IdempotencyRecord } from './requests.ts';
+
+/** A plan as the public list shows it: its registry entry (written with its definition) and its current revision. */
+export type PlanEntry = Pick<Plan, 'planId' | 'title' | 'municipality' | 'revision'>;
+
+export interface PlanStore {
+  getPlan(planId: string): Promise<Plan | undefined>;
+  /** One page of the plans registry (one bounded Query, whatever else the table holds). */
+  listPlans(page: PageRequest): Promise<Page<PlanEntry>>;
+  getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined>;
+  listCommitments(planId: string): Promise<Commitment[]>;
+  /** History, oldest first. `year` limits it to updates reported in that year. */
+  listUpdates(planId: string, options?: { year?: number }): Promise<StatusUpdate[]>;
+  /**
+   * The plan with the summary of its history (years, counts, areas), read together. `history`
+   * is undefined for a plan whose items predate the summary: read its whole history instead.
+   */
+  getPlanHistory(planId: string): Promise<{ plan: Plan; history?: HistorySummary } | undefined>;
+  /** The `limit` newest updates of the plan, a commitment or an area, newest first (history.ts's order). */
+  latestUpdates(planId: string, scope: HistoryScope, limit: number): Promise<StatusUpdate[]>;
+
+  /**
+   * One accepted status update, all or nothing: the history item (new), the commitment
+   * (at `expectedRevision`), the plan's revision bump and the nonce (unused).
+   */
+  recordUpdate(input: {
+    update: StatusUpdate;
+    commitment: Commitment;
+    expectedRevision: number;
+    nonce?: NonceClaim;
+    now: string;
+    /** Written in the same transaction, so a retry finds it exactly when the update exists. */
+    idempotency?: IdempotencyRecord;
+  }): Promise<void>;
+
+  /** Upsert of a plan definition; `expectedRevision` undefined means "must not exist yet". */
+  savePlan(input: { plan: Plan; expectedRevision?: number; nonce?: NonceClaim }): Promise<void>;
+
+  /** Upsert of a commitment definition, bumping the plan's revision. */
+  saveCommitment(input: { commitment: Commitment; expectedRevision?: number; nonce?: NonceClaim; now: string }): Promise<number>;
+}
+
+/** What rendering a plan reads: a read-only slice of the repository (an in-memory copy can serve it). */
+export type PlanReader = Pick<PlanStore, 'getPlan' | 'getPlanHistory' | 'listCommitments' | 'listUpdates' | 'latestUpdates'>;
+
+/** Every plan id, page by page: for operators' tools (republish, verify), not for public requests. */
+export async function everyPlanId(plans: Pick<PlanStore, 'listPlans'>): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | undefined;
+  do {
+    const page = await plans.listPlans({ limit: 100, after });
+    ids.push(...page.items.map((plan) => plan.planId));
+    after = page.next;
+  } while (after !== undefined);
+  return ids;
+}
