@@ -9,7 +9,7 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dyn
 import { addToHistory, type HistorySummary, summarizeHistory } from '#shared/domain/history';
 import { type Commitment, type Link, type Plan, type StatusUpdate, slugify } from '#shared/domain/model';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
-import { keys, planHistoryAttributes, updateItem } from '#shared/store/dynamo/repository';
+import { itemKeys, planHistoryAttributes, updateItem } from '#shared/store/dynamo/items';
 import { tableKeyDefinitions } from '#shared/store/dynamo/table-schema';
 import { sleep } from './stats.ts';
 
@@ -180,11 +180,11 @@ function makeCommitmentHeader(_shape: PlanShape, index: number) {
 /** The plan item with the summary of its history, as the update transaction keeps it. */
 export const planItem = (plan: Plan, history: HistorySummary = summarizeHistory([])) => ({
   ...planHistoryAttributes(history),
-  ...keys.plan(plan.planId),
+  ...itemKeys.plan(plan.planId),
   kind: 'plan',
   ...plan,
 });
-export const commitmentItem = (c: Commitment) => ({ ...keys.commitment(c.planId, c.commitmentId), kind: 'commitment', ...c });
+export const commitmentItem = (c: Commitment) => ({ ...itemKeys.commitment(c.planId, c.commitmentId), kind: 'commitment', ...c });
 export { updateItem };
 
 /** A table with the product's key schema. Without a stream unless asked: bulk loads need none. */
