@@ -193,12 +193,12 @@ export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: stri
 export function parseLinks(cell: string): Link[] {
   const links: Link[] = [];
   let pendingTitle = '';
-  for (const rawLine of cell.split(/\n|\s+\|\|\s+/)) {
+  for (const rawLine of cell.split('\n').flatMap((line) => line.split(/\s\|\|\s/))) {
     const line = rawLine.trim();
     if (!line) continue;
     const markdown = /^\[([^\]]*)\]\((\S+)\)$/.exec(line);
     const found = markdown ? { title: markdown[1]!, url: markdown[2]! } : undefined;
-    const url = found?.url ?? /[a-z][a-z0-9+.-]*:\/\/[^\s<>|]+|(?:javascript|data|mailto):[^\s<>|]+/i.exec(line)?.[0];
+    const url = found?.url ?? /(?<![a-z0-9+.-])[0-9+.-]*([a-z][a-z0-9+.-]*:\/\/[^\s<>|]+)|((?:javascript|data|mailto):[^\s<>|]+)/i.exec(line)?.slice(1).find(Boolean);
     if (!url) {
       pendingTitle = pendingTitle ? `${pendingTitle} ${line}` : line;
       continue;
@@ -208,7 +208,7 @@ export function parseLinks(cell: string): Link[] {
         line
           .replace(url, '')
           .replace(/[<>[\]()]/g, ' ')
-          .replace(/\s*[|:–-]\s*$/, '')
+          .replace(/(?<!\s)\s*[|:–-]\s*$/, '')
           .replace(/^\s*[|:–-]\s*/, '')
           .trim()) ||
       pendingTitle ||
@@ -221,7 +221,7 @@ export function parseLinks(cell: string): Link[] {
 
 function splitNumbered(text: string | undefined): { number?: number; title?: string } {
   if (!text) return {};
-  const match = /^\s*(?:n[uú]m\.?\s*|no\.?\s*|#)?(\d{1,6})\s*(?:[.:)\-–]\s*|\s+)(.+)$/is.exec(text);
+  const match = /^\s*(?:n[uú]m\.?\s*|no\.?\s*|#)?(\d{1,6})(?:\s*[.:)\-–]|\s)\s*(\S.*)$/is.exec(text);
   if (match) return { number: Number(match[1]), title: match[2]!.trim() };
   if (/^\s*\d{1,6}\s*$/.test(text)) return { number: Number(text) };
   return { title: text.trim() };
