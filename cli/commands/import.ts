@@ -167,9 +167,13 @@ export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: stri
   }
   if (records.length === 0) throw new CliError('the file is empty', EXIT.usage);
   const buffer = Buffer.from(source);
+  // Records come in order: count the line feeds since the previous record's start, not from the top each time.
+  let counted = 0;
+  let line = 1;
   const lineOf = (entry: (typeof records)[number]) => {
     const start = entry.info.bytes - Buffer.byteLength(entry.raw) + (entry.raw.match(/^\n*/)?.[0].length ?? 0);
-    return (buffer.subarray(0, start).toString().match(/\n/g)?.length ?? 0) + 1;
+    for (; counted < start; counted++) if (buffer[counted] === 0x0a) line++;
+    return line;
   };
   const header = records[0]!.record;
   const fields = header.map(fieldOf);
@@ -198,7 +202,12 @@ export function parseLinks(cell: string): Link[] {
     if (!line) continue;
     const markdown = /^\[([^\]]*)\]\((\S+)\)$/.exec(line);
     const found = markdown ? { title: markdown[1]!, url: markdown[2]! } : undefined;
-    const url = found?.url ?? /(?<![a-z0-9+.-])[0-9+.-]*([a-z][a-z0-9+.-]*:\/\/[^\s<>|]+)|((?:javascript|data|mailto):[^\s<>|]+)/i.exec(line)?.slice(1).find(Boolean);
+    const url =
+      found?.url ??
+      /(?<![a-z0-9+.-])[0-9+.-]*([a-z][a-z0-9+.-]*:\/\/[^\s<>|]+)|((?:javascript|data|mailto):[^\s<>|]+)/i
+        .exec(line)
+        ?.slice(1)
+        .find(Boolean);
     if (!url) {
       pendingTitle = pendingTitle ? `${pendingTitle} ${line}` : line;
       continue;
