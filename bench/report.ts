@@ -179,6 +179,15 @@ export function rows(r: BenchResults): Row[] {
       target: '≤ 5 × JSON.stringify',
       ok: x.ratio <= 5,
     });
+    const w = x.markdownWorst;
+    out.push({
+      section: `5. Render: every artifact of a ${fmtCount(x.commitments)}-commitment plan (${fmtCount(x.history)} updates)`,
+      label: 'worst-case Markdown transform per 10 KB',
+      median: fmtMs(w.msPer10KB),
+      detail: `${w.transform} on "${w.input}" (${fmtBytes(w.bytes)}; slowest of ${w.cases}); escapeXml of the same bytes ${fmtMs(w.baselineMsPer10KB)} (${fmtRatio(w.ratio)}); half the length → the limit ${fmtRatio(w.growth)}`,
+      target: 'linear: ×≤ 2.5 for twice the length',
+      ok: w.growth <= 2.5,
+    });
   }
   if (r.coldStart) {
     const section = '6. Cold-start proxy: bundle size and import in a fresh Node process';

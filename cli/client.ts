@@ -65,7 +65,7 @@ export class SignedClient {
       throw new CliError(`${options.keyPath} is not an ed25519 private key in PEM: ${(error as Error).message}`, EXIT.usage);
     }
     this.keyId = options.keyId ?? basename(options.keyPath).replace(/\.pem$/, '');
-    this.api = options.api.replace(/\/+$/, '');
+    this.api = options.api.replace(/(?<!\/)\/+$/, '');
   }
 
   /** Signs afresh on every call: a retry gets a new nonce and a current `created`. */

@@ -28,6 +28,7 @@ export const METRIC = {
   objectsSkipped: 'ObjectsSkipped',
   freshness: 'Freshness',
   publishFailures: 'PublishFailures',
+  renderFallbacks: 'RenderFallbacks',
 } as const;
 
 // One logger and one metrics buffer per function: built on first use, so an environment that

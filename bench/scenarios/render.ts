@@ -1,7 +1,7 @@
 /**
  * 5. Render speed: every artifact of a large plan rendered by the product's publisher (reading
  * from memory, writing nowhere), against JSON.stringify of the same data in the same run, the
- * cheapest serialisation there is.
+ * cheapest serialisation there is. Then the worst case of the Markdown transforms (markdown-worst.ts).
  */
 import { makeCommitment, makePlan, makeUpdate, type PlanShape } from '../data.ts';
 import { RenderOnlyStore, utf8Bytes } from '../instrument.ts';
@@ -9,6 +9,7 @@ import { MemoryPlanRepository } from '../memory-repository.ts';
 import { publishPlan } from '../product.ts';
 import { progress } from '../progress.ts';
 import { ratio, type Summary, summarize } from '../stats.ts';
+import { type MarkdownWorstResult, markdownWorst } from './markdown-worst.ts';
 
 export interface RenderResult {
   commitments: number;
@@ -20,6 +21,7 @@ export interface RenderResult {
   floorMs: Summary;
   /** median render / median floor */
   ratio: number;
+  markdownWorst: MarkdownWorstResult;
 }
 
 export async function renderSpeed(options: { commitments: number; history: number; samples: number }): Promise<RenderResult> {
@@ -63,6 +65,7 @@ export async function renderSpeed(options: { commitments: number; history: numbe
     renderMs: summarize(render),
     floorMs: summarize(floor),
     ratio: ratio(summarize(render).median, summarize(floor).median),
+    markdownWorst: markdownWorst({ samples: options.samples }),
   };
   progress(
     `render: ${result.artifacts} artifacts, ${result.renderMs.median.toFixed(0)} ms vs JSON.stringify ${result.floorMs.median.toFixed(0)} ms (×${result.ratio.toFixed(1)})`,

@@ -18,7 +18,7 @@ import { parseLinks, type SourceRow } from './read-rows.ts';
 
 function splitNumbered(text: string | undefined): { number?: number; title?: string } {
   if (!text) return {};
-  const match = /^\s*(?:n[uú]m\.?\s*|no\.?\s*|#)?(\d{1,6})\s*(?:[.:)\-–]\s*|\s+)(.+)$/is.exec(text);
+  const match = /^\s*(?:n[uú]m\.?\s*|no\.?\s*|#)?(\d{1,6})(?:\s*[.:)\-–]|\s)\s*(\S.*)$/is.exec(text);
   if (match) return { number: Number(match[1]), title: match[2]!.trim() };
   if (/^\s*\d{1,6}\s*$/.test(text)) return { number: Number(text) };
   return { title: text.trim() };

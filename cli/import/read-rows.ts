@@ -33,9 +33,13 @@ export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: stri
   }
   if (records.length === 0) throw new CliError('the file is empty', EXIT.usage);
   const buffer = Buffer.from(source);
+  // Records come in order: count the line feeds since the previous record's start, not from the top each time.
+  let counted = 0;
+  let line = 1;
   const lineOf = (entry: (typeof records)[number]) => {
     const start = entry.info.bytes - Buffer.byteLength(entry.raw) + (entry.raw.match(/^\n*/)?.[0].length ?? 0);
-    return (buffer.subarray(0, start).toString().match(/\n/g)?.length ?? 0) + 1;
+    for (; counted < start; counted++) if (buffer[counted] === 0x0a) line++;
+    return line;
   };
   const header = records[0]!.record;
   const fields = header.map(fieldOf);
@@ -59,12 +63,17 @@ export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: stri
 export function parseLinks(cell: string): Link[] {
   const links: Link[] = [];
   let pendingTitle = '';
-  for (const rawLine of cell.split(/\n|\s+\|\|\s+/)) {
+  for (const rawLine of cell.split('\n').flatMap((line) => line.split(/\s\|\|\s/))) {
     const line = rawLine.trim();
     if (!line) continue;
     const markdown = /^\[([^\]]*)\]\((\S+)\)$/.exec(line);
     const found = markdown ? { title: markdown[1]!, url: markdown[2]! } : undefined;
-    const url = found?.url ?? /[a-z][a-z0-9+.-]*:\/\/[^\s<>|]+|(?:javascript|data|mailto):[^\s<>|]+/i.exec(line)?.[0];
+    const url =
+      found?.url ??
+      /(?<![a-z0-9+.-])[0-9+.-]*([a-z][a-z0-9+.-]*:\/\/[^\s<>|]+)|((?:javascript|data|mailto):[^\s<>|]+)/i
+        .exec(line)
+        ?.slice(1)
+        .find(Boolean);
     if (!url) {
       pendingTitle = pendingTitle ? `${pendingTitle} ${line}` : line;
       continue;
@@ -74,7 +83,7 @@ export function parseLinks(cell: string): Link[] {
         line
           .replace(url, '')
           .replace(/[<>[\]()]/g, ' ')
-          .replace(/\s*[|:–-]\s*$/, '')
+          .replace(/(?<!\s)\s*[|:–-]\s*$/, '')
           .replace(/^\s*[|:–-]\s*/, '')
           .trim()) ||
       pendingTitle ||

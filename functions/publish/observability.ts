@@ -11,6 +11,8 @@ export interface PlanPublishResult {
   skipped: readonly string[];
   bytesWritten?: number;
   artifacts?: number;
+  /** Observations published as plain text because the Markdown renderer failed on them. */
+  renderFallbacks?: ReadonlyArray<{ subject: string; format: string; error: string }>;
 }
 
 export interface PublishObservation {
@@ -77,6 +79,11 @@ export function observePublishBatch(event: DynamoDBStreamEvent, context?: Contex
         metrics.addMetric(METRIC.objectsWritten, MetricUnit.Count, result?.written.length ?? 0);
         metrics.addMetric(METRIC.objectsSkipped, MetricUnit.Count, result?.skipped.length ?? 0);
         if (freshnessMs !== undefined) metrics.addMetric(METRIC.freshness, MetricUnit.Milliseconds, freshnessMs);
+        // The update is public (as plain text), so nothing is retried; the renderer needs a look.
+        for (const fallback of result?.renderFallbacks ?? []) {
+          logger.error('observations published as plain text', { planId: identifier(planId), ...fallback });
+        }
+        if (result?.renderFallbacks?.length) metrics.addMetric(METRIC.renderFallbacks, MetricUnit.Count, result.renderFallbacks.length);
         emitted = true;
         return result;
       } catch (error) {

@@ -64,7 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!value) return optional ? undefined : '';
     if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
       problems.push(`${name} must be an absolute http(s) URL, got "${value}"`);
-    return value.replace(/\/+$/, '');
+    return value.replace(/(?<!\/)\/+$/, '');
   };
   const integer = (name: string, fallback: number, min: number, max: number): number => {
     const raw = env[name]?.trim();

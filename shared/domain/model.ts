@@ -349,8 +349,8 @@ export function slugify(text: string): string {
     .toLowerCase()
     .replace(/l·l/g, 'll')
     .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
+    .replace(/^-+|(?<!-)-+$/g, '')
     .slice(0, LIMITS.slug)
-    .replace(/-+$/, '');
+    .replace(/(?<!-)-+$/, '');
   return slug || 'area';
 }

@@ -68,6 +68,7 @@ function mergeRounds(outcome: PublishOutcome<PublishResult | undefined>): Publis
     skipped: [...new Set(results.flatMap((r) => r.skipped))].filter((key) => !written.includes(key)),
     bytesWritten: results.reduce((sum, r) => sum + r.bytesWritten, 0),
     updatesRead: results.reduce((sum, r) => sum + r.updatesRead, 0),
+    renderFallbacks: results.flatMap((r) => r.renderFallbacks ?? []),
   };
 }
 

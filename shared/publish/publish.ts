@@ -34,6 +34,7 @@ import { CONTENT_TYPES, FEED_FILES } from '../render/files.ts';
 import { INDEX_FILE, renderDashboard, renderSiteIndex } from '../render/html.ts';
 import { renderCommitmentsJson, renderUpdatesJson } from '../render/json.ts';
 import { renderJsonFeed } from '../render/json-feed.ts';
+import { collectRenderFallbacks, type RenderFallback } from '../render/observations.ts';
 import { renderReadme } from '../render/readme.ts';
 import { renderRss } from '../render/rss.ts';
 import {
@@ -153,6 +154,8 @@ export interface PublishResult extends WriteResult {
   artifacts: number;
   /** Updates read from the table for this publish (the whole history, or only what the hint reaches). */
   updatesRead: number;
+  /** Observations the Markdown renderer failed on, published as plain text instead (to be reported). */
+  renderFallbacks?: RenderFallback[];
 }
 
 /** Every update of the plan, read once: a full republish, `mandat verify`, or a history small enough. */
@@ -303,7 +306,7 @@ export async function publishPlan(
   const loaded = await loadForPublish(planId, deps, options);
   if (!loaded) return undefined;
   const { snapshot, hint, updatesRead } = loaded;
-  const artifacts = renderPlanArtifacts(snapshot, hint);
+  const { result: artifacts, fallbacks } = collectRenderFallbacks(() => renderPlanArtifacts(snapshot, hint));
   const files = await deps.store.write(`plans/${planId}/`, artifacts);
   // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
   const recordKey = datasetRecordKey(planId);
@@ -313,6 +316,7 @@ export async function publishPlan(
     revision: snapshot.plan.revision,
     artifacts: artifacts.length + 1,
     updatesRead,
+    ...(fallbacks.length ? { renderFallbacks: fallbacks } : {}),
     written: [...files.written, ...record.written],
     skipped: [...files.skipped, ...record.skipped],
     bytesWritten: files.bytesWritten + record.bytesWritten,

@@ -5,7 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
-import { markdownToText } from './markdown.ts';
+import { observationsText } from './observations.ts';
 
 /**
  * OWASP's advice for CSV injection: a cell starting with = + - @ (or tab / CR) gets a leading
@@ -57,7 +57,7 @@ export function renderCommitmentsCsv(plan: Plan, commitments: Commitment[]): str
       c.status,
       statusLabel(plan.statuses, c.status, plan.language),
       c.progress,
-      markdownToText(c.observations),
+      observationsText(c.observations, `commitment ${c.commitmentId}`),
       c.links.length,
       c.reportedAt,
       c.updatedAt,
@@ -115,7 +115,7 @@ export function renderUpdatesCsv(plan: Plan, updates: StatusUpdate[]): string {
       u.status,
       statusLabel(plan.statuses, u.status, plan.language),
       u.progress,
-      markdownToText(u.observations),
+      observationsText(u.observations, `update ${u.updateId}`),
       u.links.map((l) => `${l.title} <${l.url}>`).join('\n'),
       u.revision,
       u.planRevision,

@@ -6,7 +6,7 @@ import type { StatusUpdate } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
 import { FEED_ITEM_LIMIT, type FeedScope, type PlanSnapshot } from './context.ts';
 import { labelsFor } from './labels.ts';
-import { markdownToHtml, markdownToText } from './markdown.ts';
+import { observationsHtml, observationsText } from './observations.ts';
 import { escapeXml } from './xml.ts';
 
 export { FEED_ITEM_LIMIT } from './context.ts';
@@ -75,7 +75,7 @@ function renderUpdateHtml(snapshot: PlanSnapshot, u: StatusUpdate): string {
     ...(u.progress !== undefined ? [`${escapeXml(words.progress)}: ${u.progress}%`] : []),
     `${escapeXml(words.area)}: ${escapeXml(u.area)}`,
   ];
-  const parts = [`<p>${facts.join('<br>')}</p>`, markdownToHtml(u.observations)];
+  const parts = [`<p>${facts.join('<br>')}</p>`, observationsHtml(u.observations, `update ${u.updateId}`)];
   if (u.links.length > 0) {
     parts.push(
       `<p>${escapeXml(words.relatedLinks)}:</p>`,
@@ -101,7 +101,7 @@ function renderUpdateText(snapshot: PlanSnapshot, u: StatusUpdate): string {
   const lines = [`${words.status}: ${statusTransition(snapshot, u)}`];
   if (u.progress !== undefined) lines.push(`${words.progress}: ${u.progress}%`);
   lines.push(`${words.area}: ${u.area}`);
-  const observations = markdownToText(u.observations);
+  const observations = observationsText(u.observations, `update ${u.updateId}`);
   if (observations) lines.push('', observations);
   if (u.links.length > 0) lines.push('', `${words.relatedLinks}:`, ...u.links.map((l) => `- ${l.title} <${l.url}>`));
   return lines.join('\n');

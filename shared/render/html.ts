@@ -11,7 +11,7 @@ import { anchors, dashboardUrl, type PlanSnapshot, planAreas } from './context.t
 import { CATALOG_FILE, type DatasetNode, siteLanguage } from './dcat.ts';
 import { areaFeedPath, commitmentFeedPath, FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';
 import { chromeLanguage, formatDate, type Labels, labelsFor } from './labels.ts';
-import { markdownToHtml } from './markdown.ts';
+import { observationsHtml } from './observations.ts';
 import { PAGE_CONTENT_SECURITY_POLICY } from './security-headers.ts';
 import { escapeXml as esc } from './xml.ts';
 
@@ -200,7 +200,9 @@ function commitmentCard(snapshot: PlanSnapshot, c: Commitment, words: Labels): s
       : []),
     `<span>${esc(words.lastUpdate)}: <time datetime="${esc(c.reportedAt)}">${esc(formatDate(c.reportedAt, plan.language))}</time></span>`,
   ];
-  const observations = c.observations.trim() ? markdownToHtml(c.observations) : `<p>${esc(words.noObservations)}</p>`;
+  const observations = c.observations.trim()
+    ? observationsHtml(c.observations, `commitment ${c.commitmentId}`)
+    : `<p>${esc(words.noObservations)}</p>`;
   const links =
     c.links.length > 0
       ? `<p><strong>${esc(words.relatedLinks)}:</strong></p><ul>${c.links

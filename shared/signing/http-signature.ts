@@ -99,7 +99,7 @@ interface TargetUri {
  * re-encode characters, and the signer signed the bytes it sent.
  */
 function parseTargetUri(url: string): TargetUri {
-  const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#.*)?$/s.exec(url);
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)((?:\/[^?#]*)?)(?:\?([^#]*))?(?:#.*)?$/s.exec(url);
   if (!match) throw new SignatureError('malformed-signature', `the target URI "${url}" is not an absolute URI`);
   return { scheme: match[1]!, authority: match[2]!, path: match[3]!, query: match[4] };
 }
@@ -158,7 +158,7 @@ function fieldLines(request: HttpRequestLike, name: string): string[] | undefine
   if (raw === undefined) return undefined;
   const lines = typeof raw === 'string' ? [raw] : [...raw];
   // §2.1: strip surrounding whitespace; an obsolete line folding becomes a single space.
-  return lines.map((line) => line.replace(/\r?\n[ \t]+/g, ' ').replace(/^[ \t]+|[ \t]+$/g, ''));
+  return lines.map((line) => line.replace(/\r?\n[ \t]+/g, ' ').replace(/^[ \t]+|(?<![ \t])[ \t]+$/g, ''));
 }
 
 function derivedValue(request: HttpRequestLike, name: string, params: Parameters): string {
@@ -174,7 +174,7 @@ function derivedValue(request: HttpRequestLike, name: string, params: Parameters
     case '@method':
       return request.method;
     case '@target-uri':
-      return request.url.replace(/#.*$/s, '');
+      return request.url.split('#', 1)[0]!;
     case '@authority':
       return normalisedAuthority(target);
     case '@scheme':

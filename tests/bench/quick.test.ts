@@ -61,6 +61,8 @@ it('runs every measurement and writes the JSON and the chart', async () => {
 
   expect(results.render).toMatchObject({ renderMs: summary, floorMs: summary, ratio: finite });
   expect(results.render!.artifacts).toBeGreaterThan(0);
+  expect(results.render!.markdownWorst).toMatchObject({ msPer10KB: finite, baselineMsPer10KB: finite, growth: finite });
+  expect(results.render!.markdownWorst.cases).toBeGreaterThan(50);
 
   expect(results.coldStart!.functions.map((fn) => fn.name)).toEqual(['ingest', 'publish']);
   for (const fn of results.coldStart!.functions) expect(fn).toMatchObject({ bundleKB: finite, importMs: summary });

@@ -1,11 +1,11 @@
 /** The DynamoDB adapter of the keys port: a key item and its entry in the `KEYS` registry, written together. */
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SigningKey } from '../../domain/model.ts';
 import type { NonceClaim, WriteConflict } from '../conflicts.ts';
 import type { KeyEntry, KeyStore } from '../keys.ts';
 import type { Page, PageRequest } from '../paging.ts';
 import { itemKeys, keyEntryItem, keyItem, strip } from './items.ts';
-import { DynamoTable, isCancellation, type TransactItem } from './table.ts';
+import { DynamoTable, type TransactItem } from './table.ts';
 
 export class DynamoKeys extends DynamoTable implements KeyStore {
   async getKey(keyId: string): Promise<SigningKey | undefined> {

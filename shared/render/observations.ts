@@ -1,0 +1,55 @@
+/**
+ * Observations (the only Markdown officials write) as the files show them. A text the Markdown
+ * renderer fails on must not stop its plan's publication: the stream would retry the batch,
+ * fail again, and every later update of the plan would wait behind it. So such a text goes out
+ * as escaped plain text instead, and the failure is recorded for the publisher to report
+ * (an ERROR log line and a metric): the update is public, readable, and someone is told.
+ */
+import { markdownToHtml, markdownToText } from './markdown.ts';
+import { escapeXml } from './xml.ts';
+
+export interface RenderFallback {
+  /** Whose observations: `update {updateId}` or `commitment {commitmentId}`. */
+  subject: string;
+  format: 'html' | 'text';
+  error: string;
+}
+
+/** Fallbacks of the rendering running now (rendering is synchronous, so one collector at a time is enough). */
+let collector: Map<string, RenderFallback> | undefined;
+
+/** Runs `render` and returns what it rendered with the observations it had to show as plain text. */
+export function collectRenderFallbacks<T>(render: () => T): { result: T; fallbacks: RenderFallback[] } {
+  const outer = collector;
+  const fallbacks = new Map<string, RenderFallback>();
+  collector = fallbacks;
+  try {
+    return { result: render(), fallbacks: [...fallbacks.values()] };
+  } finally {
+    collector = outer;
+  }
+}
+
+function fallBack(subject: string, format: RenderFallback['format'], error: unknown): void {
+  collector?.set(`${format} ${subject}`, { subject, format, error: error instanceof Error ? error.message : String(error) });
+}
+
+/** The observations as safe HTML; as escaped text in one paragraph if the renderer fails on them. */
+export function observationsHtml(markdown: string, subject: string): string {
+  try {
+    return markdownToHtml(markdown);
+  } catch (error) {
+    fallBack(subject, 'html', error);
+    return markdown.trim() ? `<p>${escapeXml(markdown.trim()).replace(/\r\n?|\n/g, '<br>\n')}</p>` : '';
+  }
+}
+
+/** The observations as plain text; as written if the renderer fails on them. */
+export function observationsText(markdown: string, subject: string): string {
+  try {
+    return markdownToText(markdown);
+  } catch (error) {
+    fallBack(subject, 'text', error);
+    return markdown.trim();
+  }
+}
