@@ -7,7 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { App, type AppProps, Stack, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EdgeFirewall } from './constructs/edge-firewall.ts';
-import { MandatStack, readSettings, stackName } from './stack.ts';
+import { readSettings, stackName } from './settings.ts';
+import { MandatStack } from './stack.ts';
 
 export interface MandatApp {
   app: App;
