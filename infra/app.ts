@@ -1,7 +1,8 @@
 /**
  * The CDK app: `cdk.json` runs this file with tsx. Settings come from context (`-c stage=…`)
- * or MANDAT_* variables (see docs/DEPLOY.md). cdk-nag's AWS Solutions checks run on every
- * synthesis, and any finding not acknowledged (with a reason, next to its resource) fails it.
+ * or MANDAT_* variables (the deployment guide lists them). cdk-nag's AWS Solutions checks run
+ * on every synthesis, and any finding not acknowledged (with a reason, next to its resource)
+ * fails it.
  */
 import { pathToFileURL } from 'node:url';
 import { App, type AppProps, Stack, Tags, Validations } from 'aws-cdk-lib';
