@@ -1,13 +1,15 @@
 /**
  * The CDK app: `cdk.json` runs this file with tsx. Settings come from context (`-c stage=…`)
- * or MANDAT_* variables (see docs/DEPLOY.md). cdk-nag's AWS Solutions checks run on every
- * synthesis, and any finding not acknowledged (with a reason, next to its resource) fails it.
+ * or MANDAT_* variables (the deployment guide lists them). cdk-nag's AWS Solutions checks run
+ * on every synthesis, and any finding not acknowledged (with a reason, next to its resource)
+ * fails it.
  */
 import { pathToFileURL } from 'node:url';
 import { App, type AppProps, Stack, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EdgeFirewall } from './constructs/edge-firewall.ts';
-import { MandatStack, readSettings, stackName } from './stack.ts';
+import { readSettings, stackName } from './settings.ts';
+import { MandatStack } from './stack.ts';
 
 export interface MandatApp {
   app: App;

@@ -28,7 +28,7 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
   // The nodejs24.x runtime ships AWS SDK v3; bundling it would only add cold-start weight.
   externalModules: ['@aws-sdk/*'],
   bundleAwsSDK: false,
-  // The OpenAPI document, made now instead of bundling its generator (see shared/openapi-document.ts).
+  // The OpenAPI document, made now instead of bundling its generator.
   define: { [OPENAPI_DOCUMENT_DEFINE]: openApiDocumentDefinition(openApiJson()) },
 };
 

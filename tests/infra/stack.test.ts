@@ -10,7 +10,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/app';
-import { type MandatStack, readSettings } from '#infra/stack';
+import { readSettings } from '#infra/settings';
+import type { MandatStack } from '#infra/stack';
 import { TABLE_SCHEMA } from '#shared/store/dynamo/table-schema';
 
 const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
@@ -577,6 +578,48 @@ describe('alarms', () => {
     base.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
     });
+  });
+});
+
+describe('logical IDs of what holds data or a name', () => {
+  // A resource whose logical ID changes is replaced by CloudFormation: a new, empty table,
+  // bucket, key or queue, a new secret value, a new *.cloudfront.net name for the city's DNS.
+  // These are the IDs the stack had before it was split into parts; a refactor must keep them.
+  const KEPT: Record<string, string> = {
+    TableCD117FA1: 'AWS::DynamoDB::Table',
+    Feeds6FC8B95A: 'AWS::S3::Bucket',
+    AccessLogs8B620ECA: 'AWS::S3::Bucket',
+    SecretsKey317DCF94: 'AWS::KMS::Key',
+    OriginSecret5DDC59F1: 'AWS::SecretsManager::Secret',
+    PublishDeadLettersCD4087F7: 'AWS::SQS::Queue',
+    IngestLogs41B5EF21: 'AWS::Logs::LogGroup',
+    PublishLogs921C90B3: 'AWS::Logs::LogGroup',
+    ApiAccessLogsE9DF007D: 'AWS::Logs::LogGroup',
+    Distribution830FAC52: 'AWS::CloudFront::Distribution',
+  };
+
+  it('are unchanged in the template, whatever the stage or settings', () => {
+    for (const s of [base, custom]) {
+      const found = Object.fromEntries(
+        Object.entries(s.json.Resources)
+          .filter(([id]) => id in KEPT)
+          .map(([id, resource]) => [id, resource.Type]),
+      );
+      expect(found).toEqual(KEPT);
+    }
+  });
+
+  it('are the ones of the resources the stack exposes', () => {
+    expect(ids(base)).toMatchObject({
+      table: 'TableCD117FA1',
+      feeds: 'Feeds6FC8B95A',
+      secretsKey: 'SecretsKey317DCF94',
+      deadLetters: 'PublishDeadLettersCD4087F7',
+      ingestLogs: 'IngestLogs41B5EF21',
+      publishLogs: 'PublishLogs921C90B3',
+      distribution: 'Distribution830FAC52',
+    });
+    expect(logicalId(base, base.stack.originSecret)).toBe('OriginSecret5DDC59F1');
   });
 });
 
