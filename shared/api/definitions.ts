@@ -18,6 +18,7 @@ function same(a: object, b: object, fields: string[]): boolean {
 const PLAN_FIELDS = [
   'title',
   'municipality',
+  'municipalityUri',
   'period',
   'language',
   'languages',

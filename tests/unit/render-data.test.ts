@@ -138,7 +138,8 @@ describe('DCAT-AP catalog', () => {
     expect(values(cat!, `${NS.dcat}dataset`).map((d) => d['@id'])).toEqual([dataset!['@id']]);
     expect(values(dataset!, `${NS.dct}title`)).toEqual([{ '@value': 'Terrassa: Pla de Mandat 2015-2019', '@language': 'ca' }]);
     expect(values(dataset!, `${NS.dct}description`)[0]!['@value']).toContain('Balanç del Pla de Mandat');
-    expect(values(dataset!, `${NS.dct}license`)).toEqual([{ '@id': 'https://creativecommons.org/licenses/by/4.0/' }]);
+    // The EU licence authority table's IRI for CC-BY-4.0, as DCAT-AP asks.
+    expect(values(dataset!, `${NS.dct}license`)).toEqual([{ '@id': 'http://publications.europa.eu/resource/authority/licence/CC_BY_4_0' }]);
     expect(values(dataset!, `${NS.dct}language`).map((l) => l['@id'])).toEqual([
       'http://publications.europa.eu/resource/authority/language/CAT',
       'http://publications.europa.eu/resource/authority/language/SPA',
