@@ -28,6 +28,8 @@ export const METRIC = {
   objectsSkipped: 'ObjectsSkipped',
   freshness: 'Freshness',
   publishFailures: 'PublishFailures',
+  websubPings: 'WebSubPings',
+  websubPingFailures: 'WebSubPingFailures',
 } as const;
 
 // One logger and one metrics buffer per function: built on first use, so an environment that

@@ -39,6 +39,8 @@ export interface MandatSettings {
   /** Reserved concurrency of ingest; 0 leaves it unreserved (for accounts with a low quota). */
   ingestReservedConcurrency: number;
   logRetention: logs.RetentionDays;
+  /** WebSub hubs the feeds advertise and the publisher pings (the publish function's WEBSUB_HUBS); none = off. */
+  websubHubs?: string[];
 }
 
 export const DEFAULT_SETTINGS: Omit<MandatSettings, 'stage'> = {
@@ -93,7 +95,24 @@ export function readSettings(context: Source, env: NodeJS.ProcessEnv = process.e
       `logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, …), got "${retention}"`,
     );
   }
-  return { stage, domainName, certificateArn, alarmEmail, ingestReservedConcurrency, logRetention: logRetention as logs.RetentionDays };
+  const websubHubs = (pick('websubHubs', 'WEBSUB_HUBS') ?? '')
+    .split(',')
+    .map((hub) => hub.trim())
+    .filter((hub) => hub !== '');
+  for (const hub of websubHubs) {
+    if (!URL.canParse(hub) || !/^https?:$/.test(new URL(hub).protocol)) {
+      throw new SettingsError(`websubHubs must be comma-separated absolute http(s) URLs, got "${hub}"`);
+    }
+  }
+  return {
+    stage,
+    domainName,
+    certificateArn,
+    alarmEmail,
+    ingestReservedConcurrency,
+    logRetention: logRetention as logs.RetentionDays,
+    ...(websubHubs.length > 0 ? { websubHubs } : {}),
+  };
 }
 
 export const stackName = (stage: string) => `MandatObert-${stage}`;
@@ -365,7 +384,11 @@ export class MandatStack extends Stack {
       // Rendering every feed of a plan is CPU- and memory-bound; more memory is more CPU.
       memorySize: 1024,
       timeout: Duration.minutes(2),
-      environment: { ...sharedEnvironment, PUBLIC_BASE_URL: this.publicBaseUrl },
+      environment: {
+        ...sharedEnvironment,
+        PUBLIC_BASE_URL: this.publicBaseUrl,
+        ...(settings.websubHubs ? { WEBSUB_HUBS: settings.websubHubs.join(',') } : {}),
+      },
       logRetention: settings.logRetention,
       // No reserved concurrency: the stream mapping runs one batch per shard at a time
       // (parallelizationFactor 1), which is already the bound, and it preserves order.

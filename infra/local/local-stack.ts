@@ -25,6 +25,8 @@ export interface LocalStackOptions {
   tableName?: string;
   bucketName?: string;
   seedDemo?: boolean;
+  /** WebSub hubs the feeds advertise and the publisher pings; default: WEBSUB_HUBS from the environment. */
+  websubHubs?: string[];
   batchingWindowMs?: number;
   pollIntervalMs?: number;
   log?: (message: string) => void;
@@ -73,6 +75,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       DYNAMODB_ENDPOINT: dynamodbEndpoint,
       S3_ENDPOINT: s3Endpoint,
     };
+    const hubs = options.websubHubs?.join(',') ?? process.env.WEBSUB_HUBS?.trim();
+    if (hubs) {
+      env.WEBSUB_HUBS = hubs;
+      log(`WebSub: the feeds advertise and each publish pings ${hubs}`);
+    }
     Object.assign(process.env, env);
 
     const region = env.AWS_REGION!;

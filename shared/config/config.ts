@@ -18,6 +18,8 @@ export interface Config {
   nonceTtlSeconds: number;
   /** Largest request body the API accepts, in bytes (413 above it). */
   bodyLimitBytes: number;
+  /** WebSub hubs the feeds advertise and the publisher pings after a change (WEBSUB_HUBS); empty = off. */
+  websubHubs: string[];
 }
 
 export class ConfigError extends Error {
@@ -73,6 +75,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const clockSkewSeconds = integer('CLOCK_SKEW_SECONDS', 300, 1, 3600);
   const nonceTtlSeconds = integer('NONCE_TTL_SECONDS', 3600, 1, 7 * 24 * 3600);
   const bodyLimitBytes = integer('BODY_LIMIT_BYTES', MAX_BODY_LIMIT_BYTES, 1024, MAX_BODY_LIMIT_BYTES);
+  const websubHubs = [
+    ...new Set(
+      (env.WEBSUB_HUBS ?? '')
+        .split(',')
+        .map((hub) => hub.trim())
+        .filter((hub) => hub !== ''),
+    ),
+  ];
+  for (const hub of websubHubs) {
+    if (!URL.canParse(hub) || !/^https?:$/.test(new URL(hub).protocol)) {
+      problems.push(`WEBSUB_HUBS must be comma-separated absolute http(s) URLs, got "${hub}"`);
+    }
+  }
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
@@ -86,5 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A nonce must outlive every window in which its signature could still be accepted.
     nonceTtlSeconds: Math.max(nonceTtlSeconds, clockSkewSeconds * 2 + 60),
     bodyLimitBytes,
+    websubHubs,
   };
 }

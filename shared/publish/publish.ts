@@ -52,6 +52,8 @@ export interface PublishDependencies {
   repository: PlanRepository;
   store: ArtifactStore;
   baseUrl: string;
+  /** WebSub hubs the feeds advertise (the configured WEBSUB_HUBS); none when WebSub is off. */
+  hubs?: readonly string[];
 }
 
 /** Publishing one plan only writes (possibly through the coordinator's fenced writer). */
@@ -155,11 +157,14 @@ export interface PublishResult extends WriteResult {
 }
 
 /** Every update of the plan, read once: a full republish, `mandat verify`, or a history small enough. */
-export async function loadSnapshot(planId: string, deps: { repository: PlanReader; baseUrl: string }): Promise<PlanSnapshot | undefined> {
+export async function loadSnapshot(
+  planId: string,
+  deps: { repository: PlanReader; baseUrl: string; hubs?: readonly string[] },
+): Promise<PlanSnapshot | undefined> {
   const plan = await deps.repository.getPlan(planId);
   if (!plan) return undefined;
   const [commitments, updates] = await Promise.all([deps.repository.listCommitments(planId), deps.repository.listUpdates(planId)]);
-  return snapshotOf(plan, commitments, updates, deps.baseUrl);
+  return snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
 }
 
 interface LoadedPlan {
@@ -185,7 +190,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   // Everything, reusing the commitments when they were read already (all reads come after the plan's).
   const full = async (read?: Commitment[]): Promise<LoadedPlan> => {
     const [commitments, updates] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
-    const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl);
+    const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
     return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length };
   };
   if (!options.changed || !history) return full();
@@ -233,6 +238,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     years: new Map(years.map((year, i) => [year, yearUpdates[i]!.sort((a, b) => compareNewestFirst(b, a))])),
     generatedAt: plan.updatedAt,
     baseUrl: deps.baseUrl,
+    hubs: deps.hubs ?? [],
   };
   const updatesRead = latest.length + [...commitmentWindows, ...areaWindows, ...yearUpdates].reduce((sum, list) => sum + list.length, 0);
   return { snapshot, hint, updatesRead };
