@@ -36,6 +36,7 @@ import { renderCommitmentsJson, renderUpdatesJson } from '../render/json.ts';
 import { renderJsonFeed } from '../render/json-feed.ts';
 import { renderReadme } from '../render/readme.ts';
 import { renderRss } from '../render/rss.ts';
+import { renderCommitmentsXlsx, XLSX_FILE } from '../render/xlsx.ts';
 import {
   type Artifact,
   type ArtifactStore,
@@ -246,7 +247,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
 
 const FEED_RENDERERS = { rss: renderRss, atom: renderAtom, jsonFeed: renderJsonFeed } as const;
 
-function artifact(key: string, body: string, format: keyof typeof CONTENT_TYPES): Artifact {
+function artifact(key: string, body: string | Uint8Array, format: keyof typeof CONTENT_TYPES): Artifact {
   return { key, body, contentType: CONTENT_TYPES[format], cacheControl: DEFAULT_CACHE_CONTROL };
 }
 
@@ -279,6 +280,7 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
   const prefix = `plans/${plan.planId}/`;
   const artifacts: Artifact[] = [
     artifact(`${prefix}commitments.csv`, renderCommitmentsCsv(plan, commitments), 'csv'),
+    artifact(`${prefix}${XLSX_FILE}`, renderCommitmentsXlsx(plan, commitments, snapshot.generatedAt), 'xlsx'),
     artifact(`${prefix}commitments.json`, renderCommitmentsJson(snapshot), 'json'),
     artifact(`${prefix}links.csv`, renderLinksCsv(commitments), 'csv'),
   ];

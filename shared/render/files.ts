@@ -77,6 +77,7 @@ export function planFiles(snapshot: Pick<PlanSnapshot, 'history'>): PlanFile[] {
   return [
     { path: 'index.html', kind: 'dashboard', format: 'html' },
     { path: 'commitments.csv', kind: 'commitmentsCsv', format: 'csv', table: 'commitments' },
+    { path: 'commitments.xlsx', kind: 'commitmentsXlsx', format: 'xlsx' },
     { path: 'commitments.json', kind: 'commitmentsJson', format: 'json' },
     { path: 'links.csv', kind: 'linksCsv', format: 'csv', table: 'links' },
     ...years.flatMap((year): PlanFile[] => [
