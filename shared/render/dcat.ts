@@ -125,9 +125,10 @@ export interface DatasetNode {
   'dct:title': TextNode;
   'dct:description': TextNode;
   'dct:publisher': { 'foaf:name': string };
-  'dct:issued': TextNode;
-  'dct:license': { '@id': string };
-  'dct:spatial': unknown;
+  // Optional: records published before these were added are read back until their plan republishes.
+  'dct:issued'?: TextNode;
+  'dct:license'?: { '@id': string };
+  'dct:spatial'?: unknown;
   'dct:modified': TextNode;
   'dcat:landingPage': { '@id': string };
   'dct:temporal': { '@type': string; 'dcat:startDate': TextNode; 'dcat:endDate': TextNode };
@@ -241,10 +242,16 @@ export function renderCatalog(baseUrl: string, datasets: DatasetNode[]): string 
   const languages = [...new Set(sorted.flatMap((d) => (d['dct:language'] as Array<{ '@id': string }>).map((l) => l['@id'])))].sort();
   // ISO timestamps compare as strings (Math.max would coerce them to NaN).
   const modified = sorted.reduce((latest, d) => (d['dct:modified']['@value'] > latest ? d['dct:modified']['@value'] : latest), '');
-  const issued = sorted.reduce((first, d) => (!first || d['dct:issued']['@value'] < first ? d['dct:issued']['@value'] : first), '');
+  const issued = sorted.reduce((first, d) => {
+    const value = d['dct:issued']?.['@value'];
+    return value && (!first || value < first) ? value : first;
+  }, '');
   // The catalog's own metadata is offered under the licence most plans use (ties: alphabetical).
   const licences = new Map<string, number>();
-  for (const d of sorted) licences.set(d['dct:license']['@id'], (licences.get(d['dct:license']['@id']) ?? 0) + 1);
+  for (const d of sorted) {
+    const id = d['dct:license']?.['@id'];
+    if (id) licences.set(id, (licences.get(id) ?? 0) + 1);
+  }
   const license = [...licences].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
   const catalog = {
     '@context': DCAT_CONTEXT,
@@ -259,7 +266,9 @@ export function renderCatalog(baseUrl: string, datasets: DatasetNode[]): string 
     ...(issued ? { 'dct:issued': typed(issued, 'xsd:dateTime') } : {}),
     ...(modified ? { 'dct:modified': typed(modified, 'xsd:date') } : {}),
     ...(license ? { 'dct:license': typedIri(license, 'dct:LicenseDocument') } : {}),
-    'dct:spatial': [...new Map(sorted.map((d) => [JSON.stringify(d['dct:spatial']), d['dct:spatial']])).values()],
+    'dct:spatial': [
+      ...new Map(sorted.filter((d) => d['dct:spatial']).map((d) => [JSON.stringify(d['dct:spatial']), d['dct:spatial']])).values(),
+    ],
     'dcat:themeTaxonomy': typedIri(DATA_THEMES, 'skos:ConceptScheme'),
     'dcat:dataset': sorted,
   };

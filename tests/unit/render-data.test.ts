@@ -165,6 +165,19 @@ describe('DCAT-AP catalog', () => {
     expect(values(csv, `${NS.dct}format`)[0]!['@id']).toBe('http://publications.europa.eu/resource/authority/file-type/CSV');
     expect(datasetRecordKey('terrassa-2015-2019')).toBe('catalog/plans/terrassa-2015-2019.jsonld');
   });
+
+  it('still assembles the root from records written before a property was added (until their plan republishes)', () => {
+    const {
+      'dct:issued': _issued,
+      'dct:license': _license,
+      'dct:spatial': _spatial,
+      ...old
+    } = parseDatasetRecord(renderDatasetRecord(snapshot));
+    const catalog = JSON.parse(renderCatalog(FIXTURE_BASE_URL, [old, parseDatasetRecord(renderDatasetRecord(snapshot))]));
+    expect(catalog['dct:issued']['@value']).toBe('2019-01-10T09:00:00.000Z');
+    expect(catalog['dct:license']['@id']).toBe('http://publications.europa.eu/resource/authority/licence/CC_BY_4_0');
+    expect(catalog['dct:spatial']).toEqual([{ '@id': 'https://sws.geonames.org/3108286/' }]);
+  });
 });
 
 describe('stability', () => {
