@@ -6,7 +6,7 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type Artifact, type ArtifactWriter, DEFAULT_CACHE_CONTROL, type WriteResult } from '#shared/store/artifacts';
+import { type Artifact, type ArtifactWriter, artifactBytes, DEFAULT_CACHE_CONTROL, type WriteResult } from '#shared/store/artifacts';
 import { MemoryPlanRepository } from './memory-repository.ts';
 import { publishPlan } from './product.ts';
 
@@ -24,7 +24,7 @@ class RewriteEverythingStore implements ArtifactWriter {
     const worker = async () => {
       while (next < artifacts.length) {
         const artifact = artifacts[next++]!;
-        const body = Buffer.from(artifact.body, 'utf8');
+        const body = artifactBytes(artifact.body);
         await this.s3.send(
           new PutObjectCommand({
             Bucket: this.bucket,

@@ -79,7 +79,8 @@ export function openOperatorRuntime(dataDirOption?: string): OperatorRuntime {
     repository,
     store,
     coordinator: new PublishCoordinator({ repository, store, ...leaseOptionsFromEnv(env) }),
-    publish: (planId, context) => publishPlan(planId, { repository, store: context.store, baseUrl: config.publicBaseUrl }),
+    publish: (planId, context) =>
+      publishPlan(planId, { repository, store: context.store, baseUrl: config.publicBaseUrl, hubs: config.websubHubs }),
     close() {
       dynamo.destroy();
       s3.destroy();

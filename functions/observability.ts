@@ -29,6 +29,8 @@ export const METRIC = {
   freshness: 'Freshness',
   publishFailures: 'PublishFailures',
   renderFallbacks: 'RenderFallbacks',
+  websubPings: 'WebSubPings',
+  websubPingFailures: 'WebSubPingFailures',
 } as const;
 
 // One logger and one metrics buffer per function: built on first use, so an environment that

@@ -27,6 +27,8 @@ export interface MandatSettings {
   /** Reserved concurrency of ingest; 0 leaves it unreserved (for accounts with a low quota). */
   ingestReservedConcurrency: number;
   logRetention: logs.RetentionDays;
+  /** WebSub hubs the feeds advertise and the publisher pings (the publish function's WEBSUB_HUBS); none = off. */
+  websubHubs?: string[];
 }
 
 export const DEFAULT_SETTINGS: Omit<MandatSettings, 'stage'> = {
@@ -112,6 +114,15 @@ export function readSettings(context: Source, env: NodeJS.ProcessEnv = process.e
       `logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, …), got "${retention}"`,
     );
   }
+  const websubHubs = (pick('websubHubs', 'WEBSUB_HUBS') ?? '')
+    .split(',')
+    .map((hub) => hub.trim())
+    .filter((hub) => hub !== '');
+  for (const hub of websubHubs) {
+    if (!URL.canParse(hub) || !/^https?:$/.test(new URL(hub).protocol)) {
+      throw new SettingsError(`websubHubs must be comma-separated absolute http(s) URLs, got "${hub}"`);
+    }
+  }
   return {
     stage,
     domainName,
@@ -123,6 +134,7 @@ export function readSettings(context: Source, env: NodeJS.ProcessEnv = process.e
     alarmEmail,
     ingestReservedConcurrency,
     logRetention: logRetention as logs.RetentionDays,
+    ...(websubHubs.length > 0 ? { websubHubs } : {}),
   };
 }
 

@@ -90,7 +90,12 @@ export class MandatStack extends Stack {
     this.firewall = site.firewall;
     this.publicBaseUrl = site.publicBaseUrl;
 
-    const publisher = new Publisher(this, { storage, publicBaseUrl: this.publicBaseUrl, logRetention: settings.logRetention });
+    const publisher = new Publisher(this, {
+      storage,
+      publicBaseUrl: this.publicBaseUrl,
+      logRetention: settings.logRetention,
+      websubHubs: settings.websubHubs,
+    });
     this.publish = publisher.publish;
     this.deadLetters = publisher.deadLetters;
 

@@ -77,6 +77,7 @@ export async function replayDeadLetters(
         store: runtime.store,
         coordinator: runtime.coordinator,
         baseUrl: runtime.config.publicBaseUrl,
+        hubs: runtime.config.websubHubs,
       });
       const failed = new Set(outcome.failedSequences);
       batch.forEach((record, index) => {

@@ -45,6 +45,7 @@ async function prune(runtime: OperatorRuntime, planId: string): Promise<string[]
     repository: runtime.repository,
     store: runtime.store,
     baseUrl: runtime.config.publicBaseUrl,
+    hubs: runtime.config.websubHubs,
   });
   const extra = verification?.extra ?? [];
   for (let i = 0; i < extra.length; i += 1000) {

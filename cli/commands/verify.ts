@@ -58,7 +58,7 @@ export const verify: Command = {
         const total = planIds?.length ?? (await everyPlanId(runtime.repository)).length;
         const bar = values.json ? undefined : progressBar(total, 'verifying');
         report = await verifyPublication(
-          { repository: runtime.repository, store: runtime.store, baseUrl: runtime.config.publicBaseUrl },
+          { repository: runtime.repository, store: runtime.store, baseUrl: runtime.config.publicBaseUrl, hubs: runtime.config.websubHubs },
           { planIds, onPlan: () => bar?.tick() },
         );
         bar?.finish();

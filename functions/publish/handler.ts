@@ -1,6 +1,7 @@
 /** DynamoDB stream batch → the touched plans' files regenerated (functions/publish/stream-batch.ts). */
 
 import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish/coordinator';
+import { httpHubNotifier } from '#shared/publish/websub-http';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
 import { getRuntime } from '../runtime.ts';
@@ -22,6 +23,9 @@ export const handler = createStreamPublishHandler(() => {
       repository,
       store,
       baseUrl: config.publicBaseUrl,
+      // WEBSUB_HUBS: the feeds advertise these hubs and each publish round pings them.
+      hubs: config.websubHubs,
+      ...(config.websubHubs.length > 0 ? { notifier: httpHubNotifier } : {}),
       coordinator: new PublishCoordinator({ repository, store, ...leaseOptionsFromEnv() }),
     };
     runtimeOfDependencies = runtime;

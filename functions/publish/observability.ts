@@ -23,6 +23,8 @@ export interface PublishObservation {
    * `details` are added to its log line (e.g. what the batch changed).
    */
   plan<T extends PlanPublishResult | undefined>(planId: string, publish: () => Promise<T>, details?: Record<string, unknown>): Promise<T>;
+  /** Logs and measures the WebSub pings sent after the batch's publish round. */
+  websub(report: { sent: number; failed: Array<{ hub: string; topic: string; error: string }>; topics: string[] }): void;
   /** Logs the batch summary and flushes the batch's metrics. */
   finish(failedRecords: number): void;
 }
@@ -93,6 +95,14 @@ export function observePublishBatch(event: DynamoDBStreamEvent, context?: Contex
         emitted = true;
         throw error;
       }
+    },
+    websub(report) {
+      const fields = { sent: report.sent, failed: report.failed.length, topics: report.topics.length };
+      if (report.failed.length > 0) logger.warn('websub pings failed', { ...fields, failures: report.failed.slice(0, 10) });
+      else logger.info('websub hubs notified', fields);
+      metrics.addMetric(METRIC.websubPings, MetricUnit.Count, report.sent);
+      metrics.addMetric(METRIC.websubPingFailures, MetricUnit.Count, report.failed.length);
+      emitted = true;
     },
     finish(failedRecords) {
       logger.info('batch done', {

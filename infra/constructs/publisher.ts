@@ -20,6 +20,8 @@ export interface PublisherProps {
   /** The public site's URL, for the links in the feeds. */
   publicBaseUrl: string;
   logRetention: logs.RetentionDays;
+  /** WebSub hubs to ping after a change; none = off. */
+  websubHubs?: string[];
 }
 
 /** Made directly in the stack, like every part of it, so logical IDs do not depend on the split. */
@@ -50,7 +52,11 @@ export class Publisher {
       timeout: Duration.minutes(2),
       // Unlike ingest, publish can be given the public URL: nothing it makes is the
       // distribution's dependency.
-      environment: { ...storage.functionEnvironment, PUBLIC_BASE_URL: props.publicBaseUrl },
+      environment: {
+        ...storage.functionEnvironment,
+        PUBLIC_BASE_URL: props.publicBaseUrl,
+        ...(props.websubHubs ? { WEBSUB_HUBS: props.websubHubs.join(',') } : {}),
+      },
       logRetention: props.logRetention,
       // No reserved concurrency: the stream mapping runs one batch per shard at a time
       // (parallelizationFactor 1), which is already the bound, and it preserves order.

@@ -29,6 +29,8 @@ export interface LocalStackOptions {
   tableName?: string;
   bucketName?: string;
   seedDemo?: boolean;
+  /** WebSub hubs the feeds advertise and the publisher pings; default: WEBSUB_HUBS from the environment. */
+  websubHubs?: string[];
   batchingWindowMs?: number;
   pollIntervalMs?: number;
   log?: (message: string) => void;
@@ -81,6 +83,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       S3_ENDPOINT: s3Endpoint,
       SECRETS_MASTER_KEY_FILE: masterKeyFile,
     };
+    const hubs = options.websubHubs?.join(',') ?? process.env.WEBSUB_HUBS?.trim();
+    if (hubs) {
+      env.WEBSUB_HUBS = hubs;
+      log(`WebSub: the feeds advertise and each publish pings ${hubs}`);
+    }
     Object.assign(process.env, env);
     // A fresh origin secret per start, shared by the front and ingest only (kept out of
     // runtime.json, which operator commands read and do not need it).

@@ -20,6 +20,7 @@ function same(a: object, b: object, fields: string[]): boolean {
 const PLAN_FIELDS = [
   'title',
   'municipality',
+  'municipalityUri',
   'period',
   'language',
   'languages',

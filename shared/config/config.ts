@@ -27,6 +27,8 @@ export interface Config {
    */
   secrets?: { kind: 'kms'; kmsKeyId: string } | { kind: 'local'; masterKeyFile: string };
   kmsEndpoint?: string;
+  /** WebSub hubs the feeds advertise and the publisher pings after a change (WEBSUB_HUBS); empty = off. */
+  websubHubs: string[];
 }
 
 export class ConfigError extends Error {
@@ -92,6 +94,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const masterKeyFile = env.SECRETS_MASTER_KEY_FILE?.trim() ?? '';
   if (kmsKeyId && masterKeyFile) problems.push('SECRETS_KMS_KEY_ID and SECRETS_MASTER_KEY_FILE exclude each other: set one');
   const kmsEndpoint = url('KMS_ENDPOINT', true);
+  const websubHubs = [
+    ...new Set(
+      (env.WEBSUB_HUBS ?? '')
+        .split(',')
+        .map((hub) => hub.trim())
+        .filter((hub) => hub !== ''),
+    ),
+  ];
+  for (const hub of websubHubs) {
+    if (!URL.canParse(hub) || !/^https?:$/.test(new URL(hub).protocol)) {
+      problems.push(`WEBSUB_HUBS must be comma-separated absolute http(s) URLs, got "${hub}"`);
+    }
+  }
 
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
@@ -112,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { secrets: { kind: 'local' as const, masterKeyFile } }
         : {}),
     ...(kmsEndpoint ? { kmsEndpoint } : {}),
+    websubHubs,
   };
 }

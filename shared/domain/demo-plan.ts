@@ -9,6 +9,7 @@ export const DEMO_PLAN_ID = 'terrassa-2015-2019';
 export const DEMO_PLAN: PlanDefinition = {
   title: 'Pla de Mandat 2015-2019',
   municipality: 'Terrassa',
+  municipalityUri: 'https://sws.geonames.org/3108286/',
   period: { start: 2015, end: 2019 },
   language: 'ca',
   languages: ['ca', 'es', 'en'],

@@ -137,6 +137,8 @@ const isoDateTime = z.iso.datetime({ offset: true });
 export const planDefinitionSchema = z.strictObject({
   title: trimmedText(LIMITS.title),
   municipality: trimmedText(200),
+  /** The municipality in a gazetteer (GeoNames `https://sws.geonames.org/{id}/`, or the EU place table): the catalog's dct:spatial. */
+  municipalityUri: z.optional(httpUrlSchema),
   period: z.strictObject({
     start: integer(1900, 2200),
     end: integer(1900, 2200),

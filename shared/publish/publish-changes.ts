@@ -20,12 +20,15 @@ import {
   publishSite,
   type SitePublishResult,
 } from './publish.ts';
+import { changedTopics, type HubNotifier, type HubPingReport, pingHubs } from './websub.ts';
 
 export interface ChangesOutcome {
   plans: PublishResult[];
   site?: SitePublishResult;
   /** Stream positions of the changes that were not published. */
   failedSequences: string[];
+  /** The WebSub pings sent after the round (when hubs are configured). */
+  websub?: HubPingReport;
 }
 
 export interface PublishChangesDependencies extends PublishDependencies {
@@ -33,6 +36,10 @@ export interface PublishChangesDependencies extends PublishDependencies {
   coordinator?: PublishCoordinator;
   /** See PublishOptions.reads (tests force the partial reads on small plans). */
   reads?: PublishOptions['reads'];
+  /** Pings the `hubs` about every feed the round rewrote; without it (or without hubs) WebSub is off. */
+  notifier?: HubNotifier;
+  /** The deadline of the round's pings (tests shorten it). */
+  pingTimeoutMs?: number;
 }
 
 /** Logs and measures each plan's publication; the Lambda's observation is one. */
@@ -43,6 +50,8 @@ export interface PublishObserver {
   };
   /** Runs one plan's publication; rethrows its error after reporting it. */
   plan<T extends PublishResult | undefined>(planId: string, publish: () => Promise<T>, details?: Record<string, unknown>): Promise<T>;
+  /** Reports the WebSub pings of the round (logged and measured by the Lambda's observation). */
+  websub?(report: HubPingReport): void;
 }
 
 /** Runs a plan's publication without reporting it (operator commands print their own summary). */
@@ -113,6 +122,17 @@ export async function publishChanges(
     // The root is marked stale until rebuilt; retrying the batch rebuilds it (plans re-render to the same bytes).
     const all = [...touched.values()].flatMap((changes) => changes.sequences);
     outcome.failedSequences = [...new Set([...outcome.failedSequences, ...all])];
+  }
+  // Subscribers learn of what was written, once per changed feed; a hub's failure changes nothing above.
+  if (deps.notifier && deps.hubs?.length) {
+    const topics = changedTopics(
+      outcome.plans.flatMap((plan) => plan.written),
+      deps.baseUrl,
+    );
+    if (topics.length > 0) {
+      outcome.websub = await pingHubs(deps.notifier, deps.hubs, topics, deps.pingTimeoutMs);
+      observer.websub?.(outcome.websub);
+    }
   }
   return outcome;
 }

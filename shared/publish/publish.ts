@@ -37,6 +37,7 @@ import { renderJsonFeed } from '../render/json-feed.ts';
 import { collectRenderFallbacks, type RenderFallback } from '../render/observations.ts';
 import { renderReadme } from '../render/readme.ts';
 import { renderRss } from '../render/rss.ts';
+import { renderCommitmentsXlsx, XLSX_FILE } from '../render/xlsx.ts';
 import {
   type Artifact,
   type ArtifactStore,
@@ -54,6 +55,8 @@ export interface PublishDependencies {
   repository: PlanRepository;
   store: ArtifactStore;
   baseUrl: string;
+  /** WebSub hubs the feeds advertise (the configured WEBSUB_HUBS); none when WebSub is off. */
+  hubs?: readonly string[];
 }
 
 /** Publishing one plan only writes (possibly through the coordinator's fenced writer). */
@@ -159,11 +162,14 @@ export interface PublishResult extends WriteResult {
 }
 
 /** Every update of the plan, read once: a full republish, `mandat verify`, or a history small enough. */
-export async function loadSnapshot(planId: string, deps: { repository: PlanReader; baseUrl: string }): Promise<PlanSnapshot | undefined> {
+export async function loadSnapshot(
+  planId: string,
+  deps: { repository: PlanReader; baseUrl: string; hubs?: readonly string[] },
+): Promise<PlanSnapshot | undefined> {
   const plan = await deps.repository.getPlan(planId);
   if (!plan) return undefined;
   const [commitments, updates] = await Promise.all([deps.repository.listCommitments(planId), deps.repository.listUpdates(planId)]);
-  return snapshotOf(plan, commitments, updates, deps.baseUrl);
+  return snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
 }
 
 interface LoadedPlan {
@@ -189,7 +195,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   // Everything, reusing the commitments when they were read already (all reads come after the plan's).
   const full = async (read?: Commitment[]): Promise<LoadedPlan> => {
     const [commitments, updates] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
-    const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl);
+    const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
     return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length };
   };
   if (!options.changed || !history) return full();
@@ -237,6 +243,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     years: new Map(years.map((year, i) => [year, yearUpdates[i]!.sort((a, b) => compareNewestFirst(b, a))])),
     generatedAt: plan.updatedAt,
     baseUrl: deps.baseUrl,
+    hubs: deps.hubs ?? [],
   };
   const updatesRead = latest.length + [...commitmentWindows, ...areaWindows, ...yearUpdates].reduce((sum, list) => sum + list.length, 0);
   return { snapshot, hint, updatesRead };
@@ -244,7 +251,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
 
 const FEED_RENDERERS = { rss: renderRss, atom: renderAtom, jsonFeed: renderJsonFeed } as const;
 
-function artifact(key: string, body: string, format: keyof typeof CONTENT_TYPES): Artifact {
+function artifact(key: string, body: string | Uint8Array, format: keyof typeof CONTENT_TYPES): Artifact {
   return { key, body, contentType: CONTENT_TYPES[format], cacheControl: DEFAULT_CACHE_CONTROL };
 }
 
@@ -277,6 +284,7 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
   const prefix = `plans/${plan.planId}/`;
   const artifacts: Artifact[] = [
     artifact(`${prefix}commitments.csv`, renderCommitmentsCsv(plan, commitments), 'csv'),
+    artifact(`${prefix}${XLSX_FILE}`, renderCommitmentsXlsx(plan, commitments, snapshot.generatedAt), 'xlsx'),
     artifact(`${prefix}commitments.json`, renderCommitmentsJson(snapshot), 'json'),
     artifact(`${prefix}links.csv`, renderLinksCsv(commitments), 'csv'),
   ];

@@ -37,6 +37,8 @@ export interface VerifyDependencies {
   repository: PlanRepository;
   store: Pick<ArtifactStore, 'etags'>;
   baseUrl: string;
+  /** The hubs the feeds advertise: they are part of the feeds' bytes. */
+  hubs?: readonly string[];
 }
 
 export const planPrefix = (planId: string) => `plans/${planId}/`;
@@ -48,7 +50,7 @@ export async function verifyPlan(
   stored?: Map<string, string>,
 ): Promise<PlanVerification | undefined> {
   const state = await deps.repository.getPublishState(planId);
-  const snapshot = await loadSnapshot(planId, { repository: deps.repository, baseUrl: deps.baseUrl });
+  const snapshot = await loadSnapshot(planId, { repository: deps.repository, baseUrl: deps.baseUrl, hubs: deps.hubs });
   if (!snapshot) return undefined;
   const objects = stored ?? (await deps.store.etags(planPrefix(planId)));
   const artifacts = renderPlanArtifacts(snapshot);

@@ -38,6 +38,8 @@ export function renderAtom(snapshot: PlanSnapshot, scope: FeedScope): string {
     `<subtitle type="text">${escapeXml(feedDescription(snapshot))}</subtitle>`,
     `<updated>${scope.updated}</updated>`,
     `<link rel="self" type="application/atom+xml" href="${escapeXml(self)}"/>`,
+    // WebSub discovery: subscribers register with these hubs for this topic (the self URL).
+    ...(snapshot.hubs ?? []).map((hub) => `<link rel="hub" href="${escapeXml(hub)}"/>`),
     `<link rel="alternate" type="text/html" href="${escapeXml(scope.alternateUrl)}"/>`,
     ...author,
     `<rights type="text">${escapeXml(plan.license.title || plan.license.id)}</rights>`,
@@ -51,6 +53,8 @@ export function renderAtom(snapshot: PlanSnapshot, scope: FeedScope): string {
       `<title type="text">${escapeXml(updateTitle(snapshot, u))}</title>`,
       `<updated>${u.receivedAt}</updated>`,
       `<published>${u.reportedAt}</published>`,
+      // The responsible area speaks for the update (never the official's name: no personal data).
+      `<author><name>${escapeXml(u.area)}</name></author>`,
       `<link rel="alternate" type="text/html" href="${escapeXml(commitmentUrl(snapshot, u.commitmentId))}"/>`,
       `<category term="${escapeXml(u.areaSlug)}" label="${escapeXml(u.area)}"/>`,
       `<category term="${escapeXml(u.status)}" label="${escapeXml(statusLabel(plan.statuses, u.status, plan.language))}"/>`,

@@ -26,6 +26,8 @@ export interface PlanSnapshot {
   generatedAt: string;
   /** Public base URL of the site, no trailing slash. */
   baseUrl: string;
+  /** WebSub hubs every feed advertises (rel="hub"); none when WebSub is off. */
+  hubs?: readonly string[];
 }
 
 /** Readers show at most this many items; older ones stay in updates/{YYYY}.csv|json. */
@@ -46,7 +48,13 @@ function group<T>(items: Iterable<T>, keyOf: (item: T) => string | number, limit
  * A complete snapshot from the whole history: what a full republish renders, and the definition
  * of what a partial one (publish.ts) must equal for the files it renders.
  */
-export function snapshotOf(plan: Plan, commitments: Commitment[], updates: StatusUpdate[], baseUrl: string): PlanSnapshot {
+export function snapshotOf(
+  plan: Plan,
+  commitments: Commitment[],
+  updates: StatusUpdate[],
+  baseUrl: string,
+  hubs: readonly string[] = [],
+): PlanSnapshot {
   const newestFirst = [...updates].sort(compareNewestFirst);
   const byYear = group(newestFirst, (u) => reportedYear(u)) as Map<number, StatusUpdate[]>;
   const latestByCommitment = group(newestFirst, (u) => u.commitmentId, FEED_ITEM_LIMIT) as Map<string, StatusUpdate[]>;
@@ -61,6 +69,7 @@ export function snapshotOf(plan: Plan, commitments: Commitment[], updates: Statu
     years: new Map([...byYear].sort(([a], [b]) => (a as number) - (b as number)).map(([year, list]) => [year as number, list.reverse()])),
     generatedAt: plan.updatedAt,
     baseUrl,
+    hubs,
   };
 }
 

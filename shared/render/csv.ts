@@ -22,6 +22,14 @@ export function toCsv(header: readonly string[], rows: Array<Array<string | numb
   return stringify([header as string[], ...data], { record_delimiter: '\r\n', quoted_match: /[",\r\n]/ });
 }
 
+/**
+ * Datetimes at whole seconds (`2019-06-30T10:00:00Z`): the Table Schema default datetime format,
+ * which Frictionless validators and portals' type inference read; the JSON files keep milliseconds.
+ */
+export function csvDateTime(iso: string): string {
+  return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 export const COMMITMENT_COLUMNS = [
   'plan_id',
   'priority_number',
@@ -59,8 +67,8 @@ export function renderCommitmentsCsv(plan: Plan, commitments: Commitment[]): str
       c.progress,
       observationsText(c.observations, `commitment ${c.commitmentId}`),
       c.links.length,
-      c.reportedAt,
-      c.updatedAt,
+      csvDateTime(c.reportedAt),
+      csvDateTime(c.updatedAt),
       c.revision,
       c.lastUpdateId ?? '',
     ]),
@@ -104,8 +112,8 @@ export function renderUpdatesCsv(plan: Plan, updates: StatusUpdate[]): string {
     updates.map((u) => [
       u.planId,
       u.updateId,
-      u.reportedAt,
-      u.receivedAt,
+      csvDateTime(u.reportedAt),
+      csvDateTime(u.receivedAt),
       u.commitmentId,
       u.commitmentNumber,
       u.commitmentTitle,

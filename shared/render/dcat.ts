@@ -5,7 +5,7 @@
  * @context, so expanding the document needs no network.
  */
 import { dashboardUrl, latest, type PlanSnapshot, planUrl } from './context.ts';
-import { EU_FILE_TYPES, fileTitle, mediaType, planFiles } from './files.ts';
+import { EU_FILE_TYPES, fileTitle, IANA_MEDIA_TYPES, planFiles } from './files.ts';
 import { chromeLanguage, labelsFor } from './labels.ts';
 
 export const CATALOG_FILE = 'catalog.jsonld';
@@ -14,8 +14,11 @@ export const datasetRecordKey = (planId: string) => `catalog/plans/${planId}.jso
 
 export const DCAT_CONTEXT = {
   dcat: 'http://www.w3.org/ns/dcat#',
+  dcatap: 'http://data.europa.eu/r5r/',
+  skos: 'http://www.w3.org/2004/02/skos/core#',
   dct: 'http://purl.org/dc/terms/',
   foaf: 'http://xmlns.com/foaf/0.1/',
+  locn: 'http://www.w3.org/ns/locn#',
   vcard: 'http://www.w3.org/2006/vcard/ns#',
   xsd: 'http://www.w3.org/2001/XMLSchema#',
 } as const;
@@ -56,12 +59,56 @@ const EU_LANGUAGES: Record<string, string> = {
   no: 'NOR',
 };
 
+/**
+ * Licences of the EU Publications Office licence table, by SPDX id or canonical URL: DCAT-AP
+ * asks for that table's IRIs. A licence not in it is named by its own URL.
+ */
+const EU_LICENCES: Record<string, string> = {
+  'CC-BY-4.0': 'CC_BY_4_0',
+  'CC-BY-SA-4.0': 'CC_BYSA_4_0',
+  'CC-BY-3.0': 'CC_BY_3_0',
+  'CC-BY-SA-3.0': 'CC_BYSA_3_0',
+  'CC0-1.0': 'CC0',
+  'ODbL-1.0': 'ODBL_1_0',
+  'ODC-By-1.0': 'ODC_BY_1_0',
+  'PDDL-1.0': 'ODC_PDDL_1_0',
+  'EUPL-1.2': 'EUPL_1_2',
+  'OGL-UK-3.0': 'OGL_3_0',
+};
+const LICENCE_URLS: Record<string, string> = {
+  'creativecommons.org/licenses/by/4.0': 'CC-BY-4.0',
+  'creativecommons.org/licenses/by-sa/4.0': 'CC-BY-SA-4.0',
+  'creativecommons.org/licenses/by/3.0': 'CC-BY-3.0',
+  'creativecommons.org/licenses/by-sa/3.0': 'CC-BY-SA-3.0',
+  'creativecommons.org/publicdomain/zero/1.0': 'CC0-1.0',
+  'opendatacommons.org/licenses/odbl/1-0': 'ODbL-1.0',
+  'opendatacommons.org/licenses/odbl/1.0': 'ODbL-1.0',
+  'opendatacommons.org/licenses/by/1-0': 'ODC-By-1.0',
+  'opendatacommons.org/licenses/pddl/1-0': 'PDDL-1.0',
+};
+
+export function licenceUri(license: { id: string; url: string }): string {
+  const byUrl = LICENCE_URLS[license.url.replace(/^https?:\/\/(www\.)?/, '').replace(/\/(legalcode)?(\.[a-z]+)?$/, '')];
+  const code = EU_LICENCES[license.id] ?? EU_LICENCES[license.id.toUpperCase()] ?? (byUrl ? EU_LICENCES[byUrl] : undefined);
+  return code ? `${EU_AUTHORITY}/licence/${code}` : license.url;
+}
+
+/** ADMS publisher type: the publishers of mandate plans are city councils. */
+const LOCAL_AUTHORITY = 'http://purl.org/adms/publishertype/LocalAuthority';
+/** The EU data theme of every plan: government and public sector. */
+const DATA_THEMES = `${EU_AUTHORITY}/data-theme`;
+/** The files' URLs are permanent: the EU planned-availability table's "stable". */
+const STABLE = `${EU_AUTHORITY}/planned-availability/STABLE`;
+const IANA_MEDIA_TYPE = 'https://www.iana.org/assignments/media-types/';
+
 export function euLanguageUri(language: string): string {
   const base = language.split('-')[0]!.toLowerCase();
   return `${EU_AUTHORITY}/language/${EU_LANGUAGES[base] ?? base.toUpperCase()}`;
 }
 
 const iri = (value: string) => ({ '@id': value });
+/** A link to something the shapes expect to be of a class (a web page is a foaf:Document, a licence a dct:LicenseDocument). */
+const typedIri = (value: string, type: string, extra: Record<string, unknown> = {}) => ({ '@id': value, '@type': type, ...extra });
 const text = (value: string, language: string) => ({ '@value': value, '@language': language });
 const typed = (value: string, type: 'xsd:date' | 'xsd:dateTime') => ({ '@value': value, '@type': type });
 
@@ -78,6 +125,10 @@ export interface DatasetNode {
   'dct:title': TextNode;
   'dct:description': TextNode;
   'dct:publisher': { 'foaf:name': string };
+  // Optional: records published before these were added are read back until their plan republishes.
+  'dct:issued'?: TextNode;
+  'dct:license'?: { '@id': string };
+  'dct:spatial'?: unknown;
   'dct:modified': TextNode;
   'dcat:landingPage': { '@id': string };
   'dct:temporal': { '@type': string; 'dcat:startDate': TextNode; 'dcat:endDate': TextNode };
@@ -92,30 +143,37 @@ export function datasetModified(snapshot: PlanSnapshot): string {
   ).slice(0, 10);
 }
 
+/** The publisher as DCAT-AP describes an agent: a name and its ADMS type (a local authority). */
+function publisherNode(name: string, homepage?: string) {
+  return {
+    '@type': 'foaf:Agent',
+    'foaf:name': name,
+    'dct:type': iri(LOCAL_AUTHORITY),
+    ...(homepage ? { 'foaf:homepage': typedIri(homepage, 'foaf:Document') } : {}),
+  };
+}
+
 export function datasetNode(snapshot: PlanSnapshot): DatasetNode {
   const { plan } = snapshot;
   const lang = plan.language;
   const words = labelsFor(lang);
   const landing = dashboardUrl(snapshot);
-  const publisher = {
-    '@type': 'foaf:Agent',
-    'foaf:name': plan.publisher.name,
-    ...(plan.publisher.url ? { 'foaf:homepage': iri(plan.publisher.url) } : {}),
-  };
+  const license = typedIri(licenceUri(plan.license), 'dct:LicenseDocument');
   const distributions = planFiles(snapshot).map((file) => {
     const url = planUrl(snapshot, file.path);
-    const euType = EU_FILE_TYPES[file.format];
     return {
       '@id': `${url}#distribution`,
       '@type': 'dcat:Distribution',
       'dct:title': text(fileTitle(file, words), lang),
+      'dct:description': text(words.fileDescriptions[file.kind], lang),
       'dcat:accessURL': iri(url),
       'dcat:downloadURL': iri(url),
-      'dcat:mediaType': iri(`https://www.iana.org/assignments/media-types/${mediaType(file.format)}`),
-      ...(euType ? { 'dct:format': iri(`${EU_AUTHORITY}/file-type/${euType}`) } : {}),
-      'dct:license': iri(plan.license.url),
-      ...(file.kind === 'commitmentsCsv' || file.kind === 'linksCsv' || file.kind === 'updatesCsv'
-        ? { 'dct:conformsTo': iri('https://www.rfc-editor.org/rfc/rfc4180') }
+      'dcat:mediaType': iri(IANA_MEDIA_TYPE + IANA_MEDIA_TYPES[file.format]),
+      'dct:format': iri(`${EU_AUTHORITY}/file-type/${EU_FILE_TYPES[file.format]}`),
+      'dct:license': license,
+      'dcatap:availability': iri(STABLE),
+      ...(file.format === 'csv'
+        ? { 'dct:conformsTo': typedIri('https://www.rfc-editor.org/rfc/rfc4180', 'dct:Standard', { 'dct:title': 'RFC 4180' }) }
         : {}),
     };
   });
@@ -126,14 +184,14 @@ export function datasetNode(snapshot: PlanSnapshot): DatasetNode {
     'dct:identifier': plan.planId,
     'dct:title': text(`${plan.municipality}: ${plan.title}`, lang),
     'dct:description': text(plan.description || `${plan.municipality}: ${plan.title} (${plan.period.start}–${plan.period.end})`, lang),
-    'dct:publisher': publisher,
+    'dct:publisher': publisherNode(plan.publisher.name, plan.publisher.url),
     'dcat:contactPoint': {
       '@type': 'vcard:Organization',
       'vcard:fn': plan.publisher.name,
       ...(plan.publisher.email ? { 'vcard:hasEmail': iri(`mailto:${plan.publisher.email}`) } : {}),
       ...(plan.publisher.url ? { 'vcard:hasURL': iri(plan.publisher.url) } : {}),
     },
-    'dct:license': iri(plan.license.url),
+    'dct:license': license,
     'dct:language': languages.map((l) => iri(euLanguageUri(l))),
     'dct:issued': typed(plan.createdAt, 'xsd:dateTime'),
     'dct:modified': typed(datasetModified(snapshot), 'xsd:date'),
@@ -142,10 +200,16 @@ export function datasetNode(snapshot: PlanSnapshot): DatasetNode {
       'dcat:startDate': typed(`${plan.period.start}-01-01`, 'xsd:date'),
       'dcat:endDate': typed(`${plan.period.end}-12-31`, 'xsd:date'),
     },
+    // The municipality the plan governs, as its gazetteer IRI; by name when the plan gives none.
+    'dct:spatial': plan.municipalityUri
+      ? iri(plan.municipalityUri)
+      : { '@type': 'dct:Location', 'locn:geographicName': text(plan.municipality, lang) },
     'dct:accrualPeriodicity': iri(`${EU_AUTHORITY}/frequency/CONT`),
+    'dcat:theme': iri(`${DATA_THEMES}/GOVE`),
     'dcat:keyword': [text(plan.municipality, lang)],
-    'dcat:landingPage': iri(landing),
-    ...(plan.source ? { 'dct:source': iri(plan.source.url) } : {}),
+    'dcat:landingPage': typedIri(landing, 'foaf:Document'),
+    // The published report the plan was transcribed from: a web page, not a dataset (so not dct:source).
+    ...(plan.source ? { 'foaf:page': typedIri(plan.source.url, 'foaf:Document', { 'dct:title': text(plan.source.title, lang) }) } : {}),
     'dcat:distribution': distributions,
   };
 }
@@ -178,6 +242,17 @@ export function renderCatalog(baseUrl: string, datasets: DatasetNode[]): string 
   const languages = [...new Set(sorted.flatMap((d) => (d['dct:language'] as Array<{ '@id': string }>).map((l) => l['@id'])))].sort();
   // ISO timestamps compare as strings (Math.max would coerce them to NaN).
   const modified = sorted.reduce((latest, d) => (d['dct:modified']['@value'] > latest ? d['dct:modified']['@value'] : latest), '');
+  const issued = sorted.reduce((first, d) => {
+    const value = d['dct:issued']?.['@value'];
+    return value && (!first || value < first) ? value : first;
+  }, '');
+  // The catalog's own metadata is offered under the licence most plans use (ties: alphabetical).
+  const licences = new Map<string, number>();
+  for (const d of sorted) {
+    const id = d['dct:license']?.['@id'];
+    if (id) licences.set(id, (licences.get(id) ?? 0) + 1);
+  }
+  const license = [...licences].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
   const catalog = {
     '@context': DCAT_CONTEXT,
     '@id': `${baseUrl}/${CATALOG_FILE}`,
@@ -185,10 +260,16 @@ export function renderCatalog(baseUrl: string, datasets: DatasetNode[]): string 
     'dct:title': text(words.siteTitle, lang),
     'dct:description': text(words.siteIntro, lang),
     // One publisher for the whole site when every plan shares it (the usual case: one city).
-    'dct:publisher': { '@type': 'foaf:Agent', 'foaf:name': publishers.length === 1 ? publishers[0] : 'Mandat Obert' },
-    'foaf:homepage': iri(`${baseUrl}/`),
+    'dct:publisher': publisherNode(publishers.length === 1 ? publishers[0]! : 'Mandat Obert'),
+    'foaf:homepage': typedIri(`${baseUrl}/`, 'foaf:Document'),
     'dct:language': languages.map(iri),
+    ...(issued ? { 'dct:issued': typed(issued, 'xsd:dateTime') } : {}),
     ...(modified ? { 'dct:modified': typed(modified, 'xsd:date') } : {}),
+    ...(license ? { 'dct:license': typedIri(license, 'dct:LicenseDocument') } : {}),
+    'dct:spatial': [
+      ...new Map(sorted.filter((d) => d['dct:spatial']).map((d) => [JSON.stringify(d['dct:spatial']), d['dct:spatial']])).values(),
+    ],
+    'dcat:themeTaxonomy': typedIri(DATA_THEMES, 'skos:ConceptScheme'),
     'dcat:dataset': sorted,
   };
   return JSON.stringify(catalog, null, 2) + '\n';

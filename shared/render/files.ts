@@ -14,6 +14,7 @@ export const CONTENT_TYPES = {
   jsonld: 'application/ld+json; charset=utf-8',
   html: 'text/html; charset=utf-8',
   markdown: 'text/markdown; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 } as const;
 
 export type FileFormat = keyof typeof CONTENT_TYPES;
@@ -21,8 +22,25 @@ export type FileFormat = keyof typeof CONTENT_TYPES;
 /** The media type without parameters, as DCAT's mediaType and the Data Package's mediatype want it. */
 export const mediaType = (format: FileFormat) => CONTENT_TYPES[format].split(';')[0]!;
 
-/** Codes of the EU Publications Office file-type authority table, for dct:format. */
-export const EU_FILE_TYPES: Partial<Record<FileFormat, string>> = {
+/**
+ * The IANA-registered media type of each format, for DCAT's dcat:mediaType (an IANA registry
+ * IRI). RSS and JSON Feed have none of their own (application/rss+xml and application/feed+json
+ * were never registered), so the catalog names the registered type they are written in.
+ */
+export const IANA_MEDIA_TYPES: Record<FileFormat, string> = {
+  csv: 'text/csv',
+  json: 'application/json',
+  rss: 'application/xml',
+  atom: 'application/atom+xml',
+  jsonFeed: 'application/json',
+  jsonld: 'application/ld+json',
+  html: 'text/html',
+  markdown: 'text/markdown',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** Codes of the EU Publications Office file-type authority table, for dct:format (Markdown is text: TXT). */
+export const EU_FILE_TYPES: Record<FileFormat, string> = {
   csv: 'CSV',
   json: 'JSON',
   rss: 'RSS',
@@ -30,6 +48,8 @@ export const EU_FILE_TYPES: Partial<Record<FileFormat, string>> = {
   jsonFeed: 'JSON',
   jsonld: 'JSON_LD',
   html: 'HTML',
+  markdown: 'TXT',
+  xlsx: 'XLSX',
 };
 
 export type PlanFileKind = keyof Labels['files'];
@@ -57,6 +77,7 @@ export function planFiles(snapshot: Pick<PlanSnapshot, 'history'>): PlanFile[] {
   return [
     { path: 'index.html', kind: 'dashboard', format: 'html' },
     { path: 'commitments.csv', kind: 'commitmentsCsv', format: 'csv', table: 'commitments' },
+    { path: 'commitments.xlsx', kind: 'commitmentsXlsx', format: 'xlsx' },
     { path: 'commitments.json', kind: 'commitmentsJson', format: 'json' },
     { path: 'links.csv', kind: 'linksCsv', format: 'csv', table: 'links' },
     ...years.flatMap((year): PlanFile[] => [

@@ -122,6 +122,7 @@ const FORMAT_NAMES: Record<FileFormat, string> = {
   jsonld: 'JSON-LD',
   html: 'HTML',
   markdown: 'Markdown',
+  xlsx: 'Excel (XLSX)',
 };
 
 function feedLinks(dir: (file: string) => string, label: string): string {

@@ -16,6 +16,7 @@ export function renderJsonFeed(snapshot: PlanSnapshot, scope: FeedScope): string
     description: feedDescription(snapshot),
     language: plan.language,
     authors: [{ name: plan.publisher.name, ...(plan.publisher.url ? { url: plan.publisher.url } : {}) }],
+    ...(snapshot.hubs?.length ? { hubs: snapshot.hubs.map((url) => ({ type: 'WebSub', url })) } : {}),
     items: feedItems(scope).map((u) => ({
       id: u.updateId,
       url: commitmentUrl(snapshot, u.commitmentId),
@@ -26,6 +27,7 @@ export function renderJsonFeed(snapshot: PlanSnapshot, scope: FeedScope): string
       date_published: u.reportedAt,
       // ISO timestamps compare as strings.
       date_modified: u.receivedAt > u.reportedAt ? u.receivedAt : u.reportedAt,
+      authors: [{ name: u.area }],
       tags: [u.area, statusLabel(plan.statuses, u.status, plan.language)],
       language: plan.language,
       // Extension object (the spec reserves keys starting with "_"): the machine-readable facts.

@@ -53,8 +53,11 @@ export interface Labels {
   feedsNote: string;
   areaFeedsNote: string;
   commitmentFeedsNote: string;
+  /** One sentence per file for catalogs (DCAT-AP dct:description of each distribution). */
+  fileDescriptions: Record<keyof Labels['files'], string>;
   files: {
     commitmentsCsv: string;
+    commitmentsXlsx: string;
     commitmentsJson: string;
     linksCsv: string;
     updatesCsv: string;
@@ -124,8 +127,24 @@ const ca: Labels = {
     "RSS 2.0, Atom 1.0 i JSON Feed 1.1, de la més recent a la més antiga; cada element té com a identificador estable el de l'actualització.",
   areaFeedsNote: 'Els mateixos canals per àrea responsable',
   commitmentFeedsNote: 'Els mateixos canals per compromís',
+  fileDescriptions: {
+    commitmentsCsv:
+      "Una fila per compromís amb la prioritat, l'àrea responsable, l'estat, el progrés i les observacions en text pla (CSV RFC 4180, UTF-8).",
+    commitmentsXlsx: 'El mateix estat actual en un full de càlcul per obrir amb Excel o LibreOffice.',
+    commitmentsJson: "L'estat actual de cada compromís amb el pla, el vocabulari d'estats i les observacions en Markdown.",
+    linksCsv: "Els enllaços d'informació relacionada de cada compromís, un per fila.",
+    updatesCsv: "Cada actualització d'estat acceptada durant l'any, de la més antiga a la més recent.",
+    updatesJson: "Cada actualització d'estat acceptada durant l'any, amb les observacions en Markdown.",
+    rss: "Les darreres actualitzacions d'estat, de la més recent a la més antiga, per a lectors de canals.",
+    atom: "Les darreres actualitzacions d'estat, de la més recent a la més antiga, per a lectors de canals.",
+    jsonFeed: "Les darreres actualitzacions d'estat, amb els codis d'estat en una extensió llegible per màquina.",
+    datapackage: 'Descriu cada fitxer de dades amb el seu Table Schema: columnes, tipus, claus i restriccions.',
+    readme: "Diccionari de dades: fitxers, columnes, vocabulari d'estats i nombre de files.",
+    dashboard: 'Pàgina per a la ciutadania: recompte per estat i compromisos per prioritat i àrea.',
+  },
   files: {
     commitmentsCsv: 'Estat actual de cada compromís',
+    commitmentsXlsx: 'Estat actual de cada compromís (full de càlcul)',
     commitmentsJson: 'Estat actual de cada compromís, amb el pla i el vocabulari',
     linksCsv: 'Informació relacionada: un enllaç per fila',
     updatesCsv: "Historial d'actualitzacions d'un any",
@@ -195,8 +214,24 @@ const es: Labels = {
     'RSS 2.0, Atom 1.0 y JSON Feed 1.1, de la más reciente a la más antigua; cada elemento tiene como identificador estable el de la actualización.',
   areaFeedsNote: 'Los mismos canales por área responsable',
   commitmentFeedsNote: 'Los mismos canales por compromiso',
+  fileDescriptions: {
+    commitmentsCsv:
+      'Una fila por compromiso con la prioridad, el área responsable, el estado, el progreso y las observaciones en texto plano (CSV RFC 4180, UTF-8).',
+    commitmentsXlsx: 'El mismo estado actual en una hoja de cálculo para abrir con Excel o LibreOffice.',
+    commitmentsJson: 'El estado actual de cada compromiso con el plan, el vocabulario de estados y las observaciones en Markdown.',
+    linksCsv: 'Los enlaces de información relacionada de cada compromiso, uno por fila.',
+    updatesCsv: 'Cada actualización de estado aceptada durante el año, de la más antigua a la más reciente.',
+    updatesJson: 'Cada actualización de estado aceptada durante el año, con las observaciones en Markdown.',
+    rss: 'Las últimas actualizaciones de estado, de la más reciente a la más antigua, para lectores de canales.',
+    atom: 'Las últimas actualizaciones de estado, de la más reciente a la más antigua, para lectores de canales.',
+    jsonFeed: 'Las últimas actualizaciones de estado, con los códigos de estado en una extensión legible por máquina.',
+    datapackage: 'Describe cada fichero de datos con su Table Schema: columnas, tipos, claves y restricciones.',
+    readme: 'Diccionario de datos: ficheros, columnas, vocabulario de estados y número de filas.',
+    dashboard: 'Página para la ciudadanía: recuento por estado y compromisos por prioridad y área.',
+  },
   files: {
     commitmentsCsv: 'Estado actual de cada compromiso',
+    commitmentsXlsx: 'Estado actual de cada compromiso (hoja de cálculo)',
     commitmentsJson: 'Estado actual de cada compromiso, con el plan y el vocabulario',
     linksCsv: 'Información relacionada: un enlace por fila',
     updatesCsv: 'Historial de actualizaciones de un año',
@@ -265,8 +300,24 @@ const en: Labels = {
   feedsNote: 'RSS 2.0, Atom 1.0 and JSON Feed 1.1, newest first; each item carries the update id as its stable id.',
   areaFeedsNote: 'The same feeds per responsible area',
   commitmentFeedsNote: 'The same feeds per commitment',
+  fileDescriptions: {
+    commitmentsCsv:
+      'One row per commitment with its priority, responsible area, status, progress and observations as plain text (RFC 4180 CSV, UTF-8).',
+    commitmentsXlsx: 'The same current state as a spreadsheet to open in Excel or LibreOffice.',
+    commitmentsJson: 'The current state of every commitment with the plan, its status vocabulary and the observations as Markdown.',
+    linksCsv: 'The related-information links of every commitment, one per row.',
+    updatesCsv: 'Every status update accepted in the year, oldest first.',
+    updatesJson: 'Every status update accepted in the year, with the observations as Markdown.',
+    rss: 'The latest status updates, newest first, for feed readers.',
+    atom: 'The latest status updates, newest first, for feed readers.',
+    jsonFeed: 'The latest status updates, with the status codes in a machine-readable extension.',
+    datapackage: 'Describes every data file with its Table Schema: columns, types, keys and constraints.',
+    readme: 'The data dictionary: files, columns, status vocabulary and row counts.',
+    dashboard: 'The page for citizens: counts by status and commitments by priority and area.',
+  },
   files: {
     commitmentsCsv: 'Current state of every commitment',
+    commitmentsXlsx: 'Current state of every commitment (spreadsheet)',
     commitmentsJson: 'Current state of every commitment, with the plan and its vocabulary',
     linksCsv: 'Related information: one link per row',
     updatesCsv: 'History of the updates of one year',

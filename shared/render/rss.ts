@@ -15,6 +15,8 @@ export function renderRss(snapshot: PlanSnapshot, scope: FeedScope): string {
     `<title>${escapeXml(feedTitle(snapshot, scope))}</title>`,
     `<link>${escapeXml(scope.alternateUrl)}</link>`,
     `<atom:link href="${escapeXml(planUrl(snapshot, scope.dir + RSS_FILE))}" rel="self" type="application/rss+xml"/>`,
+    // WebSub discovery: subscribers register with these hubs for this topic (the self URL).
+    ...(snapshot.hubs ?? []).map((hub) => `<atom:link href="${escapeXml(hub)}" rel="hub"/>`),
     `<description>${escapeXml(feedDescription(snapshot))}</description>`,
     `<language>${escapeXml(plan.language)}</language>`,
     `<copyright>${escapeXml(`${plan.publisher.name} — ${plan.license.title || plan.license.id}`)}</copyright>`,

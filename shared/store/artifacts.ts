@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 export interface Artifact {
   /** S3 key = public URL path without the leading slash. */
   key: string;
-  body: string;
+  /** Text (UTF-8) or binary (the spreadsheet). */
+  body: string | Uint8Array;
   contentType: string;
   cacheControl?: string;
 }
@@ -42,4 +43,9 @@ export interface ArtifactStore extends ArtifactWriter {
 
 export const DEFAULT_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300';
 
-export const md5 = (body: string) => createHash('md5').update(body, 'utf8').digest('hex');
+export const md5 = (body: string | Uint8Array) =>
+  (typeof body === 'string' ? createHash('md5').update(body, 'utf8') : createHash('md5').update(body)).digest('hex');
+
+/** The bytes an artifact is stored as. */
+export const artifactBytes = (body: string | Uint8Array): Buffer =>
+  typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);

@@ -43,6 +43,7 @@ beforeAll(() => {
     certificateArn: CERTIFICATE_ARN,
     alarmEmail: 'transparencia@example.cat',
     ingestReservedConcurrency: 0,
+    websubHubs: 'https://pubsubhubbub.appspot.com/',
   });
 });
 
@@ -347,6 +348,9 @@ describe('Lambda functions', () => {
     for (const fn of [ids(custom).ingest, ids(custom).publish]) {
       expect(functionProps(custom, fn).Environment.Variables.PUBLIC_BASE_URL).toBe('https://dades.example.cat');
     }
+    // WebSub hubs reach the publisher only (it advertises and pings them).
+    expect(functionProps(custom, ids(custom).publish).Environment.Variables.WEBSUB_HUBS).toBe('https://pubsubhubbub.appspot.com/');
+    expect(functionProps(custom, ids(custom).ingest).Environment.Variables.WEBSUB_HUBS).toBeUndefined();
   });
 });
 
@@ -714,6 +718,7 @@ describe('settings', () => {
     [{ alarmEmail: 'nobody' }, /e-mail/],
     [{ ingestReservedConcurrency: -1 }, /whole number/],
     [{ logRetentionDays: 42 }, /retention/],
+    [{ websubHubs: 'https://hub.example/,ftp://hub.example/' }, /websubHubs/],
   ])('refuses %j before anything is synthesized', (context, message) => {
     expect(() => readSettings(context, {})).toThrow(message);
   });

@@ -199,10 +199,11 @@ describe('hostile text posted through the signed API', () => {
     expect(json.feed.items[0].content_text).toContain('<script>alert(document.cookie)</script>');
   });
 
-  it('serves every object with a charset and a Cache-Control', async () => {
+  it('serves every text object with a charset, the spreadsheet as one, and all with a Cache-Control', async () => {
     for (const key of bucket.keys()) {
       const head = await env.s3.send(new HeadObjectCommand({ Bucket: env.bucketName, Key: key }));
-      expect(head.ContentType, key).toMatch(/^[a-z]+\/[a-z0-9.+-]+;.*charset=utf-8/);
+      if (key.endsWith('.xlsx')) expect(head.ContentType, key).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      else expect(head.ContentType, key).toMatch(/^[a-z]+\/[a-z0-9.+-]+;.*charset=utf-8/);
       expect(head.CacheControl, key).toMatch(/max-age=\d+/);
     }
     const type = async (key: string) => (await env.s3.send(new HeadObjectCommand({ Bucket: env.bucketName, Key: key }))).ContentType;

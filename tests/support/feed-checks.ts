@@ -19,7 +19,7 @@ const xml = new XMLParser({
   trimValues: false,
   processEntities: true,
   htmlEntities: false,
-  isArray: (name) => ['item', 'entry', 'link', 'category'].includes(name),
+  isArray: (name) => ['item', 'entry', 'link', 'category', 'atom:link', 'author'].includes(name),
 });
 
 function parseXml(body: string): Record<string, any> {
@@ -43,6 +43,15 @@ export interface FeedItemView {
   link: string;
   html: string;
   date: string;
+  /** The item's own author (Atom entry author, RSS dc:creator, JSON Feed item authors). */
+  author?: string;
+}
+
+/** WebSub discovery (W3C WebSub §4): a topic is advertised with exactly one rel=self and its hubs as absolute URLs. */
+function checkWebSubLinks(self: string | undefined, hubs: string[]) {
+  if (hubs.length === 0) return;
+  expect(self && isAbsoluteUrl(self), 'a feed with hubs names its topic (rel=self)').toBe(true);
+  for (const hub of hubs) expect(isAbsoluteUrl(hub), `hub ${hub}`).toBe(true);
 }
 
 /** RSS 2.0: the channel's required title/link/description, and each item's guid. */
@@ -52,7 +61,12 @@ export function readRss(body: string) {
   const channel = doc.rss.channel;
   for (const required of ['title', 'link', 'description'])
     expect(textOf(channel[required]).length, `channel ${required}`).toBeGreaterThan(0);
-  const self = (channel['atom:link'] ?? {}) as Record<string, string>;
+  const atomLinks = (channel['atom:link'] ?? []) as Array<Record<string, string>>;
+  const selfLinks = atomLinks.filter((l) => l['@rel'] === 'self');
+  expect(selfLinks.length, 'one atom:link rel=self').toBe(1);
+  const self = selfLinks[0]!;
+  const hubs = atomLinks.filter((l) => l['@rel'] === 'hub').map((l) => l['@href']!);
+  checkWebSubLinks(self['@href'], hubs);
   const items: FeedItemView[] = (channel.item ?? []).map((item: Record<string, any>) => {
     expect(textOf(item.title).length > 0 || textOf(item.description).length > 0).toBe(true);
     expect(item.guid?.['@isPermaLink']).toBe('false');
@@ -63,6 +77,7 @@ export function readRss(body: string) {
       link: textOf(item.link),
       html: textOf(item.description),
       date: textOf(item.pubDate),
+      author: textOf(item['dc:creator']),
     };
   });
   return {
@@ -71,6 +86,7 @@ export function readRss(body: string) {
     language: textOf(channel.language),
     self: self['@href'],
     selfRel: self['@rel'],
+    hubs,
     items,
   };
 }
@@ -87,12 +103,16 @@ export function readAtom(body: string) {
   const links = (feed.link ?? []) as Array<Record<string, string>>;
   const self = links.find((l) => l['@rel'] === 'self');
   expect(self, 'rel=self link').toBeDefined();
+  expect(links.filter((l) => l['@rel'] === 'self')).toHaveLength(1);
+  const hubs = links.filter((l) => l['@rel'] === 'hub').map((l) => l['@href']!);
+  checkWebSubLinks(self?.['@href'], hubs);
   const entries = (feed.entry ?? []) as Array<Record<string, any>>;
-  const hasFeedAuthor = textOf(feed.author?.name).length > 0;
+  const hasFeedAuthor = textOf(feed.author?.[0]?.name).length > 0;
   const items: FeedItemView[] = entries.map((entry) => {
     for (const required of ['id', 'title', 'updated']) expect(textOf(entry[required]).length, `entry ${required}`).toBeGreaterThan(0);
     expect(textOf(entry.updated)).toMatch(RFC3339);
-    expect(hasFeedAuthor || textOf(entry.author?.name).length > 0, 'author (feed or entry)').toBe(true);
+    const author = textOf(entry.author?.[0]?.name);
+    expect(hasFeedAuthor || author.length > 0, 'author (feed or entry)').toBe(true);
     const alternate = (entry.link ?? []).find((l: Record<string, string>) => (l['@rel'] ?? 'alternate') === 'alternate');
     expect(entry.content?.['@type']).toBe('html');
     return {
@@ -101,6 +121,7 @@ export function readAtom(body: string) {
       link: alternate?.['@href'] ?? '',
       html: textOf(entry.content),
       date: textOf(entry.published),
+      author,
     };
   });
   return {
@@ -110,6 +131,7 @@ export function readAtom(body: string) {
     updated: textOf(feed.updated),
     self: self!['@href']!,
     alternate: links.find((l) => l['@rel'] === 'alternate')?.['@href'],
+    hubs,
     items,
   };
 }
@@ -172,6 +194,16 @@ export function readJsonFeed(body: string) {
     for (const author of feed.authors) expect(['name', 'url', 'avatar'].some((k) => typeof author[k] === 'string')).toBe(true);
   }
   if ('language' in feed) expect(feed.language).toMatch(/^[a-z]{2,3}(-[A-Za-z0-9]+)*$/);
+  // JSON Feed 1.1 `hubs`: objects with a type and a url (WebSub hubs have type "WebSub").
+  const hubs: string[] = [];
+  if ('hubs' in feed) {
+    expect(Array.isArray(feed.hubs)).toBe(true);
+    for (const hub of feed.hubs) {
+      expect(typeof hub.type === 'string' && isAbsoluteUrl(hub.url), 'hub has type and url').toBe(true);
+      hubs.push(hub.url);
+    }
+    checkWebSubLinks(feed.feed_url, hubs);
+  }
   const ids = new Set<string>();
   const items: FeedItemView[] = feed.items.map((item: Record<string, any>) => {
     for (const key of Object.keys(item)) expect(ITEM_KEYS.includes(key) || /^_[a-z]/i.test(key), `item key ${key}`).toBe(true);
@@ -182,9 +214,17 @@ export function readJsonFeed(body: string) {
     if ('url' in item) expect(isAbsoluteUrl(item.url)).toBe(true);
     for (const key of ['date_published', 'date_modified']) if (key in item) expect(item[key]).toMatch(RFC3339);
     if ('tags' in item) expect(item.tags.every((t: unknown) => typeof t === 'string')).toBe(true);
-    return { id: item.id, title: item.title ?? '', link: item.url ?? '', html: item.content_html ?? '', date: item.date_published ?? '' };
+    if ('authors' in item) expect(item.authors.every((a: Record<string, unknown>) => typeof a.name === 'string')).toBe(true);
+    return {
+      id: item.id,
+      title: item.title ?? '',
+      link: item.url ?? '',
+      html: item.content_html ?? '',
+      date: item.date_published ?? '',
+      author: item.authors?.[0]?.name,
+    };
   });
-  return { feed, items };
+  return { feed, items, hubs };
 }
 
 // --- safe HTML ------------------------------------------------------------------------------

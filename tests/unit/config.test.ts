@@ -29,7 +29,19 @@ describe('loadConfig', () => {
       clockSkewSeconds: 300,
       nonceTtlSeconds: 3600,
       bodyLimitBytes: 64 * 1024,
+      websubHubs: [],
     });
+  });
+
+  it('reads WEBSUB_HUBS as comma-separated hub URLs (empty = off) and refuses anything else', () => {
+    expect(loadConfig({ ...minimal, WEBSUB_HUBS: '' }).websubHubs).toEqual([]);
+    expect(loadConfig({ ...minimal, WEBSUB_HUBS: ' https://pubsubhubbub.appspot.com/ , https://hub.example.org/h,' }).websubHubs).toEqual([
+      'https://pubsubhubbub.appspot.com/',
+      'https://hub.example.org/h',
+    ]);
+    expect(() => loadConfig({ ...minimal, WEBSUB_HUBS: 'https://ok.example/, ftp://hub.example/' })).toThrow(
+      /WEBSUB_HUBS must be comma-separated absolute http\(s\) URLs, got "ftp:\/\/hub.example\/"/,
+    );
   });
 
   it('reads every optional setting', () => {

@@ -3,7 +3,7 @@
  * the Table Schema that datapackage.json declares for it; the README; the DCAT-AP catalog
  * expanded as JSON-LD with no network.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { renderPlanArtifacts } from '#shared/publish/publish';
 import { datasetRecordKey, parseDatasetRecord, renderCatalog, renderDatasetRecord } from '#shared/render/dcat';
 import { expandJsonLd, NS, ofType, readCsvAgainstSchema, type SchemaField, values } from '../support/feed-checks.ts';
@@ -11,7 +11,7 @@ import { FIXTURE_BASE_URL, fixtureSnapshot } from '../support/render-fixture.ts'
 
 const snapshot = fixtureSnapshot();
 const artifacts = new Map(renderPlanArtifacts(snapshot).map((a) => [a.key.replace('plans/terrassa-2015-2019/', ''), a]));
-const body = (path: string) => artifacts.get(path)!.body;
+const body = (path: string) => artifacts.get(path)!.body as string;
 
 interface Resource {
   name: string;
@@ -138,7 +138,8 @@ describe('DCAT-AP catalog', () => {
     expect(values(cat!, `${NS.dcat}dataset`).map((d) => d['@id'])).toEqual([dataset!['@id']]);
     expect(values(dataset!, `${NS.dct}title`)).toEqual([{ '@value': 'Terrassa: Pla de Mandat 2015-2019', '@language': 'ca' }]);
     expect(values(dataset!, `${NS.dct}description`)[0]!['@value']).toContain('Balanç del Pla de Mandat');
-    expect(values(dataset!, `${NS.dct}license`)).toEqual([{ '@id': 'https://creativecommons.org/licenses/by/4.0/' }]);
+    // The EU licence authority table's IRI for CC-BY-4.0, as DCAT-AP asks.
+    expect(values(dataset!, `${NS.dct}license`)).toEqual([{ '@id': 'http://publications.europa.eu/resource/authority/licence/CC_BY_4_0' }]);
     expect(values(dataset!, `${NS.dct}language`).map((l) => l['@id'])).toEqual([
       'http://publications.europa.eu/resource/authority/language/CAT',
       'http://publications.europa.eu/resource/authority/language/SPA',
@@ -164,15 +165,37 @@ describe('DCAT-AP catalog', () => {
     expect(values(csv, `${NS.dct}format`)[0]!['@id']).toBe('http://publications.europa.eu/resource/authority/file-type/CSV');
     expect(datasetRecordKey('terrassa-2015-2019')).toBe('catalog/plans/terrassa-2015-2019.jsonld');
   });
+
+  it('still assembles the root from records written before a property was added (until their plan republishes)', () => {
+    const {
+      'dct:issued': _issued,
+      'dct:license': _license,
+      'dct:spatial': _spatial,
+      ...old
+    } = parseDatasetRecord(renderDatasetRecord(snapshot));
+    const catalog = JSON.parse(renderCatalog(FIXTURE_BASE_URL, [old, parseDatasetRecord(renderDatasetRecord(snapshot))]));
+    expect(catalog['dct:issued']['@value']).toBe('2019-01-10T09:00:00.000Z');
+    expect(catalog['dct:license']['@id']).toBe('http://publications.europa.eu/resource/authority/licence/CC_BY_4_0');
+    expect(catalog['dct:spatial']).toEqual([{ '@id': 'https://sws.geonames.org/3108286/' }]);
+  });
 });
 
 describe('stability', () => {
   it('renders the same bytes for the same data, whatever the clock says', () => {
-    const again = renderPlanArtifacts(fixtureSnapshot());
+    // Years later: a zip (the spreadsheet) stamps its entries with the clock unless told otherwise.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2031-03-04T05:06:07Z') });
+    let again: ReturnType<typeof renderPlanArtifacts>;
+    try {
+      again = renderPlanArtifacts(fixtureSnapshot());
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(again.map((a) => a.key)).toContain('plans/terrassa-2015-2019/commitments.xlsx');
     for (const artifact of again)
-      expect(artifact.body, artifact.key).toBe(artifacts.get(artifact.key.replace('plans/terrassa-2015-2019/', ''))!.body);
+      expect(artifact.body, artifact.key).toEqual(artifacts.get(artifact.key.replace('plans/terrassa-2015-2019/', ''))!.body);
     for (const artifact of again) {
-      expect(artifact.contentType).toMatch(/; charset=utf-8/);
+      // Text has its charset; the spreadsheet is binary.
+      expect(artifact.contentType).toMatch(typeof artifact.body === 'string' ? /; charset=utf-8/ : /spreadsheetml/);
       expect(artifact.cacheControl).toMatch(/max-age=\d+/);
     }
   });

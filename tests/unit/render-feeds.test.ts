@@ -42,6 +42,19 @@ describe('plan feeds', () => {
     for (const item of [...rss.items, ...atom.items, ...json.items]) expect(item.link).toBe(`${PLAN_URL}index.html#commitment-c4`);
   });
 
+  it('name the responsible area as the author of every item, in every format (no personal data)', () => {
+    const areas = snapshot.latest.map((u) => u.area);
+    expect(atom.items.map((i) => i.author)).toEqual(areas);
+    expect(rss.items.map((i) => i.author)).toEqual(areas);
+    expect(json.items.map((i) => i.author)).toEqual(areas);
+    const body = renderAtom(snapshot, planScope(snapshot));
+    expect(body).not.toContain('official-1');
+  });
+
+  it('advertise no WebSub hub when none is configured', () => {
+    expect([rss.hubs, atom.hubs, json.hubs]).toEqual([[], [], []]);
+  });
+
   it("carry the plan's language", () => {
     expect(rss.language).toBe('ca');
     expect(atom.lang).toBe('ca');
@@ -83,6 +96,28 @@ describe('plan feeds', () => {
   it('take the feed date from the data, not the clock', () => {
     expect(atom.updated).toBe('2019-06-30T10:00:00.000Z');
     expect(renderAtom(snapshot, planScope(snapshot))).toBe(renderAtom(fixtureSnapshot(), planScope(fixtureSnapshot())));
+  });
+});
+
+describe('WebSub discovery', () => {
+  const hubs = ['https://hub.example.org/', 'https://websub.example.net/hub'];
+  const snapshot = { ...fixtureSnapshot(), hubs };
+
+  it('every feed, whatever its scope, advertises each configured hub beside its rel=self topic', () => {
+    const scopes = [planScope(snapshot), ...planAreas(snapshot).map((a) => areaScope(snapshot, a))];
+    scopes.push(...snapshot.commitments.map((c) => commitmentScope(snapshot, c)));
+    for (const scope of scopes) {
+      const rss = readRss(renderRss(snapshot, scope));
+      const atom = readAtom(renderAtom(snapshot, scope));
+      const json = readJsonFeed(renderJsonFeed(snapshot, scope));
+      expect(rss.hubs).toEqual(hubs);
+      expect(atom.hubs).toEqual(hubs);
+      expect(json.hubs).toEqual(hubs);
+      expect(json.feed.hubs.map((h: { type: string }) => h.type)).toEqual(['WebSub', 'WebSub']);
+      expect(rss.self).toBe(`${PLAN_URL}${scope.dir}feed.rss`);
+      expect(atom.self).toBe(`${PLAN_URL}${scope.dir}feed.atom`);
+      expect(json.feed.feed_url).toBe(`${PLAN_URL}${scope.dir}feed.json`);
+    }
   });
 });
 

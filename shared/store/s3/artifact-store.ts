@@ -3,7 +3,15 @@
  * stay stable for conditional GETs and a quiet plan costs no PUTs.
  */
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type Artifact, type ArtifactStore, DEFAULT_CACHE_CONTROL, md5, type StoredObject, type WriteResult } from '../artifacts.ts';
+import {
+  type Artifact,
+  type ArtifactStore,
+  artifactBytes,
+  DEFAULT_CACHE_CONTROL,
+  md5,
+  type StoredObject,
+  type WriteResult,
+} from '../artifacts.ts';
 
 /** Up to this many folders are listed one by one; beyond, one listing of the whole prefix. */
 const FOLDER_LISTINGS = 8;
@@ -77,7 +85,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const worker = async () => {
       while (next < changed.length) {
         const artifact = changed[next++]!;
-        const body = Buffer.from(artifact.body, 'utf8');
+        const body = artifactBytes(artifact.body);
         await this.s3.send(
           new PutObjectCommand({
             Bucket: this.bucket,
