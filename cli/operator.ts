@@ -9,7 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Config, ConfigError, loadConfig } from '#shared/config/config';
 import { RUNTIME_FILE, readRuntimeFile } from '#shared/config/runtime-file';
-import { leaseOptionsFromEnv, type PublishContext, PublishCoordinator } from '#shared/publish/coordinator';
+import { leaseOptionsFromEnv, PublishCoordinator, type PublishRound } from '#shared/publish/coordinator';
 import { publishPlan } from '#shared/publish/publish';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
@@ -45,7 +45,7 @@ export function operatorEnvironment(dataDirOption?: string): NodeJS.ProcessEnv {
   return { ...process.env, ...runtime.env, DATA_DIR: dataDir };
 }
 
-export interface OperatorRuntime {
+export interface OperatorSession {
   config: Config;
   env: NodeJS.ProcessEnv;
   dynamo: DynamoDBDocumentClient;
@@ -54,11 +54,11 @@ export interface OperatorRuntime {
   store: S3ArtifactStore;
   coordinator: PublishCoordinator;
   /** publishPlan bound to this runtime: the step the coordinator runs. */
-  publish: (planId: string, context: PublishContext) => ReturnType<typeof publishPlan>;
+  publish: (planId: string, context: PublishRound) => ReturnType<typeof publishPlan>;
   close(): void;
 }
 
-export function openOperatorRuntime(dataDirOption?: string): OperatorRuntime {
+export function openOperatorSession(dataDirOption?: string): OperatorSession {
   const env = operatorEnvironment(dataDirOption);
   let config: Config;
   try {
@@ -89,7 +89,7 @@ export function openOperatorRuntime(dataDirOption?: string): OperatorRuntime {
 }
 
 /** A storage error as an operator can act on it. */
-export function storageFailure(error: unknown, runtime: Pick<OperatorRuntime, 'config'>): CliError {
+export function storageFailure(error: unknown, runtime: Pick<OperatorSession, 'config'>): CliError {
   const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
   const { dynamodbEndpoint, s3Endpoint } = runtime.config;
   if (code === 'ECONNREFUSED') {
@@ -102,7 +102,7 @@ export function storageFailure(error: unknown, runtime: Pick<OperatorRuntime, 'c
 }
 
 export async function planIdsToProcess(
-  runtime: OperatorRuntime,
+  runtime: OperatorSession,
   values: { plan?: string[]; all?: boolean },
   help: string,
 ): Promise<string[]> {

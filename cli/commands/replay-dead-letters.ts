@@ -7,7 +7,7 @@ import { publishChanges } from '#shared/publish/publish-changes';
 import { changesInRecords } from '#shared/store/dynamo/stream-records';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
 import { type Command, parse } from '../command.ts';
-import { OPERATOR_HELP, OPERATOR_OPTIONS, type OperatorRuntime, openOperatorRuntime } from '../operator.ts';
+import { OPERATOR_HELP, OPERATOR_OPTIONS, type OperatorSession, openOperatorSession } from '../operator.ts';
 import { bold, CliError, EXIT, green, progressBar, red } from '../output.ts';
 
 const help = `Usage: mandat replay-dead-letters [--file FILE] [--json]
@@ -52,7 +52,7 @@ function recordOf(line: string, lineNumber: number, file: string): DynamoDBRecor
 
 export async function replayDeadLetters(
   file: string,
-  runtime: Pick<OperatorRuntime, 'repository' | 'store' | 'coordinator' | 'config'>,
+  runtime: Pick<OperatorSession, 'repository' | 'store' | 'coordinator' | 'config'>,
   onBatch?: (records: number) => void,
 ): Promise<ReplayResult> {
   const result: ReplayResult = { file, records: 0, replayed: 0, failed: 0, plans: [] };
@@ -106,7 +106,7 @@ export const replayDeadLettersCommand: Command = {
   async run(argv) {
     const { values } = parse(argv, { ...OPERATOR_OPTIONS, file: { type: 'string' } }, help);
     if (values.help) return void console.log(help);
-    const runtime = openOperatorRuntime(values['data-dir']);
+    const runtime = openOperatorSession(values['data-dir']);
     const file = values.file ?? join(DATA_DIR_LAYOUT.deadLetter(runtime.env.DATA_DIR ?? '.data'), DEAD_LETTER_FILE);
     const lines = existsSync(file)
       ? readFileSync(file, 'utf8')

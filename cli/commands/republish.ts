@@ -6,8 +6,8 @@ import { type Command, parse } from '../command.ts';
 import {
   OPERATOR_HELP,
   OPERATOR_OPTIONS,
-  type OperatorRuntime,
-  openOperatorRuntime,
+  type OperatorSession,
+  openOperatorSession,
   planIdsToProcess,
   storageFailure,
 } from '../operator.ts';
@@ -40,7 +40,7 @@ export interface RepublishedPlan {
   error?: string;
 }
 
-async function prune(runtime: OperatorRuntime, planId: string): Promise<string[]> {
+async function prune(runtime: OperatorSession, planId: string): Promise<string[]> {
   const verification = await verifyPlan(planId, {
     repository: runtime.repository,
     store: runtime.store,
@@ -59,7 +59,7 @@ async function prune(runtime: OperatorRuntime, planId: string): Promise<string[]
   return extra;
 }
 
-export async function republishPlan(runtime: OperatorRuntime, planId: string, options: { prune?: boolean } = {}): Promise<RepublishedPlan> {
+export async function republishPlan(runtime: OperatorSession, planId: string, options: { prune?: boolean } = {}): Promise<RepublishedPlan> {
   try {
     const outcome = await runtime.coordinator.publish(
       planId,
@@ -102,7 +102,7 @@ export const republish: Command = {
       help,
     );
     if (values.help) return void console.log(help);
-    const runtime = openOperatorRuntime(values['data-dir']);
+    const runtime = openOperatorSession(values['data-dir']);
     try {
       let planIds: string[];
       try {

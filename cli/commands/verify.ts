@@ -2,7 +2,7 @@
 import { differenceCount, type VerificationReport, verifyPublication } from '#shared/publish/verify';
 import { everyPlanId } from '#shared/store/plans';
 import { type Command, parse } from '../command.ts';
-import { OPERATOR_HELP, OPERATOR_OPTIONS, openOperatorRuntime, storageFailure } from '../operator.ts';
+import { OPERATOR_HELP, OPERATOR_OPTIONS, openOperatorSession, storageFailure } from '../operator.ts';
 import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';
 
 const help = `Usage: mandat verify [--plan ID [--plan ID …] | --all] [--json]
@@ -48,7 +48,7 @@ export const verify: Command = {
     const { values } = parse(argv, { ...OPERATOR_OPTIONS, plan: { type: 'string', multiple: true }, all: { type: 'boolean' } }, help);
     if (values.help) return void console.log(help);
     if (values.plan?.length && values.all) throw new CliError(`give either --plan or --all, not both\n\n${help}`, EXIT.usage);
-    const runtime = openOperatorRuntime(values['data-dir']);
+    const runtime = openOperatorSession(values['data-dir']);
     try {
       let report: VerificationReport;
       try {

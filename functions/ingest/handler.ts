@@ -4,11 +4,11 @@ import { type ApiRequest, type ApiResponse, createApi, problemResponse } from '#
 import type { Config } from '#shared/config/config';
 import { Problem } from '#shared/domain/problem';
 import { cachingSealer, LocalSecretSealer, lazySealer, readMasterKeyFile, type SecretSealer } from '#shared/signing/secret-sealer';
-import { getRuntime, type Runtime } from '../runtime.ts';
+import { type FunctionDependencies, functionDependencies } from '../dependencies.ts';
 import { observeApiRequest } from './observability.ts';
 
-/** The API over the current runtime (rebuilt when tests or the local runtime reset it). */
-let api: { runtime: Runtime; handle: ReturnType<typeof createApi> } | undefined;
+/** The API over the current dependencies (rebuilt when tests or the local runtime reset them). */
+let api: { dependencies: FunctionDependencies; handle: ReturnType<typeof createApi> } | undefined;
 
 export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   const headers: Record<string, string | undefined> = {};
@@ -54,11 +54,11 @@ function toResult(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
 export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   const observation = observeApiRequest(event, context);
   try {
-    const runtime = getRuntime();
-    if (api?.runtime !== runtime) {
-      const { config, repository } = runtime;
+    const dependencies = functionDependencies();
+    if (api?.dependencies !== dependencies) {
+      const { config, repository } = dependencies;
       api = {
-        runtime,
+        dependencies,
         handle: createApi({
           repository,
           publicBaseUrl: config.publicBaseUrl,

@@ -4,20 +4,20 @@ import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish/coordin
 import { httpHubNotifier } from '#shared/publish/websub-http';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
-import { getRuntime } from '../runtime.ts';
+import { functionDependencies } from '../dependencies.ts';
 import { type BatchDependencies, createStreamPublishHandler } from './stream-batch.ts';
 
 export { plansInBatch, publishBatch } from './stream-batch.ts';
 
 let dependencies: BatchDependencies | undefined;
-let runtimeOfDependencies: ReturnType<typeof getRuntime> | undefined;
+let builtFrom: ReturnType<typeof functionDependencies> | undefined;
 
 export const handler = createStreamPublishHandler(() => {
-  const runtime = getRuntime();
-  // Rebuilt when the runtime is (tests and the local runtime reset it between emulators).
-  if (!dependencies || runtimeOfDependencies !== runtime) {
-    const { config, repository } = runtime;
-    // Built here, not in the shared runtime: only this function writes to S3.
+  const shared = functionDependencies();
+  // Rebuilt when the shared ones are (tests and the local runtime reset them between emulators).
+  if (!dependencies || builtFrom !== shared) {
+    const { config, repository } = shared;
+    // Built here, not with the shared dependencies: only this function writes to S3.
     const store = new S3ArtifactStore(createS3Client(config), config.bucketName);
     dependencies = {
       repository,
@@ -28,7 +28,7 @@ export const handler = createStreamPublishHandler(() => {
       ...(config.websubHubs.length > 0 ? { notifier: httpHubNotifier } : {}),
       coordinator: new PublishCoordinator({ repository, store, ...leaseOptionsFromEnv() }),
     };
-    runtimeOfDependencies = runtime;
+    builtFrom = shared;
   }
   return dependencies;
 });

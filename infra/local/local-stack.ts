@@ -103,19 +103,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await ensureBucket(s3, env.BUCKET_NAME!);
 
     // The handlers build their clients from the environment, exactly as on Lambda.
-    const runtime = await import('#functions/runtime');
-    runtime.resetRuntime();
+    const handlers = await import('#functions/dependencies');
+    handlers.resetFunctionDependencies();
     const { handler: ingest } = await import('#functions/ingest/handler');
     const { handler: publish } = await import('#functions/publish/handler');
-    const { getRuntime } = runtime;
+    const { functionDependencies } = handlers;
 
     // Data from a version before the plans and keys registries: add their entries (the lists read only those).
-    const filled = await getRuntime().repository.fillRegistry();
+    const filled = await functionDependencies().repository.fillRegistry();
     if (filled.plans + filled.keys > 0) log(`added ${filled.plans} plan(s) and ${filled.keys} key(s) to the registries`);
 
     let demoKeys: DemoKey[] = [];
     if (options.seedDemo ?? true) {
-      const result = await seedDemo(getRuntime().repository, DATA_DIR_LAYOUT.keys(dataDir));
+      const result = await seedDemo(functionDependencies().repository, DATA_DIR_LAYOUT.keys(dataDir));
       demoKeys = result.keys;
       if (result.seeded) log('loaded the demo plan terrassa-2015-2019');
     }
@@ -139,9 +139,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // expires: it is retried in the background rather than left behind.
     let stopping = false;
     let catchUp: Promise<void> = Promise.resolve();
-    if ((await publishAll(publish, getRuntime().repository)) > 0) {
+    if ((await publishAll(publish, functionDependencies().repository)) > 0) {
       catchUp = (async () => {
-        while (!stopping && (await publishAll(publish, getRuntime().repository).catch(() => 1)) > 0) {
+        while (!stopping && (await publishAll(publish, functionDependencies().repository).catch(() => 1)) > 0) {
           log('some plans could not be published yet (publish lease still held?); retrying in 2 s');
           await new Promise((r) => setTimeout(r, 2000).unref());
         }

@@ -88,8 +88,8 @@ function json(status: number, value: unknown, headers: Record<string, string> = 
 }
 
 const ROUTES: Array<{ pattern: RegExp; methods: Record<string, Handler> }> = [];
-type Handler = (ctx: Context) => Promise<ApiResponse>;
-interface Context {
+type Handler = (ctx: RoutedRequest) => Promise<ApiResponse>;
+interface RoutedRequest {
   request: ApiRequest;
   params: string[];
   deps: ApiDependencies;
@@ -203,7 +203,7 @@ function fromTrustedFront(request: ApiRequest, deps: ApiDependencies): boolean {
   return timingSafeEqual(digest(sent), digest(deps.originSecret));
 }
 
-async function signed(ctx: Context): Promise<AuthenticatedRequest> {
+async function signed(ctx: RoutedRequest): Promise<AuthenticatedRequest> {
   checkBodyEnvelope(ctx.request, false);
   return authenticate(ctx.request, ctx.request.body, ctx.deps.repository, {
     nowSeconds: Math.floor(ctx.now.getTime() / 1000),
@@ -214,7 +214,7 @@ async function signed(ctx: Context): Promise<AuthenticatedRequest> {
   });
 }
 
-function nonceClaim(ctx: Context, auth: AuthenticatedRequest): NonceClaim {
+function nonceClaim(ctx: RoutedRequest, auth: AuthenticatedRequest): NonceClaim {
   return { keyId: auth.key.keyId, nonce: auth.nonce, expiresAt: Math.floor(ctx.now.getTime() / 1000) + ctx.deps.nonceTtlSeconds };
 }
 
@@ -237,7 +237,7 @@ function replayed(): Problem {
   return new Problem(409, 'nonce-reused', 'this signature nonce has already been used; sign the request again with a fresh nonce');
 }
 
-async function postUpdate(ctx: Context): Promise<ApiResponse> {
+async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
   const commitmentId = slugParam(ctx.params[1]!, 'commitment');
   const { repository } = ctx.deps;
@@ -352,7 +352,7 @@ async function postUpdate(ctx: Context): Promise<ApiResponse> {
   }
 }
 
-async function getCommitment(ctx: Context): Promise<ApiResponse> {
+async function getCommitment(ctx: RoutedRequest): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
   const commitmentId = slugParam(ctx.params[1]!, 'commitment');
   const commitment = await ctx.deps.repository.getCommitment(planId, commitmentId);
@@ -362,7 +362,7 @@ async function getCommitment(ctx: Context): Promise<ApiResponse> {
   return json(200, commitment, { etag: tag, 'cache-control': 'no-cache' });
 }
 
-async function listCommitments(ctx: Context): Promise<ApiResponse> {
+async function listCommitments(ctx: RoutedRequest): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
   const plan = await ctx.deps.repository.getPlan(planId);
   if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist`);
@@ -370,7 +370,7 @@ async function listCommitments(ctx: Context): Promise<ApiResponse> {
   return json(200, { planId, revision: plan.revision, commitments }, { 'cache-control': 'no-cache' });
 }
 
-async function getPlan(ctx: Context): Promise<ApiResponse> {
+async function getPlan(ctx: RoutedRequest): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
   const plan = await ctx.deps.repository.getPlan(planId);
   if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist`);
@@ -408,13 +408,13 @@ function pageRequest(request: ApiRequest, isId: (id: string) => boolean): PageRe
 const nextCursor = (next: string | undefined) =>
   next === undefined ? {} : { nextCursor: Buffer.from(next, 'utf8').toString('base64url') };
 
-async function listPlans(ctx: Context): Promise<ApiResponse> {
+async function listPlans(ctx: RoutedRequest): Promise<ApiResponse> {
   const page = await ctx.deps.repository.listPlans(pageRequest(ctx.request, (id) => slugSchema.safeParse(id).success));
   const plans = page.items.map((p) => ({ planId: p.planId, title: p.title, municipality: p.municipality, revision: p.revision }));
   return json(200, { plans, ...nextCursor(page.next) });
 }
 
-async function putPlan(ctx: Context): Promise<ApiResponse> {
+async function putPlan(ctx: RoutedRequest): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
   const auth = await signed(ctx);
   requirePlanAdmin(auth.key, planId);
@@ -430,7 +430,7 @@ async function putPlan(ctx: Context): Promise<ApiResponse> {
   );
 }
 
-async function putCommitment(ctx: Context): Promise<ApiResponse> {
+async function putCommitment(ctx: RoutedRequest): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
   const commitmentId = slugParam(ctx.params[1]!, 'commitment');
   const auth = await signed(ctx);
@@ -455,7 +455,7 @@ function keyIdParam(value: string): string {
   return value;
 }
 
-async function listKeys(ctx: Context): Promise<ApiResponse> {
+async function listKeys(ctx: RoutedRequest): Promise<ApiResponse> {
   const auth = await signed(ctx);
   requireKeyAdmin(auth.key);
   const page = pageRequest(ctx.request, (id) => keyIdSchema.safeParse(id).success);
@@ -464,7 +464,7 @@ async function listKeys(ctx: Context): Promise<ApiResponse> {
   return json(200, { keys: found.items.map(publicViewOf), ...nextCursor(found.next) });
 }
 
-async function getKey(ctx: Context): Promise<ApiResponse> {
+async function getKey(ctx: RoutedRequest): Promise<ApiResponse> {
   const keyId = keyIdParam(ctx.params[0]!);
   const auth = await signed(ctx);
   requireKeyAdmin(auth.key);
@@ -475,7 +475,7 @@ async function getKey(ctx: Context): Promise<ApiResponse> {
 }
 
 /** Requests that change nothing else still use up their nonce, so they cannot be replayed either. */
-async function spendNonce(ctx: Context, auth: AuthenticatedRequest): Promise<void> {
+async function spendNonce(ctx: RoutedRequest, auth: AuthenticatedRequest): Promise<void> {
   try {
     await ctx.deps.repository.claimNonce(nonceClaim(ctx, auth));
   } catch (error) {
@@ -485,7 +485,7 @@ async function spendNonce(ctx: Context, auth: AuthenticatedRequest): Promise<voi
   }
 }
 
-async function registerKey(ctx: Context): Promise<ApiResponse> {
+async function registerKey(ctx: RoutedRequest): Promise<ApiResponse> {
   const auth = await signed(ctx);
   requireKeyAdmin(auth.key);
   const registration = readJsonBody(ctx.request, keyRegistrationSchema);
@@ -539,7 +539,7 @@ async function registerKey(ctx: Context): Promise<ApiResponse> {
   return json(201, { key: publicViewOf(key), ...(secret ? { sharedSecret: secret.toString('base64') } : {}) }, { location });
 }
 
-async function revokeKey(ctx: Context): Promise<ApiResponse> {
+async function revokeKey(ctx: RoutedRequest): Promise<ApiResponse> {
   const keyId = keyIdParam(ctx.params[0]!);
   const auth = await signed(ctx);
   requireKeyAdmin(auth.key);

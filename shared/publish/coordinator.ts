@@ -65,7 +65,7 @@ export interface PublishStateRepository {
   markStaleWrites(planId: string): Promise<void>;
 }
 
-export interface PublishContext {
+export interface PublishRound {
   planId: string;
   /** The plan's revision, read before anything the step reads: its snapshot is at least this new. */
   revision: number;
@@ -78,7 +78,7 @@ export interface PublishContext {
 }
 
 /** Renders and writes a plan's files; `publishPlan` in whatever shape it has, bound to its dependencies. */
-export type PublishStep<R> = (context: PublishContext) => Promise<R>;
+export type PublishStep<R> = (context: PublishRound) => Promise<R>;
 
 export type PublishOutcome<R> =
   | { planId: string; status: 'missing' }

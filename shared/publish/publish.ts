@@ -9,17 +9,6 @@
 import { compareNewestFirst } from '../domain/history.ts';
 import type { Commitment } from '../domain/model.ts';
 import { renderAtom } from '../render/atom.ts';
-import {
-  areaScope,
-  commitmentScope,
-  FEED_ITEM_LIMIT,
-  type FeedScope,
-  type PlanSnapshot,
-  planAreas,
-  planScope,
-  snapshotOf,
-  sortCommitments,
-} from '../render/context.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
 import { renderDatapackage } from '../render/datapackage.ts';
 import {
@@ -37,6 +26,17 @@ import { renderJsonFeed } from '../render/json-feed.ts';
 import { collectRenderFallbacks, type RenderFallback } from '../render/observations.ts';
 import { renderReadme } from '../render/readme.ts';
 import { renderRss } from '../render/rss.ts';
+import {
+  areaScope,
+  commitmentScope,
+  FEED_ITEM_LIMIT,
+  type FeedScope,
+  type PlanSnapshot,
+  planAreas,
+  planScope,
+  snapshotOf,
+  sortCommitments,
+} from '../render/snapshot.ts';
 import { renderCommitmentsXlsx, XLSX_FILE } from '../render/xlsx.ts';
 import {
   type Artifact,

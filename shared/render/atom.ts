@@ -4,8 +4,8 @@
  */
 import type { StatusUpdate } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
-import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './context.ts';
 import { feedDescription, feedItems, feedTitle, statusTransition, updateHtml, updateTitle } from './feed-item.ts';
+import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './snapshot.ts';
 import { escapeXml } from './xml.ts';
 
 export const ATOM_FILE = 'feed.atom';

@@ -4,11 +4,11 @@
  * renderer writes, so the two cannot disagree.
  */
 
-import { dashboardUrl, type PlanSnapshot, planUrl } from './context.ts';
 import { COLUMN_TYPES, type ColumnName, CSV_TABLES } from './csv.ts';
 import { columnMeaning } from './dictionary.ts';
 import { fileTitle, mediaType, type PlanFile, planFiles } from './files.ts';
 import { labelsFor } from './labels.ts';
+import { dashboardUrl, type PlanSnapshot, planUrl } from './snapshot.ts';
 
 export const DATAPACKAGE_FILE = 'datapackage.json';
 

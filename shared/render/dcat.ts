@@ -4,9 +4,10 @@
  * ckanext-dcat and data.europa.eu harvest. Terms are written as compact IRIs with an inline
  * @context, so expanding the document needs no network.
  */
-import { dashboardUrl, latest, type PlanSnapshot, planUrl } from './context.ts';
+
 import { EU_FILE_TYPES, fileTitle, IANA_MEDIA_TYPES, planFiles } from './files.ts';
 import { chromeLanguage, labelsFor } from './labels.ts';
+import { dashboardUrl, latest, type PlanSnapshot, planUrl } from './snapshot.ts';
 
 export const CATALOG_FILE = 'catalog.jsonld';
 /** One DCAT record per plan, read back to assemble the root catalog and the root index. */

@@ -4,12 +4,12 @@
  */
 import type { StatusUpdate } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
-import { FEED_ITEM_LIMIT, type FeedScope, type PlanSnapshot } from './context.ts';
 import { labelsFor } from './labels.ts';
 import { observationsHtml, observationsText } from './observations.ts';
+import { FEED_ITEM_LIMIT, type FeedScope, type PlanSnapshot } from './snapshot.ts';
 import { escapeXml } from './xml.ts';
 
-export { FEED_ITEM_LIMIT } from './context.ts';
+export { FEED_ITEM_LIMIT } from './snapshot.ts';
 
 export const feedItems = (scope: FeedScope) => scope.updates.slice(0, FEED_ITEM_LIMIT);
 

@@ -2,8 +2,9 @@
  * The files of a plan, named once: the publisher writes them, and the Data Package, the DCAT
  * catalog, the README and the dashboard link them from this same list.
  */
-import { type AreaSummary, historyYears, type PlanSnapshot } from './context.ts';
+
 import type { Labels } from './labels.ts';
+import { type AreaSummary, historyYears, type PlanSnapshot } from './snapshot.ts';
 
 export const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8; header=present',

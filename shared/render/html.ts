@@ -7,12 +7,12 @@
  */
 import type { Commitment, StatusDefinition } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
-import { anchors, dashboardUrl, type PlanSnapshot, planAreas } from './context.ts';
 import { CATALOG_FILE, type DatasetNode, siteLanguage } from './dcat.ts';
 import { areaFeedPath, commitmentFeedPath, FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';
 import { chromeLanguage, formatDate, type Labels, labelsFor } from './labels.ts';
 import { observationsHtml } from './observations.ts';
 import { PAGE_CONTENT_SECURITY_POLICY } from './security-headers.ts';
+import { anchors, dashboardUrl, type PlanSnapshot, planAreas } from './snapshot.ts';
 import { escapeXml as esc } from './xml.ts';
 
 export const INDEX_FILE = 'index.html';

@@ -1,7 +1,7 @@
 /** JSON Feed 1.1 (https://jsonfeed.org/version/1.1): one item per status update, id = updateId. */
 import { statusLabel } from '../domain/vocabulary.ts';
-import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './context.ts';
 import { feedDescription, feedItems, feedTitle, statusTransition, updateHtml, updateText, updateTitle } from './feed-item.ts';
+import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './snapshot.ts';
 
 export const JSON_FEED_FILE = 'feed.json';
 export const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1';

@@ -1,7 +1,7 @@
 /** JSON documents of the current state and of the history: the same fields as the CSVs, nested. */
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
-import type { PlanSnapshot } from './context.ts';
+import type { PlanSnapshot } from './snapshot.ts';
 
 function planHeader(plan: Plan) {
   return {

@@ -4,11 +4,11 @@
  */
 
 import { statusLabel } from '../domain/vocabulary.ts';
-import { dashboardUrl, historyYears, type PlanSnapshot, planAreas } from './context.ts';
 import { COLUMN_TYPES, type ColumnName, CSV_TABLES } from './csv.ts';
 import { columnMeaning } from './dictionary.ts';
 import { fileTitle, type PlanFile, planFiles } from './files.ts';
 import { labelsFor } from './labels.ts';
+import { dashboardUrl, historyYears, type PlanSnapshot, planAreas } from './snapshot.ts';
 
 export const README_FILE = 'README.md';
 

@@ -1,6 +1,7 @@
 /** RSS 2.0: one item per status update, newest first, guid = updateId. */
-import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './context.ts';
+
 import { feedDescription, feedItems, feedTitle, updateHtml, updateTitle } from './feed-item.ts';
+import { commitmentUrl, type FeedScope, type PlanSnapshot, planUrl } from './snapshot.ts';
 import { cdata, escapeXml } from './xml.ts';
 
 export const RSS_FILE = 'feed.rss';

@@ -44,8 +44,8 @@ beforeAll(async () => {
   revision = (await env.repository.getCommitment(DEMO_PLAN_ID, 'c4'))!.revision;
 
   Object.assign(process.env, env.env);
-  const runtime = await import('#functions/runtime');
-  runtime.resetRuntime();
+  const runtime = await import('#functions/dependencies');
+  runtime.resetFunctionDependencies();
   handler = (await import('#functions/ingest/handler')).handler as typeof handler;
 });
 
@@ -54,7 +54,7 @@ afterAll(async () => {
     if (savedEnv[name] === undefined) delete process.env[name];
     else process.env[name] = savedEnv[name];
   }
-  (await import('#functions/runtime')).resetRuntime();
+  (await import('#functions/dependencies')).resetFunctionDependencies();
   await env.destroy();
 });
 

@@ -5,10 +5,10 @@
  */
 import type { APIGatewayProxyEventV2, Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { resetFunctionDependencies } from '#functions/dependencies';
 import { handler as ingest } from '#functions/ingest/handler';
 import { METRIC } from '#functions/observability';
 import { handler as publish } from '#functions/publish/handler';
-import { resetRuntime } from '#functions/runtime';
 import type { ApiRequest } from '#shared/api/api';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   delete process.env.POWERTOOLS_METRICS_DISABLED;
   env = await createTestEnvironment();
   Object.assign(process.env, env.env);
-  resetRuntime();
+  resetFunctionDependencies();
   await env.seedDemo();
   official = await env.addKey('logged-official', 'official', [{ planId: DEMO_PLAN_ID }]);
   privateKeyPem = official.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -193,7 +193,7 @@ describe('configuration errors', () => {
   it('answer 500 and log the missing variable by name', async () => {
     const saved = process.env.TABLE_NAME;
     delete process.env.TABLE_NAME;
-    resetRuntime();
+    resetFunctionDependencies();
     try {
       const request: ApiRequest = { method: 'GET', path: `/api/v1/plans/${DEMO_PLAN_ID}`, query: '', headers: {}, body: Buffer.alloc(0) };
       let status = 0;
@@ -210,7 +210,7 @@ describe('configuration errors', () => {
       });
     } finally {
       process.env.TABLE_NAME = saved;
-      resetRuntime();
+      resetFunctionDependencies();
     }
   });
 });
@@ -267,7 +267,7 @@ describe('publish logs', () => {
     expect(change.status).toBe(201);
     const saved = process.env.S3_ENDPOINT;
     process.env.S3_ENDPOINT = 'http://127.0.0.1:9';
-    resetRuntime();
+    resetFunctionDependencies();
     try {
       const event: DynamoDBStreamEvent = {
         Records: [
@@ -288,7 +288,7 @@ describe('publish logs', () => {
       expect(metricBlobs(lines)[0]![METRIC.publishFailures]).toBe(1);
     } finally {
       process.env.S3_ENDPOINT = saved;
-      resetRuntime();
+      resetFunctionDependencies();
     }
   });
 });

@@ -364,10 +364,10 @@ describe('the contract test can fail', () => {
 describe('503 when the storage cannot be reached', () => {
   it('answers a documented 503 problem with Retry-After, not a 500', async () => {
     const { handler } = await import('#functions/ingest/handler');
-    const { resetRuntime } = await import('#functions/runtime');
+    const { resetFunctionDependencies } = await import('#functions/dependencies');
     const saved = process.env.DYNAMODB_ENDPOINT;
     process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${await freePort()}`;
-    resetRuntime();
+    resetFunctionDependencies();
     try {
       const path = `/api/v1/plans/${DEMO_PLAN_ID}`;
       const event = {
@@ -384,7 +384,7 @@ describe('503 when the storage cannot be reached', () => {
       expect(contract.validateResponse('GET', path, 503, response)).toEqual([]);
     } finally {
       process.env.DYNAMODB_ENDPOINT = saved;
-      resetRuntime();
+      resetFunctionDependencies();
     }
   });
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
 import { type PublishResult, publishPlan } from '#shared/publish/publish';
-import { FEED_ITEM_LIMIT } from '#shared/render/context';
+import { FEED_ITEM_LIMIT } from '#shared/render/snapshot';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 import { definePlanWithCommitments, verifyBucket } from '../support/reliability.ts';
 

@@ -13,7 +13,7 @@ import { DEAD_LETTER_FILE } from '#shared/config/local-data';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
 import { replayDeadLetters } from '../../cli/commands/replay-dead-letters.ts';
-import { openOperatorRuntime } from '../../cli/operator.ts';
+import { openOperatorSession } from '../../cli/operator.ts';
 import { startS3Server } from '../../infra/local/emulators.ts';
 import { ensureBucket } from '../../infra/local/setup.ts';
 import { StreamPoller } from '../../infra/local/stream-poller.ts';
@@ -220,7 +220,7 @@ describe('records that exhaust their retries', () => {
 
     // The operator's replay publishes with the adapters the operator commands build from the environment.
     Object.assign(process.env, env.env, { S3_ENDPOINT: s3Server.endpoint, BUCKET_NAME: BUCKET });
-    const operator = openOperatorRuntime();
+    const operator = openOperatorSession();
     const result = await replayDeadLetters(file, operator).finally(() => operator.close());
     expect(result).toMatchObject({ failed: 0, plans: expect.arrayContaining(['dead-letters']) });
     expect(result.replayed).toBe(lines.length);

@@ -11,8 +11,8 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetFunctionDependencies } from '#functions/dependencies';
 import { handler as ingest } from '#functions/ingest/handler';
-import { resetRuntime } from '#functions/runtime';
 import type { ApiRequest, ApiResponse } from '#shared/api/api';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { SealedSecret } from '#shared/domain/model';
@@ -262,11 +262,11 @@ describe('the ingest function on AWS settings (SECRETS_KMS_KEY_ID)', () => {
   beforeAll(() => {
     Object.assign(process.env, env.env, { SECRETS_KMS_KEY_ID: kms.keyArn, KMS_ENDPOINT: kms.endpoint, POWERTOOLS_LOG_LEVEL: 'SILENT' });
     delete process.env.SECRETS_MASTER_KEY_FILE;
-    resetRuntime();
+    resetFunctionDependencies();
   });
   afterAll(() => {
     process.env = saved;
-    resetRuntime();
+    resetFunctionDependencies();
   });
 
   async function invoke(request: ApiRequest): Promise<ApiResponse> {
@@ -305,7 +305,7 @@ describe('the ingest function on AWS settings (SECRETS_KMS_KEY_ID)', () => {
     ensureMasterKeyFile(masterKeyFile);
     delete process.env.SECRETS_KMS_KEY_ID;
     process.env.SECRETS_MASTER_KEY_FILE = masterKeyFile;
-    resetRuntime();
+    resetFunctionDependencies();
     try {
       const from = kms.calls.length;
       const secret = await registerHmacKey(invoke, 'local-ingest');
@@ -315,7 +315,7 @@ describe('the ingest function on AWS settings (SECRETS_KMS_KEY_ID)', () => {
 
       // A deployment that forgot the setting: our error (500), nothing written, ed25519 keys unaffected.
       delete process.env.SECRETS_MASTER_KEY_FILE;
-      resetRuntime();
+      resetFunctionDependencies();
       const before = await env.tableSnapshot();
       expect((await invoke(signedRequest(admin, 'POST', '/api/v1/keys', registration('no-sealer')))).status).toBe(500);
       expect((await invoke(hmacSignedUpdate('local-ingest', secret))).status).toBe(500);
@@ -324,14 +324,14 @@ describe('the ingest function on AWS settings (SECRETS_KMS_KEY_ID)', () => {
     } finally {
       process.env.SECRETS_KMS_KEY_ID = kms.keyArn;
       delete process.env.SECRETS_MASTER_KEY_FILE;
-      resetRuntime();
+      resetFunctionDependencies();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it('answers 503 when KMS cannot be reached, without writing anything', async () => {
     process.env.KMS_ENDPOINT = 'http://127.0.0.1:9';
-    resetRuntime();
+    resetFunctionDependencies();
     try {
       const before = await env.tableSnapshot();
       const response = await invoke(signedRequest(admin, 'POST', '/api/v1/keys', registration('kms-down')));
@@ -339,7 +339,7 @@ describe('the ingest function on AWS settings (SECRETS_KMS_KEY_ID)', () => {
       expect(await env.tableSnapshot()).toBe(before);
     } finally {
       process.env.KMS_ENDPOINT = kms.endpoint;
-      resetRuntime();
+      resetFunctionDependencies();
     }
   });
 });

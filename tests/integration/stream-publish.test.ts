@@ -5,8 +5,8 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetFunctionDependencies } from '#functions/dependencies';
 import { handler as publish } from '#functions/publish/handler';
-import { resetRuntime } from '#functions/runtime';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { StreamPoller } from '../../infra/local/stream-poller.ts';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
@@ -19,7 +19,7 @@ const handled: number[] = [];
 beforeAll(async () => {
   env = await createTestEnvironment();
   Object.assign(process.env, env.env);
-  resetRuntime();
+  resetFunctionDependencies();
   await env.seedDemo();
   official = await env.addKey('official', 'official', [{ planId: DEMO_PLAN_ID }]);
   poller = new StreamPoller({

@@ -43,7 +43,7 @@ export interface TestEnvironment {
   api: (request: ApiRequest) => Promise<ApiResponse>;
   /** What `api` seals hmac keys' secrets with: the local sealer under a master key of this environment's own. */
   secrets: LocalSecretSealer;
-  /** Environment variables for the handlers (getRuntime) and child processes. */
+  /** Environment variables for the handlers (functionDependencies) and child processes. */
   env: Record<string, string>;
   addKey(keyId: string, role: Role, scopes: Scope[]): Promise<TestKey>;
   seedDemo(): Promise<void>;

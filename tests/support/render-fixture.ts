@@ -6,7 +6,7 @@
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { Commitment, Plan, StatusUpdate } from '#shared/domain/model';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
-import { type PlanSnapshot, snapshotOf } from '#shared/render/context';
+import { type PlanSnapshot, snapshotOf } from '#shared/render/snapshot';
 
 export const FIXTURE_BASE_URL = 'https://mandat.example.org';
 

@@ -1,9 +1,9 @@
 /** RSS, Atom and JSON Feed as a feed reader sees them: valid, complete, safe and in the plan's language. */
 import { describe, expect, it } from 'vitest';
 import { renderAtom } from '#shared/render/atom';
-import { areaScope, commitmentScope, type PlanSnapshot, planAreas, planScope } from '#shared/render/context';
 import { renderJsonFeed } from '#shared/render/json-feed';
 import { renderRss } from '#shared/render/rss';
+import { areaScope, commitmentScope, type PlanSnapshot, planAreas, planScope } from '#shared/render/snapshot';
 import { expectSafeHtml, readAtom, readJsonFeed, readRss } from '../support/feed-checks.ts';
 import { FIXTURE_BASE_URL, fixtureSnapshot } from '../support/render-fixture.ts';
 

@@ -21,21 +21,21 @@ import { DynamoTable, isCancellation, type TransactItem } from './table.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
 
 export class DynamoPlanRepository extends DynamoTable implements PlanRepository {
-  private readonly keys: DynamoKeys;
+  private readonly keyStore: DynamoKeys;
   private readonly leases: DynamoPublishLeases;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     super(client, tableName);
-    this.keys = new DynamoKeys(client, tableName);
+    this.keyStore = new DynamoKeys(client, tableName);
     this.leases = new DynamoPublishLeases(client, tableName);
   }
 
   // The keys port.
-  getKey = (keyId: string): Promise<SigningKey | undefined> => this.keys.getKey(keyId);
-  listKeys = (page: PageRequest): Promise<Page<KeyEntry>> => this.keys.listKeys(page);
-  putKey = (key: SigningKey): Promise<void> => this.keys.putKey(key);
-  createKey = (key: SigningKey, nonce?: NonceClaim): Promise<void> => this.keys.createKey(key, nonce);
-  revokeKey = (input: { keyId: string; revokedAt: string; nonce?: NonceClaim }): Promise<void> => this.keys.revokeKey(input);
+  getKey = (keyId: string): Promise<SigningKey | undefined> => this.keyStore.getKey(keyId);
+  listKeys = (page: PageRequest): Promise<Page<KeyEntry>> => this.keyStore.listKeys(page);
+  putKey = (key: SigningKey): Promise<void> => this.keyStore.putKey(key);
+  createKey = (key: SigningKey, nonce?: NonceClaim): Promise<void> => this.keyStore.createKey(key, nonce);
+  revokeKey = (input: { keyId: string; revokedAt: string; nonce?: NonceClaim }): Promise<void> => this.keyStore.revokeKey(input);
 
   // The publish lease port.
   getPublishState = (planId: string): Promise<PublishState | undefined> => this.leases.getPublishState(planId);

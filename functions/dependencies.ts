@@ -2,30 +2,30 @@
  * Dependencies shared by the handlers, built once per Lambda execution environment (at first
  * use, so a configuration error surfaces in the first invocation's log with its name).
  *
- * Only what both functions use is here: the S3 artifact store is the publish function's
- * (functions/publish/handler.ts), so the ingest bundle never imports the S3 SDK.
+ * Only what both functions use is here: the S3 artifact store is the publish function's own,
+ * so the ingest bundle never imports the S3 SDK.
  */
 
 import { type Config, loadConfig } from '#shared/config/config';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
 
-export interface Runtime {
+export interface FunctionDependencies {
   config: Config;
   repository: DynamoPlanRepository;
 }
 
-let runtime: Runtime | undefined;
+let built: FunctionDependencies | undefined;
 
-export function getRuntime(): Runtime {
-  if (!runtime) {
+export function functionDependencies(): FunctionDependencies {
+  if (!built) {
     const config = loadConfig();
-    runtime = { config, repository: new DynamoPlanRepository(createDynamoClient(config), config.tableName) };
+    built = { config, repository: new DynamoPlanRepository(createDynamoClient(config), config.tableName) };
   }
-  return runtime;
+  return built;
 }
 
 /** Tests and the local runtime point the same process at fresh emulators. */
-export function resetRuntime(): void {
-  runtime = undefined;
+export function resetFunctionDependencies(): void {
+  built = undefined;
 }
