@@ -10,7 +10,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { type InnerList, parseDictionary } from 'structured-headers';
 import * as z from 'zod/mini';
-import { type Auth, OPENAPI_PATH, OPERATIONS, type OperationSpec } from '#shared/api/operations';
+import { type Auth, OPENAPI_PATH } from '#shared/api/operations';
 import {
   commitmentDefinitionSchema,
   httpUrlSchema,
@@ -21,6 +21,7 @@ import {
 } from '#shared/domain/model';
 import { PROBLEM_CONTENT_TYPE } from '#shared/domain/problem';
 import { signatureBase, signRequest } from '#shared/signing/http-signature';
+import { documentedOperations, type OperationSpec } from './operation-docs.ts';
 import {
   commitmentDefinedSchema,
   commitmentListSchema,
@@ -451,7 +452,7 @@ function operationObject(op: OperationSpec): Json {
 export function buildOpenApiDocument(): Json {
   const example = signingExample();
   const paths: Record<string, Json> = {};
-  for (const op of OPERATIONS) paths[op.path] = { ...paths[op.path], [op.method]: operationObject(op) };
+  for (const op of documentedOperations()) paths[op.path] = { ...paths[op.path], [op.method]: operationObject(op) };
 
   const responses: Record<string, Json> = {};
   for (const { name, description, headers = [], optionalHeaders = [] } of Object.values(PROBLEM_RESPONSES)) {

@@ -1,0 +1,128 @@
+/** Posting a status update: the signed write officials make. */
+import { randomUUID } from 'node:crypto';
+import { type Commitment, type StatusUpdate, updateRequestSchema } from '../domain/model.ts';
+import { Problem } from '../domain/problem.ts';
+import { backoffDelay, contentionProblem, sleep } from '../domain/retry.ts';
+import { revokedDuringRequest } from '../signing/authenticate.ts';
+import { requireCommitmentScope } from '../signing/authorize.ts';
+import { ConflictError } from '../store/conflicts.ts';
+import type { ApiResponse } from './http.ts';
+import { IdempotentRequest } from './idempotency.ts';
+
+import { etag, json, nonceClaim, parseIfMatch, type RoutedRequest, readJsonBody, replayed, signed, slugParam } from './request.ts';
+export const MAX_CONFLICT_RETRIES = 5;
+
+export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
+  const planId = slugParam(ctx.params[0]!, 'plan');
+  const commitmentId = slugParam(ctx.params[1]!, 'commitment');
+  const { repository } = ctx.deps;
+  const readState = () => Promise.all([repository.getPlan(planId), repository.getCommitment(planId, commitmentId)]);
+  // The plan and the commitment are read while the signature is checked (its key is another
+  // read): an accepted update waits for one round of reads before its transaction, not two.
+  // A refused request drops them; the transaction's conditions make an early read safe.
+  const early = readState();
+  early.catch(() => {});
+  const auth = await signed(ctx);
+  const body = readJsonBody(ctx.request, updateRequestSchema);
+  const ifMatch = parseIfMatch(ctx.request.headers['if-match']);
+  // A retry of a request that was already accepted gets the first answer (idempotency.ts).
+  const idempotent = IdempotentRequest.begin(ctx.request, auth.key.keyId, repository, ctx.now);
+  const earlier = await idempotent?.earlierResponse();
+  if (earlier) return earlier;
+
+  for (let attempt = 0; ; attempt++) {
+    const [plan, current] = await (attempt === 0 ? early : readState());
+    if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist`);
+    if (!current) throw new Problem(404, 'commitment-not-found', `commitment ${commitmentId} does not exist in plan ${planId}`);
+    requireCommitmentScope(auth.key, planId, current);
+    if (!plan.statuses.some((s) => s.code === body.status)) {
+      throw new Problem(
+        400,
+        'invalid-body',
+        `status "${body.status}" is not in the plan's vocabulary (${plan.statuses.map((s) => s.code).join(', ')})`,
+        {
+          errors: [{ path: 'status', message: `must be one of ${plan.statuses.map((s) => s.code).join(', ')}` }],
+        },
+      );
+    }
+    if (ifMatch !== undefined && ifMatch !== current.revision) {
+      throw new Problem(412, 'stale-revision', `the commitment is at revision ${current.revision}, not ${ifMatch}`, {
+        headers: { etag: etag(current.revision) },
+      });
+    }
+    const receivedAt = ctx.now.toISOString();
+    const reportedAt = body.reportedAt ? new Date(body.reportedAt).toISOString() : receivedAt;
+    if (Date.parse(reportedAt) > ctx.now.getTime() + ctx.deps.clockSkewSeconds * 1000) {
+      throw new Problem(400, 'invalid-body', 'reportedAt is in the future', {
+        errors: [{ path: 'reportedAt', message: 'must not be in the future' }],
+      });
+    }
+    const update: StatusUpdate = {
+      planId,
+      commitmentId,
+      updateId: randomUUID(),
+      reportedAt,
+      receivedAt,
+      status: body.status,
+      previousStatus: current.status,
+      observations: body.observations,
+      links: body.links ?? [],
+      ...(body.progress !== undefined ? { progress: body.progress } : {}),
+      revision: current.revision + 1,
+      planRevision: plan.revision + 1,
+      keyId: auth.key.keyId,
+      commitmentNumber: current.number,
+      commitmentTitle: current.title,
+      area: current.area,
+      areaSlug: current.areaSlug,
+    };
+    const { progress: _oldProgress, ...rest } = current;
+    const next: Commitment = {
+      ...rest,
+      status: update.status,
+      observations: update.observations,
+      links: update.links,
+      ...(update.progress !== undefined ? { progress: update.progress } : {}),
+      revision: update.revision,
+      reportedAt: update.reportedAt,
+      updatedAt: receivedAt,
+      lastUpdateId: update.updateId,
+      planRevision: update.planRevision,
+    };
+    delete next.previousAreaSlug;
+    const location = `/api/v1/plans/${planId}/commitments/${commitmentId}`;
+    const response = json(
+      201,
+      { updateId: update.updateId, revision: update.revision, planRevision: update.planRevision, commitment: next },
+      { location, etag: etag(next.revision) },
+    );
+    try {
+      await repository.recordUpdate({
+        update,
+        commitment: next,
+        expectedRevision: current.revision,
+        nonce: nonceClaim(ctx, auth),
+        now: receivedAt,
+        idempotency: idempotent?.record(response),
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      if (error.conflict === 'nonce') throw replayed();
+      if (error.conflict === 'revoked') throw revokedDuringRequest(auth.key.keyId);
+      if (error.conflict === 'idempotency' && idempotent) return idempotent.responseAfterRace();
+      if (error.conflict === 'contention') throw contentionProblem();
+      if (ifMatch !== undefined) {
+        throw new Problem(412, 'stale-revision', 'the commitment changed while this update was being written');
+      }
+      if (attempt < MAX_CONFLICT_RETRIES) {
+        // Jittered, so that writers who collided do not collide again.
+        await sleep(backoffDelay(attempt, { baseDelayMs: 10, maxDelayMs: 200 }));
+        continue;
+      }
+      throw new Problem(409, 'write-conflict', 'the commitment is being updated by others; retry shortly', {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    return response;
+  }
+}
