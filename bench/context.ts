@@ -1,4 +1,5 @@
 /** The emulators and clients every scenario shares, and the cleanup that must run whatever happens. */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,13 +7,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startDynamoDbLocal, startS3Server } from '#infra/local/emulators';
+import { EMULATOR_CREDENTIALS } from '#shared/aws/client-options';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 import { createS3Client } from '#shared/store/s3/client';
 import { IoCounter } from './io-counter.ts';
 import { progress } from './progress.ts';
 
 export const REGION = 'eu-west-1';
-export const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export const CREDENTIALS = EMULATOR_CREDENTIALS;
 export const BASE_URL = 'https://mandat.example.org';
 
 export interface BenchContext {

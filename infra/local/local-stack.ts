@@ -2,11 +2,13 @@
  * The whole product on one machine: DynamoDB Local + S3 server, the table and bucket, the
  * real ingest and publish handlers, the stream poller between them and the HTTP server.
  */
+
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { EMULATOR_CREDENTIALS } from '#shared/aws/client-options';
 import { DATA_DIR_LAYOUT } from '#shared/config/local-data';
 import { removeRuntimeFile, writeRuntimeFile } from '#shared/config/runtime-file';
 import { ensureMasterKeyFile } from '#shared/signing/secret-sealer';
@@ -45,7 +47,11 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-export const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'eu-west-1' };
+export const LOCAL_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+  AWS_REGION: 'eu-west-1',
+};
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});

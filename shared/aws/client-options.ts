@@ -19,6 +19,9 @@ export interface ClientOptions {
 export const REQUEST_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 30_000, throwOnRequestTimeout: true } as const;
 
 /** Emulators accept any credentials; giving fixed ones keeps the SDK from searching for a profile. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+/** The emulators' credentials when an endpoint is given; else the SDK's own chain (AWS). */
 export function localCredentials(endpoint?: string) {
-  return endpoint ? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } : undefined;
+  return endpoint ? EMULATOR_CREDENTIALS : undefined;
 }

@@ -20,8 +20,8 @@ import { type ApiRequest, ORIGIN_SECRET_HEADER } from '#shared/api/api';
 import { OPENAPI_PATH } from '#shared/api/operations';
 import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { signRequest } from '#shared/signing/http-signature';
-import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
-import { type FakeKms, startFakeKms } from '../support/kms-server.ts';
+import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
+import { type FakeKms, startFakeKms } from '#tests/support/kms-server';
 
 /** What the stack wires without a custom domain: CloudFront's host in front, the API behind. */
 const PUBLIC_HOST = 'd111111abcdef8.cloudfront.net';

@@ -12,10 +12,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '#infra/constructs/mandat-function';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
+import { createTestEnvironment, signedRequest, type TestEnvironment } from '#tests/support/environment';
 import { bootstrapAdmin } from '../../cli/commands/bootstrap-admin.ts';
 import { keygen } from '../../cli/commands/keygen.ts';
 import { CliError, EXIT } from '../../cli/output.ts';
-import { createTestEnvironment, signedRequest, type TestEnvironment } from '../support/environment.ts';
 
 const run = promisify(execFile);
 

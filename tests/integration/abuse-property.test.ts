@@ -16,7 +16,7 @@ import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { LIMITS, updateRequestSchema } from '#shared/domain/model';
 import { contentDigest } from '#shared/signing/content-digest';
 import { signRequest } from '#shared/signing/http-signature';
-import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 
 const RUNS = 1000;
 const SPENT_NONCE = 'already-spent-nonce';

@@ -11,7 +11,7 @@ import { type ApiRequest, type ApiResponse, createApi } from '#shared/api/api';
 import { DEMO_COMMITMENT, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { LIMITS } from '#shared/domain/model';
 import { contentDigest } from '#shared/signing/content-digest';
-import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 
 let env: TestEnvironment;
 let official: TestKey;

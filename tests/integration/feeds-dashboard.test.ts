@@ -12,8 +12,8 @@ import { defineCommitment } from '#shared/api/definitions';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { publishPlan, publishSite } from '#shared/publish/publish';
 import { contrastRatio } from '#shared/render/html';
-import { launchChromium } from '../support/browser.ts';
-import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, updatePath } from '../support/environment.ts';
+import { launchChromium } from '#tests/support/browser';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, updatePath } from '#tests/support/environment';
 
 // page.evaluate bodies run in the browser; the project compiles without the DOM library.
 declare const document: any;

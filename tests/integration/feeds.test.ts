@@ -15,8 +15,7 @@ import { plansInBatch, publishBatch } from '#functions/publish/handler';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { type PublishDependencies, publishPlan, publishSite } from '#shared/publish/publish';
-import { toEvent } from '../../infra/local/stream-poller.ts';
-import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
+import { BASE_URL, createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import {
   expandJsonLd,
   expectSafeHtml,
@@ -28,7 +27,8 @@ import {
   readRss,
   type SchemaField,
   values,
-} from '../support/feed-checks.ts';
+} from '#tests/support/feed-checks';
+import { toEvent } from '../../infra/local/stream-poller.ts';
 
 // One instant for every write in this file, so "the same day" holds however long the run takes.
 const NOW = new Date();
@@ -79,9 +79,7 @@ async function bucketContents(): Promise<Map<string, string>> {
 }
 
 async function post(commitmentId: string, body: Record<string, unknown>) {
-  const response = await env.api(signedRequest(official, 'POST', updatePath(DEMO_PLAN_ID, commitmentId), body));
-  expect(response.status, response.body).toBe(201);
-  return JSON.parse(response.body) as { updateId: string };
+  return postUpdate(env, official, DEMO_PLAN_ID, commitmentId, body);
 }
 
 const HOSTILE = {

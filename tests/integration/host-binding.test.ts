@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiRequest, createApi, ORIGIN_SECRET_HEADER } from '#shared/api/api';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
-import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
+import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 
 const API_HOST = 'a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com';
 const PUBLIC_HOST = 'd111111abcdef8.cloudfront.net';

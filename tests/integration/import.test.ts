@@ -12,10 +12,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
 import { renderCommitmentsCsv, renderLinksCsv } from '#shared/render/csv';
+import { createTestEnvironment, type TestEnvironment, type TestKey } from '#tests/support/environment';
+import { type RunningApiServer, startApiServer } from '#tests/support/http-api-server';
 import { fieldOf } from '../../cli/import/columns.ts';
 import { parseLinks, readCsv } from '../../cli/import/read-rows.ts';
-import { createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
-import { type RunningApiServer, startApiServer } from '../support/http-api-server.ts';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../cli/bin.js');

@@ -7,7 +7,7 @@ import { createSigner, httpbis } from 'http-message-signatures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiRequest, ApiResponse } from '#shared/api/api';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
-import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 
 let env: TestEnvironment;
 let official: TestKey;

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
-import { createTestEnvironment, type TestEnvironment } from '../support/environment.ts';
-import { type RunningApiServer, startApiServer } from '../support/http-api-server.ts';
+import { createTestEnvironment, type TestEnvironment } from '#tests/support/environment';
+import { type RunningApiServer, startApiServer } from '#tests/support/http-api-server';
 
 const hasTools = ['openssl', 'curl'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 const docs = readFileSync(join(import.meta.dirname, '../../docs/SIGNING.md'), 'utf8');

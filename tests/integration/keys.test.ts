@@ -14,8 +14,8 @@ import { type ApiRequest, type ApiResponse, createApi } from '#shared/api/api';
 import { defineCommitment } from '#shared/api/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { signRequest } from '#shared/signing/http-signature';
-import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
-import { type RunningApiServer, startApiServer } from '../support/http-api-server.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
+import { type RunningApiServer, startApiServer } from '#tests/support/http-api-server';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../cli/bin.js');

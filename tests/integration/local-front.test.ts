@@ -14,8 +14,8 @@ import { startLocalServer } from '#infra/local/server';
 import { createApi } from '#shared/api/api';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { API_SECURITY_HEADERS, SITE_SECURITY_HEADERS, securityHeaderFields } from '#shared/render/security-headers';
+import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 import { ensureBucket } from '../../infra/local/setup.ts';
-import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 let env: TestEnvironment;
 let server: Server;

@@ -11,7 +11,7 @@ import { METRIC } from '#functions/observability';
 import { handler as publish } from '#functions/publish/handler';
 import type { ApiRequest } from '#shared/api/api';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
-import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
+import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 
 let env: TestEnvironment;
 let official: TestKey;

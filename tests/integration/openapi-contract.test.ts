@@ -16,9 +16,9 @@ import { OPERATIONS } from '#shared/api/operations';
 import { DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { signRequest } from '#shared/signing/http-signature';
 import { loadPrivateKey } from '#shared/signing/key-material';
+import { ContractValidator, type HttpMessage } from '#tests/support/openapi-contract';
 import { freePort } from '../../infra/local/emulators.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
-import { ContractValidator, type HttpMessage } from '../support/openapi-contract.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const document = JSON.parse(readFileSync(join(ROOT, 'docs/openapi.json'), 'utf8'));

@@ -11,8 +11,8 @@ import { renderApiGuideExample } from '#scripts/openapi/api-guide';
 import { buildOpenApiDocument, openApiJson, RFC9421_TEST_KEY_JWK, signingExample } from '#scripts/openapi/document';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { updateRequestSchema } from '#shared/domain/model';
-import { createTestEnvironment, type TestEnvironment } from '../support/environment.ts';
-import { ContractValidator } from '../support/openapi-contract.ts';
+import { createTestEnvironment, type TestEnvironment } from '#tests/support/environment';
+import { ContractValidator } from '#tests/support/openapi-contract';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const committed = readFileSync(join(ROOT, 'docs/openapi.json'), 'utf8');

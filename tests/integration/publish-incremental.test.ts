@@ -12,8 +12,8 @@ import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
 import { type PublishResult, publishPlan } from '#shared/publish/publish';
 import { FEED_ITEM_LIMIT } from '#shared/render/snapshot';
-import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
-import { definePlanWithCommitments, verifyBucket } from '../support/reliability.ts';
+import { createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
+import { definePlanWithCommitments, verifyBucket } from '#tests/support/reliability';
 
 const PLAN = 'long-history';
 const HISTORY = 800;
@@ -23,9 +23,7 @@ let since = 0;
 
 async function post(commitmentId: string, status: string, reportedAt?: string): Promise<string> {
   const body = { status, observations: `Estat ${status} (${reportedAt ?? 'ara'}).`, ...(reportedAt ? { reportedAt } : {}) };
-  const response = await env.api(signedRequest(official, 'POST', updatePath(PLAN, commitmentId), body));
-  expect(response.status, response.body).toBe(201);
-  return (JSON.parse(response.body) as { updateId: string }).updateId;
+  return (await postUpdate(env, official, PLAN, commitmentId, body)).updateId;
 }
 
 /** As the stream handler calls it after a batch: its own hint empty, the rest told by the table since the last publish. */

@@ -25,7 +25,7 @@ import {
   type TestEnvironment,
   type TestKey,
   updatePath,
-} from '../support/environment.ts';
+} from '#tests/support/environment';
 
 let env: TestEnvironment;
 let doc: DynamoDBDocumentClient;

@@ -12,12 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_FILE } from '#shared/config/local-data';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
-import { replayDeadLetters } from '../../cli/commands/replay-dead-letters.ts';
-import { openOperatorSession } from '../../cli/operator.ts';
-import { startS3Server } from '../../infra/local/emulators.ts';
-import { ensureBucket } from '../../infra/local/setup.ts';
-import { StreamPoller } from '../../infra/local/stream-poller.ts';
-import { createTestEnvironment, REGION, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { createTestEnvironment, REGION, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import {
   CrashingStore,
   createPublisher,
@@ -27,7 +22,12 @@ import {
   signedUpdate,
   verifyBucket,
   waitUntilPublished,
-} from '../support/reliability.ts';
+} from '#tests/support/reliability';
+import { replayDeadLetters } from '../../cli/commands/replay-dead-letters.ts';
+import { openOperatorSession } from '../../cli/operator.ts';
+import { startS3Server } from '../../infra/local/emulators.ts';
+import { ensureBucket } from '../../infra/local/setup.ts';
+import { StreamPoller } from '../../infra/local/stream-poller.ts';
 
 let env: TestEnvironment;
 let official: TestKey;

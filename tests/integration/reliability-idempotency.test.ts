@@ -14,9 +14,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiRequest, createApi } from '#shared/api/api';
 import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { BASE_URL, CREDENTIALS, createTestEnvironment, REGION, type TestEnvironment, type TestKey } from '#tests/support/environment';
+import { createPublisher, definePlanWithCommitments, signedUpdate, verifyBucket } from '#tests/support/reliability';
 import { post as postCommand } from '../../cli/commands/post.ts';
-import { BASE_URL, CREDENTIALS, createTestEnvironment, REGION, type TestEnvironment, type TestKey } from '../support/environment.ts';
-import { createPublisher, definePlanWithCommitments, signedUpdate, verifyBucket } from '../support/reliability.ts';
 
 let env: TestEnvironment;
 let official: TestKey;

@@ -10,8 +10,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse } from '#shared/api/api';
-import { StreamPoller } from '../../infra/local/stream-poller.ts';
-import { createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
+import { createTestEnvironment, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import {
   createPublisher,
   definePlanWithCommitments,
@@ -21,7 +20,8 @@ import {
   type TestPublisher,
   verifyBucket,
   waitUntilPublished,
-} from '../support/reliability.ts';
+} from '#tests/support/reliability';
+import { StreamPoller } from '../../infra/local/stream-poller.ts';
 
 const OFFICIALS = 3;
 const COMMITMENTS = 3;

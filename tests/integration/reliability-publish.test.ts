@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseLostError, PublishCoordinator } from '#shared/publish/coordinator';
 import { publishPlan } from '#shared/publish/publish';
 import type { Artifact, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
-import { BASE_URL, createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
-import { createPublisher, definePlanWithCommitments, signedUpdate, verifyBucket } from '../support/reliability.ts';
+import { BASE_URL, createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
+import { createPublisher, definePlanWithCommitments, verifyBucket } from '#tests/support/reliability';
 
 let env: TestEnvironment;
 let official: TestKey;
@@ -26,9 +26,7 @@ beforeAll(async () => {
 afterAll(() => env.destroy());
 
 async function post(planId: string, commitmentId: string, status: string, observations = `now ${status}`) {
-  const response = await env.api(signedUpdate(official, planId, commitmentId, { status, observations }));
-  expect(response.status, response.body).toBe(201);
-  return JSON.parse(response.body) as { updateId: string; planRevision: number };
+  return postUpdate(env, official, planId, commitmentId, { status, observations });
 }
 
 async function publishedJson(planId: string) {

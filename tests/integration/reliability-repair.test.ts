@@ -12,13 +12,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RUNTIME_FILE } from '#shared/config/runtime-file';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { VerificationReport } from '#shared/publish/verify';
+import { createTestEnvironment, type TestEnvironment, type TestKey } from '#tests/support/environment';
+import { createPublisher, definePlanWithCommitments, signedUpdate } from '#tests/support/reliability';
 import { republish } from '../../cli/commands/republish.ts';
 import { verify } from '../../cli/commands/verify.ts';
 import { CliError } from '../../cli/output.ts';
 import { freePort } from '../../infra/local/emulators.ts';
 import { startLocalStack } from '../../infra/local/local-stack.ts';
-import { createTestEnvironment, type TestEnvironment, type TestKey } from '../support/environment.ts';
-import { createPublisher, definePlanWithCommitments, signedUpdate } from '../support/reliability.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const PLAN = 'repair';

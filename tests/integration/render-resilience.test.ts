@@ -19,9 +19,9 @@ import { publishBatch } from '#functions/publish/handler';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { PublishDependencies, PublishResult } from '#shared/publish/publish';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
+import { expectSafeHtml, readCsvAgainstSchema, readRss, type SchemaField } from '#tests/support/feed-checks';
 import { toEvent } from '../../infra/local/stream-poller.ts';
-import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
-import { expectSafeHtml, readCsvAgainstSchema, readRss, type SchemaField } from '../support/feed-checks.ts';
 
 /** Texts containing this make the Markdown renderer throw: the fault injected below. */
 const POISON = '☠ renderer failure ☠';

@@ -28,8 +28,8 @@ import {
   type TestEnvironment,
   type TestKey,
   updatePath,
-} from '../support/environment.ts';
-import { type FakeKms, startFakeKms } from '../support/kms-server.ts';
+} from '#tests/support/environment';
+import { type FakeKms, startFakeKms } from '#tests/support/kms-server';
 
 let env: TestEnvironment;
 let admin: TestKey;

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetFunctionDependencies } from '#functions/dependencies';
 import { handler as publish } from '#functions/publish/handler';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 import { StreamPoller } from '../../infra/local/stream-poller.ts';
-import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
 
 let env: TestEnvironment;
 let official: TestKey;

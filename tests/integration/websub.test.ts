@@ -13,8 +13,8 @@ import type { PlanChanges } from '#shared/domain/plan-changes';
 import { PublishCoordinator } from '#shared/publish/coordinator';
 import { type ChangesOutcome, publishChanges } from '#shared/publish/publish-changes';
 import { httpHubNotifier } from '#shared/publish/websub-http';
-import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
-import { readAtom, readJsonFeed, readRss } from '../support/feed-checks.ts';
+import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
+import { readAtom, readJsonFeed, readRss } from '#tests/support/feed-checks';
 
 interface Ping {
   contentType?: string;

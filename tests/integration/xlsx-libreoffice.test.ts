@@ -13,7 +13,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderPlanArtifacts } from '#shared/publish/publish';
 import { COMMITMENT_COLUMNS } from '#shared/render/csv';
-import { fixtureSnapshot } from '../support/render-fixture.ts';
+import { fixtureSnapshot } from '#tests/support/render-fixture';
 
 const run = promisify(execFile);
 const folder = mkdtempSync(join(tmpdir(), 'xlsx-'));

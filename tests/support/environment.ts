@@ -2,14 +2,16 @@
  * A fresh table and bucket on the shared emulators for one test file, plus the real
  * repository, artifact store and API wired to them.
  */
+
 import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { type ApiRequest, type ApiResponse, createApi } from '#shared/api/api';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
+import { EMULATOR_CREDENTIALS } from '#shared/aws/client-options';
 import { DEMO_COMMITMENT, DEMO_COMMITMENT_ID, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { Role, Scope } from '#shared/domain/model';
 import { signRequest } from '#shared/signing/http-signature';
@@ -21,7 +23,7 @@ import { createS3Client } from '#shared/store/s3/client';
 import { ensureBucket, ensureTable } from '../../infra/local/setup.ts';
 
 export const REGION = 'eu-west-1';
-export const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export const CREDENTIALS = EMULATOR_CREDENTIALS;
 export const BASE_URL = 'https://mandat.example.org';
 
 export interface TestKey {
@@ -152,7 +154,15 @@ export function signedRequest(
   method: string,
   path: string,
   body?: unknown,
-  options: { headers?: Record<string, string>; rawBody?: string; created?: number; nonce?: string; baseUrl?: string } = {},
+  options: {
+    headers?: Record<string, string>;
+    rawBody?: string;
+    created?: number;
+    nonce?: string;
+    baseUrl?: string;
+    /** Components to cover instead of the signer's default set. */
+    components?: string[];
+  } = {},
 ): ApiRequest {
   const payload = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
   const url = `${options.baseUrl ?? BASE_URL}${path}`;
@@ -163,7 +173,7 @@ export function signedRequest(
       headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...(options.headers ?? {}) },
       body: payload,
     },
-    { keyId: key.keyId, privateKey: key.privateKey, created: options.created, nonce: options.nonce },
+    { keyId: key.keyId, privateKey: key.privateKey, created: options.created, nonce: options.nonce, components: options.components },
   );
   const parsed = new URL(url);
   return {
@@ -177,3 +187,18 @@ export function signedRequest(
 
 export const updatePath = (planId = DEMO_PLAN_ID, commitmentId = DEMO_COMMITMENT_ID) =>
   `/api/v1/plans/${planId}/commitments/${commitmentId}/updates`;
+
+export const updatePathOf = (planId: string, commitmentId: string) => `/api/v1/plans/${planId}/commitments/${commitmentId}/updates`;
+
+/** Posts a signed status update through the API function and expects it accepted (201). */
+export async function postUpdate(
+  env: Pick<TestEnvironment, 'api'>,
+  key: TestKey,
+  planId: string,
+  commitmentId: string,
+  body: Record<string, unknown>,
+): Promise<{ updateId: string; planRevision: number }> {
+  const response = await env.api(signedRequest(key, 'POST', updatePathOf(planId, commitmentId), body));
+  expect(response.status, response.body).toBe(201);
+  return JSON.parse(response.body) as { updateId: string; planRevision: number };
+}

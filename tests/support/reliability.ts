@@ -6,11 +6,10 @@ import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
 import { PublishCoordinator, type PublishCoordinatorOptions } from '#shared/publish/coordinator';
 import { type VerificationReport, verifyPublication } from '#shared/publish/verify';
-import { signRequest } from '#shared/signing/http-signature';
 import type { Artifact, ArtifactStore, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
 import type { PlanRepository } from '#shared/store/ports';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
-import { BASE_URL, type TestEnvironment, type TestKey } from './environment.ts';
+import { BASE_URL, signedRequest, type TestEnvironment, type TestKey, updatePathOf } from './environment.ts';
 
 export const STATUSES = ['not_started', 'pending', 'delayed', 'on_track'] as const;
 
@@ -58,15 +57,13 @@ export function signedUpdate(
   body: unknown,
   options: { headers?: Record<string, string>; nonce?: string } = {},
 ): ApiRequest {
-  const path = `/api/v1/plans/${planId}/commitments/${commitmentId}/updates`;
-  const payload = JSON.stringify(body);
-  const headers = { 'content-type': 'application/json', ...(options.headers ?? {}) };
+  // Covers the signed headers too (If-Match, Idempotency-Key), as a careful client does.
   const components = ['@method', '@authority', '@path', 'content-type', 'content-digest', ...Object.keys(options.headers ?? {})];
-  const signed = signRequest(
-    { method: 'POST', url: `${BASE_URL}${path}`, headers, body: payload },
-    { keyId: key.keyId, privateKey: key.privateKey, components, nonce: options.nonce },
-  );
-  return { method: 'POST', path, query: '', headers: { host: new URL(BASE_URL).host, ...signed }, body: Buffer.from(payload) };
+  return signedRequest(key, 'POST', updatePathOf(planId, commitmentId), body, {
+    headers: options.headers,
+    nonce: options.nonce,
+    components,
+  });
 }
 
 export interface TestPublisher {

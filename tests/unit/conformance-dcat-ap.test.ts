@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderPlanArtifacts } from '#shared/publish/publish';
 import { parseDatasetRecord, renderCatalog, renderDatasetRecord } from '#shared/render/dcat';
-import { FIXTURE_BASE_URL, fixtureSnapshot } from '../support/render-fixture.ts';
-import { dataGraph, SHAPE_SETS, type ShaclFinding, validate } from '../support/shacl.ts';
+import { FIXTURE_BASE_URL, fixtureSnapshot } from '#tests/support/render-fixture';
+import { dataGraph, SHAPE_SETS, type ShaclFinding, validate } from '#tests/support/shacl';
 
 const snapshot = fixtureSnapshot();
 const catalog = renderCatalog(FIXTURE_BASE_URL, [parseDatasetRecord(renderDatasetRecord(snapshot))]);

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { Package } from 'datapackage';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderPlanArtifacts } from '#shared/publish/publish';
-import { fixtureSnapshot } from '../support/render-fixture.ts';
+import { fixtureSnapshot } from '#tests/support/render-fixture';
 
 const folder = mkdtempSync(join(tmpdir(), 'frictionless-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));

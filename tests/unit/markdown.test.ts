@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { markdownToHtml, markdownToText } from '#shared/render/markdown';
-import { expectSafeHtml } from '../support/feed-checks.ts';
+import { expectSafeHtml } from '#tests/support/feed-checks';
 
 const REL = 'rel="nofollow noopener"';
 

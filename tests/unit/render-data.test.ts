@@ -6,8 +6,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { renderPlanArtifacts } from '#shared/publish/publish';
 import { datasetRecordKey, parseDatasetRecord, renderCatalog, renderDatasetRecord } from '#shared/render/dcat';
-import { expandJsonLd, NS, ofType, readCsvAgainstSchema, type SchemaField, values } from '../support/feed-checks.ts';
-import { FIXTURE_BASE_URL, fixtureSnapshot } from '../support/render-fixture.ts';
+import { expandJsonLd, NS, ofType, readCsvAgainstSchema, type SchemaField, values } from '#tests/support/feed-checks';
+import { FIXTURE_BASE_URL, fixtureSnapshot } from '#tests/support/render-fixture';
 
 const snapshot = fixtureSnapshot();
 const artifacts = new Map(renderPlanArtifacts(snapshot).map((a) => [a.key.replace('plans/terrassa-2015-2019/', ''), a]));

@@ -4,8 +4,8 @@ import { renderAtom } from '#shared/render/atom';
 import { renderJsonFeed } from '#shared/render/json-feed';
 import { renderRss } from '#shared/render/rss';
 import { areaScope, commitmentScope, type PlanSnapshot, planAreas, planScope } from '#shared/render/snapshot';
-import { expectSafeHtml, readAtom, readJsonFeed, readRss } from '../support/feed-checks.ts';
-import { FIXTURE_BASE_URL, fixtureSnapshot } from '../support/render-fixture.ts';
+import { expectSafeHtml, readAtom, readJsonFeed, readRss } from '#tests/support/feed-checks';
+import { FIXTURE_BASE_URL, fixtureSnapshot } from '#tests/support/render-fixture';
 
 const PLAN_URL = `${FIXTURE_BASE_URL}/plans/terrassa-2015-2019/`;
 

@@ -8,7 +8,7 @@ import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
 import { renderPlanArtifacts } from '#shared/publish/publish';
 import { parseDatasetRecord, renderDatasetRecord } from '#shared/render/dcat';
 import { contrastRatio, renderDashboard, renderSiteIndex, statusColour } from '#shared/render/html';
-import { FIXTURE_BASE_URL, fixtureSnapshot } from '../support/render-fixture.ts';
+import { FIXTURE_BASE_URL, fixtureSnapshot } from '#tests/support/render-fixture';
 
 const snapshot = fixtureSnapshot();
 const html = renderDashboard(snapshot);

@@ -9,10 +9,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '#shared/domain/model';
-import { ADVERSARIAL_TEXTS, repeatTo } from '../support/adversarial-text.ts';
-import { expectSafeHtml } from '../support/feed-checks.ts';
-import { TransformGuard } from '../support/hang-guard.ts';
-import type { TransformOutputs } from '../support/transform-worker.ts';
+import { ADVERSARIAL_TEXTS, repeatTo } from '#tests/support/adversarial-text';
+import { expectSafeHtml } from '#tests/support/feed-checks';
+import { TransformGuard } from '#tests/support/hang-guard';
+import type { TransformOutputs } from '#tests/support/transform-worker';
 
 const LIMIT = LIMITS.observations;
 const GUARD_MS = 10_000;
