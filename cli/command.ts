@@ -1,4 +1,4 @@
-/** One module per CLI command; main.ts lists them. */
+/** One module per CLI command; the entry point lists them. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CliError, EXIT } from './output.ts';
 

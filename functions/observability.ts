@@ -1,7 +1,7 @@
 /**
  * Logs and metrics of both functions, so the handlers stay thin and the domain never sees
  * Lambda or Powertools. What each function observes is in its own module
- * (functions/ingest/observability.ts, functions/publish/observability.ts), so that neither
+ * (each beside its handler), so that neither
  * bundle carries the other's: the API's operation table, for one, is ingest's alone.
  *
  * Logs are JSON lines (Powertools Logger): one line per API request and one per plan published,

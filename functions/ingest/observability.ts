@@ -1,4 +1,4 @@
-/** What the ingest function logs and measures of each API request (see functions/observability.ts). */
+/** What the ingest function logs and measures of each API request (the shared part is one folder up). */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { parseDictionary } from 'structured-headers';

@@ -1,4 +1,4 @@
-/** DynamoDB stream batch → the touched plans' files regenerated (functions/publish/stream-batch.ts). */
+/** DynamoDB stream batch → the touched plans' files regenerated: the dependencies, wired once per environment. */
 
 import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish/coordinator';
 import { httpHubNotifier } from '#shared/publish/websub-http';

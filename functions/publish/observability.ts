@@ -1,10 +1,10 @@
-/** What the publish function logs and measures of each stream batch (see functions/observability.ts). */
+/** What the publish function logs and measures of each stream batch (the shared part is one folder up). */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
 import { identifier, loggerFor, METRIC, metricsFor } from '../observability.ts';
 
-/** What publishing one plan reports; the shape shared/publish.ts returns. */
+/** What publishing one plan reports; the shape the publisher returns. */
 export interface PlanPublishResult {
   revision: number;
   written: readonly string[];

@@ -1,7 +1,7 @@
 /**
  * Reads the table's real DynamoDB Stream and hands records to the publish handler as a
  * DynamoDBStreamEvent, the way Lambda's event source mapping is configured to
- * (shared/stream-settings.ts): per shard, in order, batched (size and window); after a failure
+ * (the shared stream settings): per shard, in order, batched (size and window); after a failure
  * it goes on from the first failed record (reportBatchItemFailures), splits what is left in
  * two before retrying (bisectBatchOnError), counts the attempts each record took part in, and
  * writes a record that fails more than `retryAttempts` times, or that grew older than

@@ -1,6 +1,6 @@
 /**
  * The OpenAPI 3.1 document of the API, generated from the zod schemas the handlers validate
- * with (model.ts) and the response schemas (api-schemas.ts), so it cannot drift from the code:
+ * with and the response schemas, so it cannot drift from the code:
  * `npm run openapi` writes it to docs/openapi.json, a test fails when that file differs from
  * this output, and the API serves it at GET /api/v1/openapi.json.
  *

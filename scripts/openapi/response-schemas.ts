@@ -1,6 +1,6 @@
 /**
- * Zod schemas of what the API answers: the request schemas live in model.ts (the handlers
- * validate with them); these describe the responses so the OpenAPI document (openapi.ts) is
+ * Zod schemas of what the API answers: the request schemas live in the model (the handlers
+ * validate with them); these describe the responses so the OpenAPI document is
  * generated from code, and the type assertions at the bottom make `tsc` fail when a response
  * type in the model drifts from its schema.
  */

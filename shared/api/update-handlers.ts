@@ -25,7 +25,7 @@ export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
   const auth = await signed(ctx);
   const body = readJsonBody(ctx.request, updateRequestSchema);
   const ifMatch = parseIfMatch(ctx.request.headers['if-match']);
-  // A retry of a request that was already accepted gets the first answer (idempotency.ts).
+  // A retry of a request that was already accepted gets the first answer (IdempotentRequest).
   const idempotent = IdempotentRequest.begin(ctx.request, auth.key.keyId, repository, ctx.now);
   const earlier = await idempotent?.earlierResponse();
   if (earlier) return earlier;

@@ -36,8 +36,8 @@ export class ConfigError extends Error {
 }
 
 /**
- * The API's body limit (model.ts LIMITS.bodyBytes, which a unit test keeps equal): the most it
- * accepts and its default. Not imported from model.ts, which would pull zod into the publish bundle.
+ * The API's body limit (the model's LIMITS.bodyBytes, which a unit test keeps equal): the most it
+ * accepts and its default. Not imported from the model, which would pull zod into the publish bundle.
  */
 export const MAX_BODY_LIMIT_BYTES = 64 * 1024;
 

@@ -16,7 +16,7 @@
  * only to http(s)/mailto (with rel="nofollow noopener"), images become links (readers should not
  * fetch third-party URLs by opening a feed), and no attribute can be broken out of.
  *
- * What is rendered (GitHub Flavored Markdown, as marked rendered it; tests/unit/markdown.test.ts
+ * What is rendered (GitHub Flavored Markdown, as marked rendered it; the unit tests
  * has an example of each): paragraphs, hard line breaks, ATX and setext headings, thematic
  * breaks, block quotes, bullet and ordered lists (nested, tight or loose, task checkboxes),
  * fenced and indented code, pipe tables with alignment, emphasis, strong emphasis,

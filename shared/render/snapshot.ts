@@ -6,7 +6,7 @@ export interface PlanSnapshot {
   plan: Plan;
   /** Sorted by priority number, then commitment number. */
   commitments: Commitment[];
-  /** Years, counts and areas of the whole history (history.ts). */
+  /** Years, counts and areas of the whole history. */
   history: HistorySummary;
   /** The plan's newest updates, newest first: at most FEED_ITEM_LIMIT, all a feed shows. */
   latest: StatusUpdate[];
@@ -46,7 +46,7 @@ function group<T>(items: Iterable<T>, keyOf: (item: T) => string | number, limit
 
 /**
  * A complete snapshot from the whole history: what a full republish renders, and the definition
- * of what a partial one (publish.ts) must equal for the files it renders.
+ * of what a partial one must equal for the files it renders.
  */
 export function snapshotOf(
   plan: Plan,

@@ -1,5 +1,5 @@
 /**
- * Our signing policy on top of the RFC 9421 library level (http-signature.ts) and RFC 9530:
+ * Our signing policy on top of the RFC 9421 library level and RFC 9530:
  *
  * - exactly one signature (the library level already insists);
  * - covered: "@method", "@path", "@query" when there is a query, "content-digest" when there
@@ -9,7 +9,7 @@
  *   expires honoured, alg (optional) matching the key;
  * - the key must exist and be active; a revoked key is told apart only after the signature
  *   verified, so nobody without the key learns anything about it;
- * - an hmac-sha256 key's secret is opened from its sealed form (secret-sealer.ts); a secret
+ * - an hmac-sha256 key's secret is opened from its sealed form by the SecretSealer; a secret
  *   that does not open counts as a wrong key. A record that still holds a plaintext secret
  *   (written before secrets were sealed) is refused once the signature verified, telling its
  *   holder to get a new key: that secret was readable by whoever could read the table.

@@ -5,7 +5,7 @@
  *
  * This is the library level: it checks what RFC 9421 itself requires (one well-formed
  * signature, a base that can be built, `alg` agreeing with the key, `expires` not passed, the
- * signature bytes) and nothing of our policy. `authenticate.ts` wraps it with the policy
+ * signature bytes) and nothing of our policy. authentication wraps it with the policy
  * (required components and parameters, clock window, nonce, body digest, key state).
  *
  * Written by hand on top of `structured-headers` (which does all the RFC 8941/9651 parsing and
@@ -439,7 +439,7 @@ export function verifyParsedSignature(
 /**
  * Library-level verification (RFC 9421 §3.2) with no policy of ours: parse the single
  * signature, look up its key, verify. The caller decides which components and parameters
- * it requires; `authenticate.ts` is our policy on top of this.
+ * it requires; authentication is our policy on top of this.
  */
 export async function verifyRequestSignature(
   request: HttpRequestLike,

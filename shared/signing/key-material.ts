@@ -50,7 +50,7 @@ export function generateSharedSecret(): Buffer {
 
 /**
  * The verifier's view of a stored key; undefined when the record is unusable. An hmac key
- * needs its opened `secret` (authenticate.ts opens it with the SecretSealer).
+ * needs its opened `secret` (authentication opens it with the SecretSealer).
  */
 export function verificationKeyOf(key: SigningKey, secret?: Buffer): VerificationKey | undefined {
   if (key.algorithm === 'ed25519' && key.publicKeyPem) {

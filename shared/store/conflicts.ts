@@ -13,7 +13,7 @@ export interface NonceClaim {
 }
 
 /**
- * `idempotency`: the Idempotency-Key was recorded by another request first (see idempotency.ts).
+ * `idempotency`: the Idempotency-Key was recorded by another request first.
  * `revoked`: the signer's key was revoked (or is gone) by the time the write committed.
  * `contention`: DynamoDB kept cancelling the transaction for a concurrent one touching the same
  * items (TransactionConflict) even after backing off; nothing was written.

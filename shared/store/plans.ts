@@ -21,7 +21,7 @@ export interface PlanStore {
    * is undefined for a plan whose items predate the summary: read its whole history instead.
    */
   getPlanHistory(planId: string): Promise<{ plan: Plan; history?: HistorySummary } | undefined>;
-  /** The `limit` newest updates of the plan, a commitment or an area, newest first (history.ts's order). */
+  /** The `limit` newest updates of the plan, a commitment or an area, newest first (the history's order). */
   latestUpdates(planId: string, scope: HistoryScope, limit: number): Promise<StatusUpdate[]>;
 
   /**

@@ -1,5 +1,5 @@
 /**
- * The DynamoDB client; the S3 one is in s3/client.ts. Both take their endpoint from the
+ * The DynamoDB client; the S3 adapter has its own. Both take their endpoint from the
  * configuration, so the same code talks to AWS or to DynamoDB Local and the S3 server.
  *
  * The S3 client has a module of its own because importing `@aws-sdk/client-s3` is most of a

@@ -1,6 +1,6 @@
 /**
  * How the publish function consumes the table's stream, shared by the CDK event source mapping
- * and the local stream poller so that the two cannot drift (as table-schema.ts does for keys).
+ * and the local stream poller so that the two cannot drift (as the table schema does for keys).
  *
  * Publishing is a function of the table's state, not of the records, so a record that ends in
  * the on-failure destination loses nothing that `mandat republish` (or, locally,
