@@ -3,44 +3,8 @@
  * each publish loading a snapshot at least as new as the revision it records, and a record of
  * the highest completely published revision that only ever grows.
  *
- * Why the published files never end up older than the table, once writes stop:
- *
- * 1. Every change to what a plan's files show bumps the plan's `revision` in the same
- *    transaction (recordUpdate, savePlan, saveCommitment), so "the files show revision R" is
- *    well defined.
- * 2. A publisher holds the plan's lease (PK `PUBLISH#{planId}`, a conditional write with an
- *    expiry) for the whole of a round, and reads the plan's revision R *before* anything else
- *    it renders. What it writes is therefore at least as new as R. After writing every object
- *    it records `publishedRevision = R`, on the conditions that it still holds the lease and
- *    that this does not lower `publishedRevision`. Rounds of different publishers never
- *    overlap, and each starts after the previous one ended, so each writes a snapshot at least
- *    as new as the one before: files only move forward.
- * 3. After a round it reads the plan again and loops while the revision moved on; after it
- *    releases the lease it checks once more (a change committed between its last check and the
- *    release may have had its publisher turned away). A publisher that cannot get the lease
- *    within `leaseWaitMs` throws LeaseBusyError, so the stream batch is reported as failed and
- *    retried, never skipped; when it is retried it finds either the lease free or the change
- *    already published (`plan.revision <= publishedRevision`) and then does nothing at all: no
- *    lease, no writes. That last rule is also what makes redelivery of a stream batch free, and
- *    keeps the lease's own writes (which are on the stream too) from publishing forever.
- * 4. Leases expire, so a crashed publisher does not block its plan; a live one renews its lease
- *    while it works (heartbeat). A publisher that *stalls* (frozen, paused, partitioned) past
- *    the expiry can resume and write an older snapshot after a newer publisher has written.
- *    Three things make that converge:
- *    - fencing: before each write the publisher checks that its lease is still valid by its own
- *      clock with a safety margin (and renews it when it is close), and stops when it is not;
- *    - a stale writer finds out when recording fails (someone else took the lease) or when a
- *      write fails after the lease was lost; it then bumps `staleWrites` and fails, so its
- *      batch is retried;
- *    - every publisher treats `staleWrites > staleWritesHandled` as "not up to date", rewrites
- *      every object (`full`), and records the `staleWrites` count it read before it started
- *      the round. The stale writer's writes all finished before it bumped the count, so a round
- *      that starts after the bump overwrites them all; a round that started before it records
- *      the older count and the plan stays "not up to date" until one that started after.
- *    What is left is a write that a publisher's process had *sent* before it died and that
- *    the storage applies only after the lease expired (longer than `leaseMs` in flight) and
- *    after a newer write of the same object. No marker can be set by a dead process; the
- *    `mandat verify` / `mandat republish` commands find and repair that case.
+ * Why that keeps the files from going backwards, and what is left, is argued step by step in
+ * the reliability document (the lease, the revision read first, fencing, stale writers).
  *
  * Clocks: lease times are the publishers' own epoch milliseconds. Hosts (Lambda, operators)
  * keep NTP time within milliseconds; the fencing margin (a third of the lease) absorbs that.
