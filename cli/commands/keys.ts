@@ -15,7 +15,8 @@ const help = `Usage:
   mandat keys revoke KEY_ID --key ADMIN.pem
 
 Registers, lists and revokes the keys that may sign requests. Every command is a signed
-request by an admin key without scopes (--key). Revocation takes effect on the next request.
+request by an admin key (--key): one without scopes manages every key, one scoped to plans
+manages the official keys within its plans. Revocation takes effect on the next request.
 Only public keys are sent: make a key pair with "mandat keygen" and register its public half.
 
 Options for add:
