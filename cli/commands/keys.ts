@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensureOk, SignedClient } from '../client.ts';
-import { type Command, DEFAULT_API, parse, requireOption } from '../command.ts';
+import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
 import { bold, CliError, dim, EXIT, green, yellow } from '../output.ts';
 
 const help = `Usage:
@@ -35,7 +35,7 @@ Options for add:
 Common options:
   --key FILE             the admin's ed25519 private key; keyid = file name without .pem
   --key-id ID            the admin's keyid, when it differs from the file name
-  --api URL              API base URL (default $MANDAT_API or http://localhost:3000)
+  --api URL              API base URL (default ${DEFAULT_API_HELP})
   --json                 print the server's JSON answer
 
 Examples:
@@ -79,7 +79,7 @@ interface KeyView {
 }
 
 function client(values: Values): SignedClient {
-  return new SignedClient({ api: values.api ?? DEFAULT_API, keyPath: requireOption(values.key, 'key', help), keyId: values['key-id'] });
+  return new SignedClient({ api: values.api ?? defaultApi(), keyPath: requireOption(values.key, 'key', help), keyId: values['key-id'] });
 }
 
 function scopesFrom(values: Values): unknown[] {

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiRequest, type ApiResponse, createApi } from '#shared/api/api';
 import { defineCommitment } from '#shared/api/definitions';
+import { writeRuntimeFile } from '#shared/config/runtime-file';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { signRequest } from '#shared/signing/http-signature';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '../support/environment.ts';
@@ -450,7 +451,9 @@ describe('mandat keys (CLI against a real HTTP server)', () => {
   it('adds a key made by keygen, lists it, revokes it, and the revoked key is refused', async () => {
     const keygen = await mandat(['keygen', '--out', join(dir, 'joan.pem'), '--json']);
     expect(keygen.code, keygen.stderr).toBe(0);
-    writeFileSync(join(dir, 'joan.pub.pem'), JSON.parse(keygen.stdout).publicKeyPem);
+    // The file the README's `keys add --public-key joan.pub.pem` reads, written by keygen itself.
+    expect(JSON.parse(keygen.stdout)).toMatchObject({ publicKeyFile: join(dir, 'joan.pub.pem') });
+    expect(readFileSync(join(dir, 'joan.pub.pem'), 'utf8')).toBe(JSON.parse(keygen.stdout).publicKeyPem);
 
     const added = await mandat([
       'keys',
@@ -484,10 +487,18 @@ describe('mandat keys (CLI against a real HTTP server)', () => {
       'c4',
       '--status',
       'delayed',
+      // The seed's own shapes, space-separated: a Markdown bullet and a title that starts with a dash.
       '--observations',
-      'via CLI',
+      '- Fase 1 acabada',
+      '--link',
+      '-2+3 acta|https://example.org/acta.pdf',
     ]);
     expect(posted.code, posted.stderr).toBe(0);
+    const stored = await env.repository.getCommitment(DEMO_PLAN_ID, 'c4');
+    expect(stored).toMatchObject({
+      observations: '- Fase 1 acabada',
+      links: [{ title: '-2+3 acta', url: 'https://example.org/acta.pdf' }],
+    });
 
     const listed = await mandat(['keys', 'list', '--key', join(dir, 'root-admin.pem')]);
     expect(listed.code, listed.stderr).toBe(0);
@@ -573,5 +584,35 @@ describe('mandat keys (CLI against a real HTTP server)', () => {
       env.env,
     );
     expect(again.code).toBe(1);
+  });
+
+  it('finds the running local runtime as the operator commands do: $DATA_DIR/runtime.json, on any port', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mandat-runtime-'));
+    try {
+      // What `PORT=… npm start` writes; this process stands in for it (a live pid, the server's URL).
+      writeRuntimeFile(dataDir, { PUBLIC_BASE_URL: server.url });
+      const posted = await mandat(
+        [
+          'post',
+          '--key',
+          join(dir, 'root-admin.pem'),
+          '--plan',
+          DEMO_PLAN_ID,
+          '--commitment',
+          'c4',
+          '--status',
+          'on_track',
+          '--observations',
+          'found it',
+        ],
+        { MANDAT_API: '', DATA_DIR: dataDir },
+      );
+      expect(posted.code, posted.stderr).toBe(0);
+      expect(posted.stdout).toContain(`feeds: ${server.url}/plans/`);
+      const listed = await mandat(['keys', 'list', '--key', join(dir, 'root-admin.pem')], { MANDAT_API: '', DATA_DIR: dataDir });
+      expect(listed.code, listed.stderr).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
