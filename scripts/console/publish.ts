@@ -10,7 +10,7 @@ import { createS3Client } from '#shared/store/s3/client';
 
 const bucket = process.env.BUCKET_NAME;
 if (!bucket) {
-  console.error('BUCKET_NAME is not set: the feeds bucket (the stack output FeedsBucketName).');
+  console.error('BUCKET_NAME is not set: the feeds bucket (the stack output BucketName).');
   process.exit(2);
 }
 const s3 = createS3Client({ region: process.env.AWS_REGION ?? 'eu-west-1', s3Endpoint: process.env.S3_ENDPOINT });
