@@ -51,14 +51,14 @@ function isAlive(pid: number): boolean {
  */
 function joinDashValues(argv: string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
   const known = new Set(['--help', '-h', ...Object.keys(options).map((name) => `--${name}`)]);
-  for (const [name, option] of Object.entries(options)) if (option.short) known.add(`-${option.short}`);
+  for (const [_name, option] of Object.entries(options)) if (option.short) known.add(`-${option.short}`);
   const isOption = (arg: string) => known.has(arg.split('=', 1)[0]!) || arg === '--';
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
     const next = argv[i + 1];
-    if (name && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && !isOption(next)) {
+    if (name && options[name]?.type === 'string' && next?.startsWith('-') && !isOption(next)) {
       out.push(`${arg}=${next}`);
       i++;
     } else {

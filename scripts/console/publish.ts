@@ -15,6 +15,8 @@ if (!bucket) {
 }
 const s3 = createS3Client({ region: process.env.AWS_REGION ?? 'eu-west-1', s3Endpoint: process.env.S3_ENDPOINT });
 for (const file of await buildConsole()) {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: file.key, Body: file.body, ContentType: file.contentType, CacheControl: 'no-cache' }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: file.key, Body: file.body, ContentType: file.contentType, CacheControl: 'no-cache' }),
+  );
   console.log(`put s3://${bucket}/${file.key} (${file.body.length} bytes)`);
 }
