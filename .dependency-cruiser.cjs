@@ -84,6 +84,12 @@ module.exports = {
       from: { path: '^shared/(domain|render)/|^shared/store/[^/]+$' },
       to: { dependencyTypes: ['core'], path: NETWORK },
     },
+    onlyOurs(
+      'console-runs-in-the-browser',
+      '^console/',
+      '^(console|shared/render|shared/domain)/',
+      'The signing console is a browser bundle: pure renderers and the domain, nothing that needs Node or AWS.',
+    ),
     onlyOurs('functions-compose-shared', '^functions/', '^(shared|functions)/', 'Composition roots wire shared/ code; nothing else.'),
     onlyOurs(
       'cli-uses-shared',

@@ -211,6 +211,15 @@ export function rows(r: BenchResults): Row[] {
         ok: fn.importMs.median <= 50,
       });
     }
+    if (r.coldStart.console) {
+      out.push({
+        section,
+        label: 'signing console: bundle',
+        detail: `${r.coldStart.console.scriptKB.toFixed(1)} KB minified script (${r.coldStart.console.totalKB.toFixed(1)} KB with its page and stylesheet)`,
+        target: '≤ 60 KB',
+        ok: r.coldStart.console.scriptKB <= 60,
+      });
+    }
   }
   {
     const section = '7. Baseline (scan everything, rewrite everything, every change): ours / baseline';

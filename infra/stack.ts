@@ -49,6 +49,7 @@ export class MandatStack extends Stack {
   readonly originSecret: secretsmanager.Secret;
   readonly siteHeaders: cloudfront.ResponseHeadersPolicy;
   readonly apiHeaders: cloudfront.ResponseHeadersPolicy;
+  readonly consoleHeaders: cloudfront.ResponseHeadersPolicy;
   /** The web ACL on the distribution, when this stack made it (see MandatStackProps.webAclArn). */
   readonly firewall?: EdgeFirewall;
 
@@ -87,6 +88,7 @@ export class MandatStack extends Stack {
     this.distribution = site.distribution;
     this.siteHeaders = site.siteHeaders;
     this.apiHeaders = site.apiHeaders;
+    this.consoleHeaders = site.consoleHeaders;
     this.firewall = site.firewall;
     this.publicBaseUrl = site.publicBaseUrl;
 

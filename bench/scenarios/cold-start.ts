@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { buildConsole } from '#infra/console-assets';
 import { buildFunctions, lambdaBundleOptions } from '../product.ts';
 import { progress } from '../progress.ts';
 import { type Summary, summarize } from '../stats.ts';
@@ -27,6 +28,8 @@ export interface ColdStartResult {
     externals: string[];
     largestParts: Array<{ source: string; kB: number }>;
   }>;
+  /** The signing console's files as the bucket serves them (the browser downloads these). */
+  console?: { scriptKB: number; totalKB: number };
 }
 
 /** One fresh process; prints {"total"} or {"sdk","own"}. */
@@ -71,6 +74,13 @@ export async function coldStart(options: { root: string; imports: number }): Pro
       largestParts: fn.composition.slice(0, 5).map((p) => ({ source: p.source, kB: p.bytes / 1024 })),
     });
   }
+  const consoleFiles = await buildConsole();
+  const script = consoleFiles.find((file) => file.key.endsWith('.js'))!;
+  const consoleSize = {
+    scriptKB: script.body.length / 1024,
+    totalKB: consoleFiles.reduce((sum, file) => sum + file.body.length, 0) / 1024,
+  };
+  progress(`console: ${consoleSize.scriptKB.toFixed(1)} KB script, ${consoleSize.totalKB.toFixed(1)} KB in all`);
   const { external, ...settings } = lambdaBundleOptions();
-  return { settings: { ...settings, external }, functions };
+  return { settings: { ...settings, external }, functions, console: consoleSize };
 }

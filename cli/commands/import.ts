@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { type Commitment, type Plan, slugify, slugSchema } from '#shared/domain/model';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
 import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
-import { type Command, DEFAULT_API, parse, requireOption } from '../command.ts';
+import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
 import { planDefinitionFrom, type RejectedRow, type RowDefinition, sameStructure, toDefinitions } from '../import/definitions.ts';
 import { readCsv, readLinksCsv } from '../import/read-rows.ts';
 import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';
@@ -50,7 +50,7 @@ Options:
   --dry-run             check the file and report what would change, without writing
   --key FILE            an admin's ed25519 private key; keyid = file name without .pem
   --key-id ID           the admin's keyid, when it differs from the file name
-  --api URL             API base URL (default $MANDAT_API or http://localhost:3000)
+  --api URL             API base URL (default ${DEFAULT_API_HELP})
   --json                print the report as JSON
 
 Exit codes: 0 all rows defined, 1 some rows rejected (see the report), 2 usage error,
@@ -126,7 +126,7 @@ export const importCommand: Command = {
       }
     }
     const client = new SignedClient({
-      api: values.api ?? DEFAULT_API,
+      api: values.api ?? defaultApi(),
       keyPath: requireOption(values.key, 'key', help),
       keyId: values['key-id'],
     });

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ensureOk, SignedClient } from '../client.ts';
-import { type Command, DEFAULT_API, parse, requireOption } from '../command.ts';
+import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
 import { bold, CliError, dim, EXIT, green, yellow } from '../output.ts';
 
 const help = `Usage:
@@ -15,7 +15,8 @@ const help = `Usage:
   mandat keys revoke KEY_ID --key ADMIN.pem
 
 Registers, lists and revokes the keys that may sign requests. Every command is a signed
-request by an admin key without scopes (--key). Revocation takes effect on the next request.
+request by an admin key (--key): one without scopes manages every key, one scoped to plans
+manages the official keys within its plans. Revocation takes effect on the next request.
 Only public keys are sent: make a key pair with "mandat keygen" and register its public half.
 
 Options for add:
@@ -34,7 +35,7 @@ Options for add:
 Common options:
   --key FILE             the admin's ed25519 private key; keyid = file name without .pem
   --key-id ID            the admin's keyid, when it differs from the file name
-  --api URL              API base URL (default $MANDAT_API or http://localhost:3000)
+  --api URL              API base URL (default ${DEFAULT_API_HELP})
   --json                 print the server's JSON answer
 
 Examples:
@@ -78,7 +79,7 @@ interface KeyView {
 }
 
 function client(values: Values): SignedClient {
-  return new SignedClient({ api: values.api ?? DEFAULT_API, keyPath: requireOption(values.key, 'key', help), keyId: values['key-id'] });
+  return new SignedClient({ api: values.api ?? defaultApi(), keyPath: requireOption(values.key, 'key', help), keyId: values['key-id'] });
 }
 
 function scopesFrom(values: Values): unknown[] {

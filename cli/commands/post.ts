@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ensureOk, NetworkError, SignedClient } from '../client.ts';
-import { type Command, DEFAULT_API, parse, requireOption } from '../command.ts';
+import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
 import { bold, CliError, dim, EXIT, green, yellow } from '../output.ts';
 import { sendWithRetries } from '../retry.ts';
 
@@ -26,7 +26,7 @@ Options:
                           because every attempt carries the same Idempotency-Key
   --idempotency-key KEY   the Idempotency-Key to send (default: a new one for each run); give the
                           key printed by a run that failed to retry it without a duplicate
-  --api URL               API base URL (default $MANDAT_API or http://localhost:3000)
+  --api URL               API base URL (default ${DEFAULT_API_HELP})
   --json                  print the server's JSON answer
 
 Examples:
@@ -83,7 +83,7 @@ export const post: Command = {
     }
     if (values['reported-at']) body.reportedAt = values['reported-at'];
     const client = new SignedClient({
-      api: values.api ?? DEFAULT_API,
+      api: values.api ?? defaultApi(),
       keyPath: requireOption(values.key, 'key', help),
       keyId: values['key-id'],
     });

@@ -11,7 +11,12 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ORIGIN_SECRET_HEADER } from '#shared/api/http';
-import { API_SECURITY_HEADERS, type SecurityHeaderSet, SITE_SECURITY_HEADERS } from '#shared/render/security-headers';
+import {
+  API_SECURITY_HEADERS,
+  CONSOLE_SECURITY_HEADERS,
+  type SecurityHeaderSet,
+  SITE_SECURITY_HEADERS,
+} from '#shared/render/security-headers';
 import { type MandatSettings, SettingsError } from '../settings.ts';
 import { EdgeFirewall } from './edge-firewall.ts';
 import type { Storage } from './storage.ts';
@@ -58,6 +63,7 @@ export class PublicSite {
   readonly distribution: cloudfront.Distribution;
   readonly siteHeaders: cloudfront.ResponseHeadersPolicy;
   readonly apiHeaders: cloudfront.ResponseHeadersPolicy;
+  readonly consoleHeaders: cloudfront.ResponseHeadersPolicy;
   /** The web ACL on the distribution, when this stack made it. */
   readonly firewall?: EdgeFirewall;
   /** The web ACL on the distribution, wherever it was made; undefined with the WAF turned off. */
@@ -74,6 +80,12 @@ export class PublicSite {
     });
     this.siteHeaders = responseHeadersPolicy(stack, 'SiteHeaders', `mandat-obert-${settings.stage}-site`, SITE_SECURITY_HEADERS);
     this.apiHeaders = responseHeadersPolicy(stack, 'ApiHeaders', `mandat-obert-${settings.stage}-api`, API_SECURITY_HEADERS);
+    this.consoleHeaders = responseHeadersPolicy(
+      stack,
+      'ConsoleHeaders',
+      `mandat-obert-${settings.stage}-console`,
+      CONSOLE_SECURITY_HEADERS,
+    );
     const apiViewerRequest = new cloudfront.Function(stack, 'ApiViewerRequest', {
       comment: 'Forward the signed host as X-Forwarded-Host',
       runtime: cloudfront.FunctionRuntime.JS_2_0,
@@ -107,6 +119,9 @@ export class PublicSite {
     }
     this.webAclArn = settings.waf ? webAclArn : undefined;
 
+    const feedsOrigin = origins.S3BucketOrigin.withOriginAccessControl(storage.feeds, {
+      originAccessLevels: [cloudfront.AccessLevel.READ, cloudfront.AccessLevel.LIST],
+    });
     this.distribution = new cloudfront.Distribution(stack, 'Distribution', {
       comment: `Mandat Obert (${settings.stage})`,
       webAclId: this.webAclArn,
@@ -124,9 +139,7 @@ export class PublicSite {
       defaultBehavior: {
         // LIST as well as READ, so a missing feed is a 404 rather than S3's 403; the bucket
         // holds only public open data, so naming which keys exist reveals nothing.
-        origin: origins.S3BucketOrigin.withOriginAccessControl(storage.feeds, {
-          originAccessLevels: [cloudfront.AccessLevel.READ, cloudfront.AccessLevel.LIST],
-        }),
+        origin: feedsOrigin,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
         cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
@@ -154,6 +167,16 @@ export class PublicSite {
           compress: false,
           responseHeadersPolicy: this.apiHeaders,
           functionAssociations: [{ eventType: cloudfront.FunctionEventType.VIEWER_REQUEST, function: apiViewerRequest }],
+        },
+        // The signing console: the same bucket, its own strict CSP (own script only, requests to this host only).
+        '/console/*': {
+          origin: feedsOrigin,
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+          cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+          compress: true,
+          responseHeadersPolicy: this.consoleHeaders,
+          functionAssociations: [{ eventType: cloudfront.FunctionEventType.VIEWER_REQUEST, function: feedsViewerRequest }],
         },
       },
     });

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { EMULATOR_CREDENTIALS } from '#shared/aws/client-options';
 import { DATA_DIR_LAYOUT } from '#shared/config/local-data';
 import { removeRuntimeFile, writeRuntimeFile } from '#shared/config/runtime-file';
@@ -152,6 +153,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           await new Promise((r) => setTimeout(r, 2000).unref());
         }
       })();
+    }
+
+    // The signing console, as the stack's BucketDeployment puts it in the bucket.
+    const { buildConsole } = await import('../console-assets.ts');
+    for (const file of await buildConsole()) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: env.BUCKET_NAME!,
+          Key: file.key,
+          Body: file.body,
+          ContentType: file.contentType,
+          CacheControl: 'no-cache',
+        }),
+      );
     }
 
     // Operator commands (mandat verify, republish, replay-dead-letters) find us through this file.

@@ -9,7 +9,12 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import { GetObjectCommand, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ORIGIN_SECRET_HEADER } from '#shared/api/http';
-import { API_SECURITY_HEADERS, SITE_SECURITY_HEADERS, securityHeaderFields } from '#shared/render/security-headers';
+import {
+  API_SECURITY_HEADERS,
+  CONSOLE_SECURITY_HEADERS,
+  SITE_SECURITY_HEADERS,
+  securityHeaderFields,
+} from '#shared/render/security-headers';
 
 /** Lambda Function URLs accept up to 6 MB; the API itself refuses more than 64 KiB with a 413. */
 const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
@@ -27,6 +32,10 @@ export interface LocalServerOptions {
 
 const SITE_HEADERS = securityHeaderFields(SITE_SECURITY_HEADERS);
 const API_HEADERS = securityHeaderFields(API_SECURITY_HEADERS);
+const CONSOLE_HEADERS = securityHeaderFields(CONSOLE_SECURITY_HEADERS);
+
+/** The headers of a file: the console's stricter set under /console/, as CloudFront's behaviour there. */
+const headersFor = (path: string) => (path === '/console' || path.startsWith('/console/') ? CONSOLE_HEADERS : SITE_HEADERS);
 
 /** S3's longest object key, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024;
@@ -136,13 +145,14 @@ function refuse(res: ServerResponse, status: number, detail: string, headers: Ou
 }
 
 async function serveFeed(req: IncomingMessage, res: ServerResponse, options: LocalServerOptions): Promise<void> {
+  const headers = headersFor((req.url ?? '/').split('?')[0]!);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.writeHead(405, { ...SITE_HEADERS, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
+    res.writeHead(405, { ...headers, allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
     res.end('Method Not Allowed\n');
     return;
   }
   const target = feedKey(req.url ?? '/');
-  if (!('key' in target)) return refuse(res, target.status, target.detail);
+  if (!('key' in target)) return refuse(res, target.status, target.detail, headers);
   const { key } = target;
   try {
     const out = await options.s3.send(
@@ -154,7 +164,7 @@ async function serveFeed(req: IncomingMessage, res: ServerResponse, options: Loc
     );
     const body = Buffer.from(await out.Body!.transformToByteArray());
     res.writeHead(200, {
-      ...SITE_HEADERS,
+      ...headers,
       'content-type': out.ContentType ?? 'application/octet-stream',
       'cache-control': out.CacheControl ?? 'no-cache',
       etag: out.ETag ?? '',
@@ -165,7 +175,7 @@ async function serveFeed(req: IncomingMessage, res: ServerResponse, options: Loc
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 304) {
-      res.writeHead(304, { ...SITE_HEADERS, etag: String(req.headers['if-none-match']) });
+      res.writeHead(304, { ...headers, etag: String(req.headers['if-none-match']) });
       res.end();
       return;
     }
@@ -173,11 +183,11 @@ async function serveFeed(req: IncomingMessage, res: ServerResponse, options: Loc
       // A folder without index.html: try it as a folder, as CloudFront's default root object does.
       const lastSegment = key.slice(key.lastIndexOf('/') + 1);
       if (!key.endsWith('index.html') && !lastSegment.includes('.')) {
-        res.writeHead(301, { ...SITE_HEADERS, location: `${(req.url ?? '/').split('?')[0]}/` });
+        res.writeHead(301, { ...headers, location: `${(req.url ?? '/').split('?')[0]}/` });
         res.end();
         return;
       }
-      return refuse(res, 404, `no file at /${key}`);
+      return refuse(res, 404, `no file at /${key}`, headers);
     }
     throw error;
   }

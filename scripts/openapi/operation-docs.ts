@@ -123,7 +123,7 @@ const DOCS: Record<string, OperationDocs> = {
   },
   registerKey: {
     tag: 'Keys',
-    summary: 'Register a signing key (admin without scopes)',
+    summary: 'Register a signing key (admin; a plan-scoped admin: officials within its plans)',
     description:
       "Registers an official's or admin's public key (ed25519, SPKI PEM as `mandat keygen` prints it), or makes an hmac-sha256 key " +
       'whose shared secret is in this answer only. Key ids are never reused, even after revocation.',
@@ -133,7 +133,7 @@ const DOCS: Record<string, OperationDocs> = {
   },
   listKeys: {
     tag: 'Keys',
-    summary: 'The registered keys, a page at a time (admin without scopes)',
+    summary: 'The registered keys, a page at a time (admin; a plan-scoped admin sees its officials)',
     description:
       'Signed, although it has no body: the signature covers "@method" and "@path" (and "@query" with `limit` or `cursor`). ' +
       'Ordered by key id, at most `limit` (default and maximum 100) per page; `nextCursor`, while there are more, is the next `cursor`.',
@@ -143,14 +143,14 @@ const DOCS: Record<string, OperationDocs> = {
   },
   getKey: {
     tag: 'Keys',
-    summary: 'One registered key (admin without scopes)',
+    summary: 'One registered key (admin; a plan-scoped admin: its officials)',
     description: 'Signed, although it has no body.',
     success: [{ status: 200, description: 'The key, without secrets.', schema: 'Key' }],
     problems: SIGNED_PROBLEMS,
   },
   revokeKey: {
     tag: 'Keys',
-    summary: 'Revoke a key (admin without scopes)',
+    summary: 'Revoke a key (admin; a plan-scoped admin: officials within its plans)',
     description: 'From now on every request signed with the key is refused with 403 key-revoked. Revoking a revoked key changes nothing.',
     requestBody: 'RevokeRequest',
     requestBodyOptional: true,

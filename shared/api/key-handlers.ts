@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { keyIdSchema, keyRegistrationSchema, type SealedSecret, type SigningKey } from '../domain/model.ts';
 import { Problem } from '../domain/problem.ts';
 import { revokedDuringRequest } from '../signing/authenticate.ts';
-import { requireKeyAdmin } from '../signing/authorize.ts';
+import { canManageKey, requireKeyAdmin, requireKeyManager } from '../signing/authorize.ts';
 import { canonicalPublicKeyPem, generateSharedSecret, KeyMaterialError, publicViewOf } from '../signing/key-material.ts';
 import { SecretSealerMissingError } from '../signing/secret-sealer.ts';
 import { ConflictError } from '../store/conflicts.ts';
@@ -20,15 +20,18 @@ export async function listKeys(ctx: RoutedRequest): Promise<ApiResponse> {
   const page = pageRequest(ctx.request, (id) => keyIdSchema.safeParse(id).success);
   await spendNonce(ctx, auth);
   const found = await ctx.deps.repository.listKeys(page);
-  return json(200, { keys: found.items.map(publicViewOf), ...nextCursor(found.next) });
+  // A scoped admin sees its own officials (a page may then hold fewer keys; the cursor still walks them all).
+  const visible = found.items.filter((key) => key.keyId === auth.key.keyId || canManageKey(auth.key, key));
+  return json(200, { keys: visible.map(publicViewOf), ...nextCursor(found.next) });
 }
 
 export async function getKey(ctx: RoutedRequest): Promise<ApiResponse> {
   const keyId = keyIdParam(ctx.params[0]!);
   const auth = await signed(ctx);
   requireKeyAdmin(auth.key);
-  await spendNonce(ctx, auth);
   const key = await ctx.deps.repository.getKey(keyId);
+  if (key && key.keyId !== auth.key.keyId) requireKeyManager(auth.key, key);
+  await spendNonce(ctx, auth);
   if (!key) throw new Problem(404, 'key-not-found', `there is no key ${keyId}`);
   return json(200, publicViewOf(key));
 }
@@ -37,6 +40,7 @@ export async function registerKey(ctx: RoutedRequest): Promise<ApiResponse> {
   const auth = await signed(ctx);
   requireKeyAdmin(auth.key);
   const registration = readJsonBody(ctx.request, keyRegistrationSchema);
+  requireKeyManager(auth.key, registration);
   let publicKeyPem: string | undefined;
   if (registration.algorithm === 'ed25519') {
     try {
@@ -95,6 +99,7 @@ export async function revokeKey(ctx: RoutedRequest): Promise<ApiResponse> {
   const { repository } = ctx.deps;
   const existing = await repository.getKey(keyId);
   if (!existing) throw new Problem(404, 'key-not-found', `there is no key ${keyId}`);
+  requireKeyManager(auth.key, existing);
   if (!existing.active) {
     await spendNonce(ctx, auth);
     return json(200, { changed: false, key: publicViewOf(existing) });

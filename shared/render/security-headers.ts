@@ -56,3 +56,21 @@ export function securityHeaderFields(set: SecurityHeaderSet): Record<string, str
     ...(set.corsAllowAnyOrigin ? { 'access-control-allow-origin': '*' } : {}),
   };
 }
+
+/**
+ * The signing console: its own script and stylesheet only (nothing inline, so an injected
+ * <script> or handler attribute never runs), and requests to its own origin only, where the
+ * API and the public files are: a private key it can use cannot be made to sign for another site.
+ */
+export const CONSOLE_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** The console's pages: never framed (clickjacking a signing form), no referrer, no CORS. */
+export const CONSOLE_SECURITY_HEADERS: SecurityHeaderSet = {
+  contentSecurityPolicy: CONSOLE_CONTENT_SECURITY_POLICY,
+  hstsMaxAgeSeconds: ONE_YEAR,
+  referrerPolicy: 'no-referrer',
+  frameOptions: 'DENY',
+  corsAllowAnyOrigin: false,
+};

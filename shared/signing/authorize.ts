@@ -5,10 +5,12 @@
  *   may post updates for. No scope, nothing.
  * - An admin with no scopes may do everything: define any plan, update any commitment, manage
  *   keys. An admin with scopes may define and update only the plans its scopes name (areas
- *   and commitments narrow updates as for an official), and may not manage keys: otherwise it
- *   could register itself a wider key.
+ *   and commitments narrow updates as for an official).
+ * - Delegation: a scoped admin manages official keys whose every scope lies within its own, so
+ *   that each municipality of a shared deployment administers its own officials. Never an
+ *   admin key and never a wider scope: otherwise it could register itself a wider key.
  */
-import type { SigningKey } from '../domain/model.ts';
+import type { Scope, SigningKey } from '../domain/model.ts';
 import { Problem } from '../domain/problem.ts';
 
 const isUnrestrictedAdmin = (key: SigningKey) => key.role === 'admin' && key.scopes.length === 0;
@@ -42,9 +44,47 @@ export function requirePlanAdmin(key: SigningKey, planId: string): void {
   }
 }
 
-/** Registering, listing and revoking keys: admins without scopes only. */
+/** Whether `inner` grants nothing that `outer` does not: same plan, and no area or commitment outside it. */
+function scopeWithin(inner: Scope, outer: Scope): boolean {
+  if (inner.planId !== outer.planId) return false;
+  if (outer.areas) return inner.areas?.every((area) => outer.areas!.includes(area)) ?? false;
+  if (outer.commitments) return inner.commitments?.every((commitment) => outer.commitments!.includes(commitment)) ?? false;
+  return true;
+}
+
+/** Whether `admin` may manage a key with this role and these scopes (its own officials). */
+export function canManageKey(admin: SigningKey, target: { role: SigningKey['role']; scopes: Scope[] }): boolean {
+  if (admin.role !== 'admin') return false;
+  if (isUnrestrictedAdmin(admin)) return true;
+  return (
+    target.role === 'official' &&
+    target.scopes.length > 0 &&
+    target.scopes.every((scope) => admin.scopes.some((own) => scopeWithin(scope, own)))
+  );
+}
+
+/** Listing keys and the key routes at all: admins (a scoped admin sees only the keys it may manage). */
 export function requireKeyAdmin(key: SigningKey): void {
-  if (!isUnrestrictedAdmin(key)) {
-    throw new Problem(403, 'admin-only', `key ${key.keyId} may not manage keys; only an admin key without scopes may`);
+  if (key.role !== 'admin') {
+    throw new Problem(403, 'admin-only', `key ${key.keyId} is an official's key; only an admin key may manage keys`);
   }
+}
+
+/** Registering or revoking one key: an unscoped admin any key, a scoped admin officials within its plans. */
+export function requireKeyManager(admin: SigningKey, target: { keyId: string; role: SigningKey['role']; scopes: Scope[] }): void {
+  requireKeyAdmin(admin);
+  if (canManageKey(admin, target)) return;
+  const own = admin.scopes.map((scope) => scope.planId).join(', ');
+  if (target.role === 'admin') {
+    throw new Problem(
+      403,
+      'admin-only',
+      `admin key ${admin.keyId} is limited to plans ${own}: only an admin key without scopes may manage admin keys`,
+    );
+  }
+  throw new Problem(
+    403,
+    'out-of-scope',
+    `admin key ${admin.keyId} may manage official keys within plans ${own} only; key ${target.keyId} has a scope outside them`,
+  );
 }

@@ -14,7 +14,12 @@ import { buildApp } from '#infra/app';
 import { EDGE_RATE_LIMITS } from '#infra/constructs/edge-firewall';
 import type { MandatStack } from '#infra/stack';
 import { ORIGIN_SECRET_HEADER } from '#shared/api/http';
-import { API_SECURITY_HEADERS, PAGE_CONTENT_SECURITY_POLICY, SITE_SECURITY_HEADERS } from '#shared/render/security-headers';
+import {
+  API_SECURITY_HEADERS,
+  CONSOLE_CONTENT_SECURITY_POLICY,
+  PAGE_CONTENT_SECURITY_POLICY,
+  SITE_SECURITY_HEADERS,
+} from '#shared/render/security-headers';
 
 const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789';
@@ -267,6 +272,23 @@ describe('response headers policies', () => {
     const [apiBehaviour] = distributionConfig(agnostic).CacheBehaviors;
     expect(apiBehaviour.PathPattern).toBe('/api/*');
     expect(apiBehaviour.ResponseHeadersPolicyId).toEqual({ Ref: logicalId(agnostic.stack, agnostic.stack.apiHeaders) });
+  });
+
+  it('put the console set on /console/*: its own script only, requests to this host only, never framed', () => {
+    const consoleBehaviour = distributionConfig(agnostic).CacheBehaviors.find(
+      (b: { PathPattern: string }) => b.PathPattern === '/console/*',
+    );
+    expect(consoleBehaviour.ResponseHeadersPolicyId).toEqual({ Ref: logicalId(agnostic.stack, agnostic.stack.consoleHeaders) });
+    const policies = agnostic.template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
+    const config = policies[logicalId(agnostic.stack, agnostic.stack.consoleHeaders)]!.Properties.ResponseHeadersPolicyConfig;
+    expect(config.SecurityHeadersConfig.ContentSecurityPolicy).toEqual({
+      ContentSecurityPolicy: CONSOLE_CONTENT_SECURITY_POLICY,
+      Override: true,
+    });
+    expect(CONSOLE_CONTENT_SECURITY_POLICY).toMatch(/script-src 'self';/);
+    expect(CONSOLE_CONTENT_SECURITY_POLICY).toMatch(/connect-src 'self';/);
+    expect(CONSOLE_CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(config.CorsConfig).toBeUndefined();
   });
 });
 

@@ -225,6 +225,13 @@ describe('CloudFront', () => {
         CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // Managed-CachingDisabled
         OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', // Managed-AllViewerExceptHostHeader
       }),
+      // The signing console: from the bucket like the feeds, read-only, HTTPS.
+      expect.objectContaining({
+        PathPattern: '/console/*',
+        TargetOriginId: config.DefaultCacheBehavior.TargetOriginId,
+        ViewerProtocolPolicy: 'redirect-to-https',
+        AllowedMethods: ['GET', 'HEAD'],
+      }),
     ]);
   });
 

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiRequest, type ApiResponse, createApi } from '#shared/api/api';
 import { defineCommitment } from '#shared/api/definitions';
+import { writeRuntimeFile } from '#shared/config/runtime-file';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { signRequest } from '#shared/signing/http-signature';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
@@ -131,19 +132,84 @@ describe('POST /api/v1/keys', () => {
     expect(extra.detail).toMatch(/unknown field\(s\): privateKeyPem/);
   });
 
-  it('is for unrestricted admins only: 403 for an official and for a plan-scoped admin', async () => {
+  it('is refused to an official: 403', async () => {
     expect((await expectRejected(signedRequest(official, 'POST', '/api/v1/keys', registration('sneaky')), 403)).type).toMatch(
       /admin-only$/,
     );
-    expect(
-      (await expectRejected(signedRequest(planAdmin, 'POST', '/api/v1/keys', registration('sneaky', { role: 'admin', scopes: [] })), 403))
-        .type,
-    ).toMatch(/admin-only$/);
   });
 
   it('never reuses a key id: 409', async () => {
     const problem = await expectRejected(signedRequest(admin, 'POST', '/api/v1/keys', registration('official')), 409);
     expect(problem.detail).toMatch(/already registered/);
+  });
+});
+
+describe('delegation: a plan-scoped admin manages its own officials', () => {
+  it('registers an official key within its plan, which may then post', async () => {
+    const pair = generateKeyPairSync('ed25519');
+    const publicKeyPem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const response = await env.api(
+      signedRequest(planAdmin, 'POST', '/api/v1/keys', registration('delegated', { publicKeyPem, scopes: [{ planId: DEMO_PLAN_ID }] })),
+    );
+    expect(response.status, response.body).toBe(201);
+    const delegated: TestKey = { keyId: 'delegated', privateKey: pair.privateKey, publicKeyPem };
+    expect((await env.api(signedRequest(delegated, 'POST', updatePath(), update('from a delegated key')))).status).toBe(201);
+  });
+
+  it.each([
+    ['an admin key', { role: 'admin', scopes: [{ planId: DEMO_PLAN_ID }] }, /admin-only$/],
+    ['an unscoped admin key', { role: 'admin', scopes: [] }, /admin-only$/],
+    ['an official of another plan', { scopes: [{ planId: 'other-plan' }] }, /out-of-scope$/],
+    ['an official wider than its plans', { scopes: [{ planId: DEMO_PLAN_ID }, { planId: 'other-plan' }] }, /out-of-scope$/],
+  ])('refuses to register %s: 403, nothing stored', async (_name, extra, type) => {
+    const problem = await expectRejected(signedRequest(planAdmin, 'POST', '/api/v1/keys', registration('too-wide', extra)), 403);
+    expect(problem.type).toMatch(type);
+  });
+
+  it('keeps an area-scoped admin to its areas (an official of the whole plan is wider)', async () => {
+    const areaAdmin = await env.addKey('area-admin', 'admin', [{ planId: DEMO_PLAN_ID, areas: [DEMO_COMMITMENT.areaSlug!] }]);
+    const wider = await expectRejected(signedRequest(areaAdmin, 'POST', '/api/v1/keys', registration('whole-plan')), 403);
+    expect(wider.type).toMatch(/out-of-scope$/);
+    const within = await env.api(
+      signedRequest(
+        areaAdmin,
+        'POST',
+        '/api/v1/keys',
+        registration('area-only', { scopes: [{ planId: DEMO_PLAN_ID, areas: [DEMO_COMMITMENT.areaSlug!] }] }),
+      ),
+    );
+    expect(within.status, within.body).toBe(201);
+    const commitmentList = await expectRejected(
+      signedRequest(
+        areaAdmin,
+        'POST',
+        '/api/v1/keys',
+        registration('by-commitment', { scopes: [{ planId: DEMO_PLAN_ID, commitments: ['c4'] }] }),
+      ),
+      403,
+    );
+    expect(commitmentList.type).toMatch(/out-of-scope$/);
+  });
+
+  it('revokes its own officials, never those of another plan nor an admin key: 403, nothing changed', async () => {
+    await env.addKey('elsewhere', 'official', [{ planId: 'other-plan' }]);
+    await env.addKey('mine', 'official', [{ planId: DEMO_PLAN_ID }]);
+    expect((await expectRejected(signedRequest(planAdmin, 'POST', '/api/v1/keys/elsewhere/revoke'), 403)).type).toMatch(/out-of-scope$/);
+    expect((await expectRejected(signedRequest(planAdmin, 'POST', '/api/v1/keys/root-admin/revoke'), 403)).type).toMatch(/admin-only$/);
+    const own = await env.api(signedRequest(planAdmin, 'POST', '/api/v1/keys/mine/revoke'));
+    expect(own.status, own.body).toBe(200);
+    expect(body(own)).toMatchObject({ changed: true, key: { keyId: 'mine', active: false } });
+  });
+
+  it('lists only itself and the keys it may manage; reading a key of another plan is 403', async () => {
+    const response = await env.api(signedRequest(planAdmin, 'GET', '/api/v1/keys'));
+    expect(response.status, response.body).toBe(200);
+    const ids = (body(response) as { keys: Array<{ keyId: string }> }).keys.map((k) => k.keyId);
+    expect(ids).toContain('plan-admin');
+    expect(ids).toContain('official');
+    expect(ids).not.toContain('root-admin');
+    expect(ids).not.toContain('elsewhere');
+    await expectRejected(signedRequest(planAdmin, 'GET', '/api/v1/keys/elsewhere'), 403);
   });
 });
 
@@ -385,7 +451,9 @@ describe('mandat keys (CLI against a real HTTP server)', () => {
   it('adds a key made by keygen, lists it, revokes it, and the revoked key is refused', async () => {
     const keygen = await mandat(['keygen', '--out', join(dir, 'joan.pem'), '--json']);
     expect(keygen.code, keygen.stderr).toBe(0);
-    writeFileSync(join(dir, 'joan.pub.pem'), JSON.parse(keygen.stdout).publicKeyPem);
+    // The file the README's `keys add --public-key joan.pub.pem` reads, written by keygen itself.
+    expect(JSON.parse(keygen.stdout)).toMatchObject({ publicKeyFile: join(dir, 'joan.pub.pem') });
+    expect(readFileSync(join(dir, 'joan.pub.pem'), 'utf8')).toBe(JSON.parse(keygen.stdout).publicKeyPem);
 
     const added = await mandat([
       'keys',
@@ -419,10 +487,18 @@ describe('mandat keys (CLI against a real HTTP server)', () => {
       'c4',
       '--status',
       'delayed',
+      // The seed's own shapes, space-separated: a Markdown bullet and a title that starts with a dash.
       '--observations',
-      'via CLI',
+      '- Fase 1 acabada',
+      '--link',
+      '-2+3 acta|https://example.org/acta.pdf',
     ]);
     expect(posted.code, posted.stderr).toBe(0);
+    const stored = await env.repository.getCommitment(DEMO_PLAN_ID, 'c4');
+    expect(stored).toMatchObject({
+      observations: '- Fase 1 acabada',
+      links: [{ title: '-2+3 acta', url: 'https://example.org/acta.pdf' }],
+    });
 
     const listed = await mandat(['keys', 'list', '--key', join(dir, 'root-admin.pem')]);
     expect(listed.code, listed.stderr).toBe(0);
@@ -508,5 +584,35 @@ describe('mandat keys (CLI against a real HTTP server)', () => {
       env.env,
     );
     expect(again.code).toBe(1);
+  });
+
+  it('finds the running local runtime as the operator commands do: $DATA_DIR/runtime.json, on any port', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'mandat-runtime-'));
+    try {
+      // What `PORT=… npm start` writes; this process stands in for it (a live pid, the server's URL).
+      writeRuntimeFile(dataDir, { PUBLIC_BASE_URL: server.url });
+      const posted = await mandat(
+        [
+          'post',
+          '--key',
+          join(dir, 'root-admin.pem'),
+          '--plan',
+          DEMO_PLAN_ID,
+          '--commitment',
+          'c4',
+          '--status',
+          'on_track',
+          '--observations',
+          'found it',
+        ],
+        { MANDAT_API: '', DATA_DIR: dataDir },
+      );
+      expect(posted.code, posted.stderr).toBe(0);
+      expect(posted.stdout).toContain(`feeds: ${server.url}/plans/`);
+      const listed = await mandat(['keys', 'list', '--key', join(dir, 'root-admin.pem')], { MANDAT_API: '', DATA_DIR: dataDir });
+      expect(listed.code, listed.stderr).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
