@@ -190,6 +190,40 @@ describe('the signing console', () => {
     await context.close();
   }, 60_000);
 
+  it('posts by keyboard alone: Tab from field to field, arrows in the lists, Enter on the button', async () => {
+    const { context, page, violations } = await openConsole();
+    const publicKeyPem = await makeKeyByKeyboard(page, 'marta-console');
+    await registerOfficial('marta-console', publicKeyPem);
+    const focused = () => page.evaluate('document.activeElement?.id') as Promise<string | undefined>;
+    const tabTo = async (id: string) => {
+      for (let i = 0; i < 40 && (await focused()) !== id; i++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe(id);
+    };
+    const chooseByArrows = async (id: string, value: string) => {
+      await tabTo(id);
+      // Down to the end of the list, then up: the current choice may be past the one wanted.
+      for (let i = 0; i < 30 && (await page.inputValue(`#${id}`)) !== value; i++) await page.keyboard.press('ArrowDown');
+      for (let i = 0; i < 30 && (await page.inputValue(`#${id}`)) !== value; i++) await page.keyboard.press('ArrowUp');
+      expect(await page.inputValue(`#${id}`)).toBe(value);
+    };
+    await chooseByArrows('plan', DEMO_PLAN_ID);
+    await page.waitForSelector('#commitment option[value="c4"]', { state: 'attached' });
+    await chooseByArrows('commitment', 'c4');
+    await page.waitForSelector('#current h3');
+    await chooseByArrows('status', 'pending');
+    await tabTo('observations');
+    await page.keyboard.type('Redactat només amb el teclat.');
+    await tabTo('send');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#post-message.ok');
+    await eventually(
+      () => fetch(`${stack.url}/plans/${DEMO_PLAN_ID}/feed.rss`).then((r) => r.text()),
+      (text) => text.includes('Redactat només amb el teclat.'),
+    );
+    expect(violations).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it('shows a 412 after a concurrent change with the new version, and a refused status in words', async () => {
     const { context, page, violations } = await openConsole({ viewport: { width: 390, height: 844 } });
     await page.selectOption('#language', 'en');
