@@ -1,0 +1,264 @@
+/**
+ * The pages beside the plan summary: one per commitment (laid out as the city's own report page,
+ * then its history), one per area (its commitments as a compact table), and the lists that find
+ * a commitment without script (by status, by priority). Each lives two directories under the
+ * plan, so every link back to the plan starts with "../../".
+ */
+import type { Commitment } from '../domain/model.ts';
+import { statusLabel } from '../domain/vocabulary.ts';
+import { FEED_FILES } from './files.ts';
+import {
+  asOf,
+  badge,
+  badgeStyles,
+  countByStatus,
+  dateOf,
+  FORMAT_NAMES,
+  feedAlternates,
+  INDEX_FILE,
+  type PriorityGroup,
+  page,
+  planFooter,
+  priorityGroups,
+  type StatusCount,
+  scrollTable,
+  statusChange,
+} from './html.ts';
+import { type Labels, labelsFor } from './labels.ts';
+import { observationsHtml } from './observations.ts';
+import {
+  type AreaSummary,
+  areaUrl,
+  commitmentsOfArea,
+  commitmentUrl,
+  FEED_ITEM_LIMIT,
+  historyYears,
+  type PlanSnapshot,
+  pagePaths,
+  planUrl,
+} from './snapshot.ts';
+import { escapeXml as esc } from './xml.ts';
+
+const UP = '../../';
+
+function crumbs(snapshot: PlanSnapshot, words: Labels, extra = ''): string {
+  return `<nav class="crumbs meta" aria-label="${esc(words.pages.summary)}"><a href="${UP}${UP}${INDEX_FILE}">${esc(words.allPlans)}</a> › <a href="${UP}${INDEX_FILE}">${esc(snapshot.plan.title)}</a>${extra}</nav>`;
+}
+
+/** The feeds beside the page, named as the dashboard names them. */
+function localFeeds(words: Labels): string {
+  const links = FEED_FILES.map(({ file, format }) => `<a href="${file}">${FORMAT_NAMES[format]}</a>`);
+  return `<p class="feeds">${esc(words.feeds)}: ${links.join(' · ')}</p>`;
+}
+
+function pageFrame(
+  snapshot: PlanSnapshot,
+  words: Labels,
+  options: { title: string; canonical: string; header: string; main: string; feedsTitle?: string },
+): string {
+  const { plan } = snapshot;
+  return page({
+    lang: plan.language,
+    words,
+    title: `${options.title} · ${plan.title}`,
+    description: `${plan.municipality}: ${plan.title}. ${options.title}`,
+    canonical: options.canonical,
+    head: [...(options.feedsTitle ? feedAlternates(options.feedsTitle) : []), badgeStyles(snapshot, countByStatus(snapshot))],
+    header: options.header,
+    main: options.main,
+    footer: planFooter(snapshot, words),
+  });
+}
+
+function commitmentRow(snapshot: PlanSnapshot, c: Commitment, columns: { status?: boolean; area?: boolean; date?: boolean }): string {
+  const cells = [
+    `<td class="num">${c.number}</td>`,
+    `<td><a href="${UP}${esc(pagePaths.commitment(c.commitmentId))}">${esc(c.title)}</a></td>`,
+    ...(columns.area ? [`<td>${esc(c.area)}</td>`] : []),
+    ...(columns.status ? [`<td>${badge(snapshot, c.status)}</td>`] : []),
+    ...(columns.date ? [`<td>${dateOf(c.reportedAt, snapshot.plan.language)}</td>`] : []),
+  ];
+  return `<tr>${cells.join('')}</tr>`;
+}
+
+function commitmentTable(
+  snapshot: PlanSnapshot,
+  words: Labels,
+  caption: string,
+  commitments: Commitment[],
+  columns: { status?: boolean; area?: boolean; date?: boolean },
+): string {
+  const head = [
+    `<th scope="col" class="num">${esc(words.pages.number)}</th>`,
+    `<th scope="col">${esc(words.pages.title)}</th>`,
+    ...(columns.area ? [`<th scope="col">${esc(words.area)}</th>`] : []),
+    ...(columns.status ? [`<th scope="col">${esc(words.status)}</th>`] : []),
+    ...(columns.date ? [`<th scope="col">${esc(words.lastUpdate)}</th>`] : []),
+  ];
+  return scrollTable(
+    caption,
+    `<table class="list"><caption>${esc(caption)}</caption><thead><tr>${head.join('')}</tr></thead><tbody>${commitments
+      .map((c) => commitmentRow(snapshot, c, columns))
+      .join('')}</tbody></table>`,
+  );
+}
+
+function statusCounts(snapshot: PlanSnapshot, commitments: Commitment[]): StatusCount[] {
+  const { plan } = snapshot;
+  return countByStatus(snapshot)
+    .map((c) => ({
+      ...c,
+      label: statusLabel(plan.statuses, c.code, plan.language),
+      count: commitments.filter((x) => x.status === c.code).length,
+    }))
+    .filter((c) => c.count > 0);
+}
+
+// --- a commitment's page -------------------------------------------------------------------
+
+export function renderCommitmentPage(snapshot: PlanSnapshot, c: Commitment): string {
+  const { plan } = snapshot;
+  const words = labelsFor(plan.language);
+  const pw = words.pages;
+  const history = snapshot.latestByCommitment.get(c.commitmentId);
+  if (!history) throw new Error(`the snapshot has no updates loaded for commitment ${c.commitmentId}`);
+
+  const facts = [
+    badge(snapshot, c.status),
+    ...(c.progress !== undefined
+      ? [`<span>${esc(words.progress)}: <meter min="0" max="100" value="${c.progress}" aria-hidden="true"></meter> ${c.progress}%</span>`]
+      : []),
+    `<span>${esc(words.lastUpdate)}: ${dateOf(c.reportedAt, plan.language)}</span>`,
+  ];
+  const observations = c.observations.trim()
+    ? observationsHtml(c.observations, `commitment ${c.commitmentId}`)
+    : `<p>${esc(words.noObservations)}</p>`;
+  const rows = history.map((u) =>
+    [
+      '<li>',
+      `<h3>${dateOf(u.reportedAt, plan.language)}</h3>`,
+      `<p>${statusChange(snapshot, u, words)}${u.progress !== undefined ? ` · ${esc(words.progress)} ${u.progress}%` : ''}</p>`,
+      u.observations.trim() ? `<div class="observations">${observationsHtml(u.observations, `update ${u.updateId}`)}</div>` : '',
+      '</li>',
+    ].join(''),
+  );
+  // The page shows what the feeds hold; a longer history is complete in the yearly files.
+  const older =
+    history.length >= FEED_ITEM_LIMIT
+      ? `<p>${esc(pw.olderHistory)}: ${historyYears(snapshot)
+          .map((year) => `<a href="${UP}updates/${year}.csv">${year}</a>`)
+          .join(' · ')}</p>`
+      : '';
+
+  const main = [
+    '<div class="record">',
+    `<h2>${esc(words.priority)} ${c.priority.number}</h2>`,
+    `<p><a href="${UP}${esc(pagePaths.priority(c.priority.number))}">${esc(c.priority.title)}</a></p>`,
+    `<h2>${esc(words.area)}</h2>`,
+    `<p><a href="${UP}${esc(pagePaths.area(c.areaSlug))}">${esc(c.area)}</a></p>`,
+    `<h2>${esc(words.status)}</h2>`,
+    `<div class="facts">${facts.join('')}</div>`,
+    `<h2>${esc(words.observations)}</h2>`,
+    `<div class="observations">${observations}</div>`,
+    ...(c.links.length > 0
+      ? [
+          `<h2>${esc(words.relatedLinks)}</h2>`,
+          `<ul class="links">${c.links.map((l) => `<li><a href="${esc(l.url)}" rel="nofollow noopener">${esc(l.title)}</a></li>`).join('')}</ul>`,
+        ]
+      : []),
+    `<h2 id="history">${esc(pw.history)}</h2>`,
+    rows.length > 0 ? `<ol class="history" reversed>${rows.join('')}</ol>` : `<p>${esc(pw.noHistory)}</p>`,
+    older,
+    localFeeds(words),
+    '</div>',
+  ].join('\n');
+  const header = [
+    crumbs(snapshot, words, ` › <a href="${UP}${esc(pagePaths.area(c.areaSlug))}">${esc(c.area)}</a>`),
+    `<p class="kicker">${esc(words.commitment)} ${c.number}</p>`,
+    `<h1>${esc(c.title)}</h1>`,
+    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${asOf(snapshot)}</p>`,
+  ].join('\n');
+  return pageFrame(snapshot, words, {
+    title: `${words.commitment} ${c.number}. ${c.title}`,
+    canonical: commitmentUrl(snapshot, c.commitmentId),
+    header,
+    main,
+    feedsTitle: `${c.number}. ${c.title}`,
+  });
+}
+
+// --- an area's page ------------------------------------------------------------------------
+
+export function renderAreaPage(snapshot: PlanSnapshot, area: AreaSummary): string {
+  const { plan } = snapshot;
+  const words = labelsFor(plan.language);
+  const commitments = commitmentsOfArea(snapshot, area.slug);
+  const counts = statusCounts(snapshot, commitments);
+  const main = [
+    '<section aria-labelledby="status-heading">',
+    `<h2 id="status-heading">${esc(words.commitmentsByStatus)}</h2>`,
+    `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)} <strong>${c.count}</strong></li>`).join('')}</ul>`,
+    `<p>${esc(words.pages.total)}: <strong>${commitments.length}</strong></p>`,
+    '</section>',
+    '<section aria-labelledby="list-heading">',
+    `<h2 id="list-heading">${esc(words.pages.commitmentsInArea)}</h2>`,
+    commitmentTable(snapshot, words, words.pages.commitmentsInArea, commitments, { status: true, date: true }),
+    '</section>',
+    localFeeds(words),
+  ].join('\n');
+  const header = [
+    crumbs(snapshot, words),
+    `<p class="kicker">${esc(words.area)}</p>`,
+    `<h1>${esc(area.name)}</h1>`,
+    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${asOf(snapshot)}</p>`,
+  ].join('\n');
+  return pageFrame(snapshot, words, {
+    title: area.name,
+    canonical: areaUrl(snapshot, area.slug),
+    header,
+    main,
+    feedsTitle: area.name,
+  });
+}
+
+// --- the lists that find a commitment without script ---------------------------------------
+
+export function renderStatusList(snapshot: PlanSnapshot, code: string): string {
+  const { plan } = snapshot;
+  const words = labelsFor(plan.language);
+  const label = statusLabel(plan.statuses, code, plan.language);
+  const commitments = snapshot.commitments.filter((c) => c.status === code);
+  const caption = `${words.pages.commitmentsWithStatus}: ${label}`;
+  const header = [
+    crumbs(snapshot, words),
+    `<p class="kicker">${esc(words.pages.byStatus)}</p>`,
+    `<h1>${esc(label)} (${commitments.length})</h1>`,
+    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${asOf(snapshot)}</p>`,
+  ].join('\n');
+  return pageFrame(snapshot, words, {
+    title: label,
+    canonical: planUrl(snapshot, pagePaths.status(code)),
+    header,
+    main: commitmentTable(snapshot, words, caption, commitments, { area: true }),
+  });
+}
+
+export function renderPriorityList(snapshot: PlanSnapshot, priority: PriorityGroup): string {
+  const { plan } = snapshot;
+  const words = labelsFor(plan.language);
+  const title = `${words.priority} ${priority.number}. ${priority.title}`;
+  const header = [
+    crumbs(snapshot, words),
+    `<p class="kicker">${esc(words.priority)} ${priority.number}</p>`,
+    `<h1>${esc(priority.title)}</h1>`,
+    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${asOf(snapshot)}</p>`,
+  ].join('\n');
+  return pageFrame(snapshot, words, {
+    title,
+    canonical: planUrl(snapshot, pagePaths.priority(priority.number)),
+    header,
+    main: commitmentTable(snapshot, words, title, priority.commitments, { area: true, status: true }),
+  });
+}
+
+export { priorityGroups };
