@@ -82,7 +82,7 @@ table{border-collapse:collapse;width:100%;font-size:.95rem}
 caption{text-align:left;font-weight:600;padding:.25rem 0}
 th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}
 thead th{background:var(--soft)}.num{text-align:right;font-variant-numeric:tabular-nums}
-.list td:first-child{white-space:nowrap}
+.list td:first-child{white-space:nowrap}.list .meta{font-size:.85rem}
 .columns{display:grid;gap:0 2rem}
 .updates,.history{padding-left:1.25rem}.updates li{margin:.5rem 0}
 .history>li{margin:0 0 1rem;padding-bottom:.5rem;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
@@ -314,10 +314,11 @@ function timelineTable(counts: StatusCount[], months: TimelineMonth[], words: La
   const rows = months.map(
     (m) => `<tr><th scope="row">${esc(m.month)}</th>${m.counts.map((n) => `<td class="num">${n}</td>`).join('')}</tr>`,
   );
-  return scrollTable(
+  // Folded: the chart says it at a glance; the numbers are one activation away, and always in the markup.
+  return `<details><summary>${esc(words.pages.statusOverTime)}: ${esc(words.pages.month)} × ${esc(words.status)}</summary>${scrollTable(
     words.pages.statusOverTime,
     `<table><caption>${esc(words.pages.statusOverTime)}</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`,
-  );
+  )}</details>`;
 }
 
 function areaTable(snapshot: PlanSnapshot, counts: StatusCount[], words: Labels): string {
@@ -386,7 +387,6 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     '<section aria-labelledby="areas-heading">',
     `<h2 id="areas-heading">${esc(words.areas)}</h2>`,
     areaTable(snapshot, counts, words),
-    `<p>${esc(words.areaFeedsNote)}: ${esc(words.feeds)} ${esc(words.area)}.</p>`,
     '</section>',
   );
 

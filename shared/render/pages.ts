@@ -70,15 +70,14 @@ function pageFrame(
   });
 }
 
-function commitmentRow(snapshot: PlanSnapshot, c: Commitment, columns: { status?: boolean; area?: boolean; date?: boolean }): string {
-  const cells = [
-    `<td class="num">${c.number}</td>`,
-    `<td><a href="${UP}${esc(pagePaths.commitment(c.commitmentId))}">${esc(c.title)}</a></td>`,
-    ...(columns.area ? [`<td>${esc(c.area)}</td>`] : []),
-    ...(columns.status ? [`<td>${badge(snapshot, c.status)}</td>`] : []),
-    ...(columns.date ? [`<td>${dateOf(c.reportedAt, snapshot.plan.language)}</td>`] : []),
-  ];
-  return `<tr>${cells.join('')}</tr>`;
+/**
+ * Three columns, so a phone keeps room for the title: the number, the title (with the area on
+ * lists that span areas), and the status (with the date of its last report when asked).
+ */
+function commitmentRow(snapshot: PlanSnapshot, c: Commitment, columns: { area?: boolean; date?: boolean }): string {
+  const title = `<a href="${UP}${esc(pagePaths.commitment(c.commitmentId))}">${esc(c.title)}</a>${columns.area ? `<br><span class="meta">${esc(c.area)}</span>` : ''}`;
+  const status = `${badge(snapshot, c.status)}${columns.date ? `<br><span class="meta">${dateOf(c.reportedAt, snapshot.plan.language)}</span>` : ''}`;
+  return `<tr><td class="num">${c.number}</td><td>${title}</td><td>${status}</td></tr>`;
 }
 
 function commitmentTable(
@@ -86,14 +85,12 @@ function commitmentTable(
   words: Labels,
   caption: string,
   commitments: Commitment[],
-  columns: { status?: boolean; area?: boolean; date?: boolean },
+  columns: { area?: boolean; date?: boolean },
 ): string {
   const head = [
     `<th scope="col" class="num">${esc(words.pages.number)}</th>`,
-    `<th scope="col">${esc(words.pages.title)}</th>`,
-    ...(columns.area ? [`<th scope="col">${esc(words.area)}</th>`] : []),
-    ...(columns.status ? [`<th scope="col">${esc(words.status)}</th>`] : []),
-    ...(columns.date ? [`<th scope="col">${esc(words.lastUpdate)}</th>`] : []),
+    `<th scope="col">${esc(words.pages.title)}${columns.area ? ` · ${esc(words.area)}` : ''}</th>`,
+    `<th scope="col">${esc(words.status)}${columns.date ? ` · ${esc(words.lastUpdate)}` : ''}</th>`,
   ];
   return scrollTable(
     caption,
@@ -202,7 +199,7 @@ export function renderAreaPage(snapshot: PlanSnapshot, area: AreaSummary): strin
     '</section>',
     '<section aria-labelledby="list-heading">',
     `<h2 id="list-heading">${esc(words.pages.commitmentsInArea)}</h2>`,
-    commitmentTable(snapshot, words, words.pages.commitmentsInArea, commitments, { status: true, date: true }),
+    commitmentTable(snapshot, words, words.pages.commitmentsInArea, commitments, { date: true }),
     '</section>',
     localFeeds(words),
   ].join('\n');
@@ -257,7 +254,7 @@ export function renderPriorityList(snapshot: PlanSnapshot, priority: PriorityGro
     title,
     canonical: planUrl(snapshot, pagePaths.priority(priority.number)),
     header,
-    main: commitmentTable(snapshot, words, title, priority.commitments, { area: true, status: true }),
+    main: commitmentTable(snapshot, words, title, priority.commitments, { area: true }),
   });
 }
 
