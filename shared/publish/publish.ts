@@ -218,7 +218,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const areas = new Set([...hint.areaSlugs, ...touchedCommitments.map((id) => current.get(id)!.areaSlug)]);
   // Areas left only in the history are named by their latest update: always loaded (rare, small).
   for (const slug of history.areaSlugs) if (!commitmentsPerArea.has(slug)) areas.add(slug);
-  // The summary's status-over-time chart undoes the updates of its last months: their years are read too.
+  // The summary's status-over-time chart undoes this year's updates: that year is read too (usually touched anyway).
   const chartYears = timelineYears({ generatedAt: plan.updatedAt, history });
   const years = [...new Set([...hint.years, ...chartYears])].filter((year) => history.years.has(year)).sort((a, b) => a - b);
 

@@ -211,10 +211,10 @@ export function badge(snapshot: PlanSnapshot, code: string): string {
 }
 
 /** Status colours as classes, so a badge needs no inline style (and the label carries the meaning). */
-export function badgeStyles(snapshot: PlanSnapshot, counts: StatusCount[]): string {
-  const rules = counts.map((c) => {
-    const { background, text } = statusColour(snapshot.plan.statuses, c.code);
-    return `.status-${c.code}{background:${background};color:${text}}`;
+export function badgeStyles(snapshot: PlanSnapshot, codes: string[]): string {
+  const rules = codes.map((code) => {
+    const { background, text } = statusColour(snapshot.plan.statuses, code);
+    return `.status-${code}{background:${background};color:${text}}`;
   });
   return `<style>${rules.join('')}</style>`;
 }
@@ -439,7 +439,10 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     head: [
       ...feedAlternates(plan.title),
       '<link rel="describedby" type="application/json" href="datapackage.json">',
-      badgeStyles(snapshot, counts),
+      badgeStyles(
+        snapshot,
+        counts.map((c) => c.code),
+      ),
     ],
     header,
     main: sections.join('\n'),

@@ -28,11 +28,12 @@ import { type Labels, labelsFor } from './labels.ts';
 import { observationsHtml } from './observations.ts';
 import {
   type AreaSummary,
+  areaScope,
   areaUrl,
+  commitmentScope,
   commitmentsOfArea,
   commitmentUrl,
   FEED_ITEM_LIMIT,
-  historyYears,
   type PlanSnapshot,
   pagePaths,
   planUrl,
@@ -54,16 +55,18 @@ function localFeeds(words: Labels): string {
 function pageFrame(
   snapshot: PlanSnapshot,
   words: Labels,
-  options: { title: string; canonical: string; header: string; main: string; feedsTitle?: string },
+  options: { title: string; canonical: string; header: string; main: string; feedsTitle?: string; codes: string[] },
 ): string {
   const { plan } = snapshot;
+  // The vocabulary's colours and those of codes on this page only: another commitment's stray code must not change these bytes.
+  const codes = [...new Set([...plan.statuses.map((st) => st.code), ...options.codes])];
   return page({
     lang: plan.language,
     words,
     title: `${options.title} · ${plan.title}`,
     description: `${plan.municipality}: ${plan.title}. ${options.title}`,
     canonical: options.canonical,
-    head: [...(options.feedsTitle ? feedAlternates(options.feedsTitle) : []), badgeStyles(snapshot, countByStatus(snapshot))],
+    head: [...(options.feedsTitle ? feedAlternates(options.feedsTitle) : []), badgeStyles(snapshot, codes)],
     header: options.header,
     main: options.main,
     footer: planFooter(snapshot, words),
@@ -139,13 +142,9 @@ export function renderCommitmentPage(snapshot: PlanSnapshot, c: Commitment): str
       '</li>',
     ].join(''),
   );
-  // The page shows what the feeds hold; a longer history is complete in the yearly files.
-  const older =
-    history.length >= FEED_ITEM_LIMIT
-      ? `<p>${esc(pw.olderHistory)}: ${historyYears(snapshot)
-          .map((year) => `<a href="${UP}updates/${year}.csv">${year}</a>`)
-          .join(' · ')}</p>`
-      : '';
+  // The page shows what the feeds hold; a longer history is complete in the yearly files, linked
+  // from the summary (listing the years here would rewrite every such page when a year begins).
+  const older = history.length >= FEED_ITEM_LIMIT ? `<p><a href="${UP}${INDEX_FILE}#data-heading">${esc(pw.olderHistory)}</a></p>` : '';
 
   const main = [
     '<div class="record">',
@@ -173,7 +172,8 @@ export function renderCommitmentPage(snapshot: PlanSnapshot, c: Commitment): str
     crumbs(snapshot, words, ` › <a href="${UP}${esc(pagePaths.area(c.areaSlug))}">${esc(c.area)}</a>`),
     `<p class="kicker">${esc(words.commitment)} ${c.number}</p>`,
     `<h1>${esc(c.title)}</h1>`,
-    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${asOf(snapshot)}</p>`,
+    // Its own stamp, not the plan's: a page nothing touched must keep its bytes.
+    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${dateOf(commitmentScope(snapshot, c).updated, plan.language)}</p>`,
   ].join('\n');
   return pageFrame(snapshot, words, {
     title: `${words.commitment} ${c.number}. ${c.title}`,
@@ -181,6 +181,7 @@ export function renderCommitmentPage(snapshot: PlanSnapshot, c: Commitment): str
     header,
     main,
     feedsTitle: `${c.number}. ${c.title}`,
+    codes: [c.status, ...history.flatMap((u) => [u.status, u.previousStatus])],
   });
 }
 
@@ -207,7 +208,7 @@ export function renderAreaPage(snapshot: PlanSnapshot, area: AreaSummary): strin
     crumbs(snapshot, words),
     `<p class="kicker">${esc(words.area)}</p>`,
     `<h1>${esc(area.name)}</h1>`,
-    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${asOf(snapshot)}</p>`,
+    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${dateOf(areaScope(snapshot, area).updated, plan.language)}</p>`,
   ].join('\n');
   return pageFrame(snapshot, words, {
     title: area.name,
@@ -215,6 +216,7 @@ export function renderAreaPage(snapshot: PlanSnapshot, area: AreaSummary): strin
     header,
     main,
     feedsTitle: area.name,
+    codes: commitments.map((x) => x.status),
   });
 }
 
@@ -237,6 +239,7 @@ export function renderStatusList(snapshot: PlanSnapshot, code: string): string {
     canonical: planUrl(snapshot, pagePaths.status(code)),
     header,
     main: commitmentTable(snapshot, words, caption, commitments, { area: true }),
+    codes: [code],
   });
 }
 
@@ -255,6 +258,7 @@ export function renderPriorityList(snapshot: PlanSnapshot, priority: PriorityGro
     canonical: planUrl(snapshot, pagePaths.priority(priority.number)),
     header,
     main: commitmentTable(snapshot, words, title, priority.commitments, { area: true }),
+    codes: priority.commitments.map((x) => x.status),
   });
 }
 

@@ -1,19 +1,15 @@
 /**
- * Status counts at the end of each of a plan's last months, drawn from its history: the current
- * counts with every later update undone (each update moved one commitment from its previous
- * status to its new one). Only the updates reported after the window opens are needed, so a
- * publish after one update reads the window's years, never the whole history.
+ * Status counts at the end of each month of the current year, drawn from the history: the
+ * current counts with every later update undone (each update moved one commitment from its
+ * previous status to its new one). Earlier years are told by their yearly history files.
  */
 import type { StatusUpdate } from '../domain/model.ts';
 import type { PlanSnapshot } from './snapshot.ts';
 
-/** Months shown, ending with the month the data last changed. */
-export const TIMELINE_MONTHS = 12;
-
 export interface TimelineMonth {
   /** YYYY-MM. */
   month: string;
-  /** Count per status code, in the order of `codes`. */
+  /** Count per status code, in the order of the codes asked for. */
   counts: number[];
 }
 
@@ -25,15 +21,20 @@ function shiftMonth(month: string, by: number): string {
   return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
 
-/** The months of the window, oldest first, ending with the month of `generatedAt`. */
+/**
+ * The months shown: the end of last year, then each month of the year the data last changed,
+ * up to that month. Only that year's updates are undone, and a publish after an update reads
+ * that year in full already (for its history files), so the chart costs no extra read.
+ */
 export function timelineMonths(generatedAt: string): string[] {
   const last = monthOf(generatedAt);
-  return Array.from({ length: TIMELINE_MONTHS }, (_, i) => shiftMonth(last, i - (TIMELINE_MONTHS - 1)));
+  const months = Number(last.slice(5, 7));
+  return Array.from({ length: months + 1 }, (_, i) => shiftMonth(last, i - months));
 }
 
-/** The history years the window needs loaded in full: every year with updates from its first month on. */
+/** The history years the chart needs loaded in full: the year of its months, and any later one. */
 export function timelineYears(snapshot: Pick<PlanSnapshot, 'generatedAt' | 'history'>): number[] {
-  const first = Number(timelineMonths(snapshot.generatedAt)[0]!.slice(0, 4));
+  const first = Number(snapshot.generatedAt.slice(0, 4));
   return [...snapshot.history.years.keys()].filter((year) => year >= first).sort((a, b) => a - b);
 }
 
