@@ -143,11 +143,6 @@ export const FORMAT_NAMES: Record<FileFormat, string> = {
   xlsx: 'Excel (XLSX)',
 };
 
-export function feedLinks(dir: (file: string) => string, label: string): string {
-  const links = FEED_FILES.map(({ file, format }) => `<a href="${esc(dir(file))}">${FORMAT_NAMES[format]}</a>`);
-  return `<p class="feeds">${esc(label)}: ${links.join(' · ')}</p>`;
-}
-
 // --- the status chart ----------------------------------------------------------------------
 
 function truncate(text: string, max: number): string {

@@ -45,8 +45,6 @@ export interface Labels {
     byPriority: string;
     number: string;
     title: string;
-    date: string;
-    change: string;
     total: string;
     history: string;
     noHistory: string;
@@ -59,8 +57,6 @@ export interface Labels {
     month: string;
     commitmentsInArea: string;
     commitmentsWithStatus: string;
-    search: string;
-    searchHint: string;
   };
   dataDictionary: string;
   readmeIntro: string;
@@ -137,8 +133,6 @@ const ca: Labels = {
     byPriority: 'Per prioritat',
     number: 'Núm.',
     title: 'Compromís',
-    date: 'Data',
-    change: "Canvi d'estat",
     total: 'Total',
     history: 'Historial',
     noHistory: "Encara no hi ha cap actualització d'aquest compromís.",
@@ -151,8 +145,6 @@ const ca: Labels = {
     month: 'Mes',
     commitmentsInArea: "Compromisos de l'àrea",
     commitmentsWithStatus: "Compromisos amb l'estat",
-    search: 'Cerca per número o paraules',
-    searchHint: 'Sense JavaScript, feu servir les llistes per estat i per prioritat.',
   },
   dataDictionary: 'Diccionari de dades',
   readmeIntro: 'Aquests fitxers es regeneren automàticament cada vegada que una àrea responsable publica una actualització signada.',
@@ -248,8 +240,6 @@ const es: Labels = {
     byPriority: 'Por prioridad',
     number: 'Núm.',
     title: 'Compromiso',
-    date: 'Fecha',
-    change: 'Cambio de estado',
     total: 'Total',
     history: 'Historial',
     noHistory: 'Todavía no hay ninguna actualización de este compromiso.',
@@ -262,8 +252,6 @@ const es: Labels = {
     month: 'Mes',
     commitmentsInArea: 'Compromisos del área',
     commitmentsWithStatus: 'Compromisos con el estado',
-    search: 'Buscar por número o palabras',
-    searchHint: 'Sin JavaScript, use las listas por estado y por prioridad.',
   },
   dataDictionary: 'Diccionario de datos',
   readmeIntro: 'Estos ficheros se regeneran automáticamente cada vez que un área responsable publica una actualización firmada.',
@@ -359,8 +347,6 @@ const en: Labels = {
     byPriority: 'By priority',
     number: 'No.',
     title: 'Commitment',
-    date: 'Date',
-    change: 'Status change',
     total: 'Total',
     history: 'History',
     noHistory: 'No update of this commitment yet.',
@@ -373,8 +359,6 @@ const en: Labels = {
     month: 'Month',
     commitmentsInArea: 'Commitments of the area',
     commitmentsWithStatus: 'Commitments with status',
-    search: 'Search by number or words',
-    searchHint: 'Without JavaScript, use the lists by status and by priority.',
   },
   dataDictionary: 'Data dictionary',
   readmeIntro: 'These files are regenerated automatically every time a responsible area publishes a signed update.',
