@@ -34,6 +34,7 @@ import {
   commitmentsOfArea,
   commitmentUrl,
   FEED_ITEM_LIMIT,
+  latest,
   type PlanSnapshot,
   pagePaths,
   planUrl,
@@ -222,6 +223,16 @@ export function renderAreaPage(snapshot: PlanSnapshot, area: AreaSummary): strin
 
 // --- the lists that find a commitment without script ---------------------------------------
 
+/** Stamped by what they list, not by the plan: an update rewrites only the lists it moved. */
+function listStamp(snapshot: PlanSnapshot, words: Labels, commitments: Commitment[]): string {
+  const { plan } = snapshot;
+  const stamp = latest(
+    commitments.map((c) => c.updatedAt),
+    plan.createdAt,
+  );
+  return `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${dateOf(stamp, plan.language)}</p>`;
+}
+
 export function renderStatusList(snapshot: PlanSnapshot, code: string): string {
   const { plan } = snapshot;
   const words = labelsFor(plan.language);
@@ -232,7 +243,7 @@ export function renderStatusList(snapshot: PlanSnapshot, code: string): string {
     crumbs(snapshot, words),
     `<p class="kicker">${esc(words.pages.byStatus)}</p>`,
     `<h1>${esc(label)} (${commitments.length})</h1>`,
-    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${asOf(snapshot)}</p>`,
+    listStamp(snapshot, words, commitments),
   ].join('\n');
   return pageFrame(snapshot, words, {
     title: label,
@@ -251,7 +262,7 @@ export function renderPriorityList(snapshot: PlanSnapshot, priority: PriorityGro
     crumbs(snapshot, words),
     `<p class="kicker">${esc(words.priority)} ${priority.number}</p>`,
     `<h1>${esc(priority.title)}</h1>`,
-    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${asOf(snapshot)}</p>`,
+    listStamp(snapshot, words, priority.commitments),
   ].join('\n');
   return pageFrame(snapshot, words, {
     title,
