@@ -61,7 +61,6 @@ header{border-bottom:1px solid var(--line);background:var(--soft)}
 h1{font-size:1.6rem;line-height:1.25;margin:.25rem 0 .5rem}
 h2{font-size:1.3rem;margin:2rem 0 .75rem;border-bottom:2px solid var(--line);padding-bottom:.25rem}
 h3{font-size:1.1rem;margin:1.25rem 0 .5rem}
-h4{font-size:1rem;margin:0 0 .5rem}
 .meta{color:var(--muted);margin:.25rem 0}
 .chart svg{width:100%;max-width:32rem;height:auto;display:block}
 .legend,.plain{list-style:none;padding:0;margin:.5rem 0}
@@ -87,8 +86,7 @@ thead th{background:var(--soft)}.num{text-align:right;font-variant-numeric:tabul
 .updates,.history{padding-left:1.25rem}.updates li{margin:.5rem 0}
 .history>li{margin:0 0 1rem;padding-bottom:.5rem;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
 .history h3{font-size:1rem;font-weight:600;margin:0 0 .25rem}
-.kicker{font-weight:700;text-transform:uppercase;letter-spacing:.03em;font-size:.85rem;color:var(--muted);margin:1.25rem 0 .25rem}
-.record h2{font-size:1rem;text-transform:uppercase;letter-spacing:.03em;margin:1.5rem 0 .5rem}
+.kicker,.record h2{text-transform:uppercase;letter-spacing:.03em;font-size:.9rem;margin:1.5rem 0 .25rem}.kicker{font-weight:700;color:var(--muted)}
 @media (min-width:48rem){h1{font-size:2rem}.columns{grid-template-columns:1fr 2fr}}
 @media print{@page{size:A4;margin:18mm 16mm}body{font-size:11pt}.skip,.feeds,nav.crumbs{display:none}
 header,thead th{background:none}a{color:inherit}.wrap{max-width:none;padding:0}

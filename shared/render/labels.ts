@@ -39,7 +39,6 @@ export interface Labels {
   skipToContent: string;
   /** The citizen pages: summary, area, commitment and the lists that find a commitment. */
   pages: {
-    summary: string;
     findCommitment: string;
     byStatus: string;
     byPriority: string;
@@ -55,8 +54,6 @@ export interface Labels {
     statusOverTime: string;
     statusOverTimeNote: string;
     month: string;
-    commitmentsInArea: string;
-    commitmentsWithStatus: string;
   };
   dataDictionary: string;
   readmeIntro: string;
@@ -127,7 +124,6 @@ const ca: Labels = {
   feedFor: (what) => `Canal de ${what}`,
   skipToContent: 'Vés al contingut',
   pages: {
-    summary: 'Resum del pla',
     findCommitment: 'Trobar un compromís',
     byStatus: 'Per estat',
     byPriority: 'Per prioritat',
@@ -141,10 +137,8 @@ const ca: Labels = {
     noUpdates: 'Encara no hi ha cap actualització.',
     areasByStatus: 'Àrees i estat dels seus compromisos',
     statusOverTime: "Evolució de l'estat",
-    statusOverTimeNote: 'Compromisos per estat a final de cada mes, calculats desfent les actualitzacions posteriors.',
+    statusOverTimeNote: 'Compromisos per estat a final de cada mes (l\'estat actual, desfent les actualitzacions posteriors).',
     month: 'Mes',
-    commitmentsInArea: "Compromisos de l'àrea",
-    commitmentsWithStatus: "Compromisos amb l'estat",
   },
   dataDictionary: 'Diccionari de dades',
   readmeIntro: 'Aquests fitxers es regeneren automàticament cada vegada que una àrea responsable publica una actualització signada.',
@@ -234,7 +228,6 @@ const es: Labels = {
   feedFor: (what) => `Canal de ${what}`,
   skipToContent: 'Ir al contenido',
   pages: {
-    summary: 'Resumen del plan',
     findCommitment: 'Encontrar un compromiso',
     byStatus: 'Por estado',
     byPriority: 'Por prioridad',
@@ -250,8 +243,6 @@ const es: Labels = {
     statusOverTime: 'Evolución del estado',
     statusOverTimeNote: 'Compromisos por estado a final de cada mes, calculados deshaciendo las actualizaciones posteriores.',
     month: 'Mes',
-    commitmentsInArea: 'Compromisos del área',
-    commitmentsWithStatus: 'Compromisos con el estado',
   },
   dataDictionary: 'Diccionario de datos',
   readmeIntro: 'Estos ficheros se regeneran automáticamente cada vez que un área responsable publica una actualización firmada.',
@@ -341,7 +332,6 @@ const en: Labels = {
   feedFor: (what) => `Feed of ${what}`,
   skipToContent: 'Skip to content',
   pages: {
-    summary: 'Plan summary',
     findCommitment: 'Find a commitment',
     byStatus: 'By status',
     byPriority: 'By priority',
@@ -357,8 +347,6 @@ const en: Labels = {
     statusOverTime: 'Status over time',
     statusOverTimeNote: 'Commitments by status at the end of each month, computed by undoing later updates.',
     month: 'Month',
-    commitmentsInArea: 'Commitments of the area',
-    commitmentsWithStatus: 'Commitments with status',
   },
   dataDictionary: 'Data dictionary',
   readmeIntro: 'These files are regenerated automatically every time a responsible area publishes a signed update.',

@@ -8,7 +8,6 @@ import type { Commitment } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
 import { FEED_FILES } from './files.ts';
 import {
-  asOf,
   badge,
   badgeStyles,
   countByStatus,
@@ -43,20 +42,30 @@ import { escapeXml as esc } from './xml.ts';
 
 const UP = '../../';
 
-function crumbs(snapshot: PlanSnapshot, words: Labels, extra = ''): string {
-  return `<nav class="crumbs meta" aria-label="${esc(words.pages.summary)}"><a href="${UP}${UP}${INDEX_FILE}">${esc(words.allPlans)}</a> › <a href="${UP}${INDEX_FILE}">${esc(snapshot.plan.title)}</a>${extra}</nav>`;
-}
-
 /** The feeds beside the page, named as the dashboard names them. */
 function localFeeds(words: Labels): string {
   const links = FEED_FILES.map(({ file, format }) => `<a href="${file}">${FORMAT_NAMES[format]}</a>`);
   return `<p class="feeds">${esc(words.feeds)}: ${links.join(' · ')}</p>`;
 }
 
+/**
+ * Every page beside the summary: crumbs back to the plan, a kicker naming what the page is, its
+ * heading and its own stamp (not the plan's: a page nothing touched must keep its bytes).
+ */
 function pageFrame(
   snapshot: PlanSnapshot,
   words: Labels,
-  options: { title: string; canonical: string; header: string; main: string; feedsTitle?: string; codes: string[] },
+  options: {
+    title: string;
+    canonical: string;
+    kicker: string;
+    heading: string;
+    stamp: string;
+    crumb?: string;
+    main: string;
+    feedsTitle?: string;
+    codes: string[];
+  },
 ): string {
   const { plan } = snapshot;
   // The vocabulary's colours and those of codes on this page only: another commitment's stray code must not change these bytes.
@@ -68,7 +77,12 @@ function pageFrame(
     description: `${plan.municipality}: ${plan.title}. ${options.title}`,
     canonical: options.canonical,
     head: [...(options.feedsTitle ? feedAlternates(options.feedsTitle) : []), badgeStyles(snapshot, codes)],
-    header: options.header,
+    header: [
+      `<nav class="crumbs meta" aria-label="${esc(words.plans)}"><a href="${UP}${UP}${INDEX_FILE}">${esc(words.allPlans)}</a> › <a href="${UP}${INDEX_FILE}">${esc(plan.title)}</a>${options.crumb ?? ''}</nav>`,
+      `<p class="kicker">${esc(options.kicker)}</p>`,
+      `<h1>${esc(options.heading)}</h1>`,
+      `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${dateOf(options.stamp, plan.language)}</p>`,
+    ].join('\n'),
     main: options.main,
     footer: planFooter(snapshot, words),
   });
@@ -169,17 +183,13 @@ export function renderCommitmentPage(snapshot: PlanSnapshot, c: Commitment): str
     localFeeds(words),
     '</div>',
   ].join('\n');
-  const header = [
-    crumbs(snapshot, words, ` › <a href="${UP}${esc(pagePaths.area(c.areaSlug))}">${esc(c.area)}</a>`),
-    `<p class="kicker">${esc(words.commitment)} ${c.number}</p>`,
-    `<h1>${esc(c.title)}</h1>`,
-    // Its own stamp, not the plan's: a page nothing touched must keep its bytes.
-    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${dateOf(commitmentScope(snapshot, c).updated, plan.language)}</p>`,
-  ].join('\n');
   return pageFrame(snapshot, words, {
     title: `${words.commitment} ${c.number}. ${c.title}`,
     canonical: commitmentUrl(snapshot, c.commitmentId),
-    header,
+    kicker: `${words.commitment} ${c.number}`,
+    heading: c.title,
+    stamp: commitmentScope(snapshot, c).updated,
+    crumb: ` › <a href="${UP}${esc(pagePaths.area(c.areaSlug))}">${esc(c.area)}</a>`,
     main,
     feedsTitle: `${c.number}. ${c.title}`,
     codes: [c.status, ...history.flatMap((u) => [u.status, u.previousStatus])],
@@ -200,21 +210,17 @@ export function renderAreaPage(snapshot: PlanSnapshot, area: AreaSummary): strin
     `<p>${esc(words.pages.total)}: <strong>${commitments.length}</strong></p>`,
     '</section>',
     '<section aria-labelledby="list-heading">',
-    `<h2 id="list-heading">${esc(words.pages.commitmentsInArea)}</h2>`,
-    commitmentTable(snapshot, words, words.pages.commitmentsInArea, commitments, { date: true }),
+    `<h2 id="list-heading">${esc(words.commitments)}</h2>`,
+    commitmentTable(snapshot, words, words.commitments, commitments, { date: true }),
     '</section>',
     localFeeds(words),
-  ].join('\n');
-  const header = [
-    crumbs(snapshot, words),
-    `<p class="kicker">${esc(words.area)}</p>`,
-    `<h1>${esc(area.name)}</h1>`,
-    `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${dateOf(areaScope(snapshot, area).updated, plan.language)}</p>`,
   ].join('\n');
   return pageFrame(snapshot, words, {
     title: area.name,
     canonical: areaUrl(snapshot, area.slug),
-    header,
+    kicker: words.area,
+    heading: area.name,
+    stamp: areaScope(snapshot, area).updated,
     main,
     feedsTitle: area.name,
     codes: commitments.map((x) => x.status),
@@ -224,31 +230,24 @@ export function renderAreaPage(snapshot: PlanSnapshot, area: AreaSummary): strin
 // --- the lists that find a commitment without script ---------------------------------------
 
 /** Stamped by what they list, not by the plan: an update rewrites only the lists it moved. */
-function listStamp(snapshot: PlanSnapshot, words: Labels, commitments: Commitment[]): string {
-  const { plan } = snapshot;
-  const stamp = latest(
+const listStamp = (snapshot: PlanSnapshot, commitments: Commitment[]) =>
+  latest(
     commitments.map((c) => c.updatedAt),
-    plan.createdAt,
+    snapshot.plan.createdAt,
   );
-  return `<p class="meta">${esc(plan.municipality)} · ${esc(words.dataAsOf)} ${dateOf(stamp, plan.language)}</p>`;
-}
 
 export function renderStatusList(snapshot: PlanSnapshot, code: string): string {
   const { plan } = snapshot;
   const words = labelsFor(plan.language);
   const label = statusLabel(plan.statuses, code, plan.language);
   const commitments = snapshot.commitments.filter((c) => c.status === code);
-  const caption = `${words.pages.commitmentsWithStatus}: ${label}`;
-  const header = [
-    crumbs(snapshot, words),
-    `<p class="kicker">${esc(words.pages.byStatus)}</p>`,
-    `<h1>${esc(label)} (${commitments.length})</h1>`,
-    listStamp(snapshot, words, commitments),
-  ].join('\n');
+  const caption = `${words.pages.byStatus}: ${label}`;
   return pageFrame(snapshot, words, {
     title: label,
     canonical: planUrl(snapshot, pagePaths.status(code)),
-    header,
+    kicker: words.pages.byStatus,
+    heading: `${label} (${commitments.length})`,
+    stamp: listStamp(snapshot, commitments),
     main: commitmentTable(snapshot, words, caption, commitments, { area: true }),
     codes: [code],
   });
@@ -258,16 +257,12 @@ export function renderPriorityList(snapshot: PlanSnapshot, priority: PriorityGro
   const { plan } = snapshot;
   const words = labelsFor(plan.language);
   const title = `${words.priority} ${priority.number}. ${priority.title}`;
-  const header = [
-    crumbs(snapshot, words),
-    `<p class="kicker">${esc(words.priority)} ${priority.number}</p>`,
-    `<h1>${esc(priority.title)}</h1>`,
-    listStamp(snapshot, words, priority.commitments),
-  ].join('\n');
   return pageFrame(snapshot, words, {
     title,
     canonical: planUrl(snapshot, pagePaths.priority(priority.number)),
-    header,
+    kicker: `${words.priority} ${priority.number}`,
+    heading: priority.title,
+    stamp: listStamp(snapshot, priority.commitments),
     main: commitmentTable(snapshot, words, title, priority.commitments, { area: true }),
     codes: priority.commitments.map((x) => x.status),
   });
