@@ -137,7 +137,7 @@ const ca: Labels = {
     noUpdates: 'Encara no hi ha cap actualització.',
     areasByStatus: 'Àrees i estat dels seus compromisos',
     statusOverTime: "Evolució de l'estat",
-    statusOverTimeNote: 'Compromisos per estat a final de cada mes (l\'estat actual, desfent les actualitzacions posteriors).',
+    statusOverTimeNote: "Compromisos per estat a final de cada mes (l'estat actual, desfent les actualitzacions posteriors).",
     month: 'Mes',
   },
   dataDictionary: 'Diccionari de dades',
