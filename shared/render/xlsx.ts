@@ -13,7 +13,7 @@
 import type { Commitment, Plan } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
 import { COMMITMENT_COLUMNS, csvDateTime } from './csv.ts';
-import { markdownToText } from './markdown.ts';
+import { observationsText } from './observations.ts';
 import { escapeXml } from './xml.ts';
 import { zip } from './zip.ts';
 
@@ -122,7 +122,7 @@ export function renderCommitmentsXlsx(plan: Plan, commitments: Commitment[], gen
       c.status,
       statusLabel(plan.statuses, c.status, plan.language),
       c.progress,
-      markdownToText(c.observations),
+      observationsText(c.observations, `commitment ${c.commitmentId}`),
       c.links.length,
       csvDateTime(c.reportedAt),
       csvDateTime(c.updatedAt),
