@@ -1,5 +1,7 @@
 /** Sizes of each mode. Full: the sizes, under 10 minutes on 2 cores. Quick: under 2. Smoke: the test suite's. */
+
 import type { BurstSizes } from './scenarios/burst.ts';
+import type { CitizenSiteSizes } from './scenarios/citizen-site.ts';
 import type { FreshnessSizes } from './scenarios/freshness.ts';
 import type { GrowthSizes } from './scenarios/growth.ts';
 import type { IngestSizes } from './scenarios/ingest.ts';
@@ -17,6 +19,8 @@ export interface Sizes {
   freshness: FreshnessSizes;
   ingest: IngestSizes & { commitmentsPerPlan: number };
   burst: BurstSizes;
+  /** 9. The citizen site of a city's plan (the 1,500 commitments in 15 areas). */
+  citizenSite: CitizenSiteSizes;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
@@ -37,6 +41,7 @@ export const SIZES: Record<Mode, Sizes> = {
     freshness: { single: 20, loadRate: 20, loadSeconds: 20, timeoutMs: 15_000, pollMs: 20 },
     ingest: { concurrency: [1, 8, 32], requestsPerLevel: 200, commitmentsPerPlan: 40 },
     burst: { updates: 1_000, concurrency: 4, baselineSamples: 3 },
+    citizenSite: { commitments: 1_500, areas: 15, history: 6_000, samples: 3 },
   },
   quick: {
     coldStart: { imports: 5 },
@@ -55,6 +60,7 @@ export const SIZES: Record<Mode, Sizes> = {
     freshness: { single: 8, loadRate: 20, loadSeconds: 5, timeoutMs: 10_000, pollMs: 20 },
     ingest: { concurrency: [1, 8, 32], requestsPerLevel: 64, commitmentsPerPlan: 40 },
     burst: { updates: 200, concurrency: 4, baselineSamples: 1 },
+    citizenSite: { commitments: 1_500, areas: 15, history: 6_000, samples: 1 },
   },
   smoke: {
     coldStart: { imports: 2 },
@@ -73,5 +79,6 @@ export const SIZES: Record<Mode, Sizes> = {
     freshness: { single: 3, loadRate: 20, loadSeconds: 1, timeoutMs: 10_000, pollMs: 20 },
     ingest: { concurrency: [1, 8, 32], requestsPerLevel: 32, commitmentsPerPlan: 40 },
     burst: { updates: 60, concurrency: 4, baselineSamples: 1 },
+    citizenSite: { commitments: 150, areas: 15, history: 300, samples: 1 },
   },
 };

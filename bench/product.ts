@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Charset, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { BuildOptions } from 'esbuild';
 import type { LocalStack } from '#infra/local/local-stack';
@@ -26,6 +26,7 @@ export function lambdaBundleOptions(): BuildOptions {
     target: FUNCTION_BUNDLING.target,
     mainFields: FUNCTION_BUNDLING.mainFields,
     minify: FUNCTION_BUNDLING.minify,
+    ...(FUNCTION_BUNDLING.charset === Charset.UTF8 ? { charset: 'utf8' as const } : {}),
     sourcemap: FUNCTION_BUNDLING.sourceMap,
     sourcesContent: FUNCTION_BUNDLING.sourcesContent,
     define: FUNCTION_BUNDLING.define,

@@ -189,6 +189,46 @@ export function rows(r: BenchResults): Row[] {
       ok: w.growth <= 2.5,
     });
   }
+  if (r.citizenSite) {
+    const x = r.citizenSite;
+    const section = `9. Citizen site: a ${fmtCount(x.commitments)}-commitment plan in ${x.areas} areas (${fmtCount(x.history)} updates); uncompressed HTML`;
+    out.push({
+      section,
+      label: 'summary page (plans/{id}/index.html)',
+      median: fmtBytes(x.summaryBytes),
+      target: '≤ 150 KB',
+      ok: x.summaryBytes <= x.budgets.summary,
+    });
+    out.push({
+      section,
+      label: 'area page (areas/{slug}/index.html)',
+      median: fmtBytes(x.areaBytes.median),
+      p99: fmtBytes(x.areaBytes.max),
+      detail: 'median / largest',
+      target: '≤ 120 KB',
+      ok: x.areaBytes.max <= x.budgets.area,
+    });
+    out.push({
+      section,
+      label: 'commitment page without its history',
+      median: fmtBytes(x.commitmentBytes.median),
+      p99: fmtBytes(x.commitmentBytes.max),
+      detail: `median / largest; its history list: ${fmtBytes(x.historyBytes.median)} / ${fmtBytes(x.historyBytes.max)}`,
+      target: '≤ 30 KB + history',
+      ok: x.commitmentBytes.max <= x.budgets.commitment,
+    });
+    out.push({
+      section,
+      label: 'S3 PUTs per update',
+      detail: `${x.putsPerUpdate.after} with the pages, ${x.putsPerUpdate.before} without (as before them); pages written: ${x.putsPerUpdate.pages.join(', ')}; ${fmtBytes(x.bytesPerUpdate)} written`,
+    });
+    out.push({
+      section,
+      label: `full republish: ${fmtCount(x.republish.artifacts)} objects, ${fmtBytes(x.republish.bytes)}`,
+      ...timed(x.republish.ms),
+      detail: `${fmtCount(x.republish.pages)} HTML pages, ${fmtBytes(x.republish.htmlBytes)}; render + in-memory write`,
+    });
+  }
   if (r.coldStart) {
     const section = '6. Cold-start proxy: bundle size and import in a fresh Node process';
     for (const fn of r.coldStart.functions) {

@@ -7,6 +7,7 @@
  *   npm run bench -- --smoke       the smallest sizes (trying the harness; the test suite runs --quick)
  *   npm run bench -- --json        print the results as JSON instead of the table
  *   npm run bench -- --only freshness,growth
+ *   npm run bench -- --only citizen-site   the citizen pages of a 1,500-commitment plan alone (no emulators)
  *   npm run bench -- --out DIR     write the results there instead of bench/results/
  *
  * Progress goes to stderr. Everything started is stopped at the end, on error and on Ctrl-C.
@@ -25,6 +26,7 @@ import { progress, setQuiet, step } from './progress.ts';
 import { textTable } from './report.ts';
 import { type BenchResults, deriveCost, MEASUREMENTS, type Measurement } from './results.ts';
 import { burst } from './scenarios/burst.ts';
+import { citizenSite } from './scenarios/citizen-site.ts';
 import { coldStart } from './scenarios/cold-start.ts';
 import { freshness } from './scenarios/freshness.ts';
 import { growth } from './scenarios/growth.ts';
@@ -127,6 +129,7 @@ async function main(): Promise<BenchResults> {
   if (wanted.has('coldStart'))
     results.coldStart = await step('6. cold start', () => coldStart({ root: ROOT, imports: sizes.coldStart.imports }));
   if (wanted.has('render')) results.render = await step('5. render', () => renderSpeed(sizes.render));
+  if (wanted.has('citizenSite')) results.citizenSite = await step('9. citizen site', () => citizenSite(sizes.citizenSite));
 
   const needsEmulators = ['growth', 'regional', 'freshness', 'ingest', 'burst'].some((m) => wanted.has(m as Measurement));
   if (needsEmulators) {

@@ -2,7 +2,7 @@
  * How the Lambda functions are built, in one place: the stack's NodejsFunctions use these
  * settings, and the bundle test synthesizes that same stack and runs what it produced.
  */
-import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, Charset, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { openApiJson } from '#scripts/openapi/document';
 import { OPENAPI_DOCUMENT_DEFINE, openApiDocumentDefinition } from '#shared/api/openapi-document';
 
@@ -18,9 +18,11 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
   // The runtime is nodejs24.x; esbuild's target follows it so no syntax is down-levelled.
   target: 'node24',
-  // ESM builds of dependencies first (zod, marked, csv-stringify ship both).
+  // ESM builds of dependencies first (zod ships both).
   mainFields: ['module', 'main'],
   minify: true,
+  // Accented labels as UTF-8 (2 bytes) rather than \xNN escapes (4): the file is read as UTF-8 anyway.
+  charset: Charset.UTF8,
   sourceMap: true,
   sourceMapMode: SourceMapMode.DEFAULT,
   // Stack traces need the mappings, not the sources: keeps the .map file small.

@@ -20,10 +20,11 @@ import {
   renderDatasetRecord,
 } from '../render/dcat.ts';
 import { CONTENT_TYPES, FEED_FILES } from '../render/files.ts';
-import { INDEX_FILE, renderDashboard, renderSiteIndex } from '../render/html.ts';
+import { countByStatus, INDEX_FILE, renderDashboard, renderSiteIndex } from '../render/html.ts';
 import { renderCommitmentsJson, renderUpdatesJson } from '../render/json.ts';
 import { renderJsonFeed } from '../render/json-feed.ts';
 import { collectRenderFallbacks, type RenderFallback } from '../render/observations.ts';
+import { priorityGroups, renderAreaPage, renderCommitmentPage, renderPriorityList, renderStatusList } from '../render/pages.ts';
 import { renderReadme } from '../render/readme.ts';
 import { renderRss } from '../render/rss.ts';
 import {
@@ -32,11 +33,13 @@ import {
   FEED_ITEM_LIMIT,
   type FeedScope,
   type PlanSnapshot,
+  pagePaths,
   planAreas,
   planScope,
   snapshotOf,
   sortCommitments,
 } from '../render/snapshot.ts';
+import { timelineYears } from '../render/status-timeline.ts';
 import { renderCommitmentsXlsx, XLSX_FILE } from '../render/xlsx.ts';
 import {
   type Artifact,
@@ -215,7 +218,9 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const areas = new Set([...hint.areaSlugs, ...touchedCommitments.map((id) => current.get(id)!.areaSlug)]);
   // Areas left only in the history are named by their latest update: always loaded (rare, small).
   for (const slug of history.areaSlugs) if (!commitmentsPerArea.has(slug)) areas.add(slug);
-  const years = [...hint.years].filter((year) => history.years.has(year)).sort((a, b) => a - b);
+  // The summary's status-over-time chart undoes this year's updates: that year is read too (usually touched anyway).
+  const chartYears = timelineYears({ generatedAt: plan.updatedAt, history });
+  const years = [...new Set([...hint.years, ...chartYears])].filter((year) => history.years.has(year)).sort((a, b) => a - b);
 
   // Items read each way, estimated with the history spread evenly over the commitments.
   const total = [...history.years.values()].reduce((sum, entry) => sum + entry.count, 0);
@@ -260,6 +265,29 @@ function feedArtifacts(snapshot: PlanSnapshot, scope: FeedScope): Artifact[] {
   return FEED_FILES.map(({ file, format }) => artifact(prefix + file, FEED_RENDERERS[format](snapshot, scope), format));
 }
 
+/** An area's or a commitment's page, beside its feeds: rewritten exactly when they are. */
+function scopePage(snapshot: PlanSnapshot, scope: FeedScope): Artifact[] {
+  const prefix = `plans/${snapshot.plan.planId}/${scope.dir}`;
+  if (scope.area) return [artifact(prefix + INDEX_FILE, renderAreaPage(snapshot, scope.area), 'html')];
+  if (scope.commitment) return [artifact(prefix + INDEX_FILE, renderCommitmentPage(snapshot, scope.commitment), 'html')];
+  return [];
+}
+
+/**
+ * The lists by status and by priority, from the commitments alone: a handful of pages, all
+ * rendered each time (a status change moves a commitment between two of them) and written
+ * only when their bytes changed.
+ */
+function listArtifacts(snapshot: PlanSnapshot): Artifact[] {
+  const prefix = `plans/${snapshot.plan.planId}/`;
+  return [
+    ...countByStatus(snapshot).map((c) => artifact(prefix + pagePaths.status(c.code), renderStatusList(snapshot, c.code), 'html')),
+    ...priorityGroups(snapshot.commitments).map((p) =>
+      artifact(prefix + pagePaths.priority(p.number), renderPriorityList(snapshot, p), 'html'),
+    ),
+  ];
+}
+
 /** The scopes a hint reaches: the named commitments, their areas now, and any areas named. */
 export function touchedScopes(snapshot: PlanSnapshot, changed?: ChangeHint): FeedScope[] {
   const areas = planAreas(snapshot);
@@ -301,8 +329,9 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
     artifact(`${prefix}datapackage.json`, renderDatapackage(snapshot), 'json'),
     artifact(`${prefix}README.md`, renderReadme(snapshot), 'markdown'),
     artifact(`${prefix}${INDEX_FILE}`, renderDashboard(snapshot), 'html'),
+    ...listArtifacts(snapshot),
   );
-  for (const scope of touchedScopes(snapshot, changed)) artifacts.push(...feedArtifacts(snapshot, scope));
+  for (const scope of touchedScopes(snapshot, changed)) artifacts.push(...feedArtifacts(snapshot, scope), ...scopePage(snapshot, scope));
   return artifacts;
 }
 

@@ -1,18 +1,19 @@
 /**
- * The citizen's view: a static dashboard per plan (status chart as inline SVG, commitments by
- * priority and area, every feed and file linked) and a root page listing the plans. No script
+ * The citizen's view: a light summary per plan (status charts as inline SVG with text tables,
+ * areas by status, latest updates, the lists that find a commitment, every file linked), the
+ * page frame the area and commitment pages share, and a root page listing the plans. No script
  * at all, and a Content-Security-Policy that forbids it, so nothing an official typed can run.
  * Links between pages are relative, so the site works under any host; the canonical link
  * carries the configured public URL.
  */
-import type { Commitment, StatusDefinition } from '../domain/model.ts';
+import type { Commitment, StatusDefinition, StatusUpdate } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
 import { CATALOG_FILE, type DatasetNode, siteLanguage } from './dcat.ts';
-import { areaFeedPath, commitmentFeedPath, FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';
+import { FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';
 import { chromeLanguage, formatDate, type Labels, labelsFor } from './labels.ts';
-import { observationsHtml } from './observations.ts';
 import { PAGE_CONTENT_SECURITY_POLICY } from './security-headers.ts';
-import { anchors, dashboardUrl, type PlanSnapshot, planAreas } from './snapshot.ts';
+import { commitmentsOfArea, dashboardUrl, type PlanSnapshot, pagePaths, planAreas } from './snapshot.ts';
+import { statusTimeline, type TimelineMonth } from './status-timeline.ts';
 import { escapeXml as esc } from './xml.ts';
 
 export const INDEX_FILE = 'index.html';
@@ -60,7 +61,6 @@ header{border-bottom:1px solid var(--line);background:var(--soft)}
 h1{font-size:1.6rem;line-height:1.25;margin:.25rem 0 .5rem}
 h2{font-size:1.3rem;margin:2rem 0 .75rem;border-bottom:2px solid var(--line);padding-bottom:.25rem}
 h3{font-size:1.1rem;margin:1.25rem 0 .5rem}
-h4{font-size:1rem;margin:0 0 .5rem}
 .meta{color:var(--muted);margin:.25rem 0}
 .chart svg{width:100%;max-width:32rem;height:auto;display:block}
 .legend,.plain{list-style:none;padding:0;margin:.5rem 0}
@@ -75,10 +75,26 @@ meter{width:6rem;vertical-align:middle}
 .feeds{font-size:.9rem;margin:.5rem 0 0}
 .files{padding-left:1.25rem}.files li{margin:.2rem 0}
 footer{border-top:1px solid var(--line);margin-top:2rem;color:var(--muted);font-size:.9rem}
-@media (min-width:48rem){h1{font-size:2rem}}
+figure.chart{margin:0}.chart.wide svg{max-width:40rem}
+.scroll{overflow-x:auto;margin:.75rem 0}.scroll:focus-visible{outline:3px solid #f59e0b}
+table{border-collapse:collapse;width:100%;font-size:.95rem}
+caption{text-align:left;font-weight:600;padding:.25rem 0}
+th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}
+thead th{background:var(--soft)}.num{text-align:right;font-variant-numeric:tabular-nums}
+.list td:first-child{white-space:nowrap}.list .meta{font-size:.85rem}
+.columns{display:grid;gap:0 2rem}
+.updates,.history{padding-left:1.25rem}.updates li{margin:.5rem 0}
+.history>li{margin:0 0 1rem;padding-bottom:.5rem;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
+.history h3{font-size:1rem;font-weight:600;margin:0 0 .25rem}
+.kicker,.record h2{text-transform:uppercase;letter-spacing:.03em;font-size:.9rem;margin:1.5rem 0 .25rem}.kicker{font-weight:700;color:var(--muted)}
+@media (min-width:48rem){h1{font-size:2rem}.columns{grid-template-columns:1fr 2fr}}
+@media print{@page{size:A4;margin:18mm 16mm}body{font-size:11pt}.skip,.feeds,nav.crumbs{display:none}
+header,thead th{background:none}a{color:inherit}.wrap{max-width:none;padding:0}
+.badge{border:1px solid #000}.history>li{break-inside:avoid}h2{break-after:avoid}
+.links a::after{content:" — " attr(href);overflow-wrap:anywhere}}
 `;
 
-function page(options: {
+export function page(options: {
   lang: string;
   title: string;
   description: string;
@@ -113,7 +129,7 @@ function page(options: {
   ].join('\n');
 }
 
-const FORMAT_NAMES: Record<FileFormat, string> = {
+export const FORMAT_NAMES: Record<FileFormat, string> = {
   csv: 'CSV',
   json: 'JSON',
   rss: 'RSS',
@@ -124,11 +140,6 @@ const FORMAT_NAMES: Record<FileFormat, string> = {
   markdown: 'Markdown',
   xlsx: 'Excel (XLSX)',
 };
-
-function feedLinks(dir: (file: string) => string, label: string): string {
-  const links = FEED_FILES.map(({ file, format }) => `<a href="${esc(dir(file))}">${FORMAT_NAMES[format]}</a>`);
-  return `<p class="feeds">${esc(label)}: ${links.join(' · ')}</p>`;
-}
 
 // --- the status chart ----------------------------------------------------------------------
 
@@ -186,123 +197,222 @@ function statusChart(snapshot: PlanSnapshot, counts: StatusCount[], words: Label
   ].join('\n');
 }
 
-// --- the plan dashboard --------------------------------------------------------------------
+// --- pieces the citizen pages share -------------------------------------------------------
 
-function badge(snapshot: PlanSnapshot, code: string): string {
+export function badge(snapshot: PlanSnapshot, code: string): string {
   return `<span class="badge status-${esc(code)}">${esc(statusLabel(snapshot.plan.statuses, code, snapshot.plan.language))}</span>`;
 }
 
-function commitmentCard(snapshot: PlanSnapshot, c: Commitment, words: Labels): string {
+/** Status colours as classes, so a badge needs no inline style (and the label carries the meaning). */
+export function badgeStyles(snapshot: PlanSnapshot, codes: string[]): string {
+  const rules = codes.map((code) => {
+    const { background, text } = statusColour(snapshot.plan.statuses, code);
+    return `.status-${code}{background:${background};color:${text}}`;
+  });
+  return `<style>${rules.join('')}</style>`;
+}
+
+const FEED_TYPES = { rss: 'application/rss+xml', atom: 'application/atom+xml', jsonFeed: 'application/feed+json' } as const;
+
+/** Feed autodiscovery for the feeds beside a page. */
+export function feedAlternates(title: string): string[] {
+  return FEED_FILES.map(
+    ({ file, format }) =>
+      `<link rel="alternate" type="${FEED_TYPES[format]}" title="${esc(`${title} (${FORMAT_NAMES[format]})`)}" href="${file}">`,
+  );
+}
+
+export function asOf(snapshot: PlanSnapshot): string {
+  return `<time datetime="${esc(snapshot.generatedAt)}">${esc(formatDate(snapshot.generatedAt, snapshot.plan.language))}</time>`;
+}
+
+export function dateOf(iso: string, language: string): string {
+  return `<time datetime="${esc(iso)}">${esc(formatDate(iso, language))}</time>`;
+}
+
+export function planFooter(snapshot: PlanSnapshot, words: Labels): string {
   const { plan } = snapshot;
-  const facts = [
-    badge(snapshot, c.status),
-    ...(c.progress !== undefined
-      ? [`<span>${esc(words.progress)}: <meter min="0" max="100" value="${c.progress}" aria-hidden="true"></meter> ${c.progress}%</span>`]
-      : []),
-    `<span>${esc(words.lastUpdate)}: <time datetime="${esc(c.reportedAt)}">${esc(formatDate(c.reportedAt, plan.language))}</time></span>`,
-  ];
-  const observations = c.observations.trim()
-    ? observationsHtml(c.observations, `commitment ${c.commitmentId}`)
-    : `<p>${esc(words.noObservations)}</p>`;
-  const links =
-    c.links.length > 0
-      ? `<p><strong>${esc(words.relatedLinks)}:</strong></p><ul>${c.links
-          .map((l) => `<li><a href="${esc(l.url)}" rel="nofollow noopener">${esc(l.title)}</a></li>`)
-          .join('')}</ul>`
-      : '';
   return [
-    `<li><article class="card" id="${esc(anchors.commitment(c.commitmentId))}">`,
-    `<h4>${c.number}. ${esc(c.title)}</h4>`,
-    `<div class="facts">${facts.join('')}</div>`,
-    `<div class="observations">${observations}</div>`,
-    links,
-    feedLinks((file) => commitmentFeedPath(c.commitmentId, file), words.feeds),
-    '</article></li>',
+    `<p>${esc(words.publisher)}: ${plan.publisher.url ? `<a href="${esc(plan.publisher.url)}">${esc(plan.publisher.name)}</a>` : esc(plan.publisher.name)}`,
+    ` · ${esc(words.license)}: <a href="${esc(plan.license.url)}" rel="license">${esc(plan.license.title || plan.license.id)}</a>`,
+    plan.source ? ` · ${esc(words.source)}: <a href="${esc(plan.source.url)}">${esc(plan.source.title)}</a>` : '',
+    '</p>',
+  ].join('');
+}
+
+/** A table that may be wider than a phone scrolls on its own, reachable by keyboard. */
+export function scrollTable(label: string, table: string): string {
+  return `<div class="scroll" role="region" aria-label="${esc(label)}" tabindex="0">${table}</div>`;
+}
+
+export interface PriorityGroup {
+  number: number;
+  title: string;
+  commitments: Commitment[];
+}
+
+/** Priorities in order (the snapshot's commitments are sorted by priority already). */
+export function priorityGroups(commitments: Commitment[]): PriorityGroup[] {
+  const groups = new Map<number, PriorityGroup>();
+  for (const c of commitments) {
+    const group = groups.get(c.priority.number) ?? { number: c.priority.number, title: c.priority.title, commitments: [] };
+    groups.set(c.priority.number, group);
+    group.commitments.push(c);
+  }
+  return [...groups.values()];
+}
+
+// --- the plan summary ----------------------------------------------------------------------
+
+/** The newest updates the summary lists; the feeds hold more. */
+export const SUMMARY_UPDATES = 20;
+
+/** Stacked columns, one per month; the table after it holds the same numbers as text. */
+function timelineChart(snapshot: PlanSnapshot, counts: StatusCount[], months: TimelineMonth[], words: Labels): string {
+  const column = 24;
+  const gap = 6;
+  const height = 150;
+  const top = 8;
+  const width = months.length * (column + gap);
+  const max = Math.max(1, ...months.map((m) => m.counts.reduce((a, b) => a + b, 0)));
+  const columns = months.map((m, i) => {
+    const x = i * (column + gap);
+    let y = top + height;
+    const parts = m.counts.map((n, s) => {
+      const h = (n / max) * height;
+      y -= h;
+      if (n === 0) return '';
+      const { background } = statusColour(snapshot.plan.statuses, counts[s]!.code);
+      return `<rect x="${x}" y="${y.toFixed(1)}" width="${column}" height="${h.toFixed(1)}" fill="${background}" stroke="#fff" stroke-width="0.5"/>`;
+    });
+    const label = `<text x="${x + column / 2}" y="${top + height + 14}" font-size="10" text-anchor="middle" fill="${DARK}">${m.month.slice(5)}</text>`;
+    const year =
+      i === 0 || m.month.endsWith('-01')
+        ? `<text x="${x + column / 2}" y="${top + height + 27}" font-size="10" text-anchor="middle" fill="${DARK}">${m.month.slice(0, 4)}</text>`
+        : '';
+    return parts.join('') + label + year;
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${top + height + 32}" role="img" aria-labelledby="timeline-title timeline-desc" font-family="system-ui,sans-serif">`,
+    `<title id="timeline-title">${esc(words.pages.statusOverTime)}</title>`,
+    `<desc id="timeline-desc">${esc(words.pages.statusOverTimeNote)}</desc>`,
+    `<line x1="0" y1="${top + height}" x2="${width}" y2="${top + height}" stroke="${DARK}" stroke-width="1"/>`,
+    ...columns,
+    '</svg>',
   ].join('\n');
 }
 
-function priorityGroups(commitments: Commitment[]) {
-  const priorities = new Map<number, { title: string; areas: Map<string, { name: string; commitments: Commitment[] }> }>();
-  for (const c of commitments) {
-    const priority = priorities.get(c.priority.number) ?? { title: c.priority.title, areas: new Map() };
-    priorities.set(c.priority.number, priority);
-    const area = priority.areas.get(c.areaSlug) ?? { name: c.area, commitments: [] };
-    priority.areas.set(c.areaSlug, area);
-    area.commitments.push(c);
-  }
-  return priorities;
+function timelineTable(counts: StatusCount[], months: TimelineMonth[], words: Labels): string {
+  const head = `<tr><th scope="col">${esc(words.pages.month)}</th>${counts.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')}</tr>`;
+  const rows = months.map(
+    (m) => `<tr><th scope="row">${esc(m.month)}</th>${m.counts.map((n) => `<td class="num">${n}</td>`).join('')}</tr>`,
+  );
+  // Folded: the chart says it at a glance; the numbers are one activation away, and always in the markup.
+  return `<details><summary>${esc(words.pages.statusOverTime)}: ${esc(words.pages.month)} × ${esc(words.status)}</summary>${scrollTable(
+    words.pages.statusOverTime,
+    `<table><caption>${esc(words.pages.statusOverTime)}</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`,
+  )}</details>`;
+}
+
+function areaTable(snapshot: PlanSnapshot, counts: StatusCount[], words: Labels): string {
+  const areas = planAreas(snapshot);
+  const codes = counts.map((c) => c.code);
+  const head = `<tr><th scope="col">${esc(words.area)}</th>${counts.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')}<th scope="col">${esc(words.pages.total)}</th></tr>`;
+  const rows = areas.map((area) => {
+    const inArea = commitmentsOfArea(snapshot, area.slug);
+    const cells = codes.map((code) => `<td class="num">${inArea.filter((c) => c.status === code).length}</td>`);
+    return `<tr><th scope="row"><a href="${esc(pagePaths.area(area.slug))}">${esc(area.name)}</a></th>${cells.join('')}<td class="num">${inArea.length}</td></tr>`;
+  });
+  return scrollTable(
+    words.pages.areasByStatus,
+    `<table><caption>${esc(words.pages.areasByStatus)}</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`,
+  );
+}
+
+/** One history entry as the summary and the commitment page list it. */
+export function statusChange(snapshot: PlanSnapshot, u: StatusUpdate, words: Labels): string {
+  if (u.previousStatus === u.status) return `${badge(snapshot, u.status)} (${esc(words.unchanged)})`;
+  return `${badge(snapshot, u.previousStatus)} → ${badge(snapshot, u.status)}`;
 }
 
 export function renderDashboard(snapshot: PlanSnapshot): string {
   const { plan, commitments } = snapshot;
   const words = labelsFor(plan.language);
+  const pw = words.pages;
   const counts = countByStatus(snapshot);
-  const asOf = `<time datetime="${esc(snapshot.generatedAt)}">${esc(formatDate(snapshot.generatedAt, plan.language))}</time>`;
-  const badgeStyles = counts
-    .map((c) => {
-      const { background, text } = statusColour(plan.statuses, c.code);
-      return `.status-${c.code}{background:${background};color:${text}}`;
-    })
-    .join('');
-
   const sections: string[] = [];
+
+  const priorities = priorityGroups(commitments);
   sections.push(
+    '<section aria-labelledby="find-heading">',
+    `<h2 id="find-heading">${esc(pw.findCommitment)}</h2>`,
+    '<div class="columns">',
+    `<nav aria-labelledby="by-status"><h3 id="by-status">${esc(pw.byStatus)}</h3><ul class="plain">${counts
+      .map((c) => `<li><a href="${esc(pagePaths.status(c.code))}">${esc(c.label)}</a> (${c.count})</li>`)
+      .join('')}</ul></nav>`,
+    `<nav aria-labelledby="by-priority"><h3 id="by-priority">${esc(pw.byPriority)}</h3><ul class="plain">${priorities
+      .map(
+        (p) =>
+          `<li><a href="${esc(pagePaths.priority(p.number))}">${esc(words.priority)} ${p.number}. ${esc(p.title)}</a> (${p.commitments.length})</li>`,
+      )
+      .join('')}</ul></nav>`,
+    '</div>',
+    '</section>',
     '<section aria-labelledby="status-heading">',
     `<h2 id="status-heading">${esc(words.commitmentsByStatus)}</h2>`,
-    `<figure class="chart" style="margin:0">${statusChart(snapshot, counts, words)}</figure>`,
+    `<figure class="chart">${statusChart(snapshot, counts, words)}</figure>`,
     `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)} <strong>${c.count}</strong></li>`).join('')}</ul>`,
     '</section>',
   );
 
-  for (const [number, priority] of priorityGroups(commitments)) {
-    sections.push(
-      `<section aria-labelledby="${anchors.priority(number)}">`,
-      `<h2 id="${anchors.priority(number)}">${esc(words.priority)} ${number}. ${esc(priority.title)}</h2>`,
-    );
-    for (const [, area] of priority.areas) {
-      sections.push(
-        `<h3>${esc(area.name)}</h3>`,
-        '<ul class="cards">',
-        ...area.commitments.map((c) => commitmentCard(snapshot, c, words)),
-        '</ul>',
-      );
-    }
-    sections.push('</section>');
-  }
-
-  const areas = planAreas(snapshot);
+  const months = statusTimeline(
+    snapshot,
+    counts.map((c) => c.code),
+  );
   sections.push(
+    '<section aria-labelledby="timeline-heading">',
+    `<h2 id="timeline-heading">${esc(pw.statusOverTime)}</h2>`,
+    `<p class="meta">${esc(pw.statusOverTimeNote)}</p>`,
+    `<figure class="chart wide">${timelineChart(snapshot, counts, months, words)}</figure>`,
+    `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)}</li>`).join('')}</ul>`,
+    timelineTable(counts, months, words),
+    '</section>',
     '<section aria-labelledby="areas-heading">',
     `<h2 id="areas-heading">${esc(words.areas)}</h2>`,
-    '<ul class="plain">',
-    ...areas.map((area) => {
-      const count = commitments.filter((c) => c.areaSlug === area.slug).length;
-      return `<li id="${esc(anchors.area(area.slug))}"><strong>${esc(area.name)}</strong> (${count}) ${feedLinks(
-        (file) => areaFeedPath(area, file),
-        words.feeds,
-      )}</li>`;
-    }),
-    '</ul>',
+    areaTable(snapshot, counts, words),
+    '</section>',
+  );
+
+  const latest = snapshot.latest.slice(0, SUMMARY_UPDATES);
+  sections.push(
+    '<section aria-labelledby="latest-heading">',
+    `<h2 id="latest-heading">${esc(pw.latestUpdates)}</h2>`,
+    latest.length === 0
+      ? `<p>${esc(pw.noUpdates)}</p>`
+      : `<ol class="updates">${latest
+          .map(
+            (u) =>
+              `<li>${dateOf(u.reportedAt, plan.language)} · <a href="${esc(pagePaths.commitment(u.commitmentId))}">${u.commitmentNumber}. ${esc(u.commitmentTitle)}</a><br>${statusChange(snapshot, u, words)}</li>`,
+          )
+          .join('')}</ol>`,
     '</section>',
   );
 
   const files = planFiles(snapshot).filter((f) => f.kind !== 'dashboard');
   const fileItem = (f: (typeof files)[number]) =>
     `<li><a href="${esc(f.path)}">${esc(f.path)}</a> — ${esc(fileTitle(f, words))} (${FORMAT_NAMES[f.format]})</li>`;
+  const isFeed = (f: (typeof files)[number]) => f.format === 'rss' || f.format === 'atom' || f.format === 'jsonFeed';
   sections.push(
     '<section aria-labelledby="data-heading">',
     `<h2 id="data-heading">${esc(words.downloads)}</h2>`,
     `<h3>${esc(words.dataFiles)}</h3>`,
     `<ul class="files">${files
-      .filter((f) => f.format !== 'rss' && f.format !== 'atom' && f.format !== 'jsonFeed')
+      .filter((f) => !isFeed(f))
       .map(fileItem)
       .join('')}</ul>`,
     `<h3>${esc(words.feeds)}</h3>`,
-    `<ul class="files">${files
-      .filter((f) => f.format === 'rss' || f.format === 'atom' || f.format === 'jsonFeed')
-      .map(fileItem)
-      .join('')}</ul>`,
-    `<p>${esc(words.feedsNote)} ${esc(words.areaFeedsNote)}: <a href="#areas-heading">${esc(words.areas)}</a>.</p>`,
+    `<ul class="files">${files.filter(isFeed).map(fileItem).join('')}</ul>`,
+    `<p>${esc(words.feedsNote)} ${esc(words.areaFeedsNote)}; ${esc(words.commitmentFeedsNote)}.</p>`,
     `<p><a href="../../${CATALOG_FILE}">${esc(words.catalog)}</a></p>`,
     '</section>',
   );
@@ -310,15 +420,9 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
   const header = [
     `<p class="meta"><a href="../../${INDEX_FILE}">${esc(words.allPlans)}</a></p>`,
     `<h1>${esc(plan.title)}</h1>`,
-    `<p class="meta">${esc(plan.municipality)} · ${esc(words.period)} ${plan.period.start}–${plan.period.end} · ${esc(words.dataAsOf)} ${asOf}</p>`,
+    `<p class="meta">${esc(plan.municipality)} · ${esc(words.period)} ${plan.period.start}–${plan.period.end} · ${esc(words.dataAsOf)} ${asOf(snapshot)}</p>`,
     ...(plan.description ? [`<p>${esc(plan.description)}</p>`] : []),
   ].join('\n');
-  const footer = [
-    `<p>${esc(words.publisher)}: ${plan.publisher.url ? `<a href="${esc(plan.publisher.url)}">${esc(plan.publisher.name)}</a>` : esc(plan.publisher.name)}`,
-    ` · ${esc(words.license)}: <a href="${esc(plan.license.url)}" rel="license">${esc(plan.license.title || plan.license.id)}</a>`,
-    plan.source ? ` · ${esc(words.source)}: <a href="${esc(plan.source.url)}">${esc(plan.source.title)}</a>` : '',
-    '</p>',
-  ].join('');
   return page({
     lang: plan.language,
     words,
@@ -326,16 +430,16 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     description: plan.description || `${plan.municipality}: ${plan.title}`,
     canonical: dashboardUrl(snapshot),
     head: [
-      ...FEED_FILES.map(
-        ({ file, format }) =>
-          `<link rel="alternate" type="${format === 'rss' ? 'application/rss+xml' : format === 'atom' ? 'application/atom+xml' : 'application/feed+json'}" title="${esc(`${plan.title} (${FORMAT_NAMES[format]})`)}" href="${file}">`,
-      ),
+      ...feedAlternates(plan.title),
       '<link rel="describedby" type="application/json" href="datapackage.json">',
-      `<style>${badgeStyles}</style>`,
+      badgeStyles(
+        snapshot,
+        counts.map((c) => c.code),
+      ),
     ],
     header,
     main: sections.join('\n'),
-    footer,
+    footer: planFooter(snapshot, words),
   });
 }
 

@@ -37,6 +37,24 @@ export interface Labels {
   modified: string;
   feedFor: (what: string) => string;
   skipToContent: string;
+  /** The citizen pages: summary, area, commitment and the lists that find a commitment. */
+  pages: {
+    findCommitment: string;
+    byStatus: string;
+    byPriority: string;
+    number: string;
+    title: string;
+    total: string;
+    history: string;
+    noHistory: string;
+    olderHistory: string;
+    latestUpdates: string;
+    noUpdates: string;
+    areasByStatus: string;
+    statusOverTime: string;
+    statusOverTimeNote: string;
+    month: string;
+  };
   dataDictionary: string;
   readmeIntro: string;
   file: string;
@@ -105,6 +123,23 @@ const ca: Labels = {
   modified: 'Modificat',
   feedFor: (what) => `Canal de ${what}`,
   skipToContent: 'Vés al contingut',
+  pages: {
+    findCommitment: 'Trobar un compromís',
+    byStatus: 'Per estat',
+    byPriority: 'Per prioritat',
+    number: 'Núm.',
+    title: 'Compromís',
+    total: 'Total',
+    history: 'Historial',
+    noHistory: "Encara no hi ha cap actualització d'aquest compromís.",
+    olderHistory: "Les actualitzacions més antigues són als fitxers d'actualitzacions per any",
+    latestUpdates: 'Darreres actualitzacions',
+    noUpdates: 'Encara no hi ha cap actualització.',
+    areasByStatus: 'Àrees i estat dels seus compromisos',
+    statusOverTime: "Evolució de l'estat",
+    statusOverTimeNote: "Compromisos per estat a final de cada mes (l'estat actual, desfent les actualitzacions posteriors).",
+    month: 'Mes',
+  },
   dataDictionary: 'Diccionari de dades',
   readmeIntro: 'Aquests fitxers es regeneren automàticament cada vegada que una àrea responsable publica una actualització signada.',
   file: 'Fitxer',
@@ -192,6 +227,23 @@ const es: Labels = {
   modified: 'Modificado',
   feedFor: (what) => `Canal de ${what}`,
   skipToContent: 'Ir al contenido',
+  pages: {
+    findCommitment: 'Encontrar un compromiso',
+    byStatus: 'Por estado',
+    byPriority: 'Por prioridad',
+    number: 'Núm.',
+    title: 'Compromiso',
+    total: 'Total',
+    history: 'Historial',
+    noHistory: 'Todavía no hay ninguna actualización de este compromiso.',
+    olderHistory: 'Las actualizaciones más antiguas están en los ficheros de actualizaciones por año',
+    latestUpdates: 'Últimas actualizaciones',
+    noUpdates: 'Todavía no hay ninguna actualización.',
+    areasByStatus: 'Áreas y estado de sus compromisos',
+    statusOverTime: 'Evolución del estado',
+    statusOverTimeNote: 'Compromisos por estado a final de cada mes, calculados deshaciendo las actualizaciones posteriores.',
+    month: 'Mes',
+  },
   dataDictionary: 'Diccionario de datos',
   readmeIntro: 'Estos ficheros se regeneran automáticamente cada vez que un área responsable publica una actualización firmada.',
   file: 'Fichero',
@@ -279,6 +331,23 @@ const en: Labels = {
   modified: 'Modified',
   feedFor: (what) => `Feed of ${what}`,
   skipToContent: 'Skip to content',
+  pages: {
+    findCommitment: 'Find a commitment',
+    byStatus: 'By status',
+    byPriority: 'By priority',
+    number: 'No.',
+    title: 'Commitment',
+    total: 'Total',
+    history: 'History',
+    noHistory: 'No update of this commitment yet.',
+    olderHistory: 'Older updates are in the yearly update files',
+    latestUpdates: 'Latest updates',
+    noUpdates: 'No update yet.',
+    areasByStatus: 'Areas and the status of their commitments',
+    statusOverTime: 'Status over time',
+    statusOverTimeNote: 'Commitments by status at the end of each month, computed by undoing later updates.',
+    month: 'Month',
+  },
   dataDictionary: 'Data dictionary',
   readmeIntro: 'These files are regenerated automatically every time a responsible area publishes a signed update.',
   file: 'File',

@@ -90,15 +90,21 @@ export function dashboardUrl(snapshot: { baseUrl: string; plan: Pick<Plan, 'plan
   return planUrl(snapshot, `index.html${fragment ? `#${fragment}` : ''}`);
 }
 
-/** Fragment ids in the dashboard; prefixed so a commitment id can never collide with a section id. */
-export const anchors = {
-  commitment: (commitmentId: string) => `commitment-${commitmentId}`,
-  area: (areaSlug: string) => `area-${areaSlug}`,
-  priority: (number: number) => `priority-${number}`,
+/** Where each citizen page lives under plans/{planId}/ (each an index.html beside its feeds). */
+export const pagePaths = {
+  commitment: (commitmentId: string) => `commitments/${commitmentId}/index.html`,
+  area: (areaSlug: string) => `areas/${areaSlug}/index.html`,
+  status: (code: string) => `statuses/${code}/index.html`,
+  priority: (number: number) => `priorities/${number}/index.html`,
 };
 
-export function commitmentUrl(snapshot: PlanSnapshot, commitmentId: string): string {
-  return dashboardUrl(snapshot, anchors.commitment(commitmentId));
+/** A commitment's own page: what feed items and readers link to. */
+export function commitmentUrl(snapshot: Pick<PlanSnapshot, 'baseUrl' | 'plan'>, commitmentId: string): string {
+  return planUrl(snapshot, pagePaths.commitment(commitmentId));
+}
+
+export function areaUrl(snapshot: Pick<PlanSnapshot, 'baseUrl' | 'plan'>, areaSlug: string): string {
+  return planUrl(snapshot, pagePaths.area(areaSlug));
 }
 
 export function sortCommitments(commitments: Commitment[]): Commitment[] {
@@ -123,13 +129,16 @@ export interface FeedScope {
   dir: string;
   /** Newest first. */
   updates: StatusUpdate[];
-  /** Where a person reads the same thing: the dashboard, at the right anchor. */
+  /** Where a person reads the same thing: the plan summary, the area's page or the commitment's page. */
   alternateUrl: string;
   /**
    * When the scope's content last changed, from the data only: its newest update or its
    * commitments' definitions. An area that nothing touched keeps its stamp, and its bytes.
    */
   updated: string;
+  /** The area or commitment the scope is about (its page is rendered with its feeds). */
+  area?: AreaSummary;
+  commitment?: Commitment;
 }
 
 export interface AreaSummary {
@@ -182,7 +191,7 @@ export function planScope(snapshot: PlanSnapshot): FeedScope {
 
 const commitmentsByArea = new WeakMap<PlanSnapshot, Map<string, Commitment[]>>();
 
-function commitmentsOfArea(snapshot: PlanSnapshot, slug: string): Commitment[] {
+export function commitmentsOfArea(snapshot: PlanSnapshot, slug: string): Commitment[] {
   let groups = commitmentsByArea.get(snapshot);
   if (!groups) {
     groups = group(snapshot.commitments, (c) => c.areaSlug) as Map<string, Commitment[]>;
@@ -196,10 +205,11 @@ export function areaScope(snapshot: PlanSnapshot, area: AreaSummary): FeedScope 
   const commitments = commitmentsOfArea(snapshot, area.slug);
   return {
     kind: 'area',
+    area,
     label: area.name,
     dir: `areas/${area.slug}/`,
     updates,
-    alternateUrl: dashboardUrl(snapshot, anchors.area(area.slug)),
+    alternateUrl: areaUrl(snapshot, area.slug),
     updated: latest([...updates.map((u) => u.receivedAt), ...commitments.map((c) => c.updatedAt)], snapshot.plan.createdAt),
   };
 }
@@ -208,6 +218,7 @@ export function commitmentScope(snapshot: PlanSnapshot, commitment: Commitment):
   const updates = latestOfCommitment(snapshot, commitment);
   return {
     kind: 'commitment',
+    commitment,
     label: `${commitment.number}. ${commitment.title}`,
     dir: `commitments/${commitment.commitmentId}/`,
     updates,

@@ -14,9 +14,9 @@ import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { CONSOLE_SECURITY_HEADERS, securityHeaderFields } from '#shared/render/security-headers';
 import { signRequest } from '#shared/signing/http-signature';
 import { loadPrivateKey } from '#shared/signing/key-material';
+import { launchChromium } from '#tests/support/browser';
 import { freePort } from '../../infra/local/emulators.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/local-stack.ts';
-import { launchChromium } from '../support/browser.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SHOTS = join(ROOT, 'test-results/console');

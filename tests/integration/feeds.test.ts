@@ -219,7 +219,9 @@ describe('hostile text posted through the signed API', () => {
         expect(tag).not.toMatch(/href="\s*javascript:/i);
       }
     }
-    expect(bucket.get(`${PLAN}index.html`)).toContain('&lt;script&gt;alert(document.cookie)&lt;/script&gt;');
+    // The observations are on the commitment's page, as the text they are; the summary names the commitment only.
+    expect(bucket.get(`${PLAN}commitments/c4/index.html`)).toContain('&lt;script&gt;alert(document.cookie)&lt;/script&gt;');
+    expect(bucket.get(`${PLAN}index.html`)).not.toContain('alert(document.cookie)');
   });
 
   it('lists the plan in catalog.jsonld (DCAT-AP) with a distribution for every plan file in the bucket', async () => {
@@ -230,7 +232,8 @@ describe('hostile text posted through the signed API', () => {
     const downloads = values(dataset!, `${NS.dcat}distribution`).map(
       (ref) => values(graph.find((n) => n['@id'] === ref['@id'])!, `${NS.dcat}downloadURL`)[0]!['@id'] as string,
     );
-    const planFiles = [...bucket.keys()].filter((k) => k.startsWith(PLAN) && !k.includes('/areas/') && !k.includes('/commitments/'));
+    // Data files and the plan's summary; the area, commitment and list pages are pages, not distributions.
+    const planFiles = [...bucket.keys()].filter((k) => k.startsWith(PLAN) && !/\/(areas|commitments|statuses|priorities)\//.test(k));
     expect(downloads.sort()).toEqual(planFiles.map((k) => `${BASE_URL}/${k}`).sort());
     expect(bucket.get('index.html')).toContain(`href="plans/${DEMO_PLAN_ID}/index.html"`);
   });
@@ -263,6 +266,13 @@ describe('incremental publishing', () => {
       expect(written).toContain(`${PLAN}commitments/c12/feed.${format}`);
       expect(written).toContain(`${PLAN}areas/${TERRITORY}/feed.${format}`);
     }
+    // Its page, its area's page, and the two status lists it moved between.
+    expect(written).toContain(`${PLAN}commitments/c12/index.html`);
+    expect(written).toContain(`${PLAN}areas/${TERRITORY}/index.html`);
+    expect(written.filter((k) => k.includes('/statuses/')).sort()).toEqual([
+      `${PLAN}statuses/delayed/index.html`,
+      `${PLAN}statuses/pending/index.html`,
+    ]);
     const rendered = [...plan!.written, ...plan!.skipped];
     expect(
       rendered.filter((k) => k.includes(`/areas/${ECONOMY}/`) || k.includes('/commitments/c4/') || k.includes('/commitments/c5/')),

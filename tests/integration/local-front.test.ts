@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toApiRequest } from '#functions/ingest/handler';
 import { startLocalServer } from '#infra/local/server';
 import { createApi } from '#shared/api/api';
-import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import { publishPlan } from '#shared/publish/publish';
 import { API_SECURITY_HEADERS, SITE_SECURITY_HEADERS, securityHeaderFields } from '#shared/render/security-headers';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 import { ensureBucket } from '../../infra/local/setup.ts';
@@ -184,5 +185,39 @@ describe('host binding through the local front', () => {
       expect(answer.headers['content-type']).toBe('application/problem+json');
     }
     expect(await env.tableSnapshot()).toBe(before);
+  });
+});
+
+describe('a commitment page after a signed update, over HTTP from the local front', () => {
+  it('shows the new status, the observations and the history row; the RSS item links to that page', async () => {
+    const deps = { repository: env.repository, store: env.store, baseUrl: origin };
+    const first = await publishPlan(DEMO_PLAN_ID, deps);
+    const observations = `Contracte **signat** el ${randomBytes(4).toString('hex')}.`;
+    const request = signedRequest(official, 'POST', updatePath(), { status: 'on_track', observations, progress: 80 }, { baseUrl: origin });
+    const { host, ...signed } = request.headers as Record<string, string>;
+    const posted = await send('POST', request.path, signed, request.body.toString('utf8'));
+    expect(posted.status, posted.body).toBe(201);
+    // As the stream handler publishes a batch: only what the update touched.
+    const after = await publishPlan(DEMO_PLAN_ID, deps, { changed: { commitmentIds: [DEMO_COMMITMENT_ID] }, since: first!.revision });
+    expect(after!.written).toContain(`plans/${DEMO_PLAN_ID}/commitments/${DEMO_COMMITMENT_ID}/index.html`);
+
+    const pagePath = `/plans/${DEMO_PLAN_ID}/commitments/${DEMO_COMMITMENT_ID}/index.html`;
+    const page = await send('GET', pagePath);
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    const status = /<h2>Estat<\/h2>\n<div class="facts">(.*?)<\/div>/.exec(page.body)![1]!;
+    expect(status).toContain('Completat o en execució dins les previsions');
+    expect(status).toContain('80%');
+    expect(page.body).toContain('Contracte <strong>signat</strong>');
+    const newest = /<ol class="history" reversed><li>(.*?)<\/li>/.exec(page.body)![1]!;
+    expect(newest).toContain('→ <span class="badge status-on_track">');
+    expect(newest).toContain('Contracte <strong>signat</strong>');
+
+    const rss = await send('GET', `/plans/${DEMO_PLAN_ID}/feed.rss`);
+    const item = /<item>([\s\S]*?)<\/item>/.exec(rss.body)![1]!;
+    expect(item).toContain('signat');
+    const link = /<link>([^<]+)<\/link>/.exec(item)![1]!;
+    expect(link).toBe(`${origin}${pagePath}`);
+    expect((await send('GET', new URL(link).pathname)).body).toBe(page.body);
   });
 });

@@ -80,7 +80,9 @@ describe('incremental publish', () => {
     await post('c2', 'delayed', '2023-03-01T10:00:00.000Z');
     const result = await publishIncrementally();
     const in2023 = (await env.repository.listUpdates(PLAN, { year: 2023 })).length;
-    expect(result.updatesRead).toBe(3 * FEED_ITEM_LIMIT + in2023);
+    // This year's too: the summary's status-over-time chart undoes them month by month.
+    const thisYear = (await env.repository.listUpdates(PLAN, { year: new Date().getUTCFullYear() })).length;
+    expect(result.updatesRead).toBe(3 * FEED_ITEM_LIMIT + in2023 + thisYear);
     expect(result.updatesRead).toBeLessThan(HISTORY);
     expect(result.written.filter((key) => key.includes('/updates/')).sort()).toEqual([
       `plans/${PLAN}/updates/2023.csv`,

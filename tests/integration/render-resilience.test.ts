@@ -154,7 +154,7 @@ describe('a text the renderer fails on', () => {
     expect(items.find((item) => item.id === normalId)!.html).toContain('<strong>segons el previst</strong>');
     const rows = await updatesCsvRows();
     expect(rows.find((row) => row.update_id === poisonedId)?.observations).toBe(poisoned);
-    const page = (await env.getObject(`${PLAN}index.html`))!.body;
+    const page = (await env.getObject(`${PLAN}commitments/c4/index.html`))!.body;
     expect(page).toContain('&lt;b&gt;no és HTML&lt;/b&gt;');
 
     // The next publish of the plan is not stuck on it either.

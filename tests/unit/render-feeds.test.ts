@@ -39,7 +39,7 @@ describe('plan feeds', () => {
     expect(atom.alternate).toBe(`${PLAN_URL}index.html`);
     expect(json.feed.feed_url).toBe(`${PLAN_URL}feed.json`);
     expect(json.feed.home_page_url).toBe(`${PLAN_URL}index.html`);
-    for (const item of [...rss.items, ...atom.items, ...json.items]) expect(item.link).toBe(`${PLAN_URL}index.html#commitment-c4`);
+    for (const item of [...rss.items, ...atom.items, ...json.items]) expect(item.link).toBe(`${PLAN_URL}commitments/c4/index.html`);
   });
 
   it('name the responsible area as the author of every item, in every format (no personal data)', () => {
@@ -130,7 +130,7 @@ describe('area and commitment feeds', () => {
     expect(economyFeed.items).toHaveLength(2);
     expect(economyFeed.self).toBe(`${PLAN_URL}areas/desenvolupament-economic-industria-i-ocupacio/feed.atom`);
     expect(economyFeed.title).toContain('Desenvolupament Econòmic, Indústria i Ocupació');
-    expect(economyFeed.alternate).toBe(`${PLAN_URL}index.html#area-desenvolupament-economic-industria-i-ocupacio`);
+    expect(economyFeed.alternate).toBe(`${PLAN_URL}areas/desenvolupament-economic-industria-i-ocupacio/index.html`);
 
     const territoryScope = areaScope(snapshot, territory!);
     const territoryRss = readRss(renderRss(snapshot, territoryScope));
