@@ -4,6 +4,7 @@ import { type ApiRequest, type ApiResponse, createApi, problemResponse } from '#
 import type { Config } from '#shared/config/config';
 import { Problem } from '#shared/domain/problem';
 import { cachingSealer, LocalSecretSealer, lazySealer, readMasterKeyFile, type SecretSealer } from '#shared/signing/secret-sealer';
+import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
 import { type FunctionDependencies, functionDependencies } from '../dependencies.ts';
 import { observeApiRequest } from './observability.ts';
 
@@ -56,7 +57,8 @@ export const handler = async (event: APIGatewayProxyEventV2, context?: Context):
   try {
     const dependencies = functionDependencies();
     if (api?.dependencies !== dependencies) {
-      const { config, repository } = dependencies;
+      const { config, dynamo } = dependencies;
+      const repository = new DynamoPlanRepository(dynamo, config.tableName);
       api = {
         dependencies,
         handle: createApi({

@@ -13,6 +13,7 @@ import { EMULATOR_CREDENTIALS } from '#shared/aws/client-options';
 import { DATA_DIR_LAYOUT } from '#shared/config/local-data';
 import { removeRuntimeFile, writeRuntimeFile } from '#shared/config/runtime-file';
 import { ensureMasterKeyFile } from '#shared/signing/secret-sealer';
+import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
 import { everyPlanId } from '#shared/store/plans';
 import type { PlanRepository } from '#shared/store/ports';
@@ -115,14 +116,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { handler: ingest } = await import('#functions/ingest/handler');
     const { handler: publish } = await import('#functions/publish/handler');
     const { functionDependencies } = handlers;
+    const { config, dynamo } = functionDependencies();
+    const repository = new DynamoPlanRepository(dynamo, config.tableName);
 
     // Data from a version before the plans and keys registries: add their entries (the lists read only those).
-    const filled = await functionDependencies().repository.fillRegistry();
+    const filled = await repository.fillRegistry();
     if (filled.plans + filled.keys > 0) log(`added ${filled.plans} plan(s) and ${filled.keys} key(s) to the registries`);
 
     let demoKeys: DemoKey[] = [];
     if (options.seedDemo ?? true) {
-      const result = await seedDemo(functionDependencies().repository, DATA_DIR_LAYOUT.keys(dataDir));
+      const result = await seedDemo(repository, DATA_DIR_LAYOUT.keys(dataDir));
       demoKeys = result.keys;
       if (result.seeded) log('loaded the demo plan terrassa-2015-2019');
     }
@@ -146,9 +149,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // expires: it is retried in the background rather than left behind.
     let stopping = false;
     let catchUp: Promise<void> = Promise.resolve();
-    if ((await publishAll(publish, functionDependencies().repository)) > 0) {
+    if ((await publishAll(publish, repository)) > 0) {
       catchUp = (async () => {
-        while (!stopping && (await publishAll(publish, functionDependencies().repository).catch(() => 1)) > 0) {
+        while (!stopping && (await publishAll(publish, repository).catch(() => 1)) > 0) {
           log('some plans could not be published yet (publish lease still held?); retrying in 2 s');
           await new Promise((r) => setTimeout(r, 2000).unref());
         }

@@ -49,13 +49,16 @@ import {
   md5,
   type WriteResult,
 } from '../store/artifacts.ts';
-import type { PlanReader } from '../store/plans.ts';
-import type { PlanRepository } from '../store/ports.ts';
+import type { PlanReader, PlanStore } from '../store/plans.ts';
+import type { PublishLeaseStore } from '../store/publish-leases.ts';
 
 export { CONTENT_TYPES } from '../render/files.ts';
 
+/** What publishing reads of storage: a plan's items, the plans registry, the publish leases. */
+export type PublishRepository = PlanReader & Pick<PlanStore, 'listPlans'> & PublishLeaseStore;
+
 export interface PublishDependencies {
-  repository: PlanRepository;
+  repository: PublishRepository;
   store: ArtifactStore;
   baseUrl: string;
   /** WebSub hubs the feeds advertise (the configured WEBSUB_HUBS); none when WebSub is off. */

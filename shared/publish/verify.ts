@@ -8,7 +8,7 @@
  */
 import { type ArtifactStore, md5 } from '../store/artifacts.ts';
 import { everyPlanId } from '../store/plans.ts';
-import type { PlanRepository } from '../store/ports.ts';
+import type { PublishRepository } from './publish.ts';
 import { loadSnapshot, renderPlanArtifacts } from './publish.ts';
 
 export interface PlanVerification {
@@ -34,7 +34,7 @@ export interface VerificationReport {
 }
 
 export interface VerifyDependencies {
-  repository: PlanRepository;
+  repository: PublishRepository;
   store: Pick<ArtifactStore, 'etags'>;
   baseUrl: string;
   /** The hubs the feeds advertise: they are part of the feeds' bytes. */

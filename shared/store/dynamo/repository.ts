@@ -4,30 +4,25 @@
  * nonces and idempotency records are written here, in the transactions that need them together;
  * keys and publish leases have adapters of their own, composed here.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { compareNewestFirst, type HistoryScope, type HistorySummary, reportedYear } from '../../domain/history.ts';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { reportedYear } from '../../domain/history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
 import { ConflictError, type NonceClaim, type WriteConflict } from '../conflicts.ts';
 import type { KeyEntry } from '../keys.ts';
 import type { Page, PageRequest } from '../paging.ts';
-import type { PlanEntry } from '../plans.ts';
 import type { PlanRepository } from '../ports.ts';
-import type { PublishState } from '../publish-leases.ts';
 import type { IdempotencyRecord } from '../requests.ts';
-import { historyAttributes, historyOfPlanItem, itemKeys, keyEntryItem, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
+import { historyAttributes, itemKeys, keyEntryItem, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
 import { DynamoKeys } from './keys.ts';
-import { DynamoPublishLeases } from './publish-leases.ts';
-import { DynamoTable, isCancellation, type TransactItem } from './table.ts';
-import { TABLE_SCHEMA } from './table-schema.ts';
+import { DynamoPlanReads } from './plan-reads.ts';
+import { isCancellation, type TransactItem } from './table.ts';
 
-export class DynamoPlanRepository extends DynamoTable implements PlanRepository {
+export class DynamoPlanRepository extends DynamoPlanReads implements PlanRepository {
   private readonly keyStore: DynamoKeys;
-  private readonly leases: DynamoPublishLeases;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     super(client, tableName);
     this.keyStore = new DynamoKeys(client, tableName);
-    this.leases = new DynamoPublishLeases(client, tableName);
   }
 
   // The keys port.
@@ -36,117 +31,6 @@ export class DynamoPlanRepository extends DynamoTable implements PlanRepository 
   putKey = (key: SigningKey): Promise<void> => this.keyStore.putKey(key);
   createKey = (key: SigningKey, nonce?: NonceClaim): Promise<void> => this.keyStore.createKey(key, nonce);
   revokeKey = (input: { keyId: string; revokedAt: string; nonce?: NonceClaim }): Promise<void> => this.keyStore.revokeKey(input);
-
-  // The publish lease port.
-  getPublishState = (planId: string): Promise<PublishState | undefined> => this.leases.getPublishState(planId);
-  acquirePublishLease = (planId: string, lease: { owner: string; until: number; now: number }) =>
-    this.leases.acquirePublishLease(planId, lease);
-  renewPublishLease = (planId: string, lease: { owner: string; until: number }) => this.leases.renewPublishLease(planId, lease);
-  recordPublished: DynamoPublishLeases['recordPublished'] = (planId, input) => this.leases.recordPublished(planId, input);
-  releasePublishLease = (planId: string, owner: string): Promise<void> => this.leases.releasePublishLease(planId, owner);
-  markStaleWrites = (planId: string): Promise<void> => this.leases.markStaleWrites(planId);
-
-  async getPlan(planId: string): Promise<Plan | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: itemKeys.plan(planId), ConsistentRead: true }));
-    return stripPlan(out.Item);
-  }
-
-  async getPlanHistory(planId: string): Promise<{ plan: Plan; history?: HistorySummary } | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: itemKeys.plan(planId), ConsistentRead: true }));
-    if (!out.Item) return undefined;
-    const history = historyOfPlanItem(out.Item);
-    return { plan: stripPlan(out.Item)!, ...(history ? { history } : {}) };
-  }
-
-  async latestUpdates(planId: string, scope: HistoryScope, limit: number): Promise<StatusUpdate[]> {
-    const [index, attribute, prefix] = !scope
-      ? [undefined, TABLE_SCHEMA.sortKey, 'UPDATE#']
-      : 'commitmentId' in scope
-        ? ['byCommitment', 'byCommitment', `${scope.commitmentId}#`]
-        : ['byArea', 'byArea', `${scope.areaSlug}#`];
-    // The index orders by reportedAt then updateId; the feeds order equal instants by revision.
-    // Reading on while the instant of the `limit`-th item repeats makes the cut exact.
-    const found: StatusUpdate[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: index,
-          KeyConditionExpression: `PK = :pk AND begins_with(#sk, :prefix)`,
-          ExpressionAttributeNames: { '#sk': attribute },
-          ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': prefix },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          Limit: limit + 1,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) found.push(strip<StatusUpdate>(item)!);
-      start = out.LastEvaluatedKey;
-    } while (start && (found.length <= limit || found.at(-1)!.reportedAt === found[limit - 1]!.reportedAt));
-    return found.sort(compareNewestFirst).slice(0, limit);
-  }
-
-  async listPlans(page: PageRequest): Promise<Page<PlanEntry>> {
-    const found = await this.registryPage('PLANS', 'PLAN#', page);
-    const revisions = await this.planRevisions(found.items.map((item) => String(item.planId)));
-    const items: PlanEntry[] = [];
-    for (const item of found.items) {
-      const revision = revisions.get(String(item.planId));
-      // An entry whose plan is gone is not listed (plans are not deleted; this is a guard).
-      if (revision !== undefined) items.push({ ...strip<Omit<PlanEntry, 'revision'>>(item)!, revision });
-    }
-    return { items, ...(found.next !== undefined ? { next: found.next } : {}) };
-  }
-
-  /** The current revision of each plan named (at most a page's worth): one consistent BatchGet. */
-  private async planRevisions(planIds: string[]): Promise<Map<string, number>> {
-    const revisions = new Map<string, number>();
-    let request: Record<string, unknown>[] = planIds.map((planId) => itemKeys.plan(planId));
-    for (let attempt = 0; request.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-      const out = await this.client.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: 'planId, revision' },
-          },
-        }),
-      );
-      for (const item of out.Responses?.[this.tableName] ?? []) revisions.set(String(item.planId), Number(item.revision));
-      request = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-      if (attempt >= 8 && request.length > 0) throw new Error(`DynamoDB left ${request.length} plan reads unprocessed`);
-    }
-    return revisions;
-  }
-
-  async getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined> {
-    const out = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: itemKeys.commitment(planId, commitmentId), ConsistentRead: true }),
-    );
-    return strip<Commitment>(out.Item);
-  }
-
-  async listCommitments(planId: string): Promise<Commitment[]> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': 'COMMITMENT#' },
-      ConsistentRead: true,
-    });
-    return items.map((item) => strip<Commitment>(item)!);
-  }
-
-  async listUpdates(planId: string, options: { year?: number } = {}): Promise<StatusUpdate[]> {
-    const prefix = options.year === undefined ? 'UPDATE#' : `UPDATE#${String(options.year).padStart(4, '0')}`;
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': prefix },
-      ConsistentRead: true,
-    });
-    return items.map((item) => strip<StatusUpdate>(item)!);
-  }
 
   async recordUpdate(input: {
     update: StatusUpdate;
