@@ -13,21 +13,11 @@ import { randomUUID } from 'node:crypto';
 import type { Plan } from '../domain/model.ts';
 import { backoffDelay, sleep as realSleep } from '../domain/retry.ts';
 import type { Artifact, ArtifactWriter, WriteResult } from '../store/artifacts.ts';
-import type { PublishState } from '../store/publish-leases.ts';
+import type { PlanReader } from '../store/plans.ts';
+import type { PublishLeaseStore, PublishState } from '../store/publish-leases.ts';
 
-/** The repository methods the coordinator needs (a PlanRepository has them all). */
-export interface PublishStateRepository {
-  getPlan(planId: string): Promise<Plan | undefined>;
-  getPublishState(planId: string): Promise<PublishState | undefined>;
-  acquirePublishLease(planId: string, lease: { owner: string; until: number; now: number }): Promise<PublishState | undefined>;
-  renewPublishLease(planId: string, lease: { owner: string; until: number }): Promise<boolean>;
-  recordPublished(
-    planId: string,
-    input: { owner: string; revision: number; staleWritesHandled: number; until: number; at: string },
-  ): Promise<boolean>;
-  releasePublishLease(planId: string, owner: string): Promise<void>;
-  markStaleWrites(planId: string): Promise<void>;
-}
+/** What the coordinator needs of storage: the plan's revision and the publish leases. */
+export type PublishStateRepository = Pick<PlanReader, 'getPlan'> & PublishLeaseStore;
 
 export interface PublishRound {
   planId: string;

@@ -58,28 +58,33 @@ export const COMMITMENT_COLUMNS = [
   'last_update_id',
 ] as const;
 
+/** A commitment's row under COMMITMENT_COLUMNS: the CSV and the xlsx show the same values. */
+export function commitmentRow(plan: Plan, c: Commitment): Array<string | number | undefined> {
+  return [
+    c.planId,
+    c.priority.number,
+    c.priority.title,
+    c.commitmentId,
+    c.number,
+    c.title,
+    c.area,
+    c.areaSlug,
+    c.status,
+    statusLabel(plan.statuses, c.status, plan.language),
+    c.progress,
+    observationsText(c.observations, `commitment ${c.commitmentId}`),
+    c.links.length,
+    csvDateTime(c.reportedAt),
+    csvDateTime(c.updatedAt),
+    c.revision,
+    c.lastUpdateId,
+  ];
+}
+
 export function renderCommitmentsCsv(plan: Plan, commitments: Commitment[]): string {
   return toCsv(
     COMMITMENT_COLUMNS,
-    commitments.map((c) => [
-      c.planId,
-      c.priority.number,
-      c.priority.title,
-      c.commitmentId,
-      c.number,
-      c.title,
-      c.area,
-      c.areaSlug,
-      c.status,
-      statusLabel(plan.statuses, c.status, plan.language),
-      c.progress,
-      observationsText(c.observations, `commitment ${c.commitmentId}`),
-      c.links.length,
-      csvDateTime(c.reportedAt),
-      csvDateTime(c.updatedAt),
-      c.revision,
-      c.lastUpdateId ?? '',
-    ]),
+    commitments.map((c) => commitmentRow(plan, c)),
   );
 }
 

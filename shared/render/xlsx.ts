@@ -11,9 +11,7 @@
  * change instead of the clock, so an unchanged plan keeps its bytes and its ETag.
  */
 import type { Commitment, Plan } from '../domain/model.ts';
-import { statusLabel } from '../domain/vocabulary.ts';
-import { COMMITMENT_COLUMNS, csvDateTime } from './csv.ts';
-import { observationsText } from './observations.ts';
+import { COMMITMENT_COLUMNS, commitmentRow } from './csv.ts';
 import { escapeXml } from './xml.ts';
 import { zip } from './zip.ts';
 
@@ -108,28 +106,7 @@ const STYLES = [
 const sheetName = (planId: string) => planId.replace(/[:\\/?*[\]]/g, '-').slice(0, 31) || 'commitments';
 
 export function renderCommitmentsXlsx(plan: Plan, commitments: Commitment[], generatedAt: string): Uint8Array {
-  const rows: Cell[][] = [
-    [...COMMITMENT_COLUMNS],
-    ...commitments.map((c) => [
-      c.planId,
-      c.priority.number,
-      c.priority.title,
-      c.commitmentId,
-      c.number,
-      c.title,
-      c.area,
-      c.areaSlug,
-      c.status,
-      statusLabel(plan.statuses, c.status, plan.language),
-      c.progress,
-      observationsText(c.observations, `commitment ${c.commitmentId}`),
-      c.links.length,
-      csvDateTime(c.reportedAt),
-      csvDateTime(c.updatedAt),
-      c.revision,
-      c.lastUpdateId,
-    ]),
-  ];
+  const rows: Cell[][] = [[...COMMITMENT_COLUMNS], ...commitments.map((c) => commitmentRow(plan, c))];
   const workbook = [
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',

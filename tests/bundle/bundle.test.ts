@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type _Record, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '#infra/app';
@@ -22,6 +21,7 @@ import { DEMO_COMMITMENT_ID, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { signRequest } from '#shared/signing/http-signature';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 import { type FakeKms, startFakeKms } from '#tests/support/kms-server';
+import { readStream } from '#tests/support/stream';
 
 /** What the stack wires without a custom domain: CloudFront's host in front, the API behind. */
 const PUBLIC_HOST = 'd111111abcdef8.cloudfront.net';
@@ -157,23 +157,6 @@ function httpApiEvent(request: ApiRequest, extraHeaders: Record<string, string> 
     body: request.body.toString('utf8'),
     isBase64Encoded: false,
   };
-}
-
-async function readStream(): Promise<_Record[]> {
-  const described = await env.streams.send(new DescribeStreamCommand({ StreamArn: env.streamArn }));
-  const records: _Record[] = [];
-  for (const shard of described.StreamDescription?.Shards ?? []) {
-    let { ShardIterator: iterator } = await env.streams.send(
-      new GetShardIteratorCommand({ StreamArn: env.streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
-    );
-    while (iterator) {
-      const page = await env.streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      records.push(...(page.Records ?? []));
-      if (!page.Records?.length) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return records;
 }
 
 describe('bundles', () => {
@@ -321,7 +304,7 @@ describe('ingest bundle', () => {
 // Runs after the ingest tests above: the stream then holds the demo seed and the update.
 describe('publish bundle', () => {
   it('publishes the plans in a real stream batch to S3, with links on the public host', async () => {
-    const event: DynamoDBStreamEvent = toEvent(await readStream(), env.streamArn);
+    const event: DynamoDBStreamEvent = toEvent(await readStream(env), env.streamArn);
     expect(event.Records.length).toBeGreaterThan(0);
     const environment = lambdaEnvironment(bundles.publish, `https://${PUBLIC_HOST}`);
     const { result, logs } = await invoke<DynamoDBBatchResponse>(bundles.publish, event, environment);
@@ -342,7 +325,7 @@ describe('publish bundle', () => {
     expect(
       (await env.api(signedRequest(official, 'POST', updatePath(), { status: 'pending', observations: 'Not yet published.' }))).status,
     ).toBe(201);
-    const event = toEvent(await readStream(), env.streamArn);
+    const event = toEvent(await readStream(env), env.streamArn);
     const planSequences = event.Records.filter((r) => r.dynamodb?.Keys?.PK?.S === `PLAN#${DEMO_PLAN_ID}`).map(
       (r) => r.dynamodb!.SequenceNumber,
     );

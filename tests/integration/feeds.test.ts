@@ -1,14 +1,3 @@
-/**
- * The publish path end to end against DynamoDB Local and the S3 server: signed updates through
- * the real API, the table's real stream records handed to the publish step, and every object in
- * the bucket read back with independent parsers.
- */
-import {
-  DescribeStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type _Record as StreamRecord,
-} from '@aws-sdk/client-dynamodb-streams';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plansInBatch, publishBatch } from '#functions/publish/handler';
@@ -28,6 +17,7 @@ import {
   type SchemaField,
   values,
 } from '#tests/support/feed-checks';
+import { readStream } from '#tests/support/stream';
 import { toEvent } from '../../infra/local/stream-poller.ts';
 
 // One instant for every write in this file, so "the same day" holds however long the run takes.
@@ -42,26 +32,7 @@ let official: TestKey;
 const seen = new Set<string>();
 
 /** Every stream record written since the last call, in order, as Lambda would receive them. */
-async function newStreamRecords(): Promise<StreamRecord[]> {
-  const out = await env.streams.send(new DescribeStreamCommand({ StreamArn: env.streamArn }));
-  const records: StreamRecord[] = [];
-  for (const shard of out.StreamDescription?.Shards ?? []) {
-    let iterator = (
-      await env.streams.send(
-        new GetShardIteratorCommand({ StreamArn: env.streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
-      )
-    ).ShardIterator;
-    while (iterator) {
-      const page = await env.streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      const fresh = (page.Records ?? []).filter((r) => !seen.has(r.dynamodb!.SequenceNumber!));
-      for (const r of fresh) seen.add(r.dynamodb!.SequenceNumber!);
-      records.push(...fresh);
-      if ((page.Records ?? []).length === 0) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return records;
-}
+const newStreamRecords = () => readStream(env, seen);
 
 async function publishStream() {
   const records = await newStreamRecords();

@@ -1,19 +1,3 @@
-/**
- * One commitment's observations cannot hold up the rest of its plan (issue #12, item 1): an
- * adversarial text posted through the signed API publishes in the usual time, and a later update
- * to another commitment of the same plan is published after it; a text the Markdown renderer
- * fails on (a failure injected here) goes out as escaped plain text and is reported, and the
- * batch does not fail. Against DynamoDB Local and the S3 server, with the table's real stream.
- *
- * No clock: the guard is the test's timeout. The renderer of before took 38–55 s per publish on
- * the 6 KB text and minutes on the 20 KB one, so these tests failed on their timeout then.
- */
-import {
-  DescribeStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type _Record as StreamRecord,
-} from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { publishBatch } from '#functions/publish/handler';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
@@ -21,6 +5,7 @@ import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-pl
 import type { PublishDependencies, PublishResult } from '#shared/publish/publish';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 import { expectSafeHtml, readCsvAgainstSchema, readRss, type SchemaField } from '#tests/support/feed-checks';
+import { readStream } from '#tests/support/stream';
 import { toEvent } from '../../infra/local/stream-poller.ts';
 
 /** Texts containing this make the Markdown renderer throw: the fault injected below. */
@@ -46,26 +31,8 @@ let deps: PublishDependencies;
 let official: TestKey;
 const seen = new Set<string>();
 
-async function newStreamRecords(): Promise<StreamRecord[]> {
-  const out = await env.streams.send(new DescribeStreamCommand({ StreamArn: env.streamArn }));
-  const records: StreamRecord[] = [];
-  for (const shard of out.StreamDescription?.Shards ?? []) {
-    let iterator = (
-      await env.streams.send(
-        new GetShardIteratorCommand({ StreamArn: env.streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
-      )
-    ).ShardIterator;
-    while (iterator) {
-      const page = await env.streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
-      const fresh = (page.Records ?? []).filter((r) => !seen.has(r.dynamodb!.SequenceNumber!));
-      for (const r of fresh) seen.add(r.dynamodb!.SequenceNumber!);
-      records.push(...fresh);
-      if ((page.Records ?? []).length === 0) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return records;
-}
+/** Every stream record written since the last call, in order, as Lambda would receive them. */
+const newStreamRecords = () => readStream(env, seen);
 
 /** The stream's new records through the publish step, as Lambda would hand them over; nothing may fail. */
 async function publishStream(): Promise<PublishResult> {

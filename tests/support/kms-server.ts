@@ -100,7 +100,8 @@ export async function startFakeKms(options: { requiredContextKey?: string } = {}
       try {
         input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, any>;
         const run = operations[operation];
-        if (!run || req.method !== 'POST') throw new KmsError('UnknownOperationException', `${operation} is not implemented here`);
+        if (!run || req.method !== 'POST')
+          throw new KmsError('UnknownOperationException', `this stand-in answers only POST Encrypt and Decrypt, not ${operation}`);
         const output = run(input);
         calls.push({ operation, keyId: input.KeyId, encryptionContext: input.EncryptionContext, outcome: 'ok' });
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });

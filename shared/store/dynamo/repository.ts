@@ -12,7 +12,7 @@ import type { KeyEntry } from '../keys.ts';
 import type { Page, PageRequest } from '../paging.ts';
 import type { PlanRepository } from '../ports.ts';
 import type { IdempotencyRecord } from '../requests.ts';
-import { historyAttributes, itemKeys, keyEntryItem, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
+import { historyAttributes, itemKeys, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
 import { DynamoKeys } from './keys.ts';
 import { DynamoPlanReads } from './plan-reads.ts';
 import { isCancellation, type TransactItem } from './table.ts';
@@ -206,38 +206,7 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
   async fillRegistry(): Promise<{ plans: number; keys: number }> {
     let plans = 0;
     for (const item of await this.scanBySortKey('PLAN')) if (await this.registerPlan(item)) plans++;
-    let added = 0;
-    for (const item of await this.scanBySortKey('KEY')) {
-      const key = strip<SigningKey>(item)!;
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: keyEntryItem(key),
-                  ConditionExpression: 'attribute_not_exists(PK) OR active <> :active',
-                  ExpressionAttributeValues: { ':active': key.active },
-                },
-              },
-              {
-                ConditionCheck: {
-                  TableName: this.tableName,
-                  Key: itemKeys.signingKey(key.keyId),
-                  ConditionExpression: 'active = :active',
-                  ExpressionAttributeValues: { ':active': key.active },
-                },
-              },
-            ],
-          }),
-        );
-        added++;
-      } catch (error) {
-        if (!isCancellation(error)) throw error;
-      }
-    }
-    return { plans, keys: added };
+    return { plans, keys: await this.keyStore.fillRegistry() };
   }
 
   async getIdempotencyRecord(keyId: string, idempotencyKey: string, nowSeconds: number): Promise<IdempotencyRecord | undefined> {
