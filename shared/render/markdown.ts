@@ -76,9 +76,13 @@ function replaceLinks(src: string, image: boolean, replacement: (text: string, d
 /** Markdown to readable plain text: list markers kept, emphasis and link syntax removed. */
 export function markdownToText(markdown: string): string {
   let text = markdown.replace(/\r\n?/g, '\n');
+  // A backslash-escaped character is text, not syntax: it is set aside as a private-use
+  // character (when the text has none of its own) while emphasis and links are removed.
+  const protect = !PROTECTED.test(text);
+  if (protect) text = text.replace(/\\([\\`*_{}[\]()#+\-.!<>~|])/g, (_, c: string) => String.fromCharCode(PRIVATE_USE + c.charCodeAt(0)));
   text = replaceLinks(text, true, (alt, url) => `${alt} (${url})`);
   text = replaceLinks(text, false, (label, url) => (label === url ? url : `${label} (${url})`));
-  return text
+  text = text
     .replace(/^#{1,6}[ \t]+/gm, '')
     .replace(/^[ \t]*[*+][ \t]+/gm, '- ')
     .replace(/(\*\*|__)(.+?)\1/g, '$2')
@@ -87,4 +91,10 @@ export function markdownToText(markdown: string): string {
     .replace(/\\([\\`*_{}[\]()#+\-.!])/g, '$1')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
+  return protect ? text.replace(PROTECTED_ALL, (c) => String.fromCharCode(c.charCodeAt(0) - PRIVATE_USE)) : text;
 }
+
+/** Escaped ASCII punctuation is carried through markdownToText as U+E000 plus its code. */
+const PRIVATE_USE = 0xe000;
+const PROTECTED = /[\ue000-\ue07f]/;
+const PROTECTED_ALL = /[\ue000-\ue07f]/g;

@@ -1,0 +1,108 @@
+/**
+ * Cells exported from a web platform hold HTML (`<div>Revisió del pla…</div>`). Observations
+ * become Markdown (what the API stores and the feeds render), so paragraphs, lists and links
+ * survive; titles, areas and statuses become plain text. No tag of the input reaches the output.
+ *
+ * A cell is HTML only when it has a tag of HTML's own vocabulary, so "a < b" or "<3" stay text.
+ */
+import { NodeHtmlMarkdown } from 'node-html-markdown';
+import { type HTMLElement, parse as parseHtml } from 'node-html-parser';
+import type { Link } from '#shared/domain/model';
+
+const KNOWN_TAGS = new Set(
+  (
+    'a abbr address article aside b big blockquote body br caption center cite code col colgroup dd del details div dl dt em ' +
+    'embed figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header hr html i iframe img input ins kbd label li link ' +
+    'main mark meta nav object ol option p pre q s samp script section select small span strike strong style sub summary ' +
+    'sup table tbody td textarea tfoot th thead title tr tt u ul var video audio source'
+  ).split(' '),
+);
+
+/** `<name` or `</name` followed by a space, `/` or `>`: one bounded look at each `<`. */
+const TAG_START = /<\/?([a-z][a-z0-9]{0,9})(?=[\s/>])/gi;
+
+export function looksLikeHtml(cell: string): boolean {
+  if (!cell.includes('<')) return false;
+  TAG_START.lastIndex = 0;
+  for (let match = TAG_START.exec(cell); match; match = TAG_START.exec(cell)) {
+    if (KNOWN_TAGS.has(match[1]!.toLowerCase())) return true;
+  }
+  return false;
+}
+
+const IGNORED = ['script', 'style', 'noscript', 'template', 'head', 'title', 'iframe', 'object', 'embed', 'svg', 'math', 'form', 'select', 'textarea', 'button'];
+
+const converter = new NodeHtmlMarkdown(
+  {
+    bulletMarker: '-',
+    emDelimiter: '*',
+    strongDelimiter: '**',
+    codeBlockStyle: 'fenced',
+    maxConsecutiveNewlines: 2,
+    ignore: IGNORED,
+    keepDataImages: false,
+    useLinkReferenceDefinitions: false,
+    useInlineLinks: true,
+  },
+  {
+    // Readers should not fetch third-party images by opening a feed: an image becomes its description.
+    img: ({ node }) => ({ content: (node.getAttribute('alt') ?? '').trim(), recurse: false }),
+  },
+);
+
+/**
+ * What remains of a tag after conversion could only come from text that spelled one
+ * (`&lt;div&gt;`): written as `\<`, it is the same character in Markdown, shown as text.
+ */
+const escapeTagLike = (markdown: string) => markdown.replace(/<(?=[a-z/!?])/gi, '\\<');
+
+/**
+ * The cell's HTML, if it has any: as it is, or once unescaped when the export escaped it
+ * (`&lt;div&gt;…`, as some platforms do), else undefined.
+ */
+function htmlOf(cell: string): string | undefined {
+  if (looksLikeHtml(cell)) return cell;
+  if (!cell.includes('&lt;')) return undefined;
+  const decoded = parseHtml(cell).text;
+  return looksLikeHtml(decoded) ? decoded : undefined;
+}
+
+/** An HTML cell as Markdown; any other cell as it is. */
+export function htmlToMarkdown(cell: string): string {
+  let html = htmlOf(cell);
+  if (html === undefined) return cell;
+  // Tags escaped inside HTML (`<p>&lt;p&gt;…`) were escaped twice: the inner ones are meant.
+  const inner = parseHtml(html).text;
+  if (looksLikeHtml(inner)) html = inner;
+  const markdown = converter.translate(html.replace(/\r\n?/g, '\n'));
+  return escapeTagLike(markdown.replace(/\n{3,}/g, '\n\n')).trim();
+}
+
+const textOf = (html: string) => {
+  const root = parseHtml(html, { blockTextElements: {} });
+  for (const tag of IGNORED) for (const element of root.querySelectorAll(tag)) element.remove();
+  return root.structuredText.replace(/\s+/g, ' ').trim();
+};
+
+/** An HTML cell as one line of plain text (tags dropped, entities decoded, white space collapsed). */
+export function htmlToText(cell: string): string {
+  const html = htmlOf(cell);
+  if (html === undefined) return cell;
+  const text = textOf(html);
+  // Text that still spells tags was escaped twice: one more pass, then what is left is text.
+  return looksLikeHtml(text) ? textOf(text) : text;
+}
+
+/** The links of an HTML cell (`<a href>`), one "[title](url)" line each, for the links reader. */
+export function htmlLinks(cell: string): string {
+  const html = htmlOf(cell);
+  if (html === undefined) return cell;
+  const root = parseHtml(html);
+  const anchors = root.querySelectorAll('a[href]') as HTMLElement[];
+  const links: Link[] = anchors.map((a) => {
+    const url = (a.getAttribute('href') ?? '').trim();
+    return { title: a.text.replace(/\s+/g, ' ').trim() || url, url };
+  });
+  if (links.length === 0) return htmlToText(cell);
+  return links.map((link) => `${link.title} <${link.url}>`).join('\n');
+}
