@@ -69,3 +69,23 @@ export function fieldOf(header: string): Field | undefined {
   if (/\b(progres|progreso|progress|avanc|avance|%)\b/.test(h) || h === '%') return 'progress';
   return undefined;
 }
+
+/** The import's field names, as `--map` and `--default` take them (the project's CSV columns). */
+export const FIELD_NAMES = {
+  priority_number: 'priorityNumber',
+  priority_title: 'priorityTitle',
+  commitment_number: 'commitmentNumber',
+  commitment_title: 'commitmentTitle',
+  commitment_id: 'commitmentId',
+  area: 'area',
+  area_slug: 'areaSlug',
+  status: 'status',
+  observations: 'observations',
+  links: 'links',
+  progress: 'progress',
+} as const satisfies Record<string, Field>;
+
+export type FieldName = keyof typeof FIELD_NAMES;
+
+export const fieldName = (field: Field): string =>
+  Object.entries(FIELD_NAMES).find(([, f]) => f === field)?.[0] ?? field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -40,6 +40,25 @@ export function statusCodeOf(value: string, statuses: StatusDefinition[]): strin
   return undefined;
 }
 
+/** A progress cell: a whole or decimal percentage ("45", "45,5", "45.5 %"), rounded; NaN when it is none. */
+export function progressOf(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const match = /^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$/.exec(text);
+  return match ? Math.round(Number(match[1]!.replace(',', '.'))) : Number.NaN;
+}
+
+/**
+ * The status a platform's progress implies, in the plan's vocabulary, when its own status has
+ * no equal there: 100 → completed (or on_track), more than 0 → on_track, 0 → pending; none
+ * when the vocabulary has no such code.
+ */
+export function statusFromProgress(progress: number | undefined, statuses: StatusDefinition[]): string | undefined {
+  if (progress === undefined || Number.isNaN(progress)) return undefined;
+  const has = (code: string) => statuses.some((s) => s.code === code);
+  const wanted = progress >= 100 ? ['completed', 'on_track'] : progress > 0 ? ['on_track'] : ['pending', 'not_started'];
+  return wanted.find(has);
+}
+
 export interface RowDefinition {
   line: number;
   commitmentId: string;
@@ -54,7 +73,15 @@ export interface RejectedRow {
 /** Turns rows into commitment definitions, or the reason each row cannot be one. */
 export function toDefinitions(
   rows: SourceRow[],
-  options: { planId: string; statuses: StatusDefinition[]; linksByCommitment?: Map<string, Link[]> },
+  options: {
+    planId: string;
+    statuses: StatusDefinition[];
+    linksByCommitment?: Map<string, Link[]>;
+    /** A status that is not in the vocabulary is taken from the progress instead (an export of another platform's statuses). */
+    statusFromProgress?: boolean;
+    /** What a row's line counts, for the messages: a CSV line or a sheet row. */
+    unit?: 'line' | 'row';
+  },
 ): { definitions: RowDefinition[]; rejected: RejectedRow[] } {
   const definitions: RowDefinition[] = [];
   const rejected: RejectedRow[] = [];
@@ -80,11 +107,12 @@ export function toDefinitions(
       problems.push(`commitment id "${commitmentId}" must be a slug (lowercase letters, digits, hyphens)`);
     let status: string | undefined;
     const statusText = cells.status || cells.statusLabel;
-    if (statusText) {
-      status = statusCodeOf(statusText, options.statuses);
-      if (!status) problems.push(`status "${statusText}" is none of ${options.statuses.map((s) => s.code).join(', ')} (or their labels)`);
-    }
-    const progress = integer(cells.progress);
+    const progress = progressOf(cells.progress);
+    if (progress !== undefined && (Number.isNaN(progress) || progress > 100)) problems.push(`progress "${cells.progress}" is not a number from 0 to 100`);
+    if (statusText) status = statusCodeOf(statusText, options.statuses);
+    if (!status && options.statusFromProgress) status = statusFromProgress(progress, options.statuses);
+    if (statusText && !status)
+      problems.push(`status "${statusText}" is none of ${options.statuses.map((s) => s.code).join(', ')} (or their labels)`);
     if (problems.length > 0) {
       rejected.push({ line, reason: problems.join('; ') });
       continue;
@@ -99,7 +127,7 @@ export function toDefinitions(
       ...(status ? { status } : {}),
       ...(cells.observations ? { observations: cells.observations } : {}),
       ...(links && links.length > 0 ? { links } : {}),
-      ...(progress !== undefined ? { progress } : {}),
+      ...(progress !== undefined && !Number.isNaN(progress) ? { progress } : {}),
     };
     const parsed = commitmentDefinitionSchema.safeParse(candidate);
     if (!parsed.success) {
@@ -108,7 +136,7 @@ export function toDefinitions(
     }
     const earlier = seen.get(commitmentId);
     if (earlier !== undefined) {
-      rejected.push({ line, reason: `commitment ${commitmentId} is already defined on line ${earlier}` });
+      rejected.push({ line, reason: `commitment ${commitmentId} is already defined on ${options.unit ?? 'line'} ${earlier}` });
       continue;
     }
     seen.set(commitmentId, line);

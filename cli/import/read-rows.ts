@@ -11,9 +11,20 @@ export interface SourceRow {
 }
 
 /** Undoes the spreadsheet-formula neutralisation of our own CSV export (a leading apostrophe). */
-const unneutralise = (value: string) => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
+export const unneutralise = (value: string) => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
 
-export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: string[]; fields: Field[] } {
+/**
+ * A sheet as read, before its columns are given meaning: the header row and every data row
+ * with the number a spreadsheet user sees (a CSV line, or a sheet row).
+ */
+export interface Table {
+  header: string[];
+  records: Array<{ line: number; values: string[] }>;
+  /** What `line` counts: "line" in a CSV file, "row" in a sheet. */
+  unit: 'line' | 'row';
+}
+
+export function readCsvTable(text: string): Table {
   // One line ending, so line numbers count what a spreadsheet user sees.
   const source = text.replace(/^\ufeff/, '').replace(/\r\n?/g, '\n');
   const firstLine = source.slice(0, source.indexOf('\n') < 0 ? undefined : source.indexOf('\n'));
@@ -41,16 +52,25 @@ export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: stri
     for (; counted < start; counted++) if (buffer[counted] === 0x0a) line++;
     return line;
   };
-  const header = records[0]!.record;
-  const fields = header.map(fieldOf);
-  const unknownHeaders = header.filter((h, i) => fields[i] === undefined && h.trim() !== '');
-  const rows = records.slice(1).map((entry) => {
+  return {
+    header: records[0]!.record.map((h) => h.trim()),
+    records: records.slice(1).map((entry) => ({ line: lineOf(entry), values: entry.record.map((v) => unneutralise(v.trim())) })),
+    unit: 'line',
+  };
+}
+
+/** A CSV with the project's own or a city's usual headers (recognised by name), as rows. */
+export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: string[]; fields: Field[] } {
+  const table = readCsvTable(text);
+  const fields = table.header.map(fieldOf);
+  const unknownHeaders = table.header.filter((h, i) => fields[i] === undefined && h !== '');
+  const rows = table.records.map(({ line, values }) => {
     const cells: SourceRow['cells'] = {};
-    entry.record.forEach((value, i) => {
+    values.forEach((value, i) => {
       const field = fields[i];
-      if (field && cells[field] === undefined) cells[field] = unneutralise(value.trim());
+      if (field && cells[field] === undefined) cells[field] = value;
     });
-    return { line: lineOf(entry), cells };
+    return { line, cells };
   });
   return {
     rows: rows.filter((row) => Object.values(row.cells).some((v) => v !== '')),
