@@ -59,6 +59,9 @@ export function fieldOf(header: string): Field | undefined {
     if (words.id.test(h)) return 'commitmentId';
     return NUMBER_WORDS.test(h) ? 'commitmentNumber' : 'commitmentTitle';
   }
+  // A sheet of commitments alone: its title and description columns are the commitment's.
+  if (/^(titol|titulo|title|nom|nombre|name)$/.test(h)) return 'commitmentTitle';
+  if (/^(descripcio|descripcion|description)$/.test(h)) return 'observations';
   if (/\b(area|ambit|ambito|departament|departamento|department|regidoria|concejalia|responsable|responsible)\b/.test(h)) return 'area';
   if (/\b(estat|estado|status|state|compliment|cumplimiento|situacio|situacion)\b/.test(h))
     return /\b(label|etiqueta)\b/.test(h) ? 'statusLabel' : 'status';

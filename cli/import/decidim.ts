@@ -5,13 +5,14 @@
  * id, parent/id, title/{lang}, description/{lang}, start_date, end_date, status/id, status/key,
  * status/name/{lang}, progress, url, reference, and others that are not read here.
  *
- * A result's title in the plan's language, else Catalan, Spanish, English, then any other; its
+ * Rows come with their cells already made text or Markdown. A result's title in the plan's language, else Catalan, Spanish, English, then any other; its
  * description (HTML) is the observations, with its dates as a last line; a result that other
  * results name as their parent is their priority (numbered in order of first appearance), not a
  * commitment; the result's id is the commitment's number (so its id is c{id}, stable across
  * exports); its status by name or key in the plan's vocabulary, else from its progress.
  */
 import type { Field } from './columns.ts';
+import { htmlToText } from './html.ts';
 import type { ColumnMap } from './mapping.ts';
 import type { SourceRow, Table } from './read-rows.ts';
 
@@ -85,7 +86,7 @@ export function decidimRows(table: Table, columns: DecidimColumns, rows: SourceR
     if (parentIds.has(values[columns.id] ?? '')) return [];
     const cells = { ...row.cells };
     const parent = columns.parent === undefined ? '' : (values[columns.parent] ?? '');
-    if (parent) cells.priorityTitle = titleById.get(parent) || cells.priorityTitle || `#${parent}`;
+    if (parent) cells.priorityTitle = htmlToText(titleById.get(parent) ?? '') || cells.priorityTitle || `#${parent}`;
     const dates = [
       columns.start !== undefined && values[columns.start] ? `${startLabel}: ${values[columns.start]!.slice(0, 10)}` : '',
       columns.end !== undefined && values[columns.end] ? `${endLabel}: ${values[columns.end]!.slice(0, 10)}` : '',

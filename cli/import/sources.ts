@@ -139,15 +139,13 @@ export async function readSource(file: string, options: ReadOptions = {}): Promi
     return { line, cells };
   });
   rows = rows.filter((row) => Object.values(row.cells).some((v) => v.trim() !== ''));
+  for (const row of rows) for (const field of Object.keys(row.cells) as Field[]) row.cells[field] = cellFor(field, row.cells[field]!).trim();
   if (decidim) {
     const result = decidimRows(table, decidim, rows, options.language);
     rows = result.rows;
     if (result.parents > 0) notes.push(`${result.parents} result(s) that others name as their parent read as priorities, not commitments`);
   }
-  for (const row of rows) {
-    for (const field of Object.keys(row.cells) as Field[]) row.cells[field] = cellFor(field, row.cells[field]!).trim();
-    for (const [field, value] of defaults) if (!row.cells[field]) row.cells[field] = cellFor(field, value);
-  }
+  for (const row of rows) for (const [field, value] of defaults) if (!row.cells[field]) row.cells[field] = cellFor(field, value);
   const fields = [...new Set([...entries.map(([f]) => f), ...defaults.keys(), ...(decidim?.parent !== undefined ? (['priorityTitle'] as Field[]) : [])])];
   numberRows(rows, fields.includes('commitmentNumber'));
   return {

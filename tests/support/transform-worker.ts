@@ -3,6 +3,7 @@
  * stop it (a transform that hangs cannot be interrupted on the test's own thread) and fail.
  */
 import { parentPort } from 'node:worker_threads';
+import { htmlToMarkdown, htmlToText } from '../../cli/import/html.ts';
 import { parseLinks, readCsv } from '../../cli/import/read-rows.ts';
 import { slugify } from '../../shared/domain/model.ts';
 import { neutraliseCell, toCsv } from '../../shared/render/csv.ts';
@@ -18,6 +19,8 @@ export const TRANSFORMS = {
   neutraliseCell,
   toCsv: (text: string) => toCsv(['observations'], [[text]]),
   parseLinks: (text: string) => JSON.stringify(parseLinks(text)),
+  htmlToMarkdown,
+  htmlToText,
   readCsv: (text: string) => {
     const quoted = `"${text.replace(/"/g, '""')}"`;
     return JSON.stringify(readCsv(`commitment_title;observations;links\nt;${quoted};${quoted}\n`).rows);
