@@ -96,6 +96,8 @@ export function toDefinitions(
     const priorityNumber = integer(cells.priorityNumber) ?? priority.number;
     const commitment = splitNumbered(cells.commitmentTitle);
     const commitmentNumber = integer(cells.commitmentNumber) ?? commitment.number;
+    if (Number.isNaN(priorityNumber)) problems.push(`priority number "${cells.priorityNumber}" is not a whole number`);
+    if (Number.isNaN(commitmentNumber)) problems.push(`commitment number "${cells.commitmentNumber}" is not a whole number`);
     if (priorityNumber === undefined) problems.push('no priority number');
     if (!priority.title) problems.push('no priority title');
     if (commitmentNumber === undefined) problems.push('no commitment number');
