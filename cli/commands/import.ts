@@ -13,7 +13,14 @@ import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
 import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
 import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
 import { fieldName } from '../import/columns.ts';
-import { planDefinitionFrom, type RejectedRow, type RowDefinition, sameStructure, statusCodeOf, toDefinitions } from '../import/definitions.ts';
+import {
+  planDefinitionFrom,
+  type RejectedRow,
+  type RowDefinition,
+  sameStructure,
+  statusCodeOf,
+  toDefinitions,
+} from '../import/definitions.ts';
 import { readLinksCsv, type SourceRow } from '../import/read-rows.ts';
 import { readSource, type SourceRead } from '../import/sources.ts';
 import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';
@@ -183,10 +190,14 @@ export const importCommand: Command = {
     const statuses = planDefinition?.statuses ?? existingPlan?.statuses ?? DEFAULT_STATUSES;
     const defaultStatus = values.default?.map((d) => /^\s*status\s*=(.*)$/s.exec(d)?.[1]?.trim()).find(Boolean);
     if (defaultStatus && !statusCodeOf(defaultStatus, statuses))
-      throw new CliError(`--default status "${defaultStatus}" is none of ${statuses.map((s) => s.code).join(', ')} (or their labels)`, EXIT.usage);
+      throw new CliError(
+        `--default status "${defaultStatus}" is none of ${statuses.map((s) => s.code).join(', ')} (or their labels)`,
+        EXIT.usage,
+      );
     // A multilingual export is read in the plan's language, known once the plan is.
     const language = existingPlan?.language;
-    if (source.recognisedAs === 'decidim' && !values.language && language && language !== 'ca') source = await readSource(file, { ...readOptions, language });
+    if (source.recognisedAs === 'decidim' && !values.language && language && language !== 'ca')
+      source = await readSource(file, { ...readOptions, language });
     const { rows } = source;
     const linksByCommitment = values.links ? readLinksCsv(values.links, planId) : undefined;
     const { definitions, rejected } = toDefinitions(rows, {
@@ -297,7 +308,9 @@ function printReport(report: ImportReport, file: string) {
     for (const row of report.rejected) console.log(`  ${report.unit} ${row.line}: ${row.reason}`);
   }
   if (report.preview) {
-    const how = { map: 'as given with --map', headers: 'recognised from the headers', decidim: 'recognised as a Decidim results export' }[report.recognisedAs];
+    const how = { map: 'as given with --map', headers: 'recognised from the headers', decidim: 'recognised as a Decidim results export' }[
+      report.recognisedAs
+    ];
     console.log(`  mapping (${how}):`);
     for (const [field, column] of Object.entries(report.mapping)) console.log(`    ${field.padEnd(18)} ← ${column}`);
     for (const [field, value] of Object.entries(report.defaults)) console.log(`    ${field.padEnd(18)} ← "${value}" when empty`);

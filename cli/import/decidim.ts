@@ -17,7 +17,11 @@ import type { ColumnMap } from './mapping.ts';
 import type { SourceRow, Table } from './read-rows.ts';
 
 /** `title_ca`, `Title/CA`, `status.name.es` → `title/ca`, `status/name/es`. */
-const key = (header: string) => header.trim().toLowerCase().replace(/[_./\s-]+/g, '/');
+const key = (header: string) =>
+  header
+    .trim()
+    .toLowerCase()
+    .replace(/[_./\s-]+/g, '/');
 
 const FALLBACK_LANGUAGES = ['ca', 'es', 'en'];
 
@@ -39,7 +43,11 @@ export function decidimColumns(header: string[], language = 'ca'): DecidimColumn
   };
   const id = at('id');
   const byLanguage = (prefix: string) => {
-    const found = keys.flatMap((k, i) => (k.startsWith(`${prefix}/`) && /^[a-z]{2,3}(?:\/[a-z]{2,8})?$/.test(k.slice(prefix.length + 1)) ? [[k.slice(prefix.length + 1), i] as const] : []));
+    const found = keys.flatMap((k, i) =>
+      k.startsWith(`${prefix}/`) && /^[a-z]{2,3}(?:\/[a-z]{2,8})?$/.test(k.slice(prefix.length + 1))
+        ? [[k.slice(prefix.length + 1), i] as const]
+        : [],
+    );
     const order = [language, ...FALLBACK_LANGUAGES];
     return found
       .map(([lang, i]) => ({ i, rank: order.indexOf(lang.replace('/', '-')) < 0 ? order.length : order.indexOf(lang.replace('/', '-')) }))
@@ -50,7 +58,8 @@ export function decidimColumns(header: string[], language = 'ca'): DecidimColumn
   const parent = at('parent/id');
   const progress = at('progress');
   const statusNames = byLanguage('status/name');
-  if (id === undefined || titles.length === 0 || (parent === undefined && progress === undefined && statusNames.length === 0)) return undefined;
+  if (id === undefined || titles.length === 0 || (parent === undefined && progress === undefined && statusNames.length === 0))
+    return undefined;
   const list = (...indexes: Array<number | undefined>) => indexes.filter((i): i is number => i !== undefined);
   const map: ColumnMap = { commitmentTitle: titles, commitmentNumber: [id] };
   const set = (field: Field, columns: number[]) => {
@@ -70,7 +79,12 @@ const DATE_LABELS: Record<string, [string, string]> = { ca: ['Inici', 'Final'], 
  * The results that are some result's parent become the priority of their children, and are not
  * commitments themselves; the dates go at the end of the observations.
  */
-export function decidimRows(table: Table, columns: DecidimColumns, rows: SourceRow[], language = 'ca'): { rows: SourceRow[]; parents: number } {
+export function decidimRows(
+  table: Table,
+  columns: DecidimColumns,
+  rows: SourceRow[],
+  language = 'ca',
+): { rows: SourceRow[]; parents: number } {
   const first = (values: string[], indexes: number[]) => indexes.map((i) => values[i] ?? '').find((v) => v !== '') ?? '';
   const titleById = new Map<string, string>();
   const parentIds = new Set<string>();

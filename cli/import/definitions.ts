@@ -43,7 +43,7 @@ export function statusCodeOf(value: string, statuses: StatusDefinition[]): strin
 /** A progress cell: a whole or decimal percentage ("45", "45,5", "45.5 %"), rounded; NaN when it is none. */
 export function progressOf(text: string | undefined): number | undefined {
   if (text === undefined || text.trim() === '') return undefined;
-  const match = /^\s*(\d{1,3}(?:[.,]\d+)?)\s*%?\s*$/.exec(text);
+  const match = /^(\d{1,3}(?:[.,]\d+)?)\s*%?$/.exec(text.trim());
   return match ? Math.round(Number(match[1]!.replace(',', '.'))) : Number.NaN;
 }
 
@@ -110,7 +110,8 @@ export function toDefinitions(
     let status: string | undefined;
     const statusText = cells.status || cells.statusLabel;
     const progress = progressOf(cells.progress);
-    if (progress !== undefined && (Number.isNaN(progress) || progress > 100)) problems.push(`progress "${cells.progress}" is not a number from 0 to 100`);
+    if (progress !== undefined && (Number.isNaN(progress) || progress > 100))
+      problems.push(`progress "${cells.progress}" is not a number from 0 to 100`);
     if (statusText) status = statusCodeOf(statusText, options.statuses);
     if (!status && options.statusFromProgress) status = statusFromProgress(progress, options.statuses);
     if (statusText && !status)

@@ -30,7 +30,23 @@ export function looksLikeHtml(cell: string): boolean {
   return false;
 }
 
-const IGNORED = ['script', 'style', 'noscript', 'template', 'head', 'title', 'iframe', 'object', 'embed', 'svg', 'math', 'form', 'select', 'textarea', 'button'];
+const IGNORED = [
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'head',
+  'title',
+  'iframe',
+  'object',
+  'embed',
+  'svg',
+  'math',
+  'form',
+  'select',
+  'textarea',
+  'button',
+];
 
 const converter = new NodeHtmlMarkdown(
   {

@@ -73,7 +73,10 @@ export function parseMapOptions(values: string[]): Map<Field, string> {
         throw new CliError(`--map ${value}: cannot read it as JSON (${(error as Error).message})`, EXIT.usage);
       }
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || !Object.values(parsed).every((v) => typeof v === 'string'))
-        throw new CliError(`--map ${value} must be a JSON object of field names to column names, e.g. {"commitment_title": "Títol"}`, EXIT.usage);
+        throw new CliError(
+          `--map ${value} must be a JSON object of field names to column names, e.g. {"commitment_title": "Títol"}`,
+          EXIT.usage,
+        );
       pairs = Object.entries(parsed as Record<string, string>);
     } else pairs = parseInlinePairs(value, '--map');
     for (const [name, column] of pairs) {
@@ -95,7 +98,8 @@ export function parseDefaults(values: string[]): Map<Field, string> {
     const field = fieldFrom(value.slice(0, eq), '--default');
     const text = value.slice(eq + 1).trim();
     if (text === '') throw new CliError(`--default ${value.slice(0, eq).trim()} has no value`, EXIT.usage);
-    if (field === 'progress' && !/^\d{1,3}$/.test(text)) throw new CliError(`--default progress must be a whole number 0-100, not "${text}"`, EXIT.usage);
+    if (field === 'progress' && !/^\d{1,3}$/.test(text))
+      throw new CliError(`--default progress must be a whole number 0-100, not "${text}"`, EXIT.usage);
     if ((field === 'priorityNumber' || field === 'commitmentNumber') && !/^\d{1,6}$/.test(text))
       throw new CliError(`--default ${fieldName(field)} must be a whole number, not "${text}"`, EXIT.usage);
     defaults.set(field, text);
@@ -108,7 +112,8 @@ const describeColumns = (header: string[]) => header.map((h) => `"${h}"`).join('
 /** The column a --map name refers to: its exact name, else the one name equal but for case and accents. */
 export function columnIndex(header: string[], name: string, file: string): number {
   const exact = header.flatMap((h, i) => (h === name.trim() ? [i] : []));
-  const matches = exact.length > 0 ? exact : header.flatMap((h, i) => (normalise(h) === normalise(name) && normalise(name) !== '' ? [i] : []));
+  const matches =
+    exact.length > 0 ? exact : header.flatMap((h, i) => (normalise(h) === normalise(name) && normalise(name) !== '' ? [i] : []));
   if (matches.length === 0) throw new CliError(`${file} has no column "${name}"; its columns are ${describeColumns(header)}`, EXIT.usage);
   if (matches.length > 1)
     throw new CliError(
@@ -127,7 +132,10 @@ export function columnMapFrom(header: string[], given: Map<Field, string>, file:
 /** The mapping as people read it: field name → column name(s). */
 export function describeMapping(header: string[], map: ColumnMap): Record<string, string> {
   return Object.fromEntries(
-    (Object.entries(map) as Array<[Field, number[]]>).map(([field, columns]) => [fieldName(field), columns.map((i) => header[i]!).join(' | ')]),
+    (Object.entries(map) as Array<[Field, number[]]>).map(([field, columns]) => [
+      fieldName(field),
+      columns.map((i) => header[i]!).join(' | '),
+    ]),
   );
 }
 

@@ -8,7 +8,8 @@ import { CliError, EXIT } from '../output.ts';
 import type { Table } from './read-rows.ts';
 
 /** Every .xlsx is a zip file: "PK\x03\x04". */
-export const isZip = (bytes: Uint8Array) => bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+export const isZip = (bytes: Uint8Array) =>
+  bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 /** The old binary .xls (and .doc): an OLE2 compound file. */
 const isOle2 = (bytes: Uint8Array) => bytes.length >= 4 && bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0;
 

@@ -45,7 +45,19 @@ export interface SourceRead {
   notes: string[];
 }
 
-const TEXT_FIELDS: Field[] = ['planId', 'priorityNumber', 'priorityTitle', 'commitmentId', 'commitmentNumber', 'commitmentTitle', 'area', 'areaSlug', 'status', 'statusLabel', 'progress'];
+const TEXT_FIELDS: Field[] = [
+  'planId',
+  'priorityNumber',
+  'priorityTitle',
+  'commitmentId',
+  'commitmentNumber',
+  'commitmentTitle',
+  'area',
+  'areaSlug',
+  'status',
+  'statusLabel',
+  'progress',
+];
 
 /** Makes a cell what its field holds: Markdown for observations, link lines for links, one line of text otherwise. */
 export function cellFor(field: Field, value: string): string {
@@ -81,8 +93,10 @@ export function numberRows(rows: SourceRow[], commitmentNumbersGiven: boolean): 
   for (const { cells } of rows) {
     const n = cells.priorityNumber && integerText.test(cells.priorityNumber) ? Number(cells.priorityNumber) : undefined;
     if (n !== undefined) highest = Math.max(highest, n);
-    if (n !== undefined && cells.priorityTitle && !priorityNumbers.has(normalise(cells.priorityTitle))) priorityNumbers.set(normalise(cells.priorityTitle), n);
-    const prefixed = cells.priorityTitle && leadingNumber.test(cells.priorityTitle) ? Number(/\d{1,6}/.exec(cells.priorityTitle)![0]) : undefined;
+    if (n !== undefined && cells.priorityTitle && !priorityNumbers.has(normalise(cells.priorityTitle)))
+      priorityNumbers.set(normalise(cells.priorityTitle), n);
+    const prefixed =
+      cells.priorityTitle && leadingNumber.test(cells.priorityTitle) ? Number(/\d{1,6}/.exec(cells.priorityTitle)![0]) : undefined;
     if (prefixed !== undefined) highest = Math.max(highest, prefixed);
   }
   rows.forEach(({ cells }, index) => {
@@ -139,14 +153,17 @@ export async function readSource(file: string, options: ReadOptions = {}): Promi
     return { line, cells };
   });
   rows = rows.filter((row) => Object.values(row.cells).some((v) => v.trim() !== ''));
-  for (const row of rows) for (const field of Object.keys(row.cells) as Field[]) row.cells[field] = cellFor(field, row.cells[field]!).trim();
+  for (const row of rows)
+    for (const field of Object.keys(row.cells) as Field[]) row.cells[field] = cellFor(field, row.cells[field]!).trim();
   if (decidim) {
     const result = decidimRows(table, decidim, rows, options.language);
     rows = result.rows;
     if (result.parents > 0) notes.push(`${result.parents} result(s) that others name as their parent read as priorities, not commitments`);
   }
   for (const row of rows) for (const [field, value] of defaults) if (!row.cells[field]) row.cells[field] = cellFor(field, value);
-  const fields = [...new Set([...entries.map(([f]) => f), ...defaults.keys(), ...(decidim?.parent !== undefined ? (['priorityTitle'] as Field[]) : [])])];
+  const fields = [
+    ...new Set([...entries.map(([f]) => f), ...defaults.keys(), ...(decidim?.parent !== undefined ? (['priorityTitle'] as Field[]) : [])]),
+  ];
   numberRows(rows, fields.includes('commitmentNumber'));
   return {
     rows,

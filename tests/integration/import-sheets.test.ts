@@ -24,13 +24,19 @@ import { type RunningApiServer, startApiServer } from '#tests/support/http-api-s
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../cli/bin.js');
 const FIXTURES = join(import.meta.dirname, '../fixtures/import');
-const MAP = ['--map', 'commitment_number=ID,area=Districte,priority_title=Categoria,commitment_title=Títol', '--map', 'observations=Descripció,links=URL'];
+const MAP = [
+  '--map',
+  'commitment_number=ID,area=Districte,priority_title=Categoria,commitment_title=Títol',
+  '--map',
+  'observations=Descripció,links=URL',
+];
 const NEW_PLAN = (municipality: string) => ['--plan-title', `PAM ${municipality}`, '--municipality', municipality, '--period', '2023-2027'];
 
 /** A tag of the input, or one escaped so that it would show as text. */
 const INPUT_TAG = /<\/?(?:div|span|b|font|h3|script|img|style)\b|&(?:amp;)*lt;\/?(?:div|span|b|strong|p|ul|ol|li|a|h3|script|img|br)\b/i;
 /** In a page, whose own markup has divs and spans: an input tag escaped to show as text, or one no page has. */
-const PAGE_INPUT_TAG = /&(?:amp;)*lt;\/?(?:div|span|b|strong|p|ul|ol|li|a|h3|script|img|br)\b|<(?:b|font|img)\b|<script>alert|style="color:red"/i;
+const PAGE_INPUT_TAG =
+  /&(?:amp;)*lt;\/?(?:div|span|b|strong|p|ul|ol|li|a|h3|script|img|br)\b|<(?:b|font|img)\b|<script>alert|style="color:red"/i;
 /** Any tag at all: what a CSV cell or a plain JSON string must not have. */
 const ANY_TAG = /<\/?(?:div|span|b|strong|em|i|p|ul|ol|li|a|br|h\d|font|script|img|style)\b/i;
 
@@ -63,7 +69,9 @@ const mandat = (args: string[]) =>
 /** The fixture's rows as a workbook: IDs as numbers, the rest as text, as a city's sheet has them. */
 async function accionsXlsx(file: string) {
   const records = parseCsv(readFileSync(join(FIXTURES, 'accions.csv'), 'utf8'), { delimiter: ';' }) as string[][];
-  const data = records.map((record, r) => record.map((value, c) => (value === '' ? null : r > 0 && c === 0 ? { value: Number(value) } : { value })));
+  const data = records.map((record, r) =>
+    record.map((value, c) => (value === '' ? null : r > 0 && c === 0 ? { value: Number(value) } : { value })),
+  );
   writeFileSync(file, await writeXlsxFile(data, { sheet: 'Pla d’acció' }).toBuffer());
 }
 
@@ -79,7 +87,8 @@ function stringsOf(key: string, body: Buffer): Array<{ text: string; html: boole
   if (key.endsWith('.csv')) walk(parseCsv(body.toString('utf8'), { relax_column_count: true }));
   else if (key.endsWith('.json') || key.endsWith('.jsonld')) walk(JSON.parse(body.toString('utf8')));
   else if (key.endsWith('.rss') || key.endsWith('.atom') || key.endsWith('.xml')) walk(xml.parse(body.toString('utf8')));
-  else if (key.endsWith('.xlsx')) for (const [name, bytes] of Object.entries(unzipSync(body))) if (name.endsWith('.xml')) walk(xml.parse(strFromU8(bytes)));
+  else if (key.endsWith('.xlsx'))
+    for (const [name, bytes] of Object.entries(unzipSync(body))) if (name.endsWith('.xml')) walk(xml.parse(strFromU8(bytes)));
   return out;
 }
 
@@ -129,7 +138,17 @@ const structure = (commitments: Commitment[]) =>
 describe('a city sheet with its own headers and HTML cells', () => {
   it('dry-runs: prints the mapping used and the first rows as they will be read, and writes nothing', async () => {
     const before = await env.tableSnapshot();
-    const dry = await mandat(['import', join(FIXTURES, 'accions.csv'), '--plan', 'vila-2023-2027', ...NEW_PLAN('Vila'), ...MAP, '--default', 'area=Ciutat', '--dry-run']);
+    const dry = await mandat([
+      'import',
+      join(FIXTURES, 'accions.csv'),
+      '--plan',
+      'vila-2023-2027',
+      ...NEW_PLAN('Vila'),
+      ...MAP,
+      '--default',
+      'area=Ciutat',
+      '--dry-run',
+    ]);
     expect(dry.code, dry.stderr + dry.stdout).toBe(0);
     expect(dry.stdout).toContain('5 would be created');
     expect(dry.stdout).toContain('mapping (as given with --map):');
@@ -139,7 +158,20 @@ describe('a city sheet with its own headers and HTML cells', () => {
     expect(dry.stdout).toContain("Revisió del pla d'habitatge & nou **cens** de pisos buits.⏎⏎- Fase 1: inventari");
     expect(dry.stdout).toMatch(/ignored columns: Subcategoria, Propostes, Suports, Comentaris, Participants, Intervencions/);
     const json = JSON.parse(
-      (await mandat(['import', join(FIXTURES, 'accions.csv'), '--plan', 'vila-2023-2027', ...NEW_PLAN('Vila'), ...MAP, '--default', 'area=Ciutat', '--dry-run', '--json'])).stdout,
+      (
+        await mandat([
+          'import',
+          join(FIXTURES, 'accions.csv'),
+          '--plan',
+          'vila-2023-2027',
+          ...NEW_PLAN('Vila'),
+          ...MAP,
+          '--default',
+          'area=Ciutat',
+          '--dry-run',
+          '--json',
+        ])
+      ).stdout,
     ) as { mapping: Record<string, string>; preview: Array<Record<string, unknown>>; defaults: Record<string, string> };
     expect(json.mapping).toMatchObject({ commitment_number: 'ID', observations: 'Descripció' });
     expect(json.defaults).toEqual({ area: 'Ciutat' });
@@ -148,7 +180,16 @@ describe('a city sheet with its own headers and HTML cells', () => {
   }, 60_000);
 
   it('imports through --map/--default, re-running changes nothing, and the XLSX of the same rows gives the same plan', async () => {
-    const first = await mandat(['import', join(FIXTURES, 'accions.csv'), '--plan', 'vila-2023-2027', ...NEW_PLAN('Vila'), ...MAP, '--default', 'area=Ciutat']);
+    const first = await mandat([
+      'import',
+      join(FIXTURES, 'accions.csv'),
+      '--plan',
+      'vila-2023-2027',
+      ...NEW_PLAN('Vila'),
+      ...MAP,
+      '--default',
+      'area=Ciutat',
+    ]);
     expect(first.code, first.stderr + first.stdout).toBe(0);
     expect(first.stdout).toMatch(/plan created\): 5 created/);
     const again = await mandat(['import', join(FIXTURES, 'accions.csv'), '--plan', 'vila-2023-2027', ...MAP, '--default', 'area=Ciutat']);
@@ -161,9 +202,18 @@ describe('a city sheet with its own headers and HTML cells', () => {
       priority: { number: 1, title: 'Habitatge' },
       area: 'Districte 1',
       observations: "Revisió del pla d'habitatge & nou **cens** de pisos buits.\n\n- Fase 1: inventari\n- Fase 2: compra «directa»",
-      links: [{ title: 'https://decidim.example.org/processes/pam/f/7/proposals/101', url: 'https://decidim.example.org/processes/pam/f/7/proposals/101' }],
+      links: [
+        {
+          title: 'https://decidim.example.org/processes/pam/f/7/proposals/101',
+          url: 'https://decidim.example.org/processes/pam/f/7/proposals/101',
+        },
+      ],
     });
-    expect(commitments.find((c) => c.commitmentId === 'c102')).toMatchObject({ area: 'Ciutat', areaSlug: 'ciutat', priority: { number: 1 } });
+    expect(commitments.find((c) => c.commitmentId === 'c102')).toMatchObject({
+      area: 'Ciutat',
+      areaSlug: 'ciutat',
+      priority: { number: 1 },
+    });
     expect(commitments.find((c) => c.commitmentId === 'c105')).toMatchObject({
       title: 'Plantar 500 arbres',
       priority: { number: 3, title: 'Medi ambient' },
@@ -179,7 +229,9 @@ describe('a city sheet with its own headers and HTML cells', () => {
 
     const files = await publishedFiles('vila-2023-2027');
     expectNoInputTags(files);
-    const csv = parseCsv(files.get('plans/vila-2023-2027/commitments.csv')!.toString('utf8'), { columns: true }) as Array<Record<string, string>>;
+    const csv = parseCsv(files.get('plans/vila-2023-2027/commitments.csv')!.toString('utf8'), { columns: true }) as Array<
+      Record<string, string>
+    >;
     expect(csv.find((r) => r.commitment_id === 'c101')).toMatchObject({
       commitment_title: "Ampliar el parc d'habitatge públic",
       observations: "Revisió del pla d'habitatge & nou cens de pisos buits.\n\n- Fase 1: inventari\n- Fase 2: compra «directa»",
@@ -204,7 +256,17 @@ describe('a city sheet with its own headers and HTML cells', () => {
     const text = readFileSync(join(FIXTURES, 'accions.csv'), 'utf8').replace(/^104;/m, 'x;');
     writeFileSync(file, text);
     const before = await env.tableSnapshot();
-    const result = await mandat(['import', file, '--plan', 'vila-strict', ...NEW_PLAN('Vila'), ...MAP, '--default', 'area=Ciutat', '--all-or-nothing']);
+    const result = await mandat([
+      'import',
+      file,
+      '--plan',
+      'vila-strict',
+      ...NEW_PLAN('Vila'),
+      ...MAP,
+      '--default',
+      'area=Ciutat',
+      '--all-or-nothing',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/line 5: /);
     expect(result.stderr).toMatch(/nothing written: 1 row\(s\) cannot be read \(--all-or-nothing\)/);
@@ -220,8 +282,14 @@ describe('a city sheet with its own headers and HTML cells', () => {
     const before = await env.tableSnapshot();
     const cases: Array<[string[], RegExp]> = [
       [[join(FIXTURES, 'accions.csv'), '--map', 'titol=Títol'], /--map: unknown field "titol"/],
-      [[join(FIXTURES, 'accions.csv'), '--map', 'commitment_title=Title,area=Districte'], /has no column "Title"; its columns are "ID", "Districte", "Categoria"/],
-      [[join(FIXTURES, 'accions.csv'), ...MAP, '--default', 'status=acabat'], /--default status "acabat" is none of not_started, pending, delayed, on_track/],
+      [
+        [join(FIXTURES, 'accions.csv'), '--map', 'commitment_title=Title,area=Districte'],
+        /has no column "Title"; its columns are "ID", "Districte", "Categoria"/,
+      ],
+      [
+        [join(FIXTURES, 'accions.csv'), ...MAP, '--default', 'status=acabat'],
+        /--default status "acabat" is none of not_started, pending, delayed, on_track/,
+      ],
       [[join(FIXTURES, 'accions.csv'), '--map', 'commitment_title=Títol'], /--map has no area \(or give --default area=NAME\)/],
       [[join(FIXTURES, 'accions.csv')], /accions\.csv has no area column; map its columns with --map/],
     ];
@@ -239,7 +307,15 @@ describe('a city sheet with its own headers and HTML cells', () => {
 
 describe("Decidim's accountability results export", () => {
   it('is recognised without a mapping, and its HTML never reaches the published files', async () => {
-    const result = await mandat(['import', join(FIXTURES, 'decidim-results.csv'), '--plan', 'decidim-2024-2027', ...NEW_PLAN('Decidim'), '--default', 'area=Ajuntament']);
+    const result = await mandat([
+      'import',
+      join(FIXTURES, 'decidim-results.csv'),
+      '--plan',
+      'decidim-2024-2027',
+      ...NEW_PLAN('Decidim'),
+      '--default',
+      'area=Ajuntament',
+    ]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toMatch(/3 created/);
     expect(result.stdout).toContain('2 result(s) that others name as their parent read as priorities');
@@ -251,7 +327,9 @@ describe("Decidim's accountability results export", () => {
     ]);
     const files = await publishedFiles('decidim-2024-2027');
     expectNoInputTags(files);
-    const json = JSON.parse(files.get('plans/decidim-2024-2027/commitments.json')!.toString('utf8')) as { commitments: Array<{ commitment_id?: string; observations?: string }> };
+    const json = JSON.parse(files.get('plans/decidim-2024-2027/commitments.json')!.toString('utf8')) as {
+      commitments: Array<{ commitment_id?: string; observations?: string }>;
+    };
     expect(JSON.stringify(json)).toContain('Obres a **12 escoles**.');
     const page = files.get('plans/decidim-2024-2027/commitments/c11/index.html')!.toString('utf8');
     expect(page).toContain('Obres a <strong>12 escoles</strong>.');

@@ -62,7 +62,9 @@ describe('HTML cells', () => {
     expect(html).toContain('<p>Revisió del pla d&#39;habitatge &amp; <strong>cens</strong></p>');
     expect(html).toContain('<a href="https://example.org/bases.pdf" rel="nofollow noopener">les bases</a>');
     expect(html).toMatch(/<ul>\n<li>Fase 1<\/li>\n<li>Fase 2<\/li>\n<\/ul>\n<ol>\n<li>u<\/li>\n<\/ol>/);
-    expect(markdownToText(markdown)).toBe("Revisió del pla d'habitatge & cens\n\nVegeu les bases (https://example.org/bases.pdf)\n\n- Fase 1\n- Fase 2\n1. u");
+    expect(markdownToText(markdown)).toBe(
+      "Revisió del pla d'habitatge & cens\n\nVegeu les bases (https://example.org/bases.pdf)\n\n- Fase 1\n- Fase 2\n1. u",
+    );
   });
 
   it('drop scripts, styles and images, and leave no tag even when the export escaped them', () => {
@@ -92,10 +94,12 @@ describe('HTML cells', () => {
       tree: fc.oneof(
         { depthSize: 'small', withCrossShrink: true },
         textNode,
-        fc.tuple(fc.constantFrom(...tags), fc.array(tie('tree'), { minLength: 1, maxLength: 4 }), fc.boolean()).map(([tag, children, attr]) => ({
-          html: `<${tag}${attr ? ' class="x" style="color:red"' : ''}>${children.map((c) => c.html).join('')}</${tag}>`,
-          words: children.flatMap((c) => c.words),
-        })),
+        fc
+          .tuple(fc.constantFrom(...tags), fc.array(tie('tree'), { minLength: 1, maxLength: 4 }), fc.boolean())
+          .map(([tag, children, attr]) => ({
+            html: `<${tag}${attr ? ' class="x" style="color:red"' : ''}>${children.map((c) => c.html).join('')}</${tag}>`,
+            words: children.flatMap((c) => c.words),
+          })),
         fc.tuple(fc.constantFrom('ul', 'ol'), fc.array(tie('tree'), { minLength: 1, maxLength: 3 })).map(([list, items]) => ({
           html: `<${list}>${items.map((c) => `<li>${c.html}</li>`).join('')}</${list}>`,
           words: items.flatMap((c) => c.words),
@@ -158,7 +162,10 @@ describe('--map and --default', () => {
     writeFileSync(file, 'Títol;"Districte, barri";Eix\nUn;Nord;Verd\nDos;;Verd\n');
     writeFileSync(join(dir, 'map.json'), JSON.stringify({ commitment_title: 'Títol', area: 'Districte, barri', priority_title: 'Eix' }));
     const fromJson = await readSource(file, { map: [join(dir, 'map.json')], defaults: ['area=Ciutat'] });
-    const inline = await readSource(file, { map: ['commitment_title=Títol,area="Districte, barri",priority_title=eix'], defaults: ['area=Ciutat'] });
+    const inline = await readSource(file, {
+      map: ['commitment_title=Títol,area="Districte, barri",priority_title=eix'],
+      defaults: ['area=Ciutat'],
+    });
     expect(inline.rows).toEqual(fromJson.rows);
     // No commitment number anywhere in the file: row order.
     expect(inline.rows.map((r) => [r.cells.commitmentNumber, r.cells.area, r.cells.priorityNumber])).toEqual([
@@ -172,17 +179,23 @@ describe('--map and --default', () => {
   });
 
   it('refuses unknown fields, missing or duplicated columns and bad defaults, naming them', async () => {
-    expect(await usageError(readSource(ACCIONS, { map: ['titol=Títol'] }))).toMatch(/--map: unknown field "titol"; the fields are priority_number/);
+    expect(await usageError(readSource(ACCIONS, { map: ['titol=Títol'] }))).toMatch(
+      /--map: unknown field "titol"; the fields are priority_number/,
+    );
     expect(await usageError(readSource(ACCIONS, { map: ['commitment_title=Title'] }))).toMatch(
       /accions\.csv has no column "Title"; its columns are "ID", "Districte", .*"URL"/,
     );
-    expect(await usageError(readSource(ACCIONS, { map: [join(dir, 'missing.json')] }))).toMatch(/--map .*missing\.json: cannot read it as JSON/);
+    expect(await usageError(readSource(ACCIONS, { map: [join(dir, 'missing.json')] }))).toMatch(
+      /--map .*missing\.json: cannot read it as JSON/,
+    );
     expect(await usageError(readSource(ACCIONS, { defaults: ['area'] }))).toMatch(/--default "area" is not field=value/);
     expect(await usageError(readSource(ACCIONS, { defaults: ['zone=Nord'] }))).toMatch(/--default: unknown field "zone"/);
     expect(await usageError(readSource(ACCIONS, { defaults: ['progress=molt'] }))).toMatch(/--default progress must be a whole number/);
     const twice = join(dir, 'twice.csv');
     writeFileSync(twice, '\ufeffTítol;Àrea;Títol\na;b;c\n');
-    expect(await usageError(readSource(twice, { map: ['commitment_title=Títol,area=Àrea'] }))).toMatch(/2 columns named "Títol" \(columns 1, 3\)/);
+    expect(await usageError(readSource(twice, { map: ['commitment_title=Títol,area=Àrea'] }))).toMatch(
+      /2 columns named "Títol" \(columns 1, 3\)/,
+    );
   });
 });
 
@@ -204,8 +217,17 @@ describe('XLSX', () => {
       [],
       [{ value: 8 }, null, { value: 'Habitatge' }, { value: 'Ajuts' }, null, null, { value: 3.5 }, null],
     ];
-    const other = [[{ value: 'Títol' }, { value: 'Àrea' }], [{ value: 'Full dos' }, { value: 'Sud' }]];
-    writeFileSync(file, await writeXlsxFile([{ data: rows, sheet: 'Accions' }, { data: other, sheet: 'Altres' }]).toBuffer());
+    const other = [
+      [{ value: 'Títol' }, { value: 'Àrea' }],
+      [{ value: 'Full dos' }, { value: 'Sud' }],
+    ];
+    writeFileSync(
+      file,
+      await writeXlsxFile([
+        { data: rows, sheet: 'Accions' },
+        { data: other, sheet: 'Altres' },
+      ]).toBuffer(),
+    );
   }
 
   it('reads the first sheet by sheet row number, numbers and dates as shown, whatever the file is called', async () => {
@@ -233,7 +255,9 @@ describe('XLSX', () => {
     await workbook(file);
     const read = await readSource(file, { sheet: 'Altres' });
     expect(read.rows).toEqual([{ line: 2, cells: { commitmentTitle: 'Full dos', area: 'Sud', commitmentNumber: '1' } }]);
-    expect(await usageError(readSource(file, { sheet: 'Cap' }))).toMatch(/two\.xlsx: Sheet not found: Cap\. Available sheets: Accions, Altres/);
+    expect(await usageError(readSource(file, { sheet: 'Cap' }))).toMatch(
+      /two\.xlsx: Sheet not found: Cap\. Available sheets: Accions, Altres/,
+    );
   });
 
   it('refuses a .xlsx that is not one, naming the file', async () => {
@@ -251,20 +275,36 @@ describe('Decidim accountability results', () => {
   it('are recognised: titles by language, parents as priorities, ids as numbers, statuses from progress', async () => {
     const read = await readSource(DECIDIM, { defaults: ['area=Ajuntament'] });
     expect(read.recognisedAs).toBe('decidim');
-    expect(read.mapping).toMatchObject({ commitment_title: 'title/ca | title/es | title/en', commitment_number: 'id', progress: 'progress' });
+    expect(read.mapping).toMatchObject({
+      commitment_title: 'title/ca | title/es | title/en',
+      commitment_number: 'id',
+      progress: 'progress',
+    });
     expect(read.notes).toEqual(['2 result(s) that others name as their parent read as priorities, not commitments']);
     const { definitions, rejected } = toDefinitions(read.rows, { planId: 'p', statuses: DEFAULT_STATUSES, statusFromProgress: true });
     expect(rejected).toEqual([]);
     expect(
-      definitions.map(({ commitmentId, definition: d }) => [commitmentId, d.priority.number, d.priority.title, d.title, d.status, d.progress]),
+      definitions.map(({ commitmentId, definition: d }) => [
+        commitmentId,
+        d.priority.number,
+        d.priority.title,
+        d.title,
+        d.status,
+        d.progress,
+      ]),
     ).toEqual([
       ['c11', 1, 'Eix 1: Ciutat verda', 'Renaturalitzar els patis escolars', 'on_track', 46],
       ['c12', 1, 'Eix 1: Ciutat verda', 'Huertos urbanos en cada barrio', 'on_track', 100],
       ['c21', 2, 'Eix 2: Ciutat oberta', 'Portal de dades obertes', 'pending', 0],
     ]);
-    expect(definitions[0]!.definition.observations).toBe('Obres a **12 escoles**.\n\n- Fase 1 feta\n\nInici: 2024-01-15 · Final: 2025-06-30');
+    expect(definitions[0]!.definition.observations).toBe(
+      'Obres a **12 escoles**.\n\n- Fase 1 feta\n\nInici: 2024-01-15 · Final: 2025-06-30',
+    );
     const spanish = await readSource(DECIDIM, { defaults: ['area=Ajuntament'], language: 'es' });
-    expect(spanish.rows[0]!.cells).toMatchObject({ commitmentTitle: 'Renaturalizar los patios escolares', priorityTitle: 'Eje 1: Ciudad verde' });
+    expect(spanish.rows[0]!.cells).toMatchObject({
+      commitmentTitle: 'Renaturalizar los patios escolares',
+      priorityTitle: 'Eje 1: Ciudad verde',
+    });
     expect(spanish.rows[0]!.cells.observations).toMatch(/^Obras en \*\*12 escuelas\*\*\.\n\nInicio: 2024-01-15 · Fin: 2025-06-30$/);
   });
 });
@@ -275,7 +315,10 @@ describe('adversarial sheets', () => {
     const huge = `<div>${'llarg '.repeat(30_000)}</div>`;
     const odd = 'Z\u0361\u035c a\u200b\u2028b \ud83c\udff3\ufe0f\u200d\ud83c\udf08 \u202eRLO';
     writeFileSync(file, `\ufeffTítol;Descripció;Zona\r\n"${odd}";"${huge}";Nord\r\nDos;"${'<p>'.repeat(5000)}x";Sud\r\n`);
-    const read = await readSource(file, { map: ['commitment_title=Títol,observations=Descripció,area=Zona'], defaults: ['priority_title=Pla'] });
+    const read = await readSource(file, {
+      map: ['commitment_title=Títol,observations=Descripció,area=Zona'],
+      defaults: ['priority_title=Pla'],
+    });
     expect(read.rows).toHaveLength(2);
     expect(read.rows[0]!.cells.commitmentTitle).toBe(odd);
     expect(read.rows[0]!.cells.observations!.length).toBeGreaterThan(170_000);
