@@ -172,7 +172,9 @@ export const importCommand: Command = {
         throw new CliError(
           source.recognisedAs === 'map'
             ? `--map has no ${fieldName(needed)}${needed === 'area' ? ' (or give --default area=NAME)' : ''}; see "mandat import --help"`
-            : `${file} has no ${what} column; map its columns with --map (e.g. --map commitment_title=Títol,area=Districte) or see "mandat import --help"`,
+            : source.recognisedAs === 'decidim'
+              ? `${file} is a Decidim results export without a category or scope: give the area with --default area=NAME`
+              : `${file} has no ${what} column; map its columns with --map (e.g. --map commitment_title=Títol,area=Districte) or see "mandat import --help"`,
           EXIT.usage,
         );
       }

@@ -4,7 +4,8 @@
  * (the project's own commitments.csv, a city's sheet with the usual headers, Decidim's
  * accountability results), with `--default` values in empty cells, HTML cells made Markdown
  * (observations) or plain text (everything else), and priorities and commitments without a
- * number numbered. `mandat import` and the history importer read files with `readSource`.
+ * number numbered. `mandat import` reads files with `readSource`; a reader of other fields
+ * (a history's dates) takes `readTable`, `columnIndex` (a --map name → column) and `cellFor`.
  */
 import { readFileSync } from 'node:fs';
 import { CliError, EXIT } from '../output.ts';
@@ -66,7 +67,8 @@ export function cellFor(field: Field, value: string): string {
   return TEXT_FIELDS.includes(field) ? htmlToText(value) : value;
 }
 
-async function readTable(file: string, sheet: string | undefined): Promise<{ table: Table; format: 'csv' | 'xlsx' }> {
+/** A CSV or XLSX file's header and rows, before any column has a meaning (for readers of other fields, e.g. dates). */
+export async function readTable(file: string, sheet?: string): Promise<{ table: Table; format: 'csv' | 'xlsx' }> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
