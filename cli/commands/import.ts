@@ -22,7 +22,7 @@ import {
   toDefinitions,
 } from '../import/definitions.ts';
 import { readLinksCsv, type SourceRow } from '../import/read-rows.ts';
-import { readSource, type SourceRead } from '../import/sources.ts';
+import type { SourceRead } from '../import/sources.ts';
 import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';
 
 const help = `Usage: mandat import FILE --plan ID --key ADMIN.pem [options]
@@ -164,6 +164,8 @@ export const importCommand: Command = {
     const planId = requireOption(values.plan, 'plan', help);
     if (!slugSchema.safeParse(planId).success)
       throw new CliError(`--plan must be a slug (lowercase letters, digits, hyphens), not "${planId}"`, EXIT.usage);
+    // Loaded here, not with the CLI: the HTML and XLSX libraries would add ~130 ms to every other command.
+    const { readSource } = await import('../import/sources.ts');
     const readOptions = { map: values.map, defaults: values.default, sheet: values.sheet, language: values.language };
     let source = await readSource(file, readOptions);
     for (const needed of ['commitmentTitle', 'area'] as const) {

@@ -3,7 +3,6 @@
  * read-excel-file, cells as the sheet shows them: 1 stays "1", a date cell is a date
  * (2024-03-05), not a serial number; rows keep their sheet row number.
  */
-import { InvalidInputError, readSheet, SheetNotFoundError } from 'read-excel-file/node';
 import { CliError, EXIT } from '../output.ts';
 import type { Table } from './read-rows.ts';
 
@@ -32,6 +31,8 @@ export function cellText(value: unknown): string {
 export async function readXlsxTable(file: string, bytes: Buffer, sheet?: string): Promise<Table> {
   if (isOle2(bytes)) throw new CliError(`${file} is an old Excel .xls workbook: save it as .xlsx or CSV`, EXIT.usage);
   if (!isZip(bytes)) throw new CliError(`${file} is not an XLSX workbook (not a zip file)`, EXIT.usage);
+  // Loaded only for a workbook, so reading a CSV does not pay for it.
+  const { InvalidInputError, readSheet, SheetNotFoundError } = await import('read-excel-file/node');
   let data: unknown[][];
   try {
     data = (await (sheet === undefined ? readSheet(bytes) : readSheet(bytes, sheet))) as unknown[][];

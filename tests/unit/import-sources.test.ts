@@ -178,6 +178,27 @@ describe('--map and --default', () => {
     ]);
   });
 
+  it('numbers priorities by first appearance after the numbers given, and commitments by an integer id', async () => {
+    const file = join(dir, 'numbers.csv');
+    writeFileSync(
+      file,
+      'Codi,Eix,Núm eix,Acció,Zona\n12,Verd,,Arbres,N\n7,Mobilitat,4,Bus,S\nA-3,Verd,,Horts,N\n9,Cultura,,Biblioteca,E\n13,Mobilitat,,Bici,S\n',
+    );
+    const read = await readSource(file, {
+      map: ['commitment_id=Codi,priority_title=Eix,priority_number=Núm eix,commitment_title=Acció,area=Zona'],
+    });
+    expect(read.rows.map((r) => [r.cells.commitmentId, r.cells.commitmentNumber, r.cells.priorityTitle, r.cells.priorityNumber])).toEqual([
+      ['12', '12', 'Verd', '5'],
+      ['7', '7', 'Mobilitat', '4'],
+      ['A-3', '3', 'Verd', '5'],
+      ['9', '9', 'Cultura', '6'],
+      ['13', '13', 'Mobilitat', '4'],
+    ]);
+    const { definitions, rejected } = toDefinitions(read.rows, { planId: 'p', statuses: DEFAULT_STATUSES });
+    expect(rejected).toEqual([{ line: 4, reason: 'commitment id "A-3" must be a slug (lowercase letters, digits, hyphens)' }]);
+    expect(definitions.map((d) => d.commitmentId)).toEqual(['12', '7', '9', '13']);
+  });
+
   it('refuses unknown fields, missing or duplicated columns and bad defaults, naming them', async () => {
     expect(await usageError(readSource(ACCIONS, { map: ['titol=Títol'] }))).toMatch(
       /--map: unknown field "titol"; the fields are priority_number/,
