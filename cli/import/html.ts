@@ -68,9 +68,10 @@ const converter = new NodeHtmlMarkdown(
 
 /**
  * What remains of a tag after conversion could only come from text that spelled one
- * (`&lt;div&gt;`): written as `\<`, it is the same character in Markdown, shown as text.
+ * (`&lt;div&gt;`): written as `\<`, it is the same character in Markdown, shown as text. An
+ * autolink (`<https://…>`, written for a link whose text is its address) is left as it is.
  */
-const escapeTagLike = (markdown: string) => markdown.replace(/<(?=[a-z/!?])/gi, '\\<');
+const escapeTagLike = (markdown: string) => markdown.replace(/<(?=[a-z/!?])(?![a-z][a-z0-9+.-]{0,31}:)/gi, '\\<');
 
 /**
  * The cell's HTML, if it has any: as it is, or once unescaped when the export escaped it

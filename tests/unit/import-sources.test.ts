@@ -75,6 +75,15 @@ describe('HTML cells', () => {
     expect(markdownToText(htmlToMarkdown('<p>text *amb* _marques_ [x](y)</p>'))).toBe('text *amb* _marques_ [x](y)');
   });
 
+  it('keep a link whose text is its address as a link', () => {
+    const markdown = htmlToMarkdown('<p>Vegeu <a href="https://x.org/a">https://x.org/a</a> ara</p>');
+    expect(markdown).toBe('Vegeu <https://x.org/a> ara');
+    expect(markdownToHtml(markdown)).toBe('<p>Vegeu <a href="https://x.org/a" rel="nofollow noopener">https://x.org/a</a> ara</p>');
+    const hostile = htmlToMarkdown('<p>&lt;javascript:alert(1)&gt; &lt;b&gt;</p>');
+    expect(hostile).toBe('<javascript:alert(1)>');
+    expect(markdownToHtml(hostile)).toBe('<p>javascript:alert(1)</p>');
+  });
+
   it('titles become one line of plain text', () => {
     expect(htmlToText('<span style="color:red">Plantar</span> <b>500</b>&nbsp;arbres<br>al barri')).toBe('Plantar 500 arbres al barri');
     expect(htmlToText('Títol sense HTML: a < b')).toBe('Títol sense HTML: a < b');
