@@ -12,7 +12,7 @@ import { type Commitment, type Plan, slugify, slugSchema } from '#shared/domain/
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
 import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
 import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
-import { fieldName } from '../import/columns.ts';
+import { FIELD_NAMES, fieldName } from '../import/columns.ts';
 import {
   planDefinitionFrom,
   type RejectedRow,
@@ -119,10 +119,15 @@ export interface ImportReport {
 /** Rows shown by a dry run. */
 const PREVIEW_ROWS = 5;
 
+const FIELD_ORDER = Object.values(FIELD_NAMES) as string[];
 const previewOf = (rows: SourceRow[]) =>
   rows.slice(0, PREVIEW_ROWS).map(({ line, cells }) => ({
     line,
-    ...Object.fromEntries(Object.entries(cells).map(([field, value]) => [fieldName(field as keyof SourceRow['cells']), value])),
+    ...Object.fromEntries(
+      Object.entries(cells)
+        .sort(([a], [b]) => FIELD_ORDER.indexOf(a) - FIELD_ORDER.indexOf(b))
+        .map(([field, value]) => [fieldName(field as keyof SourceRow['cells']), value]),
+    ),
   }));
 
 async function get(client: SignedClient, path: string): Promise<ApiResult | undefined> {

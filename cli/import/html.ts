@@ -92,7 +92,8 @@ export function htmlToMarkdown(cell: string): string {
   const inner = parseHtml(html).text;
   if (looksLikeHtml(inner)) html = inner;
   const markdown = converter.translate(html.replace(/\r\n?/g, '\n'));
-  return escapeTagLike(markdown.replace(/\n{3,}/g, '\n\n')).trim();
+  // A line of white space alone (an empty `<div><br></div>`) is a blank line.
+  return escapeTagLike(markdown.replace(/^[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n')).trim();
 }
 
 const textOf = (html: string) => {

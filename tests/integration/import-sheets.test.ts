@@ -154,7 +154,7 @@ describe('a city sheet with its own headers and HTML cells', () => {
     expect(dry.stdout).toContain('mapping (as given with --map):');
     expect(dry.stdout).toMatch(/commitment_title\s+← Títol/);
     expect(dry.stdout).toMatch(/area\s+← "Ciutat" when empty/);
-    expect(dry.stdout).toMatch(/line 2:\n\s+commitment_number\s+101\n/);
+    expect(dry.stdout).toMatch(/line 2:\n\s+priority_number\s+1\n\s+priority_title\s+Habitatge\n\s+commitment_number\s+101\n/);
     expect(dry.stdout).toContain("Revisió del pla d'habitatge & nou **cens** de pisos buits.⏎⏎- Fase 1: inventari");
     expect(dry.stdout).toMatch(/ignored columns: Subcategoria, Propostes, Suports, Comentaris, Participants, Intervencions/);
     const json = JSON.parse(
