@@ -74,13 +74,89 @@ const converter = new NodeHtmlMarkdown(
 const escapeTagLike = (markdown: string) => markdown.replace(/<(?=[a-z/!?])(?![a-z][a-z0-9+.-]{0,31}:)/gi, '\\<');
 
 /**
+ * Deeper than this, a cell is read as flat text: the parser's tree walks recurse once per
+ * level (20,000 nested `<b>` overflow the stack) and Markdown indents nested lists once per
+ * level (quadratic). Unclosed `<p>` and `<li>` count as levels here, so a cell with more than
+ * this many loses its Markdown, never its text.
+ */
+const MAX_DEPTH = 48;
+const VOID_TAGS = new Set(['br', 'img', 'hr', 'input', 'meta', 'link', 'col', 'source', 'wbr', 'area', 'base', 'embed', 'track']);
+const BLOCK_TAGS = new Set([
+  'p',
+  'div',
+  'br',
+  'li',
+  'ul',
+  'ol',
+  'tr',
+  'table',
+  'blockquote',
+  'section',
+  'article',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'pre',
+  'hr',
+]);
+const ANY_TAG = /<(\/?)([a-z][a-z0-9]{0,9})(?=[\s/>])/gi;
+
+function tooDeep(html: string): boolean {
+  let depth = 0;
+  ANY_TAG.lastIndex = 0;
+  for (let match = ANY_TAG.exec(html); match; match = ANY_TAG.exec(html)) {
+    const name = match[2]!.toLowerCase();
+    if (VOID_TAGS.has(name)) continue;
+    depth = match[1] ? Math.max(0, depth - 1) : depth + 1;
+    if (depth > MAX_DEPTH) return true;
+  }
+  return false;
+}
+
+/** Entities decoded (a text without tags parses flat). */
+const decode = (text: string) => parseHtml(text.replace(/</g, '&lt;')).text;
+
+/**
+ * Tags dropped in one left-to-right scan (a block's end is a line break), entities decoded:
+ * the reading of a cell nested too deep to convert.
+ */
+function flatText(html: string): string {
+  const out: string[] = [];
+  for (let i = 0; i < html.length; ) {
+    const open = html.indexOf('<', i);
+    if (open < 0) {
+      out.push(html.slice(i));
+      break;
+    }
+    out.push(html.slice(i, open));
+    const name = /^<[/!?]?([a-z][a-z0-9]{0,9})?/i.exec(html.slice(open, open + 12))!;
+    if (name[0].length === 1) {
+      out.push('<');
+      i = open + 1;
+      continue;
+    }
+    const close = html.indexOf('>', open);
+    if (close < 0) break;
+    if (BLOCK_TAGS.has((name[1] ?? '').toLowerCase())) out.push('\n');
+    i = close + 1;
+  }
+  return decode(out.join(''))
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ ?\n[\s]*/g, '\n')
+    .trim();
+}
+
+/**
  * The cell's HTML, if it has any: as it is, or once unescaped when the export escaped it
  * (`&lt;div&gt;…`, as some platforms do), else undefined.
  */
 function htmlOf(cell: string): string | undefined {
   if (looksLikeHtml(cell)) return cell;
   if (!cell.includes('&lt;')) return undefined;
-  const decoded = parseHtml(cell).text;
+  const decoded = decode(cell);
   return looksLikeHtml(decoded) ? decoded : undefined;
 }
 
@@ -88,15 +164,17 @@ function htmlOf(cell: string): string | undefined {
 export function htmlToMarkdown(cell: string): string {
   let html = htmlOf(cell);
   if (html === undefined) return cell;
+  if (tooDeep(html)) return escapeTagLike(flatText(html).replace(/\n/g, '\n\n'));
   // Tags escaped inside HTML (`<p>&lt;p&gt;…`) were escaped twice: the inner ones are meant.
   const inner = parseHtml(html).text;
-  if (looksLikeHtml(inner)) html = inner;
+  if (looksLikeHtml(inner)) html = tooDeep(inner) ? flatText(inner) : inner;
   const markdown = converter.translate(html.replace(/\r\n?/g, '\n'));
   // A line of white space alone (an empty `<div><br></div>`) is a blank line.
   return escapeTagLike(markdown.replace(/^[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n')).trim();
 }
 
 const textOf = (html: string) => {
+  if (tooDeep(html)) return flatText(html).replace(/\s+/g, ' ');
   const root = parseHtml(html, { blockTextElements: {} });
   for (const tag of IGNORED) for (const element of root.querySelectorAll(tag)) element.remove();
   return root.structuredText.replace(/\s+/g, ' ').trim();
@@ -115,6 +193,7 @@ export function htmlToText(cell: string): string {
 export function htmlLinks(cell: string): string {
   const html = htmlOf(cell);
   if (html === undefined) return cell;
+  if (tooDeep(html)) return flatText(html);
   const root = parseHtml(html);
   const anchors = root.querySelectorAll('a[href]') as HTMLElement[];
   const links: Link[] = anchors.map((a) => {

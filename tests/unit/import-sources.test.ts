@@ -26,6 +26,9 @@ const MAP = ['commitment_number=ID,area=Districte,priority_title=Categoria,commi
 /** Any tag of the HTML vocabulary, opening or closing. */
 const TAG = /<\/?(?:div|p|span|b|strong|i|em|ul|ol|li|a|br|h\d|script|img|table|tr|td)\b/i;
 
+const guard = new TransformGuard(10_000);
+afterAll(() => guard.close());
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mandat-sources-'));
@@ -88,9 +91,6 @@ describe('HTML cells', () => {
     expect(htmlToText('<span style="color:red">Plantar</span> <b>500</b>&nbsp;arbres<br>al barri')).toBe('Plantar 500 arbres al barri');
     expect(htmlToText('Títol sense HTML: a < b')).toBe('Títol sense HTML: a < b');
   });
-
-  const guard = new TransformGuard(10_000);
-  afterAll(() => guard.close());
 
   it('no tag survives and the text does, for any nesting of tags (fast-check, hang guard)', async () => {
     const word = fc.stringMatching(/^[A-Za-zÀ-ÿ0-9]{1,12}$/);
@@ -340,6 +340,21 @@ describe('Decidim accountability results', () => {
 });
 
 describe('adversarial sheets', () => {
+  it('reads cells nested too deep to convert as flat text, in linear time (hang guard)', async () => {
+    for (const [open, close] of [
+      ['<div>', '</div>'],
+      ['<ul><li>', '</li></ul>'],
+      ['<b>', '</b>'],
+      ['<blockquote>', '</blockquote>'],
+      ['<p>', ''],
+    ] as const) {
+      const cell = `${open.repeat(20_000)}Revisió &amp; pla${close.repeat(20_000)}<p>després</p>`;
+      const out = await guard.run(cell);
+      expect(out.htmlToMarkdown, open).toBe('Revisió & pla\n\ndesprés');
+      expect(out.htmlToText, open).toBe('Revisió & pla després');
+    }
+  }, 60_000);
+
   it('reads huge cells, odd Unicode, a BOM and ";" without losing rows', async () => {
     const file = join(dir, 'odd.csv');
     const huge = `<div>${'llarg '.repeat(30_000)}</div>`;
