@@ -1,6 +1,6 @@
 /**
  * `mandat import`: an admin defines a plan's commitments from a spreadsheet saved as CSV,
- * through the signed API (PUT, idempotent upserts), so re-running it changes nothing.
+ * through the signed API (batches of idempotent upserts), so re-running it changes nothing.
  *
  * It reads a city's own sheet (one row per commitment: priority number and title, commitment
  * number and title, area, status, observations, links; headers in Catalan, Spanish or
@@ -11,10 +11,12 @@
 import { readFileSync } from 'node:fs';
 import { type Commitment, type Plan, slugify, slugSchema } from '#shared/domain/model';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
+import { MAX_BATCH_ITEMS } from '#shared/api/definitions';
 import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
 import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
-import { planDefinitionFrom, type RejectedRow, type RowDefinition, sameStructure, toDefinitions } from '../import/definitions.ts';
+import { planDefinitionFrom, type RejectedRow, sameStructure, toDefinitions } from '../import/definitions.ts';
 import { readCsv, readLinksCsv } from '../import/read-rows.ts';
+import { sendInBatches } from '../import/send.ts';
 import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';
 
 const help = `Usage: mandat import FILE.csv --plan ID --key ADMIN.pem [options]
@@ -60,9 +62,6 @@ Example:
   mandat import pam-2019.csv --plan terrassa-2015-2019 --plan-title "Pla de Mandat 2015-2019" \\
     --municipality Terrassa --period 2015-2019 --key admin.pem --dry-run`;
 
-/** Requests in flight at once: enough to hide latency, few enough to be polite to the API. */
-const PARALLEL_REQUESTS = 4;
-
 export interface ImportReport {
   planId: string;
   dryRun: boolean;
@@ -73,6 +72,8 @@ export interface ImportReport {
   unchanged: number;
   rejected: RejectedRow[];
   unknownColumns: string[];
+  /** Batch requests sent (retries included); 0 in a dry run. */
+  requests: number;
 }
 
 async function get(client: SignedClient, path: string): Promise<ApiResult | undefined> {
@@ -149,6 +150,7 @@ export const importCommand: Command = {
       unchanged: 0,
       rejected,
       unknownColumns: unknownHeaders,
+      requests: 0,
     };
 
     if (values['dry-run']) {
@@ -171,32 +173,22 @@ export const importCommand: Command = {
         report.plan = result.status === 201 ? 'created' : answer.changed ? 'changed' : 'unchanged';
       }
       const bar = progressBar(definitions.length, `importing ${planId}`);
-      const put = async ({ line, commitmentId, definition }: RowDefinition) => {
-        let result: ApiResult;
-        // New commitments bump the plan's revision, so parallel definitions can collide: retry those.
-        for (let attempt = 0; ; attempt++) {
-          result = await client.request('PUT', `/api/v1/plans/${planId}/commitments/${commitmentId}`, definition);
-          const conflict = result.status === 409 && String((result.body as { type?: string })?.type).endsWith('/write-conflict');
-          if (!conflict || attempt >= 20) break;
-          await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * (attempt + 1)));
-        }
-        // A refused key or a server failure is not about this row: stop there.
-        if (result.status >= 500 || result.status === 401 || result.status === 403) ensureOk(result);
-        if (result.status >= 400) {
-          const problem = result.body as { detail?: string };
-          rejected.push({ line, reason: `the server refused it (${result.status}): ${problem?.detail ?? String(result.body)}` });
-        } else if (result.status === 201) report.created++;
-        else if ((result.body as { changed: boolean }).changed) report.changed++;
-        else report.unchanged++;
-        bar.tick();
-      };
-      const queue = [...definitions];
-      await Promise.all(
-        Array.from({ length: Math.min(PARALLEL_REQUESTS, queue.length) }, async () => {
-          for (let next = queue.shift(); next; next = queue.shift()) await put(next);
-        }),
-      );
+      const sent = await sendInBatches({
+        client,
+        path: `/api/v1/plans/${planId}/commitments`,
+        field: 'commitments',
+        rows: definitions.map(({ line, commitmentId, definition }) => ({ line, item: { commitmentId, ...definition } })),
+        maxItems: MAX_BATCH_ITEMS,
+        onProgress: (n) => bar.tick(n),
+      });
       bar.finish();
+      report.requests = sent.requests;
+      for (const outcome of sent.outcomes) {
+        if (outcome.reason !== undefined) rejected.push({ line: outcome.line, reason: outcome.reason });
+        else if (outcome.result === 'created') report.created++;
+        else if (outcome.result === 'changed') report.changed++;
+        else report.unchanged++;
+      }
     }
     rejected.sort((a, b) => a.line - b.line);
 

@@ -7,7 +7,7 @@ import type { ApiRequest, ApiResponse } from './http.ts';
 import { getKey, listKeys, registerKey, revokeKey } from './key-handlers.ts';
 import { openApiDocument } from './openapi-document.ts';
 import { OPERATIONS, pathPattern } from './operations.ts';
-import { getCommitment, getPlan, listCommitments, listPlans, putCommitment, putPlan } from './plan-handlers.ts';
+import { getCommitment, getPlan, listCommitments, listPlans, postCommitments, putCommitment, putPlan } from './plan-handlers.ts';
 import { type ApiDependencies, type Handler, JSON_TYPE } from './request.ts';
 import { postUpdate } from './update-handlers.ts';
 
@@ -16,6 +16,7 @@ const HANDLERS: Record<string, Handler> = {
   getCommitment,
   defineCommitment: putCommitment,
   listCommitments,
+  defineCommitments: postCommitments,
   getPlan,
   definePlan: putPlan,
   listPlans,
