@@ -49,6 +49,12 @@ export const OPERATIONS: readonly Operation[] = [
     auth: 'admin',
   },
   {
+    method: 'post',
+    path: '/api/v1/plans/{planId}/history',
+    operationId: 'importHistory',
+    auth: 'admin',
+  },
+  {
     method: 'get',
     path: '/api/v1/plans/{planId}',
     operationId: 'getPlan',

@@ -4,6 +4,7 @@
  */
 import { Problem } from '../domain/problem.ts';
 import type { ApiRequest, ApiResponse } from './http.ts';
+import { postHistory } from './history-handlers.ts';
 import { getKey, listKeys, registerKey, revokeKey } from './key-handlers.ts';
 import { openApiDocument } from './openapi-document.ts';
 import { OPERATIONS, pathPattern } from './operations.ts';
@@ -17,6 +18,7 @@ const HANDLERS: Record<string, Handler> = {
   defineCommitment: putCommitment,
   listCommitments,
   defineCommitments: postCommitments,
+  importHistory: postHistory,
   getPlan,
   definePlan: putPlan,
   listPlans,
