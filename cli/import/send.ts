@@ -10,7 +10,7 @@ import { type ApiResult, ensureOk, type SignedClient } from '../client.ts';
 import { sendWithRetries } from '../retry.ts';
 
 /** Requests in flight at once: enough to hide latency, few enough not to make the plan's writes collide much. */
-export const PARALLEL_REQUESTS = 3;
+export const PARALLEL_REQUESTS = 2;
 /** Under the API's body limit, leaving room for the envelope. */
 const BODY_BUDGET = LIMITS.bodyBytes - 1024;
 /** Rounds of resending the items refused for a write conflict. */

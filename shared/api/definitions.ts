@@ -200,7 +200,13 @@ export async function defineCommitments(
   let pending = items;
   let planRevision = 0;
   for (let attempt = 0; pending.length > 0 || nonce; attempt++) {
-    const [plan, existing] = await Promise.all([repository.getPlan(planId), repository.listCommitments(planId)]);
+    const [plan, existing] = await Promise.all([
+      repository.getPlan(planId),
+      repository.getCommitments(
+        planId,
+        pending.map((item) => item.commitmentId),
+      ),
+    ]);
     if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist; define it first with PUT /api/v1/plans/${planId}`);
     planRevision = plan.revision;
     const byId = new Map(existing.map((c) => [c.commitmentId, c]));

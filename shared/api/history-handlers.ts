@@ -83,7 +83,13 @@ export async function importHistory(
   let pending = candidates;
   let planRevision = 0;
   for (let attempt = 0; pending.length > 0 || nonce; attempt++) {
-    const [plan, commitments] = await Promise.all([repository.getPlan(planId), repository.listCommitments(planId)]);
+    const [plan, commitments] = await Promise.all([
+      repository.getPlan(planId),
+      repository.getCommitments(
+        planId,
+        pending.map((c) => c.item.commitmentId),
+      ),
+    ]);
     if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist`);
     planRevision = plan.revision;
     const byId = new Map(commitments.map((c) => [c.commitmentId, c]));

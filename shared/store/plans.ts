@@ -71,6 +71,9 @@ export interface PlanStore {
     now: string;
   }): Promise<number>;
 
+  /** These commitments of the plan, those that exist (batched consistent reads, any order). */
+  getCommitments(planId: string, commitmentIds: string[]): Promise<Commitment[]>;
+
   /** Which of these updates (by reportedAt and updateId) are already stored: their updateIds. */
   existingUpdateIds(planId: string, keys: Array<Pick<StatusUpdate, 'reportedAt' | 'updateId'>>): Promise<Set<string>>;
 }

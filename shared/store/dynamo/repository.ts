@@ -203,21 +203,35 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
   }
 
   async existingUpdateIds(planId: string, keys: Array<Pick<StatusUpdate, 'reportedAt' | 'updateId'>>): Promise<Set<string>> {
-    const found = new Set<string>();
+    const items = await this.batchGet(
+      keys.map((key) => itemKeys.update(planId, key.reportedAt, key.updateId)),
+      'updateId',
+    );
+    return new Set(items.map((item) => String(item.updateId)));
+  }
+
+  async getCommitments(planId: string, commitmentIds: string[]): Promise<Commitment[]> {
+    const items = await this.batchGet([...new Set(commitmentIds)].map((id) => itemKeys.commitment(planId, id)));
+    return items.map((item) => strip<Commitment>(item)!);
+  }
+
+  /** Consistent BatchGets of up to 100 keys each, unprocessed keys sent again with backoff. */
+  private async batchGet(keys: Record<string, unknown>[], projection?: string): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
     for (let start = 0; start < keys.length; start += 100) {
-      let request: Record<string, unknown>[] = keys
-        .slice(start, start + 100)
-        .map((key) => itemKeys.update(planId, key.reportedAt, key.updateId));
+      let request = keys.slice(start, start + 100);
       for (let attempt = 0; request.length > 0; attempt++) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
         const out = await this.client.send(
           new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: 'updateId' } },
+            RequestItems: {
+              [this.tableName]: { Keys: request, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) },
+            },
           }),
         );
-        for (const item of out.Responses?.[this.tableName] ?? []) found.add(String(item.updateId));
+        found.push(...((out.Responses?.[this.tableName] ?? []) as Record<string, unknown>[]));
         request = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-        if (attempt >= 8 && request.length > 0) throw new Error(`DynamoDB left ${request.length} update reads unprocessed`);
+        if (attempt >= 8 && request.length > 0) throw new Error(`DynamoDB left ${request.length} reads unprocessed`);
       }
     }
     return found;
