@@ -4,7 +4,7 @@
  * and never appears in a feed; re-running the same file changes nothing.
  */
 import { readFileSync } from 'node:fs';
-import { MAX_BATCH_ITEMS } from '#shared/api/definitions';
+import { ITEMS_PER_TRANSACTION } from '#shared/api/definitions';
 import { type Commitment, type Plan, slugSchema } from '#shared/domain/model';
 import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
 import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
@@ -118,7 +118,7 @@ export const importHistoryCommand: Command = {
         path: `/api/v1/plans/${planId}/history`,
         field: 'updates',
         rows: sendable.map((row) => ({ line: row.line, item: row.item! })),
-        maxItems: MAX_BATCH_ITEMS,
+        maxItems: ITEMS_PER_TRANSACTION,
         onProgress: (n) => bar.tick(n),
       });
       bar.finish();

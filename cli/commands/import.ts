@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { type Commitment, type Plan, slugify, slugSchema } from '#shared/domain/model';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
-import { MAX_BATCH_ITEMS } from '#shared/api/definitions';
+import { ITEMS_PER_TRANSACTION } from '#shared/api/definitions';
 import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
 import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
 import { planDefinitionFrom, type RejectedRow, sameStructure, toDefinitions } from '../import/definitions.ts';
@@ -178,7 +178,7 @@ export const importCommand: Command = {
         path: `/api/v1/plans/${planId}/commitments`,
         field: 'commitments',
         rows: definitions.map(({ line, commitmentId, definition }) => ({ line, item: { commitmentId, ...definition } })),
-        maxItems: MAX_BATCH_ITEMS,
+        maxItems: ITEMS_PER_TRANSACTION,
         onProgress: (n) => bar.tick(n),
       });
       bar.finish();

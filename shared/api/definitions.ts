@@ -157,8 +157,11 @@ export async function defineCommitment(
   return { created: !existing, changed: true, value: commitment };
 }
 
-/** Items of one batch request (`POST …/commitments`); the body limit applies too. */
+/** Items of one batch request (`POST …/commitments`, `POST …/history`); the body limit applies too. */
 export const MAX_BATCH_ITEMS = 100;
+
+/** Items a client sends per batch request so that each is written in one transaction (one plan revision, one publish). */
+export const ITEMS_PER_TRANSACTION = MAX_ITEMS_PER_TRANSACTION;
 
 export type BatchOutcome = 'created' | 'changed' | 'unchanged';
 
