@@ -192,7 +192,8 @@ export function rows(r: BenchResults): Row[] {
   if (r.bulkImport) {
     const x = r.bulkImport;
     const section = `10. Bulk import: the CLI against the local runtime (issue 16)`;
-    const again = (run: { revisionMoves: number }) => (run.revisionMoves === 0 ? 'nothing written' : `${run.revisionMoves} plan revisions moved`);
+    const again = (run: { revisionMoves: number }) =>
+      run.revisionMoves === 0 ? 'nothing written' : `${run.revisionMoves} plan revisions moved`;
     out.push({
       section,
       label: `mandat import of ${fmtCount(x.commitments)} commitments`,

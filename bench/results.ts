@@ -12,7 +12,17 @@ import type { IngestResult } from './scenarios/ingest.ts';
 import type { RegionalResult } from './scenarios/regional.ts';
 import type { RenderResult } from './scenarios/render.ts';
 
-export const MEASUREMENTS = ['freshness', 'ingest', 'burst', 'growth', 'render', 'coldStart', 'regional', 'citizenSite', 'bulkImport'] as const;
+export const MEASUREMENTS = [
+  'freshness',
+  'ingest',
+  'burst',
+  'growth',
+  'render',
+  'coldStart',
+  'regional',
+  'citizenSite',
+  'bulkImport',
+] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 export interface BenchResults {

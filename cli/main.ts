@@ -12,7 +12,17 @@ import { republish } from './commands/republish.ts';
 import { verify } from './commands/verify.ts';
 import { CliError, EXIT, red } from './output.ts';
 
-const COMMANDS: Command[] = [post, keygen, keys, importCommand, importHistoryCommand, bootstrapAdmin, republish, verify, replayDeadLettersCommand];
+const COMMANDS: Command[] = [
+  post,
+  keygen,
+  keys,
+  importCommand,
+  importHistoryCommand,
+  bootstrapAdmin,
+  republish,
+  verify,
+  replayDeadLettersCommand,
+];
 
 const EXIT_CODES = [
   'Exit codes:',

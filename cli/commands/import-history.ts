@@ -86,9 +86,14 @@ export const importHistoryCommand: Command = {
     } catch (error) {
       throw new CliError(`cannot read ${file}: ${(error as Error).message}`, EXIT.usage);
     }
-    const client = new SignedClient({ api: values.api ?? defaultApi(), keyPath: requireOption(values.key, 'key', help), keyId: values['key-id'] });
+    const client = new SignedClient({
+      api: values.api ?? defaultApi(),
+      keyPath: requireOption(values.key, 'key', help),
+      keyId: values['key-id'],
+    });
     const planAnswer = await client.request('GET', `/api/v1/plans/${planId}`);
-    if (planAnswer.status === 404) throw new CliError(`plan ${planId} does not exist: define it and its commitments first (mandat import)`, EXIT.usage);
+    if (planAnswer.status === 404)
+      throw new CliError(`plan ${planId} does not exist: define it and its commitments first (mandat import)`, EXIT.usage);
     const plan = ensureOk(planAnswer).body as Plan;
     const rows = readHistoryCsv(text, { planId, statuses: plan.statuses, now: new Date() });
     const list = ensureOk(await client.request('GET', `/api/v1/plans/${planId}/commitments`)) as ApiResult;
@@ -96,7 +101,8 @@ export const importHistoryCommand: Command = {
     const rejected: RejectedRow[] = [];
     const sendable = rows.filter((row) => {
       if (row.reason !== undefined) rejected.push({ line: row.line, reason: row.reason });
-      else if (!known.has(row.item!.commitmentId)) rejected.push({ line: row.line, reason: `commitment ${row.item!.commitmentId} is not in plan ${planId}` });
+      else if (!known.has(row.item!.commitmentId))
+        rejected.push({ line: row.line, reason: `commitment ${row.item!.commitmentId} is not in plan ${planId}` });
       else return true;
       return false;
     });

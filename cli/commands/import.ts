@@ -9,9 +9,9 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { ITEMS_PER_TRANSACTION } from '#shared/api/definitions';
 import { type Commitment, type Plan, slugify, slugSchema } from '#shared/domain/model';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
-import { ITEMS_PER_TRANSACTION } from '#shared/api/definitions';
 import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
 import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
 import { planDefinitionFrom, type RejectedRow, sameStructure, toDefinitions } from '../import/definitions.ts';

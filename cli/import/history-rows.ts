@@ -29,7 +29,14 @@ export interface HistoryRow {
   /** Line (or sheet row) where the row starts. */
   line: number;
   /** The item to send, when the row could be read. */
-  item?: { commitmentId: string; reportedAt: string; status: string; observations: string; links: Array<{ title: string; url: string }>; progress?: number };
+  item?: {
+    commitmentId: string;
+    reportedAt: string;
+    status: string;
+    observations: string;
+    links: Array<{ title: string; url: string }>;
+    progress?: number;
+  };
   /** Why the row cannot be sent. */
   reason?: string;
 }
@@ -66,7 +73,8 @@ export function historyRowsOf(
     const commitment = (c.commitment ?? '').trim();
     const commitmentId = /^\d{1,6}$/.test(commitment) ? `c${Number(commitment)}` : commitment;
     if (!commitment) reasons.push('no commitment');
-    else if (!slugSchema.safeParse(commitmentId).success) reasons.push(`commitment "${commitment}" is not a commitment id (such as c4) or number`);
+    else if (!slugSchema.safeParse(commitmentId).success)
+      reasons.push(`commitment "${commitment}" is not a commitment id (such as c4) or number`);
     const reportedAt = c.date ? instantOf(c.date) : undefined;
     if (!c.date?.trim()) reasons.push('no date');
     else if (!reportedAt) reasons.push(`date "${c.date}" is not a date (2019-06-30, 30/06/2019 or an ISO 8601 instant)`);
@@ -77,7 +85,8 @@ export function historyRowsOf(
     let progress: number | undefined;
     if (c.progress?.trim()) {
       progress = Number(c.progress.replace(/%$/, '').trim());
-      if (!Number.isInteger(progress) || progress < 0 || progress > 100) reasons.push(`progress "${c.progress}" is not a whole number from 0 to 100`);
+      if (!Number.isInteger(progress) || progress < 0 || progress > 100)
+        reasons.push(`progress "${c.progress}" is not a whole number from 0 to 100`);
     }
     if (reasons.length > 0) return { line, reason: reasons.join('; ') };
     return {
@@ -101,7 +110,13 @@ export function readHistoryCsv(text: string, options: { planId: string; statuses
   const delimiter = [';', '\t', ','].map((d) => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0];
   let records: Array<{ record: string[]; raw: string; info: { lines: number } }>;
   try {
-    records = parseCsv(source, { delimiter, info: true, raw: true, skip_empty_lines: true, relax_column_count: true }) as unknown as typeof records;
+    records = parseCsv(source, {
+      delimiter,
+      info: true,
+      raw: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+    }) as unknown as typeof records;
   } catch (error) {
     throw new CliError(`the file is not valid CSV: ${(error as Error).message}`, EXIT.usage);
   }
@@ -117,13 +132,16 @@ export function readHistoryCsv(text: string, options: { planId: string; statuses
   const columns = Object.fromEntries((Object.keys(HEADERS) as HistoryField[]).map((f) => [f, column(f)])) as Record<HistoryField, number>;
   for (const needed of ['commitment', 'date', 'status'] as const) {
     if (columns[needed] < 0) {
-      throw new CliError(`the file has no ${needed} column (e.g. ${HEADERS[needed].slice(0, 3).join(', ')}); see "mandat import-history --help"`, EXIT.usage);
+      throw new CliError(
+        `the file has no ${needed} column (e.g. ${HEADERS[needed].slice(0, 3).join(', ')}); see "mandat import-history --help"`,
+        EXIT.usage,
+      );
     }
   }
   const unneutralise = (value: string) => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
   const rows = records.slice(1).map((entry) => {
     // csv-parse counts to the record's last line; its start is that less the line feeds inside it.
-    const inside = entry.raw.replace(/^\n+|\n+$/g, '').match(/\n/g)?.length ?? 0;
+    const inside = entry.raw.trim().split('\n').length - 1;
     const cells: Partial<Record<HistoryField, string>> = {};
     for (const [field, index] of Object.entries(columns) as Array<[HistoryField, number]>) {
       if (index >= 0 && entry.record[index] !== undefined) cells[field] = unneutralise(entry.record[index]!.trim());

@@ -105,7 +105,10 @@ export async function sendInBatches(options: {
         }
         done++;
         if (item.problem) {
-          outcomes.push({ line: row.line, reason: `the server refused it (${item.problem.status}): ${item.problem.detail ?? 'no detail'}` });
+          outcomes.push({
+            line: row.line,
+            reason: `the server refused it (${item.problem.status}): ${item.problem.detail ?? 'no detail'}`,
+          });
         } else outcomes.push({ line: row.line, result: item.result });
       }
       options.onProgress?.(done);

@@ -28,9 +28,9 @@ import { documentedOperations, type OperationSpec } from './operation-docs.ts';
 import {
   commitmentBatchResultSchema,
   commitmentDefinedSchema,
-  historyImportResultSchema,
   commitmentListSchema,
   commitmentSchema,
+  historyImportResultSchema,
   keyIdSchema,
   keyListSchema,
   keyRecordSchema,
@@ -68,7 +68,11 @@ const REQUEST_SCHEMAS: Record<string, z.ZodMiniType> = {
   HistoryImport: z.strictObject({
     updates: z
       .array(historyItemSchema)
-      .check(z.minLength(1), z.maxLength(MAX_BATCH_ITEMS), z.describe('Past updates, each with its date; at most 100, and the body at most 64 KiB.')),
+      .check(
+        z.minLength(1),
+        z.maxLength(MAX_BATCH_ITEMS),
+        z.describe('Past updates, each with its date; at most 100, and the body at most 64 KiB.'),
+      ),
   }),
   KeyRegistration: keyRegistrationSchema,
   RevokeRequest: z.strictObject({}).check(z.describe('Revocation takes no parameters; a body, if sent, must be {}.')),

@@ -242,13 +242,24 @@ export async function defineCommitments(
     for (let start = 0; start < writes.length; start += MAX_ITEMS_PER_TRANSACTION) {
       const chunk = writes.slice(start, start + MAX_ITEMS_PER_TRANSACTION);
       try {
-        planRevision = await repository.saveCommitments({ planId, commitments: chunk, expectedPlanRevision: planRevision, nonce, now: nowIso });
+        planRevision = await repository.saveCommitments({
+          planId,
+          commitments: chunk,
+          expectedPlanRevision: planRevision,
+          nonce,
+          now: nowIso,
+        });
       } catch (error) {
         if (!(error instanceof ConflictError) || error.conflict !== 'revision' || attempt >= BATCH_CONFLICT_RETRIES) {
           // Before the nonce is spent, the request fails whole (nothing written); after, the chunk's items do.
           if (nonce || !(error instanceof ConflictError)) conflictToProblem(error, 'commitment', nonce);
-          const problem = new Problem(409, 'write-conflict', 'the plan was being changed by others; nothing of this item was written, retry');
-          for (const { item } of chunk) results.set(item.index, { index: item.index, commitmentId: item.commitmentId, problem: problem.toBody() });
+          const problem = new Problem(
+            409,
+            'write-conflict',
+            'the plan was being changed by others; nothing of this item was written, retry',
+          );
+          for (const { item } of chunk)
+            results.set(item.index, { index: item.index, commitmentId: item.commitmentId, problem: problem.toBody() });
           continue;
         }
         // Someone else moved the plan or a commitment: read again and redo this chunk and the rest.
@@ -257,15 +268,14 @@ export async function defineCommitments(
         break;
       }
       nonce = undefined;
-      const revision = chunk.map((w) => w.commitment.revision);
-      chunk.forEach(({ item, expectedRevision }, i) =>
+      for (const { item, commitment, expectedRevision } of chunk) {
         results.set(item.index, {
           index: item.index,
           commitmentId: item.commitmentId,
           result: expectedRevision === undefined ? 'created' : 'changed',
-          revision: revision[i],
-        }),
-      );
+          revision: commitment.revision,
+        });
+      }
     }
   }
   return { planRevision, results };

@@ -46,7 +46,10 @@ export interface HistoryItemResult {
  * An imported update's id, from what it says: the same plan, commitment, date, status,
  * observations and links give the same id (a UUID shaped from a SHA-256, version 8).
  */
-export function importedUpdateId(planId: string, item: Pick<HistoryItem, 'commitmentId' | 'reportedAt' | 'status' | 'observations' | 'links'>) {
+export function importedUpdateId(
+  planId: string,
+  item: Pick<HistoryItem, 'commitmentId' | 'reportedAt' | 'status' | 'observations' | 'links'>,
+) {
   const hex = createHash('sha256')
     .update(canonicalJson([planId, item.commitmentId, item.reportedAt, item.status, item.observations, item.links ?? []]))
     .digest('hex');
@@ -106,7 +109,12 @@ export async function importHistory(
           }),
         );
       } else if (Date.parse(c.reportedAt) > options.now.getTime() + options.clockSkewSeconds * 1000) {
-        refuse(c, new Problem(400, 'invalid-body', 'reportedAt is in the future', { errors: [{ path: 'reportedAt', message: 'must not be in the future' }] }));
+        refuse(
+          c,
+          new Problem(400, 'invalid-body', 'reportedAt is in the future', {
+            errors: [{ path: 'reportedAt', message: 'must not be in the future' }],
+          }),
+        );
       } else if (seen.has(c.updateId)) {
         // The same update twice in one request is one update.
         results.set(c.index, { index: c.index, commitmentId: c.item.commitmentId, updateId: c.updateId, result: 'unchanged' });
@@ -163,7 +171,13 @@ export async function importHistory(
             },
           });
         } else {
-          results.set(c.index, { index: c.index, commitmentId, updateId: c.updateId, result: 'unchanged', ...(isCurrent ? { current: true } : {}) });
+          results.set(c.index, {
+            index: c.index,
+            commitmentId,
+            updateId: c.updateId,
+            result: 'unchanged',
+            ...(isCurrent ? { current: true } : {}),
+          });
         }
         previous = c.item.status;
       }
@@ -233,12 +247,19 @@ export async function importHistory(
         const retryable = error.conflict === 'revision' || error.conflict === 'duplicate';
         if (retryable && attempt < HISTORY_CONFLICT_RETRIES) {
           // Another writer moved the plan or a commitment (or imported the same update): read again, redo the rest.
-          pending = transactions.slice(t).flatMap((w) => w.flatMap((part) => [...part.updates.map((u) => u.candidate), ...(part.current ? [part.current] : [])]));
+          pending = transactions
+            .slice(t)
+            .flatMap((w) => w.flatMap((part) => [...part.updates.map((u) => u.candidate), ...(part.current ? [part.current] : [])]));
           pending = [...new Set(pending)];
           await sleep(backoffDelay(attempt, { baseDelayMs: 10, maxDelayMs: 200 }));
           break;
         }
-        if (nonce) throw error.conflict === 'contention' ? contentionProblem() : new Problem(409, 'write-conflict', 'the plan was being changed by others; nothing was written, retry', { headers: { 'retry-after': '1' } });
+        if (nonce)
+          throw error.conflict === 'contention'
+            ? contentionProblem()
+            : new Problem(409, 'write-conflict', 'the plan was being changed by others; nothing was written, retry', {
+                headers: { 'retry-after': '1' },
+              });
         const problem = new Problem(409, 'write-conflict', 'the plan was being changed by others; nothing of this item was written, retry');
         for (const part of transaction) for (const { candidate } of part.updates) refuse(candidate, problem);
         continue;
@@ -285,7 +306,12 @@ export async function postHistory(ctx: RoutedRequest): Promise<ApiResponse> {
     if (!parsed.success) {
       const id = (raw as { commitmentId?: unknown } | null)?.commitmentId;
       const errors = fieldErrors(parsed.error.issues);
-      const problem = new Problem(400, 'invalid-body', `the item does not match the schema: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, { errors });
+      const problem = new Problem(
+        400,
+        'invalid-body',
+        `the item does not match the schema: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+        { errors },
+      );
       results.set(index, { index, ...(typeof id === 'string' ? { commitmentId: id } : {}), problem: problem.toBody() });
       return;
     }

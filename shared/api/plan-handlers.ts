@@ -11,9 +11,18 @@ import {
   MAX_BATCH_ITEMS,
 } from './definitions.ts';
 import type { ApiResponse } from './http.ts';
-import { fieldErrors } from './request.ts';
-
-import { etag, json, nextCursor, nonceClaim, pageRequest, type RoutedRequest, readJsonBody, signed, slugParam } from './request.ts';
+import {
+  etag,
+  fieldErrors,
+  json,
+  nextCursor,
+  nonceClaim,
+  pageRequest,
+  type RoutedRequest,
+  readJsonBody,
+  signed,
+  slugParam,
+} from './request.ts';
 export async function getCommitment(ctx: RoutedRequest): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
   const commitmentId = slugParam(ctx.params[1]!, 'commitment');
@@ -104,9 +113,14 @@ export async function postCommitments(ctx: RoutedRequest): Promise<ApiResponse> 
     if (commitmentId !== undefined) {
       const first = seen.get(commitmentId);
       if (first !== undefined) {
-        throw new Problem(400, 'invalid-body', `commitments/${index}: commitmentId "${commitmentId}" is also item ${first}; send each once`, {
-          errors: [{ path: `commitments/${index}/commitmentId`, message: `duplicates commitments/${first}` }],
-        });
+        throw new Problem(
+          400,
+          'invalid-body',
+          `commitments/${index}: commitmentId "${commitmentId}" is also item ${first}; send each once`,
+          {
+            errors: [{ path: `commitments/${index}/commitmentId`, message: `duplicates commitments/${first}` }],
+          },
+        );
       }
       seen.set(commitmentId, index);
     }
@@ -116,9 +130,14 @@ export async function postCommitments(ctx: RoutedRequest): Promise<ApiResponse> 
       return;
     }
     const errors = fieldErrors(parsed.error.issues);
-    const problem = new Problem(400, 'invalid-body', `the item does not match the schema: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, {
-      errors,
-    });
+    const problem = new Problem(
+      400,
+      'invalid-body',
+      `the item does not match the schema: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      {
+        errors,
+      },
+    );
     results.set(index, { index, ...(commitmentId !== undefined ? { commitmentId } : {}), problem: problem.toBody() });
   });
   const written = await defineCommitments(ctx.deps.repository, planId, valid, { now: ctx.now, nonce: nonceClaim(ctx, auth) });

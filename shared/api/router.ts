@@ -3,8 +3,8 @@
  * handler, named by operationId, so the routes and the OpenAPI document cannot disagree.
  */
 import { Problem } from '../domain/problem.ts';
-import type { ApiRequest, ApiResponse } from './http.ts';
 import { postHistory } from './history-handlers.ts';
+import type { ApiRequest, ApiResponse } from './http.ts';
 import { getKey, listKeys, registerKey, revokeKey } from './key-handlers.ts';
 import { openApiDocument } from './openapi-document.ts';
 import { OPERATIONS, pathPattern } from './operations.ts';

@@ -186,10 +186,7 @@ export function planScope(snapshot: PlanSnapshot): FeedScope {
     dir: '',
     updates,
     alternateUrl: dashboardUrl(snapshot),
-    updated: latest(
-      [...updates.map((u) => u.receivedAt), ...snapshot.commitments.map((c) => c.updatedAt)],
-      snapshot.plan.createdAt,
-    ),
+    updated: latest([...updates.map((u) => u.receivedAt), ...snapshot.commitments.map((c) => c.updatedAt)], snapshot.plan.createdAt),
   };
 }
 

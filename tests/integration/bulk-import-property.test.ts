@@ -43,7 +43,9 @@ const definitionItem = fc.record(
     area: text,
     status: fc.constantFrom('pending', 'on_track', 'finished', 'ON_TRACK'),
     observations: text,
-    links: fc.array(fc.record({ title: text, url: fc.constantFrom('https://example.org/a', 'javascript:alert(1)', 'http://') }), { maxLength: 2 }),
+    links: fc.array(fc.record({ title: text, url: fc.constantFrom('https://example.org/a', 'javascript:alert(1)', 'http://') }), {
+      maxLength: 2,
+    }),
     progress: fc.integer({ min: -5, max: 105 }),
     extra: fc.string(),
   },
@@ -53,7 +55,13 @@ const definitionItem = fc.record(
 const historyItem = fc.record(
   {
     commitmentId: id,
-    reportedAt: fc.constantFrom('2019-06-30T00:00:00Z', '2999-01-01T00:00:00Z', '2019-02-30T00:00:00Z', 'yesterday', '2020-01-01T10:00:00+01:00'),
+    reportedAt: fc.constantFrom(
+      '2019-06-30T00:00:00Z',
+      '2999-01-01T00:00:00Z',
+      '2019-02-30T00:00:00Z',
+      'yesterday',
+      '2020-01-01T10:00:00+01:00',
+    ),
     status: fc.constantFrom('pending', 'delayed', 'finished'),
     observations: text,
     links: fc.array(fc.record({ title: text, url: fc.constantFrom('https://example.org/a', 'data:x') }), { maxLength: 2 }),

@@ -92,11 +92,20 @@ describe('POST /api/v1/plans/{planId}/commitments (batch definitions)', () => {
       created: number;
       refused: number;
       planRevision: number;
-      results: Array<{ index: number; commitmentId: string; result?: string; problem?: { status: number; type: string; errors?: unknown[] } }>;
+      results: Array<{
+        index: number;
+        commitmentId: string;
+        result?: string;
+        problem?: { status: number; type: string; errors?: unknown[] };
+      }>;
     };
     expect(answer).toMatchObject({ created: 98, refused: 2 });
     expect(answer.results).toHaveLength(100);
-    expect(answer.results[98]).toMatchObject({ index: 98, commitmentId: 'c99', problem: { status: 400, type: expect.stringMatching(/invalid-body$/) } });
+    expect(answer.results[98]).toMatchObject({
+      index: 98,
+      commitmentId: 'c99',
+      problem: { status: 400, type: expect.stringMatching(/invalid-body$/) },
+    });
     expect(answer.results[99]).toMatchObject({ index: 99, commitmentId: 'c100', problem: { status: 400, errors: [{ path: 'number' }] } });
     // 98 commitments: two transactions (96 + 2), one plan revision each.
     expect(answer.planRevision).toBe(before + 2);
@@ -145,10 +154,23 @@ describe('mandat import through the batch operation', () => {
     const header = 'commitment_id,priority_number,priority_title,commitment_number,commitment_title,area,status,observations\n';
     const rows = Array.from(
       { length: 1500 },
-      (_, i) => `c${i + 1},${1 + Math.floor(i / 100)},Prioritat ${1 + Math.floor(i / 100)},${i + 1},Compromís ${i + 1},Àrea ${i % 15},pending,"Fase ${i + 1}: en curs"`,
+      (_, i) =>
+        `c${i + 1},${1 + Math.floor(i / 100)},Prioritat ${1 + Math.floor(i / 100)},${i + 1},Compromís ${i + 1},Àrea ${i % 15},pending,"Fase ${i + 1}: en curs"`,
     );
     writeFileSync(join(dir, 'bulk.csv'), header + rows.join('\n') + '\n');
-    const args = ['import', join(dir, 'bulk.csv'), '--plan', BULK, '--plan-title', 'Bulk', '--municipality', 'Vila', '--period', '2023-2027', '--json'];
+    const args = [
+      'import',
+      join(dir, 'bulk.csv'),
+      '--plan',
+      BULK,
+      '--plan-title',
+      'Bulk',
+      '--municipality',
+      'Vila',
+      '--period',
+      '2023-2027',
+      '--json',
+    ];
     const started = performance.now();
     const first = await mandat(args);
     console.info(`imported 1,500 commitments in ${Math.round(performance.now() - started)} ms`);
@@ -217,7 +239,15 @@ describe('mandat import-history (the past)', () => {
     expect(await env.repository.getCommitment(PAST, 'c1')).toMatchObject({ status: 'on_track', lastUpdateId: live.updateId });
     const c2 = (await env.repository.getCommitment(PAST, 'c2')) as Commitment;
     expect(c2).toMatchObject({ status: 'on_track', reportedAt: '2020-01-15T09:00:00.000Z', observations: 'Acabat:\n- fase 1\n- fase 2' });
-    expect(c2.lastUpdateId).toBe(importedUpdateId(PAST, { commitmentId: 'c2', reportedAt: '2020-01-15T09:00:00.000Z', status: 'on_track', observations: 'Acabat:\n- fase 1\n- fase 2', links: [] }));
+    expect(c2.lastUpdateId).toBe(
+      importedUpdateId(PAST, {
+        commitmentId: 'c2',
+        reportedAt: '2020-01-15T09:00:00.000Z',
+        status: 'on_track',
+        observations: 'Acabat:\n- fase 1\n- fase 2',
+        links: [],
+      }),
+    );
     expect(await env.repository.getCommitment(PAST, 'c3')).toMatchObject({ status: 'on_track', reportedAt: `${year}-01-01T00:00:00.000Z` });
 
     await publishPlan(PAST, deps);
@@ -229,14 +259,18 @@ describe('mandat import-history (the past)', () => {
     const rows2019 = y2019.trim().split('\r\n').slice(1);
     expect(rows2019).toHaveLength(2);
     for (const row of rows2019) expect(row.endsWith(',true')).toBe(true);
-    const json2020 = JSON.parse((await env.getObject(`plans/${PAST}/updates/2020.json`))!.body) as { updates: Array<{ imported: boolean; reportedAt: string }> };
+    const json2020 = JSON.parse((await env.getObject(`plans/${PAST}/updates/2020.json`))!.body) as {
+      updates: Array<{ imported: boolean; reportedAt: string }>;
+    };
     expect(json2020.updates).toMatchObject([{ imported: true, reportedAt: '2020-01-15T09:00:00.000Z' }]);
     const thisYear = (await env.getObject(`plans/${PAST}/updates/${year}.csv`))!.body;
     expect(thisYear).toMatch(/,false\r\n/); // the live update
     const datapackage = JSON.parse((await env.getObject(`plans/${PAST}/datapackage.json`))!.body) as {
       resources: Array<{ schema?: { fields: Array<{ name: string; type: string }> } }>;
     };
-    expect(datapackage.resources.flatMap((r) => r.schema?.fields ?? []).find((f) => f.name === 'imported')).toMatchObject({ type: 'boolean' });
+    expect(datapackage.resources.flatMap((r) => r.schema?.fields ?? []).find((f) => f.name === 'imported')).toMatchObject({
+      type: 'boolean',
+    });
 
     // No feed announces the past: not the plan's, not an area's, not a commitment's.
     const importedIds = updates.filter((u) => u.imported).map((u) => u.updateId);
