@@ -65,7 +65,7 @@ export const SIZES: Record<Mode, Sizes> = {
     ingest: { concurrency: [1, 8, 32], requestsPerLevel: 64, commitmentsPerPlan: 40 },
     burst: { updates: 200, concurrency: 4, baselineSamples: 1 },
     citizenSite: { commitments: 1_500, areas: 15, history: 6_000, samples: 1 },
-    bulkImport: { commitments: 500, history: 1_000, baselineCommitments: 50 },
+    bulkImport: { commitments: 200, history: 400, baselineCommitments: 20 },
   },
   smoke: {
     coldStart: { imports: 2 },
