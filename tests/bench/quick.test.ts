@@ -83,4 +83,4 @@ it('runs every measurement and writes the JSON and the chart', async () => {
 
   expect(results.cost!.models).toHaveLength(2);
   for (const model of results.cost!.models) expect(model.usdPerMillionUpdates).toBeGreaterThan(0);
-}, 300_000);
+}, 420_000);
