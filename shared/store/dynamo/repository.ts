@@ -41,7 +41,9 @@ function withHistory(bump: TransactItem, updates: StatusUpdate[]): TransactItem 
     adds.push('historyAreas :importAreas');
   }
   if (adds.length === 0) return bump;
-  const expression = update.UpdateExpression!.replace(/^SET /, `SET ${sets.join(', ')}, `);
+  // Built on planBump's expression: if its shape changes, fail loudly rather than count nothing.
+  if (!update.UpdateExpression?.startsWith('SET ')) throw new Error('planBump no longer starts with SET: adapt withHistory');
+  const expression = update.UpdateExpression.replace(/^SET /, `SET ${sets.join(', ')}, `);
   return {
     Update: {
       ...update,
