@@ -1,5 +1,6 @@
 /** Sizes of each mode. Full: the issue's sizes, under 10 minutes on 2 cores. Quick: under 2. Smoke: the test suite's. */
 
+import type { BulkImportSizes } from './scenarios/bulk-import.ts';
 import type { BurstSizes } from './scenarios/burst.ts';
 import type { CitizenSiteSizes } from './scenarios/citizen-site.ts';
 import type { FreshnessSizes } from './scenarios/freshness.ts';
@@ -21,6 +22,8 @@ export interface Sizes {
   burst: BurstSizes;
   /** 9. The citizen site of a city's plan (the issue's 1,500 commitments in 15 areas). */
   citizenSite: CitizenSiteSizes;
+  /** 10. `mandat import` of a city's plan and `mandat import-history` of its past (issue 16). */
+  bulkImport: BulkImportSizes;
 }
 
 export const SIZES: Record<Mode, Sizes> = {
@@ -42,6 +45,7 @@ export const SIZES: Record<Mode, Sizes> = {
     ingest: { concurrency: [1, 8, 32], requestsPerLevel: 200, commitmentsPerPlan: 40 },
     burst: { updates: 1_000, concurrency: 4, baselineSamples: 3 },
     citizenSite: { commitments: 1_500, areas: 15, history: 6_000, samples: 3 },
+    bulkImport: { commitments: 1_500, history: 10_000, baselineCommitments: 200 },
   },
   quick: {
     coldStart: { imports: 5 },
@@ -61,6 +65,7 @@ export const SIZES: Record<Mode, Sizes> = {
     ingest: { concurrency: [1, 8, 32], requestsPerLevel: 64, commitmentsPerPlan: 40 },
     burst: { updates: 200, concurrency: 4, baselineSamples: 1 },
     citizenSite: { commitments: 1_500, areas: 15, history: 6_000, samples: 1 },
+    bulkImport: { commitments: 200, history: 400, baselineCommitments: 20 },
   },
   smoke: {
     coldStart: { imports: 2 },
@@ -80,5 +85,6 @@ export const SIZES: Record<Mode, Sizes> = {
     ingest: { concurrency: [1, 8, 32], requestsPerLevel: 32, commitmentsPerPlan: 40 },
     burst: { updates: 60, concurrency: 4, baselineSamples: 1 },
     citizenSite: { commitments: 150, areas: 15, history: 300, samples: 1 },
+    bulkImport: { commitments: 150, history: 300, baselineCommitments: 20 },
   },
 };

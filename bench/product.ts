@@ -2,12 +2,14 @@
  * Every place where the bench reaches into the product, in one file, so that a change in the
  * product (the feeds, the CDK bundling settings) is adapted here and nowhere else.
  */
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Charset, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import type { BuildOptions } from 'esbuild';
 import type { LocalStack } from '#infra/local/local-stack';
+import { openApiJson } from '#scripts/openapi/document';
+import { OPENAPI_DOCUMENT_ASSET, openApiDocumentAsset } from '#shared/api/openapi-document';
 import { FUNCTION_BUNDLING } from '../infra/bundling.ts';
 
 export { type PublishDependencies, type PublishResult, publishPlan } from '#shared/publish/publish';
@@ -59,6 +61,8 @@ export async function buildFunctions(outdir: string, root: string): Promise<Buil
       absWorkingDir: root,
       metafile: true,
     });
+    // What the stack's bundling puts beside the bundle (the OpenAPI document), put here too.
+    writeFileSync(join(outdir, name, OPENAPI_DOCUMENT_ASSET), openApiDocumentAsset(openApiJson()));
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint);
     const bySource = new Map<string, number>();
     for (const [path, input] of Object.entries(output?.inputs ?? {})) {

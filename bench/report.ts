@@ -189,6 +189,42 @@ export function rows(r: BenchResults): Row[] {
       ok: w.growth <= 2.5,
     });
   }
+  if (r.bulkImport) {
+    const x = r.bulkImport;
+    const section = `10. Bulk import: the CLI against the local runtime (issue 16)`;
+    const again = (run: { revisionMoves: number }) =>
+      run.revisionMoves === 0 ? 'nothing written' : `${run.revisionMoves} plan revisions moved`;
+    out.push({
+      section,
+      label: `mandat import of ${fmtCount(x.commitments)} commitments`,
+      median: fmtMs(x.import.ms),
+      detail: `${x.import.requests} requests; baseline per-row PUTs ${x.baseline.perSecond.toFixed(0)}/s (${x.baseline.commitments}), batch ${fmtRatio(x.speedup)}`,
+      target: '≤ 10 s',
+      ok: x.import.ms <= 10_000,
+    });
+    out.push({
+      section,
+      label: 'the same import again',
+      median: fmtMs(x.importAgain.ms),
+      detail: `${x.importAgain.requests} requests; ${again(x.importAgain)}`,
+      target: 'changes nothing',
+      ok: x.importAgain.revisionMoves === 0,
+    });
+    out.push({
+      section,
+      label: `mandat import-history of ${fmtCount(x.history)} past updates`,
+      median: fmtMs(x.historyImport.ms),
+      detail: `${x.historyImport.requests} requests, ${(x.history / (x.historyImport.ms / 1000)).toFixed(0)} updates/s`,
+    });
+    out.push({
+      section,
+      label: 'the same history again',
+      median: fmtMs(x.historyAgain.ms),
+      detail: `${x.historyAgain.requests} requests; ${again(x.historyAgain)}`,
+      target: 'changes nothing',
+      ok: x.historyAgain.revisionMoves === 0,
+    });
+  }
   if (r.citizenSite) {
     const x = r.citizenSite;
     const section = `9. Citizen site: a ${fmtCount(x.commitments)}-commitment plan in ${x.areas} areas (${fmtCount(x.history)} updates); uncompressed HTML`;

@@ -2,6 +2,7 @@
 import type { Mode, Sizes } from './config.ts';
 import { ASSUMED_MEMORY_MB, type CostModel, costModel, PRICES } from './cost.ts';
 import type { Machine } from './machine.ts';
+import type { BulkImportResult } from './scenarios/bulk-import.ts';
 import type { BurstResult } from './scenarios/burst.ts';
 import type { CitizenSiteResult } from './scenarios/citizen-site.ts';
 import type { ColdStartResult } from './scenarios/cold-start.ts';
@@ -11,7 +12,17 @@ import type { IngestResult } from './scenarios/ingest.ts';
 import type { RegionalResult } from './scenarios/regional.ts';
 import type { RenderResult } from './scenarios/render.ts';
 
-export const MEASUREMENTS = ['freshness', 'ingest', 'burst', 'growth', 'render', 'coldStart', 'regional', 'citizenSite'] as const;
+export const MEASUREMENTS = [
+  'freshness',
+  'ingest',
+  'burst',
+  'growth',
+  'render',
+  'coldStart',
+  'regional',
+  'citizenSite',
+  'bulkImport',
+] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 export interface BenchResults {
@@ -29,6 +40,7 @@ export interface BenchResults {
   coldStart?: ColdStartResult;
   regional?: RegionalResult;
   citizenSite?: CitizenSiteResult;
+  bulkImport?: BulkImportResult;
   cost?: { prices: typeof PRICES; assumedMemoryMB: typeof ASSUMED_MEMORY_MB; models: CostModel[] };
   /** Lines the product logged at level ERROR during the run (0 expected). */
   productErrors: number;

@@ -25,6 +25,7 @@ import { describeMachine } from './machine.ts';
 import { progress, setQuiet, step } from './progress.ts';
 import { textTable } from './report.ts';
 import { type BenchResults, deriveCost, MEASUREMENTS, type Measurement } from './results.ts';
+import { bulkImport } from './scenarios/bulk-import.ts';
 import { burst } from './scenarios/burst.ts';
 import { citizenSite } from './scenarios/citizen-site.ts';
 import { coldStart } from './scenarios/cold-start.ts';
@@ -131,12 +132,13 @@ async function main(): Promise<BenchResults> {
   if (wanted.has('render')) results.render = await step('5. render', () => renderSpeed(sizes.render));
   if (wanted.has('citizenSite')) results.citizenSite = await step('9. citizen site', () => citizenSite(sizes.citizenSite));
 
-  const needsEmulators = ['growth', 'regional', 'freshness', 'ingest', 'burst'].some((m) => wanted.has(m as Measurement));
+  const needsEmulators = ['growth', 'regional', 'freshness', 'ingest', 'burst', 'bulkImport'].some((m) => wanted.has(m as Measurement));
   if (needsEmulators) {
     const ctx: BenchContext = await openContext(ROOT);
     cleanups.push(() => ctx.close());
     if (wanted.has('growth')) results.growth = await step('4+7. growth and baseline', () => growth(ctx, sizes.growth));
     if (wanted.has('regional')) results.regional = await step('8. regional scale', () => regional(ctx, sizes.regional));
+    if (wanted.has('bulkImport')) results.bulkImport = await step('10. bulk import', () => bulkImport(ctx, sizes.bulkImport));
     if (wanted.has('freshness') || wanted.has('ingest') || wanted.has('burst')) {
       const city = { ...sizes.cityPlan, period: { start: 2023, end: 2027 } };
       const clients = Math.max(...sizes.ingest.concurrency, sizes.burst.concurrency);

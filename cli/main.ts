@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from './command.ts';
 import { bootstrapAdmin } from './commands/bootstrap-admin.ts';
 import { importCommand } from './commands/import.ts';
+import { importHistoryCommand } from './commands/import-history.ts';
 import { keygen } from './commands/keygen.ts';
 import { keys } from './commands/keys.ts';
 import { post } from './commands/post.ts';
@@ -11,7 +12,17 @@ import { republish } from './commands/republish.ts';
 import { verify } from './commands/verify.ts';
 import { CliError, EXIT, red } from './output.ts';
 
-const COMMANDS: Command[] = [post, keygen, keys, importCommand, bootstrapAdmin, republish, verify, replayDeadLettersCommand];
+const COMMANDS: Command[] = [
+  post,
+  keygen,
+  keys,
+  importCommand,
+  importHistoryCommand,
+  bootstrapAdmin,
+  republish,
+  verify,
+  replayDeadLettersCommand,
+];
 
 const EXIT_CODES = [
   'Exit codes:',

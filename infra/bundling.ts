@@ -4,7 +4,7 @@
  */
 import { type BundlingOptions, Charset, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { openApiJson } from '#scripts/openapi/document';
-import { OPENAPI_DOCUMENT_DEFINE, openApiDocumentDefinition } from '#shared/api/openapi-document';
+import { OPENAPI_DOCUMENT_ASSET, OPENAPI_DOCUMENT_DEFINE, openApiDocumentAsset } from '#shared/api/openapi-document';
 
 /** Entry files, relative to the repository root. */
 export const FUNCTION_ENTRIES = {
@@ -30,9 +30,24 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
   // The nodejs24.x runtime ships AWS SDK v3; bundling it would only add cold-start weight.
   externalModules: ['@aws-sdk/*'],
   bundleAwsSDK: false,
-  // The OpenAPI document, made now instead of bundling its generator.
-  define: { [OPENAPI_DOCUMENT_DEFINE]: openApiDocumentDefinition(openApiJson()) },
+  // The OpenAPI document, made now instead of bundling its generator, goes beside the bundle.
+  define: { [OPENAPI_DOCUMENT_DEFINE]: JSON.stringify(OPENAPI_DOCUMENT_ASSET) },
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => [openApiAssetCommand(outputDir)],
+  },
 };
+
+/**
+ * A shell command that writes the compressed document into the package: a command, not a write
+ * from here, so that it also runs where the bundling does (a container when esbuild is not installed).
+ */
+function openApiAssetCommand(outputDir: string): string {
+  const base64 = openApiDocumentAsset(openApiJson()).toString('base64');
+  const script = "require('node:fs').writeFileSync(process.argv[1], Buffer.from(process.argv[2], 'base64'))";
+  return `node -e "${script}" "${outputDir}/${OPENAPI_DOCUMENT_ASSET}" "${base64}"`;
+}
 
 /** The file name NodejsFunction gives an ESM bundle inside its asset directory. */
 export const BUNDLE_FILE = FUNCTION_BUNDLING.format === OutputFormat.ESM ? 'index.mjs' : 'index.js';

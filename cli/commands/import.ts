@@ -1,6 +1,6 @@
 /**
  * `mandat import`: an admin defines a plan's commitments from a spreadsheet (CSV or XLSX),
- * through the signed API (PUT, idempotent upserts), so re-running it changes nothing.
+ * through the signed API (batches of idempotent upserts), so re-running it changes nothing.
  *
  * It reads a city's own sheet with its own column names through --map (or the usual headers
  * in Catalan, Spanish or English without one), Decidim's accountability results export, and
@@ -8,6 +8,7 @@
  * exported, edited in a spreadsheet and imported back. Reading is cli/import's readSource.
  */
 
+import { ITEMS_PER_TRANSACTION } from '#shared/api/definitions';
 import { type Commitment, type Plan, slugify, slugSchema } from '#shared/domain/model';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
 import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
@@ -23,6 +24,7 @@ import {
 } from '../import/definitions.ts';
 import { readLinksCsv, type SourceRow } from '../import/read-rows.ts';
 import type { SourceRead } from '../import/sources.ts';
+import { sendInBatches } from '../import/send.ts';
 import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';
 
 const help = `Usage: mandat import FILE --plan ID --key ADMIN.pem [options]
@@ -91,9 +93,6 @@ Examples:
     --map commitment_number=ID,commitment_title=Títol,priority_title=Categoria,area=Districte \\
     --map observations=Descripció,links=URL --default area=Ciutat --dry-run`;
 
-/** Requests in flight at once: enough to hide latency, few enough to be polite to the API. */
-const PARALLEL_REQUESTS = 4;
-
 export interface ImportReport {
   planId: string;
   dryRun: boolean;
@@ -114,6 +113,8 @@ export interface ImportReport {
   notes: string[];
   /** Dry run: the first rows as read. */
   preview?: Array<{ line: number } & Record<string, string | number>>;
+  /** Batch requests sent (retries included); 0 in a dry run. */
+  requests: number;
 }
 
 /** Rows shown by a dry run. */
@@ -234,6 +235,7 @@ export const importCommand: Command = {
       defaults: source.defaults,
       notes: source.notes,
       ...(values['dry-run'] ? { preview: previewOf(rows) } : {}),
+      requests: 0,
     };
 
     // Checked before anything is sent: with --all-or-nothing, one unreadable row stops it all.
@@ -266,32 +268,22 @@ export const importCommand: Command = {
         report.plan = result.status === 201 ? 'created' : answer.changed ? 'changed' : 'unchanged';
       }
       const bar = progressBar(definitions.length, `importing ${planId}`);
-      const put = async ({ line, commitmentId, definition }: RowDefinition) => {
-        let result: ApiResult;
-        // New commitments bump the plan's revision, so parallel definitions can collide: retry those.
-        for (let attempt = 0; ; attempt++) {
-          result = await client.request('PUT', `/api/v1/plans/${planId}/commitments/${commitmentId}`, definition);
-          const conflict = result.status === 409 && String((result.body as { type?: string })?.type).endsWith('/write-conflict');
-          if (!conflict || attempt >= 20) break;
-          await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40 * (attempt + 1)));
-        }
-        // A refused key or a server failure is not about this row: stop there.
-        if (result.status >= 500 || result.status === 401 || result.status === 403) ensureOk(result);
-        if (result.status >= 400) {
-          const problem = result.body as { detail?: string };
-          rejected.push({ line, reason: `the server refused it (${result.status}): ${problem?.detail ?? String(result.body)}` });
-        } else if (result.status === 201) report.created++;
-        else if ((result.body as { changed: boolean }).changed) report.changed++;
-        else report.unchanged++;
-        bar.tick();
-      };
-      const queue = [...definitions];
-      await Promise.all(
-        Array.from({ length: Math.min(PARALLEL_REQUESTS, queue.length) }, async () => {
-          for (let next = queue.shift(); next; next = queue.shift()) await put(next);
-        }),
-      );
+      const sent = await sendInBatches({
+        client,
+        path: `/api/v1/plans/${planId}/commitments`,
+        field: 'commitments',
+        rows: definitions.map(({ line, commitmentId, definition }) => ({ line, item: { commitmentId, ...definition } })),
+        maxItems: ITEMS_PER_TRANSACTION,
+        onProgress: (n) => bar.tick(n),
+      });
       bar.finish();
+      report.requests = sent.requests;
+      for (const outcome of sent.outcomes) {
+        if (outcome.reason !== undefined) rejected.push({ line: outcome.line, reason: outcome.reason });
+        else if (outcome.result === 'created') report.created++;
+        else if (outcome.result === 'changed') report.changed++;
+        else report.unchanged++;
+      }
     }
     rejected.sort((a, b) => a.line - b.line);
 

@@ -10,7 +10,10 @@
 import { createPrivateKey } from 'node:crypto';
 import { type InnerList, parseDictionary } from 'structured-headers';
 import * as z from 'zod/mini';
+import { MAX_BATCH_ITEMS } from '#shared/api/definitions';
+import { historyItemSchema } from '#shared/api/history-handlers';
 import { type Auth, OPENAPI_PATH } from '#shared/api/operations';
+import { batchItemSchema } from '#shared/api/plan-handlers';
 import {
   commitmentDefinitionSchema,
   httpUrlSchema,
@@ -23,9 +26,11 @@ import { PROBLEM_CONTENT_TYPE } from '#shared/domain/problem';
 import { signatureBase, signRequest } from '#shared/signing/http-signature';
 import { documentedOperations, type OperationSpec } from './operation-docs.ts';
 import {
+  commitmentBatchResultSchema,
   commitmentDefinedSchema,
   commitmentListSchema,
   commitmentSchema,
+  historyImportResultSchema,
   keyIdSchema,
   keyListSchema,
   keyRecordSchema,
@@ -51,6 +56,24 @@ const REQUEST_SCHEMAS: Record<string, z.ZodMiniType> = {
   UpdateRequest: updateRequestSchema,
   PlanDefinition: planDefinitionSchema,
   CommitmentDefinition: commitmentDefinitionSchema,
+  CommitmentBatch: z.strictObject({
+    commitments: z
+      .array(batchItemSchema)
+      .check(
+        z.minLength(1),
+        z.maxLength(MAX_BATCH_ITEMS),
+        z.describe('Each commitment with its id; at most 100, and the body at most 64 KiB. Each commitmentId at most once.'),
+      ),
+  }),
+  HistoryImport: z.strictObject({
+    updates: z
+      .array(historyItemSchema)
+      .check(
+        z.minLength(1),
+        z.maxLength(MAX_BATCH_ITEMS),
+        z.describe('Past updates, each with its date; at most 100, and the body at most 64 KiB.'),
+      ),
+  }),
   KeyRegistration: keyRegistrationSchema,
   RevokeRequest: z.strictObject({}).check(z.describe('Revocation takes no parameters; a body, if sent, must be {}.')),
 };
@@ -61,6 +84,8 @@ const RESPONSE_SCHEMAS: Record<string, z.ZodMiniType> = {
   Commitment: commitmentSchema,
   CommitmentList: commitmentListSchema,
   CommitmentDefined: commitmentDefinedSchema,
+  CommitmentBatchResult: commitmentBatchResultSchema,
+  HistoryImportResult: historyImportResultSchema,
   Plan: planSchema,
   PlanList: planListSchema,
   PlanDefined: planDefinedSchema,

@@ -81,6 +81,34 @@ const DOCS: Record<string, OperationDocs> = {
     ],
     problems: SIGNED_PROBLEMS,
   },
+  defineCommitments: {
+    tag: 'Plans and commitments',
+    summary: 'Define many commitments in one request (admin, idempotent, item by item)',
+    description:
+      'The batch form of PUT …/commitments/{commitmentId}, with its rules for each item: a new commitment takes its structure and ' +
+      'initial state, an existing one only its structure, and an item that changes nothing writes nothing. Each item is checked and ' +
+      'written or refused on its own; the answer (200) lists every item by index: created, changed, unchanged, or the RFC 9457 problem ' +
+      'that refused it. The changed items are written in transactions of up to 96 commitments, each bumping the plan revision once; ' +
+      'an item refused with 409 write-conflict was not written and may be sent again. A malformed body, more than 100 items, or a ' +
+      'commitmentId sent twice refuses the whole request (400) and writes nothing.',
+    requestBody: 'CommitmentBatch',
+    success: [{ status: 200, description: 'Every item with its outcome or its problem.', schema: 'CommitmentBatchResult' }],
+    problems: SIGNED_PROBLEMS,
+  },
+  importHistory: {
+    tag: 'Plans and commitments',
+    summary: "Import a plan's past: dated historical updates (admin, idempotent, item by item)",
+    description:
+      'Each update is kept in the history with its own reportedAt (the yearly history files and the status-over-time chart), marked ' +
+      '`imported`, and never announced in a feed. A commitment takes the state of its newest update by date: an imported update older ' +
+      "than the commitment's current state does not change it. An update's id is derived from its content (plan, commitment, " +
+      'reportedAt, status, observations, links), so sending the same past again writes nothing (result unchanged). Each item is checked ' +
+      'on its own (404 for an unknown commitment, 400 for a status outside the vocabulary or a date in the future); a malformed ' +
+      'envelope or more than 100 items refuses the whole request.',
+    requestBody: 'HistoryImport',
+    success: [{ status: 200, description: 'Every item with its outcome or its problem.', schema: 'HistoryImportResult' }],
+    problems: SIGNED_PROBLEMS,
+  },
   listCommitments: {
     tag: 'Plans and commitments',
     summary: 'Every commitment of a plan, with its current state',

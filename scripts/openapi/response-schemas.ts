@@ -105,6 +105,47 @@ export const commitmentDefinedSchema = z.strictObject({
   commitment: commitmentSchema,
 });
 
+/** One item's answer in a batch: its outcome, or the RFC 9457 problem that refused it. */
+const batchItemResult = <T extends z.ZodMiniType>(outcome: T, extra: Record<string, z.ZodMiniType> = {}) =>
+  z.strictObject({
+    index: described(z.int().check(z.minimum(0)), 'The position of the item in the request.'),
+    commitmentId: z.optional(slugSchema),
+    result: described(z.optional(outcome), 'What happened to the item; absent when it was refused.'),
+    problem: described(
+      z.optional(problemSchema),
+      'Why the item was refused (nothing of it written): 400 invalid-body, 404 commitment-not-found, 409 write-conflict (send it again).',
+    ),
+    ...extra,
+  });
+
+export const commitmentBatchResultSchema = z.strictObject({
+  planId: slugSchema,
+  planRevision: described(revision, "The plan's revision after the batch (one bump per transaction that wrote)."),
+  created: z.int(),
+  changed: z.int(),
+  unchanged: z.int(),
+  refused: z.int(),
+  results: z.array(
+    batchItemResult(z.enum(['created', 'changed', 'unchanged']), {
+      revision: described(z.optional(revision), "The commitment's revision after the batch."),
+    }),
+  ),
+});
+
+export const historyImportResultSchema = z.strictObject({
+  planId: slugSchema,
+  planRevision: described(revision, "The plan's revision after the import."),
+  recorded: z.int(),
+  unchanged: z.int(),
+  refused: z.int(),
+  results: z.array(
+    batchItemResult(z.enum(['recorded', 'unchanged']), {
+      updateId: described(z.optional(z.uuid()), "The update's id, derived from its content: the same update sent again has the same id."),
+      current: described(z.optional(z.boolean()), "true when the update is (now) the commitment's current state: the newest by date."),
+    }),
+  ),
+});
+
 // ---------------------------------------------------------------------------------------------
 // Key management (POST/GET /api/v1/keys, GET /api/v1/keys/{keyId}, POST .../revoke), with the
 // request schemas the handlers validate with.

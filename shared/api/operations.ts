@@ -43,6 +43,18 @@ export const OPERATIONS: readonly Operation[] = [
     auth: 'none',
   },
   {
+    method: 'post',
+    path: '/api/v1/plans/{planId}/commitments',
+    operationId: 'defineCommitments',
+    auth: 'admin',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/plans/{planId}/history',
+    operationId: 'importHistory',
+    auth: 'admin',
+  },
+  {
     method: 'get',
     path: '/api/v1/plans/{planId}',
     operationId: 'getPlan',

@@ -67,10 +67,7 @@ export function readJsonBody<T extends z.ZodMiniType>(request: ApiRequest, schem
   }
   const result = schema.safeParse(value);
   if (!result.success) {
-    const errors: FieldError[] = result.error.issues.map((issue) => ({
-      path: issue.path.map(String).join('/') || '/',
-      message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-    }));
+    const errors = fieldErrors(result.error.issues);
     throw new Problem(
       400,
       'invalid-body',
@@ -81,6 +78,14 @@ export function readJsonBody<T extends z.ZodMiniType>(request: ApiRequest, schem
     );
   }
   return result.data;
+}
+
+/** A schema's issues as the `errors` of a 400 problem. */
+export function fieldErrors(issues: z.core.$ZodIssue[]): FieldError[] {
+  return issues.map((issue) => ({
+    path: issue.path.map(String).join('/') || '/',
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
 }
 
 /** Size and media type come before the signature, so a flood of large bodies costs nothing. */

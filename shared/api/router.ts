@@ -3,11 +3,12 @@
  * handler, named by operationId, so the routes and the OpenAPI document cannot disagree.
  */
 import { Problem } from '../domain/problem.ts';
+import { postHistory } from './history-handlers.ts';
 import type { ApiRequest, ApiResponse } from './http.ts';
 import { getKey, listKeys, registerKey, revokeKey } from './key-handlers.ts';
 import { openApiDocument } from './openapi-document.ts';
 import { OPERATIONS, pathPattern } from './operations.ts';
-import { getCommitment, getPlan, listCommitments, listPlans, putCommitment, putPlan } from './plan-handlers.ts';
+import { getCommitment, getPlan, listCommitments, listPlans, postCommitments, putCommitment, putPlan } from './plan-handlers.ts';
 import { type ApiDependencies, type Handler, JSON_TYPE } from './request.ts';
 import { postUpdate } from './update-handlers.ts';
 
@@ -16,6 +17,8 @@ const HANDLERS: Record<string, Handler> = {
   getCommitment,
   defineCommitment: putCommitment,
   listCommitments,
+  defineCommitments: postCommitments,
+  importHistory: postHistory,
   getPlan,
   definePlan: putPlan,
   listPlans,

@@ -235,6 +235,11 @@ export interface StatusUpdate {
   commitmentTitle: string;
   area: string;
   areaSlug: string;
+  /**
+   * A historical update an admin imported (POST …/history): kept in the history with its own
+   * reportedAt, never announced in a feed. Absent on the updates officials post.
+   */
+  imported?: boolean;
 }
 
 export const roleSchema = z.enum(['official', 'admin']);

@@ -116,6 +116,7 @@ export const UPDATE_COLUMNS = [
   'revision',
   'plan_revision',
   'key_id',
+  'imported',
 ] as const;
 
 /** History rows, oldest first. Links are "title <url>" lines: history rows are immutable records. */
@@ -141,6 +142,7 @@ export function renderUpdatesCsv(plan: Plan, updates: StatusUpdate[]): string {
       u.revision,
       u.planRevision,
       u.keyId,
+      u.imported === true ? 'true' : 'false',
     ]),
   );
 }
@@ -149,7 +151,7 @@ export type ColumnName = (typeof COMMITMENT_COLUMNS)[number] | (typeof LINK_COLU
 
 /** How a column's cells are written: the Table Schema of datapackage.json is built from this. */
 export interface ColumnType {
-  type: 'string' | 'integer' | 'datetime';
+  type: 'string' | 'integer' | 'datetime' | 'boolean';
   /** Never empty. */
   required?: boolean;
   format?: 'uri';
@@ -186,6 +188,7 @@ export const COLUMN_TYPES: Record<ColumnName, ColumnType> = {
   links: { type: 'string' },
   plan_revision: { type: 'integer', required: true, minimum: 1 },
   key_id: { type: 'string', required: true },
+  imported: { type: 'boolean', required: true },
 };
 
 /** The CSV files of a plan: name, columns, keys. One list for the renderer, the Data Package and the README. */

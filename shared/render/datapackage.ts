@@ -14,7 +14,7 @@ export const DATAPACKAGE_FILE = 'datapackage.json';
 
 export interface TableSchemaField {
   name: string;
-  type: 'string' | 'integer' | 'datetime';
+  type: 'string' | 'integer' | 'datetime' | 'boolean';
   format?: string;
   description: string;
   constraints?: { required?: boolean; minimum?: number; maximum?: number; enum?: string[] };

@@ -114,6 +114,11 @@ const MEANINGS: Record<ColumnName, Meaning> = {
     ca: "Identificador de la clau que va signar l'actualització.",
     es: 'Identificador de la clave que firmó la actualización.',
   },
+  imported: {
+    en: 'true for a past update an administrator imported (kept with its original date, never announced in the feeds); false for an update posted live.',
+    ca: 'true per a una actualització passada importada per un administrador (amb la seva data original, mai anunciada als canals); false per a una de publicada en directe.',
+    es: 'true para una actualización pasada importada por un administrador (con su fecha original, nunca anunciada en los canales); false para una publicada en directo.',
+  },
 };
 
 export function columnMeaning(column: ColumnName, language: string): string {

@@ -12,7 +12,7 @@ import { CATALOG_FILE, type DatasetNode, siteLanguage } from './dcat.ts';
 import { FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';
 import { chromeLanguage, formatDate, type Labels, labelsFor } from './labels.ts';
 import { PAGE_CONTENT_SECURITY_POLICY } from './security-headers.ts';
-import { commitmentsOfArea, dashboardUrl, type PlanSnapshot, pagePaths, planAreas } from './snapshot.ts';
+import { commitmentsOfArea, dashboardUrl, liveUpdates, type PlanSnapshot, pagePaths, planAreas } from './snapshot.ts';
 import { statusTimeline, type TimelineMonth } from './status-timeline.ts';
 import { escapeXml as esc } from './xml.ts';
 
@@ -383,7 +383,7 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     '</section>',
   );
 
-  const latest = snapshot.latest.slice(0, SUMMARY_UPDATES);
+  const latest = liveUpdates(snapshot.latest).slice(0, SUMMARY_UPDATES);
   sections.push(
     '<section aria-labelledby="latest-heading">',
     `<h2 id="latest-heading">${esc(pw.latestUpdates)}</h2>`,

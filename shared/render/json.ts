@@ -61,6 +61,7 @@ export function updateJson(plan: Plan, u: StatusUpdate) {
     revision: u.revision,
     planRevision: u.planRevision,
     keyId: u.keyId,
+    imported: u.imported === true,
   };
 }
 

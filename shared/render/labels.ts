@@ -48,6 +48,8 @@ export interface Labels {
     history: string;
     noHistory: string;
     olderHistory: string;
+    /** Marks a past update an administrator imported. */
+    imported: string;
     latestUpdates: string;
     noUpdates: string;
     areasByStatus: string;
@@ -133,6 +135,7 @@ const ca: Labels = {
     history: 'Historial',
     noHistory: "Encara no hi ha cap actualització d'aquest compromís.",
     olderHistory: "Les actualitzacions més antigues són als fitxers d'actualitzacions per any",
+    imported: 'importada',
     latestUpdates: 'Darreres actualitzacions',
     noUpdates: 'Encara no hi ha cap actualització.',
     areasByStatus: 'Àrees i estat dels seus compromisos',
@@ -237,6 +240,7 @@ const es: Labels = {
     history: 'Historial',
     noHistory: 'Todavía no hay ninguna actualización de este compromiso.',
     olderHistory: 'Las actualizaciones más antiguas están en los ficheros de actualizaciones por año',
+    imported: 'importada',
     latestUpdates: 'Últimas actualizaciones',
     noUpdates: 'Todavía no hay ninguna actualización.',
     areasByStatus: 'Áreas y estado de sus compromisos',
@@ -341,6 +345,7 @@ const en: Labels = {
     history: 'History',
     noHistory: 'No update of this commitment yet.',
     olderHistory: 'Older updates are in the yearly update files',
+    imported: 'imported',
     latestUpdates: 'Latest updates',
     noUpdates: 'No update yet.',
     areasByStatus: 'Areas and the status of their commitments',

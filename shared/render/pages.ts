@@ -151,7 +151,7 @@ export function renderCommitmentPage(snapshot: PlanSnapshot, c: Commitment): str
   const rows = history.map((u) =>
     [
       '<li>',
-      `<h3>${dateOf(u.reportedAt, plan.language)}</h3>`,
+      `<h3>${dateOf(u.reportedAt, plan.language)}${u.imported ? ` <small>(${esc(pw.imported)})</small>` : ''}</h3>`,
       `<p>${statusChange(snapshot, u, words)}${u.progress !== undefined ? ` · ${esc(words.progress)} ${u.progress}%` : ''}</p>`,
       u.observations.trim() ? `<div class="observations">${observationsHtml(u.observations, `update ${u.updateId}`)}</div>` : '',
       '</li>',

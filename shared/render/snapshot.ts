@@ -176,16 +176,17 @@ function latestOfCommitment(snapshot: PlanSnapshot, commitment: Commitment): Sta
   throw new Error(`the snapshot has no updates loaded for commitment ${commitment.commitmentId}`);
 }
 
+/** What feeds announce: updates posted live, never the past an admin imported. */
+export const liveUpdates = (updates: StatusUpdate[]) => updates.filter((u) => u.imported !== true);
+
 export function planScope(snapshot: PlanSnapshot): FeedScope {
+  const updates = liveUpdates(snapshot.latest);
   return {
     kind: 'plan',
     dir: '',
-    updates: snapshot.latest,
+    updates,
     alternateUrl: dashboardUrl(snapshot),
-    updated: latest(
-      [...snapshot.latest.map((u) => u.receivedAt), ...snapshot.commitments.map((c) => c.updatedAt)],
-      snapshot.plan.createdAt,
-    ),
+    updated: latest([...updates.map((u) => u.receivedAt), ...snapshot.commitments.map((c) => c.updatedAt)], snapshot.plan.createdAt),
   };
 }
 
@@ -201,7 +202,7 @@ export function commitmentsOfArea(snapshot: PlanSnapshot, slug: string): Commitm
 }
 
 export function areaScope(snapshot: PlanSnapshot, area: AreaSummary): FeedScope {
-  const updates = latestOfArea(snapshot, area.slug);
+  const updates = liveUpdates(latestOfArea(snapshot, area.slug));
   const commitments = commitmentsOfArea(snapshot, area.slug);
   return {
     kind: 'area',
@@ -215,7 +216,7 @@ export function areaScope(snapshot: PlanSnapshot, area: AreaSummary): FeedScope 
 }
 
 export function commitmentScope(snapshot: PlanSnapshot, commitment: Commitment): FeedScope {
-  const updates = latestOfCommitment(snapshot, commitment);
+  const updates = liveUpdates(latestOfCommitment(snapshot, commitment));
   return {
     kind: 'commitment',
     commitment,

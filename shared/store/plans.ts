@@ -43,7 +43,46 @@ export interface PlanStore {
 
   /** Upsert of a commitment definition, bumping the plan's revision. */
   saveCommitment(input: { commitment: Commitment; expectedRevision?: number; nonce?: NonceClaim; now: string }): Promise<number>;
+
+  /**
+   * Many commitment definitions in one transaction, all or nothing: each at its expected
+   * revision (undefined: must not exist yet), one bump of the plan from `expectedPlanRevision`.
+   * At most MAX_ITEMS_PER_TRANSACTION commitments. Returns the plan's new revision.
+   */
+  saveCommitments(input: {
+    planId: string;
+    commitments: Array<{ commitment: Commitment; expectedRevision?: number }>;
+    expectedPlanRevision: number;
+    nonce?: NonceClaim;
+    now: string;
+  }): Promise<number>;
+
+  /**
+   * Imported (historical) updates in one transaction, all or nothing: each update new, the
+   * commitments they make current at their expected revisions, one bump of the plan (with its
+   * history summary). At most MAX_ITEMS_PER_TRANSACTION items (updates and commitments).
+   */
+  recordImportedUpdates(input: {
+    planId: string;
+    updates: StatusUpdate[];
+    commitments: Array<{ commitment: Commitment; expectedRevision: number }>;
+    expectedPlanRevision: number;
+    nonce?: NonceClaim;
+    now: string;
+  }): Promise<number>;
+
+  /** These commitments of the plan, those that exist (batched consistent reads, any order). */
+  getCommitments(planId: string, commitmentIds: string[]): Promise<Commitment[]>;
+
+  /** Which of these updates (by reportedAt and updateId) are already stored: their updateIds. */
+  existingUpdateIds(planId: string, keys: Array<Pick<StatusUpdate, 'reportedAt' | 'updateId'>>): Promise<Set<string>>;
 }
+
+/**
+ * Items of a batch write per transaction, leaving room in DynamoDB's 100 for the plan's bump,
+ * the nonce and the signer's check.
+ */
+export const MAX_ITEMS_PER_TRANSACTION = 96;
 
 /** What rendering a plan reads: a read-only slice of the repository (an in-memory copy can serve it). */
 export type PlanReader = Pick<PlanStore, 'getPlan' | 'getPlanHistory' | 'listCommitments' | 'listUpdates' | 'latestUpdates'>;

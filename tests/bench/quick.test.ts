@@ -72,6 +72,15 @@ it('runs every measurement and writes the JSON and the chart', async () => {
   expect(r.writes.rejected).toBe(0);
   expect(r.writes.hottestKeyShare).toBeLessThanOrEqual(r.writes.fairShare);
 
+  const bulk = results.bulkImport!;
+  for (const run of [bulk.import, bulk.importAgain, bulk.historyImport, bulk.historyAgain])
+    expect(run).toMatchObject({ ms: finite, requests: finite });
+  expect(bulk.import.requests).toBeLessThan(bulk.commitments / 50);
+  // Re-running either import writes nothing.
+  expect(bulk.importAgain.revisionMoves).toBe(0);
+  expect(bulk.historyAgain.revisionMoves).toBe(0);
+  expect(bulk.speedup).toEqual(finite);
+
   expect(results.cost!.models).toHaveLength(2);
   for (const model of results.cost!.models) expect(model.usdPerMillionUpdates).toBeGreaterThan(0);
-}, 300_000);
+}, 420_000);

@@ -305,6 +305,9 @@ export function readCsvAgainstSchema(body: string, schema: { fields: SchemaField
         if (field.constraints?.maximum !== undefined) expect(n, where).toBeLessThanOrEqual(field.constraints.maximum);
       } else if (field.type === 'datetime') {
         expect(value, where).toMatch(DATETIME);
+      } else if (field.type === 'boolean') {
+        // Table Schema's default trueValues/falseValues include these two.
+        expect(['true', 'false'], where).toContain(value);
       } else {
         expect(field.type, where).toBe('string');
         if (field.format === 'uri') expect(isAbsoluteUrl(value), where).toBe(true);

@@ -4,7 +4,7 @@
  * nonces and idempotency records are written here, in the transactions that need them together;
  * keys and publish leases have adapters of their own, composed here.
  */
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { reportedYear } from '../../domain/history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
 import { ConflictError, type NonceClaim, type WriteConflict } from '../conflicts.ts';
@@ -16,6 +16,43 @@ import { historyAttributes, itemKeys, planEntryItem, strip, stripPlan, updateIte
 import { DynamoKeys } from './keys.ts';
 import { DynamoPlanReads } from './plan-reads.ts';
 import { isCancellation, type TransactItem } from './table.ts';
+
+/**
+ * A plan bump that also counts many updates in the history summary (a year's count and
+ * revision, the areas): planBump counts one; this adds the rest to the same expression.
+ */
+function withHistory(bump: TransactItem, updates: StatusUpdate[]): TransactItem {
+  const update = bump.Update!;
+  const names: Record<string, string> = { ...update.ExpressionAttributeNames };
+  const values: Record<string, unknown> = { ...update.ExpressionAttributeValues };
+  const counts = new Map<number, number>();
+  for (const u of updates) counts.set(reportedYear(u), (counts.get(reportedYear(u)) ?? 0) + 1);
+  const sets: string[] = [];
+  const adds: string[] = [];
+  for (const [i, [year, count]] of [...counts].entries()) {
+    names[`#importRevision${i}`] = `historyRevision_${year}`;
+    names[`#importCount${i}`] = `historyCount_${year}`;
+    values[`:importCount${i}`] = count;
+    sets.push(`#importRevision${i} = :next`);
+    adds.push(`#importCount${i} :importCount${i}`);
+  }
+  if (updates.length > 0) {
+    values[':importAreas'] = new Set(updates.map((u) => u.areaSlug));
+    adds.push('historyAreas :importAreas');
+  }
+  if (adds.length === 0) return bump;
+  // Built on planBump's expression: if its shape changes, fail loudly rather than count nothing.
+  if (!update.UpdateExpression?.startsWith('SET ')) throw new Error('planBump no longer starts with SET: adapt withHistory');
+  const expression = update.UpdateExpression.replace(/^SET /, `SET ${sets.join(', ')}, `);
+  return {
+    Update: {
+      ...update,
+      UpdateExpression: /\bADD\b/.test(expression) ? `${expression}, ${adds.join(', ')}` : `${expression} ADD ${adds.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
 
 export class DynamoPlanRepository extends DynamoPlanReads implements PlanRepository {
   private readonly keyStore: DynamoKeys;
@@ -123,6 +160,95 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
     return plan.revision + 1;
+  }
+
+  async saveCommitments(input: {
+    planId: string;
+    commitments: Array<{ commitment: Commitment; expectedRevision?: number }>;
+    expectedPlanRevision: number;
+    nonce?: NonceClaim;
+    now: string;
+  }): Promise<number> {
+    const { planId, expectedPlanRevision, now } = input;
+    const items: TransactItem[] = input.commitments.map(({ commitment, expectedRevision }) =>
+      this.commitmentPut({ ...commitment, planRevision: expectedPlanRevision + 1 }, expectedRevision),
+    );
+    items.push(this.planBump(planId, expectedPlanRevision, now));
+    const conflicts: WriteConflict[] = items.map(() => 'revision');
+    if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
+    await this.transact(items, conflicts);
+    return expectedPlanRevision + 1;
+  }
+
+  async recordImportedUpdates(input: {
+    planId: string;
+    updates: StatusUpdate[];
+    commitments: Array<{ commitment: Commitment; expectedRevision: number }>;
+    expectedPlanRevision: number;
+    nonce?: NonceClaim;
+    now: string;
+  }): Promise<number> {
+    const { planId, expectedPlanRevision, now } = input;
+    const items: TransactItem[] = input.updates.map((update) => ({
+      Put: { TableName: this.tableName, Item: updateItem(update), ConditionExpression: 'attribute_not_exists(PK)' },
+    }));
+    const conflicts: WriteConflict[] = items.map(() => 'duplicate');
+    for (const { commitment, expectedRevision } of input.commitments) {
+      items.push(this.commitmentPut(commitment, expectedRevision));
+      conflicts.push('revision');
+    }
+    items.push(withHistory(this.planBump(planId, expectedPlanRevision, now), input.updates));
+    conflicts.push('revision');
+    if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
+    await this.transact(items, conflicts);
+    return expectedPlanRevision + 1;
+  }
+
+  async existingUpdateIds(planId: string, keys: Array<Pick<StatusUpdate, 'reportedAt' | 'updateId'>>): Promise<Set<string>> {
+    const items = await this.batchGet(
+      keys.map((key) => itemKeys.update(planId, key.reportedAt, key.updateId)),
+      'updateId',
+    );
+    return new Set(items.map((item) => String(item.updateId)));
+  }
+
+  async getCommitments(planId: string, commitmentIds: string[]): Promise<Commitment[]> {
+    const items = await this.batchGet([...new Set(commitmentIds)].map((id) => itemKeys.commitment(planId, id)));
+    return items.map((item) => strip<Commitment>(item)!);
+  }
+
+  /** Consistent BatchGets of up to 100 keys each, unprocessed keys sent again with backoff. */
+  private async batchGet(keys: Record<string, unknown>[], projection?: string): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    for (let start = 0; start < keys.length; start += 100) {
+      let request = keys.slice(start, start + 100);
+      for (let attempt = 0; request.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        const out = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: { Keys: request, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) },
+            },
+          }),
+        );
+        found.push(...((out.Responses?.[this.tableName] ?? []) as Record<string, unknown>[]));
+        request = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+        if (attempt >= 8 && request.length > 0) throw new Error(`DynamoDB left ${request.length} reads unprocessed`);
+      }
+    }
+    return found;
+  }
+
+  private commitmentPut(commitment: Commitment, expectedRevision: number | undefined): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...itemKeys.commitment(commitment.planId, commitment.commitmentId), kind: 'commitment', ...commitment },
+        ...(expectedRevision === undefined
+          ? { ConditionExpression: 'attribute_not_exists(PK)' }
+          : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
+      },
+    };
   }
 
   async claimNonce(nonce: NonceClaim): Promise<void> {
