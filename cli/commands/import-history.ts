@@ -40,7 +40,8 @@ Options:
   --json             print the report as JSON
 
 Exit codes: 0 every row recorded (or already there), 1 some rows rejected (see the report),
-2 usage error, 3 server or network failure.
+2 usage error (a needed column missing, a date that is not a date: nothing is sent),
+3 server or network failure.
 
 Example:
   mandat import-history updates-2019.csv --plan terrassa-2015-2019 --key admin.pem --dry-run`;
@@ -96,6 +97,15 @@ export const importHistoryCommand: Command = {
       throw new CliError(`plan ${planId} does not exist: define it and its commitments first (mandat import)`, EXIT.usage);
     const plan = ensureOk(planAnswer).body as Plan;
     const rows = readHistoryCsv(text, { planId, statuses: plan.statuses, now: new Date() });
+    // A date that is not one usually means a wrong column or a day-month mix-up: the file, not the row, needs fixing.
+    const undated = rows.filter((row) => row.notADate !== undefined);
+    if (undated.length > 0) {
+      const shown = undated.slice(0, 10).map((row) => `  line ${row.line}: "${row.notADate}"`);
+      throw new CliError(
+        `${file}: ${undated.length} date(s) are not dates (write 2019-06-30, 30/06/2019 or an ISO 8601 instant); nothing sent:\n${shown.join('\n')}${undated.length > 10 ? '\n  …' : ''}`,
+        EXIT.usage,
+      );
+    }
     const list = ensureOk(await client.request('GET', `/api/v1/plans/${planId}/commitments`)) as ApiResult;
     const known = new Set((list.body as { commitments: Commitment[] }).commitments.map((c) => c.commitmentId));
     const rejected: RejectedRow[] = [];

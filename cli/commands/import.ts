@@ -23,8 +23,8 @@ import {
   toDefinitions,
 } from '../import/definitions.ts';
 import { readLinksCsv, type SourceRow } from '../import/read-rows.ts';
-import type { SourceRead } from '../import/sources.ts';
 import { sendInBatches } from '../import/send.ts';
+import type { SourceRead } from '../import/sources.ts';
 import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../output.ts';
 
 const help = `Usage: mandat import FILE --plan ID --key ADMIN.pem [options]

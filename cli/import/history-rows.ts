@@ -39,6 +39,8 @@ export interface HistoryRow {
   };
   /** Why the row cannot be sent. */
   reason?: string;
+  /** Its date cell holds no date: the whole file is refused (a usage error), not only the row. */
+  notADate?: string;
 }
 
 /** A date as people write it, as an instant: ISO 8601 (with its offset), YYYY-MM-DD or DD/MM/YYYY (midnight UTC). */
@@ -88,7 +90,7 @@ export function historyRowsOf(
       if (!Number.isInteger(progress) || progress < 0 || progress > 100)
         reasons.push(`progress "${c.progress}" is not a whole number from 0 to 100`);
     }
-    if (reasons.length > 0) return { line, reason: reasons.join('; ') };
+    if (reasons.length > 0) return { line, reason: reasons.join('; '), ...(c.date?.trim() && !reportedAt ? { notADate: c.date } : {}) };
     return {
       line,
       item: {

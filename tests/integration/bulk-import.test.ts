@@ -212,26 +212,30 @@ describe('mandat import-history (the past)', () => {
       'c2,30/06/2019,Pendent,Balanç de juny,',
       'c2,2020-01-15T10:00:00+01:00,on_track,"Acabat:\n- fase 1\n- fase 2",',
       `c3,${year}-01-01,on_track,Acabat a principi d'any,`,
-      'c2,31/02/2019,pending,No és una data,',
       'c999,2019-06-30,pending,No existeix,',
       'c1,2019-07-01,finished,Estat desconegut,',
     ].join('\n');
     writeFileSync(join(dir, 'history.csv'), csv);
 
     const dry = await mandat(['import-history', join(dir, 'history.csv'), '--plan', PAST, '--dry-run']);
-    expect(dry.stdout).toMatch(/4 of 7 rows would be sent/);
+    expect(dry.stdout).toMatch(/4 of 6 rows would be sent/);
     const held = await mandat(['import-history', join(dir, 'history.csv'), '--plan', PAST, '--all-or-nothing']);
     expect(held.code).toBe(1);
     expect(held.stdout).toMatch(/nothing sent \(--all-or-nothing\)/);
+    expect(await env.repository.listUpdates(PAST)).toHaveLength(1);
+    // A date that is not a date is a usage error naming it, and nothing is sent.
+    writeFileSync(join(dir, 'undated.csv'), `${csv}\nc2,31/02/2019,pending,No és una data,\n`);
+    const undated = await mandat(['import-history', join(dir, 'undated.csv'), '--plan', PAST]);
+    expect(undated.code).toBe(2);
+    expect(undated.stderr).toContain('line 10: "31/02/2019"');
     expect(await env.repository.listUpdates(PAST)).toHaveLength(1);
 
     const first = await mandat(['import-history', join(dir, 'history.csv'), '--plan', PAST]);
     expect(first.code, first.stderr).toBe(1);
     expect(first.stdout).toMatch(/4 recorded, 0 already there/);
     // Row 4's observations span three lines: the rows after it start 2 lines further down.
-    expect(first.stdout).toContain('line 8: date "31/02/2019" is not a date');
-    expect(first.stdout).toContain('line 9: commitment c999 is not in plan');
-    expect(first.stdout).toContain('line 10: status "finished" is none of');
+    expect(first.stdout).toContain('line 8: commitment c999 is not in plan');
+    expect(first.stdout).toContain('line 9: status "finished" is none of');
 
     const updates = await env.repository.listUpdates(PAST);
     expect(updates.filter((u) => u.imported)).toHaveLength(4);
