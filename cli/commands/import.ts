@@ -17,7 +17,6 @@ import { FIELD_NAMES, fieldName } from '../import/columns.ts';
 import {
   planDefinitionFrom,
   type RejectedRow,
-  type RowDefinition,
   sameStructure,
   statusCodeOf,
   toDefinitions,
