@@ -94,12 +94,16 @@ export async function publishChanges(
         planId,
         async () =>
           mergeRounds(
-            await coordinator.publish(planId, (round) =>
-              publishPlan(
-                planId,
-                { ...deps, store: round.store },
-                round.full || changes.full ? {} : { changed: changes, since: round.publishedRevision, reads: deps.reads },
-              ),
+            await coordinator.publish(
+              planId,
+              (round) =>
+                publishPlan(
+                  planId,
+                  { ...deps, store: round.store },
+                  round.full || changes.full ? {} : { changed: changes, since: round.publishedRevision, reads: deps.reads },
+                ),
+              // The updates these changes carry are sequenced (and so published) before the plan counts as up to date.
+              { pending: changes.full ? 'all' : [...changes.commitmentIds] },
             ),
           ),
         { full: changes.full, commitments: changes.full ? undefined : [...changes.commitmentIds] },

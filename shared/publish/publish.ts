@@ -7,7 +7,7 @@
  */
 
 import { compareNewestFirst } from '../domain/history.ts';
-import type { Commitment } from '../domain/model.ts';
+import type { Commitment, StatusUpdate } from '../domain/model.ts';
 import { renderAtom } from '../render/atom.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
 import { renderDatapackage } from '../render/datapackage.ts';
@@ -51,11 +51,12 @@ import {
 } from '../store/artifacts.ts';
 import type { PlanReader, PlanStore } from '../store/plans.ts';
 import type { PublishLeaseStore } from '../store/publish-leases.ts';
+import type { UpdateSequencer } from '../store/sequencer.ts';
 
 export { CONTENT_TYPES } from '../render/files.ts';
 
-/** What publishing reads of storage: a plan's items, the plans registry, the publish leases. */
-export type PublishRepository = PlanReader & Pick<PlanStore, 'listPlans'> & PublishLeaseStore;
+/** What publishing reads of storage: a plan's items, the plans registry, the publish leases (and the sequencer it runs under them). */
+export type PublishRepository = PlanReader & Pick<PlanStore, 'listPlans'> & PublishLeaseStore & UpdateSequencer;
 
 export interface PublishDependencies {
   repository: PublishRepository;
@@ -167,6 +168,12 @@ export interface PublishResult extends WriteResult {
   renderFallbacks?: RenderFallback[];
 }
 
+/**
+ * The updates the publisher's sequencer has ordered: an accepted update waits (planRevision 0)
+ * until then, and is published by the round that orders it.
+ */
+const sequenced = (updates: StatusUpdate[]) => updates.filter((u) => u.planRevision > 0);
+
 /** Every update of the plan, read once: a full republish, `mandat verify`, or a history small enough. */
 export async function loadSnapshot(
   planId: string,
@@ -175,7 +182,7 @@ export async function loadSnapshot(
   const plan = await deps.repository.getPlan(planId);
   if (!plan) return undefined;
   const [commitments, updates] = await Promise.all([deps.repository.listCommitments(planId), deps.repository.listUpdates(planId)]);
-  return snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
+  return snapshotOf(plan, commitments, sequenced(updates), deps.baseUrl, deps.hubs);
 }
 
 interface LoadedPlan {
@@ -200,7 +207,8 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const { plan, history } = state;
   // Everything, reusing the commitments when they were read already (all reads come after the plan's).
   const full = async (read?: Commitment[]): Promise<LoadedPlan> => {
-    const [commitments, updates] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
+    const [commitments, all] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
+    const updates = sequenced(all);
     const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
     return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length };
   };
@@ -238,7 +246,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const [commitmentWindows, areaWindows, yearUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
     Promise.all([...areas].map((slug) => repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
-    Promise.all(years.map((year) => repository.listUpdates(planId, { year }))),
+    Promise.all(years.map(async (year) => sequenced(await repository.listUpdates(planId, { year })))),
   ]);
   const snapshot: PlanSnapshot = {
     plan,

@@ -9,18 +9,29 @@ import type { Commitment, Plan, StatusUpdate } from '../../domain/model.ts';
 import type { Page, PageRequest } from '../paging.ts';
 import type { PlanEntry, PlanReader, PlanStore } from '../plans.ts';
 import type { PublishLeaseStore, PublishState } from '../publish-leases.ts';
+import type { PendingScope, UpdateSequencer } from '../sequencer.ts';
 import { historyOfPlanItem, itemKeys, strip, stripPlan } from './items.ts';
 import { DynamoPublishLeases } from './publish-leases.ts';
+import { DynamoUpdateSequencer } from './sequencer.ts';
 import { DynamoTable } from './table.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
 
-export class DynamoPlanReads extends DynamoTable implements PlanReader, Pick<PlanStore, 'listPlans' | 'getCommitment'>, PublishLeaseStore {
+export class DynamoPlanReads
+  extends DynamoTable
+  implements PlanReader, Pick<PlanStore, 'listPlans' | 'getCommitment'>, PublishLeaseStore, UpdateSequencer
+{
   private readonly leases: DynamoPublishLeases;
+  private readonly sequencer: DynamoUpdateSequencer;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     super(client, tableName);
     this.leases = new DynamoPublishLeases(client, tableName);
+    this.sequencer = new DynamoUpdateSequencer(client, tableName);
   }
+
+  // The sequencer port: the publisher orders the plan's updates (its only table write besides the lease).
+  hasPendingUpdates = (planId: string, scope: PendingScope): Promise<boolean> => this.sequencer.hasPendingUpdates(planId, scope);
+  sequenceUpdates = (planId: string, scope: PendingScope): Promise<number> => this.sequencer.sequenceUpdates(planId, scope);
 
   // The publish lease port.
   getPublishState = (planId: string): Promise<PublishState | undefined> => this.leases.getPublishState(planId);
@@ -67,7 +78,8 @@ export class DynamoPlanReads extends DynamoTable implements PlanReader, Pick<Pla
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of out.Items ?? []) found.push(strip<StatusUpdate>(item)!);
+      // Unsequenced updates (planRevision 0) are not part of the plan's published order yet.
+      for (const item of out.Items ?? []) if (Number(item.planRevision) > 0) found.push(strip<StatusUpdate>(item)!);
       start = out.LastEvaluatedKey;
     } while (start && (found.length <= limit || found.at(-1)!.reportedAt === found[limit - 1]!.reportedAt));
     return found.sort(compareNewestFirst).slice(0, limit);
