@@ -72,7 +72,9 @@ export async function measurePublish(
  * transaction through the repository), without the HTTP and signature around it.
  */
 /** What the bench's probes need: the reads of rendering plus writing one update. */
-export type BenchRepository = PlanReader & Pick<PlanRepository, 'getCommitment' | 'recordUpdate'>;
+export type BenchRepository = PlanReader &
+  Pick<PlanRepository, 'getCommitment' | 'recordUpdate'> &
+  Partial<Pick<PlanRepository, 'sequenceUpdates'>>;
 
 export async function recordOneUpdate(
   repository: BenchRepository,
@@ -116,5 +118,7 @@ export async function recordOneUpdate(
     planRevision: update.planRevision,
   };
   await repository.recordUpdate({ update, commitment: next, expectedRevision: current.revision, now });
+  // The publisher's first step under its lease (DynamoDB): the update gets its plan revision.
+  await repository.sequenceUpdates?.(planId, [commitmentId]);
   return update;
 }

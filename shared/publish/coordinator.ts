@@ -195,8 +195,8 @@ export class PublishCoordinator {
     options: { force?: boolean; pending?: PendingScope } = {},
   ): Promise<PublishOutcome<R>> {
     let force = options.force ?? false;
-    // Whose unsequenced updates this call must see published: the commitments its changes name.
-    const scope: PendingScope = options.pending ?? (force ? 'all' : []);
+    // Whose unsequenced updates this call must see published: the commitments a batch names, or all.
+    const scope: PendingScope = options.pending ?? 'all';
     const rounds: Array<{ revision: number; full: boolean; result: R }> = [];
     for (;;) {
       const [state, plan] = await this.readState(planId, scope);

@@ -28,6 +28,8 @@ async function post(commitmentId: string, status: string, reportedAt?: string): 
 
 /** As the stream handler calls it after a batch: its own hint empty, the rest told by the table since the last publish. */
 async function publishIncrementally(): Promise<PublishResult> {
+  // The publisher's first step under its lease: the accepted updates get their plan revisions.
+  await env.repository.sequenceUpdates(PLAN, 'all');
   const result = await publishPlan(
     PLAN,
     { repository: env.repository, store: env.store, baseUrl: 'https://mandat.example.org' },
@@ -54,6 +56,7 @@ beforeAll(async () => {
     const reportedAt = new Date(from + ((i * 0.6180339887498949) % 1) * span).toISOString();
     await post(`c${1 + (i % 4)}`, statuses[i % 4]!, reportedAt);
   }
+  await env.repository.sequenceUpdates(PLAN, 'all');
   const full = await publishPlan(PLAN, { repository: env.repository, store: env.store, baseUrl: 'https://mandat.example.org' });
   since = full!.revision;
   expect(full!.updatesRead).toBe(HISTORY);
@@ -133,6 +136,7 @@ describe('incremental publish', () => {
     const instant = '2024-06-01T12:00:00.000Z';
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await post('c2', 'pending', instant));
+    await env.repository.sequenceUpdates(PLAN, 'all');
     const latest = await env.repository.latestUpdates(PLAN, { commitmentId: 'c2' }, 2);
     const sameInstant = (await env.repository.listUpdates(PLAN, { year: 2024 })).filter((u) => u.reportedAt === instant);
     expect(sameInstant).toHaveLength(3);
