@@ -235,13 +235,14 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
         if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
         const out = await this.client.send(
           new BatchGetCommand({
-            RequestItems: { [this.tableName]: {
-              Keys: request,
-              ConsistentRead: true,
-              ProjectionExpression: projection,
-              ...(names ? { ExpressionAttributeNames: names } : {}),
+            RequestItems: {
+              [this.tableName]: {
+                Keys: request,
+                ConsistentRead: true,
+                ProjectionExpression: projection,
+                ...(names ? { ExpressionAttributeNames: names } : {}),
+              },
             },
-          },
           }),
         );
         items.push(...((out.Responses?.[this.tableName] ?? []) as Record<string, unknown>[]));
