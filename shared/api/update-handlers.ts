@@ -18,7 +18,14 @@ import { etag, json, nonceClaim, parseIfMatch, type RoutedRequest, readJsonBody,
  * without pause by many clients for longer than this turns requests away.
  */
 export const CONFLICT_RETRY_DEADLINE_MS = 6_000;
-const CONFLICT_BACKOFF = { baseDelayMs: 5, maxDelayMs: 100 };
+/**
+ * Jittered backoff whose window shrinks as a request waits: a request that lost many rounds
+ * retries sooner than the newcomers it competes with, so nobody is starved to the deadline.
+ */
+function conflictDelay(attempt: number, waitedMs: number): number {
+  const maxDelayMs = waitedMs < 500 ? 100 : waitedMs < 2_000 ? 40 : 10;
+  return backoffDelay(Math.min(attempt, 8), { baseDelayMs: 5, maxDelayMs });
+}
 
 export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
@@ -38,7 +45,8 @@ export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
   const earlier = await idempotent?.earlierResponse();
   if (earlier) return earlier;
 
-  const deadline = Date.now() + CONFLICT_RETRY_DEADLINE_MS;
+  const started = Date.now();
+  const deadline = started + CONFLICT_RETRY_DEADLINE_MS;
   for (let attempt = 0; ; attempt++) {
     const [plan, current] = await (attempt === 0 ? early : readState());
     if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist`);
@@ -124,7 +132,7 @@ export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
       }
       if (Date.now() < deadline) {
         // Jittered, so that writers who collided do not collide again.
-        await sleep(backoffDelay(Math.min(attempt, 8), CONFLICT_BACKOFF));
+        await sleep(conflictDelay(attempt, Date.now() - started));
         continue;
       }
       if (error.conflict === 'contention') throw contentionProblem();
