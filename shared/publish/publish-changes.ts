@@ -99,7 +99,8 @@ export async function publishChanges(
               (round) =>
                 publishPlan(
                   planId,
-                  { ...deps, store: round.store },
+                  // The previous round's commitments are read back from the bucket; this round's written through the fence.
+                  { ...deps, store: round.store, snapshots: deps.store },
                   round.full || changes.full ? {} : { changed: changes, since: round.publishedRevision, reads: deps.reads },
                 ),
               // The updates these changes carry are sequenced (and so published) before the plan counts as up to date.

@@ -12,6 +12,7 @@ import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
 import { type PublishResult, publishPlan } from '#shared/publish/publish';
 import { FEED_ITEM_LIMIT } from '#shared/render/snapshot';
+import type { PlanReader } from '#shared/store/plans';
 import { createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import { definePlanWithCommitments, verifyBucket } from '#tests/support/reliability';
 
@@ -157,5 +158,86 @@ describe('incremental publish', () => {
       await publishIncrementally();
       await expectBucketEqualsTable();
     }
+  });
+});
+
+describe('the previous snapshot instead of every commitment', () => {
+  /** The repository, counting the commitments each publish reads. */
+  function countingReader() {
+    const counts = { listed: 0, byKey: [] as string[] };
+    const reader = {
+      getPlan: env.repository.getPlan.bind(env.repository),
+      getPlanHistory: env.repository.getPlanHistory.bind(env.repository),
+      listUpdates: env.repository.listUpdates.bind(env.repository),
+      latestUpdates: env.repository.latestUpdates.bind(env.repository),
+      listCommitments: (planId: string) => {
+        counts.listed++;
+        return env.repository.listCommitments(planId);
+      },
+      getCommitment: (planId: string, commitmentId: string) => {
+        counts.byKey.push(commitmentId);
+        return env.repository.getCommitment(planId, commitmentId);
+      },
+    };
+    return { reader, counts };
+  }
+
+  async function publishWithSnapshot(reader: PlanReader = env.repository): Promise<PublishResult> {
+    await env.repository.sequenceUpdates(PLAN, 'all');
+    const result = await publishPlan(
+      PLAN,
+      { repository: reader, store: env.store, snapshots: env.store, baseUrl: 'https://mandat.example.org' },
+      { changed: { commitmentIds: [], years: [] }, since, reads: 'changed' },
+    );
+    since = result!.revision;
+    return result!;
+  }
+
+  it('reads only the commitments updated since, and renders what a full read renders', async () => {
+    await publishWithSnapshot(); // reads everything once, and keeps the snapshot
+    await post('c3', 'delayed');
+    await post('c1', 'pending');
+    const { reader, counts } = countingReader();
+    await publishWithSnapshot(reader);
+    expect(counts.listed).toBe(0);
+    expect(counts.byKey.sort()).toEqual(['c1', 'c3']);
+    await expectBucketEqualsTable();
+
+    // An update reported long ago falls outside the newest updates: the revisions cannot all be told apart, so everything is read.
+    await post('c2', 'on_track', '2023-02-02T10:00:00.000Z');
+    const backdated = countingReader();
+    await publishWithSnapshot(backdated.reader);
+    expect(backdated.counts.listed).toBe(1);
+    await expectBucketEqualsTable();
+  });
+
+  it('reads every commitment when a revision is not an update (a definition), or the snapshot is not of the published revision', async () => {
+    await publishWithSnapshot();
+    await defineCommitment(
+      env.repository,
+      PLAN,
+      'c2',
+      { number: 2, title: 'Compromís 2, reescrit', priority: { number: 1, title: 'Priority 1' }, area: 'Àrea de Serveis' },
+      { now: new Date() },
+    );
+    const definition = countingReader();
+    await publishWithSnapshot(definition.reader);
+    expect(definition.counts.listed).toBe(1);
+    await expectBucketEqualsTable();
+
+    // A snapshot left by a round that never got recorded (another revision) is not built upon.
+    await post('c4', 'on_track');
+    await env.store.write('snapshots/', [
+      {
+        key: `snapshots/${PLAN}.json`,
+        body: JSON.stringify({ planId: PLAN, revision: since + 7, commitments: [] }),
+        contentType: 'application/json',
+        cacheControl: 'no-cache',
+      },
+    ]);
+    const stale = countingReader();
+    await publishWithSnapshot(stale.reader);
+    expect(stale.counts.listed).toBe(1);
+    await expectBucketEqualsTable();
   });
 });

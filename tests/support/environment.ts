@@ -197,8 +197,8 @@ export async function postUpdate(
   planId: string,
   commitmentId: string,
   body: Record<string, unknown>,
-): Promise<{ updateId: string; planRevision: number }> {
+): Promise<{ updateId: string; revision: number }> {
   const response = await env.api(signedRequest(key, 'POST', updatePathOf(planId, commitmentId), body));
   expect(response.status, response.body).toBe(201);
-  return JSON.parse(response.body) as { updateId: string; planRevision: number };
+  return JSON.parse(response.body) as { updateId: string; revision: number };
 }
