@@ -423,7 +423,8 @@ export async function publishPlan(
   // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
   const recordKey = datasetRecordKey(planId);
   const record = await deps.store.write(recordKey, [artifact(recordKey, renderDatasetRecord(snapshot), 'jsonld')]);
-  // Last: the next round builds on it only once this round is recorded as published.
+  // Last: the next round builds on it only once this round is recorded as published. Private
+  // bookkeeping, not a published file: not among the files written.
   if (deps.snapshots) {
     const key = snapshotKey(planId);
     const kept: CommitmentsSnapshot = { planId, revision: snapshot.plan.revision, commitments: snapshot.commitments };

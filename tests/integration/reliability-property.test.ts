@@ -211,14 +211,14 @@ describe('writers of one commitment', () => {
     expect(responses.map((r) => r.status)).toEqual(responses.map(() => 201));
     const revisions = responses.map((r) => (JSON.parse(r.body) as { revision: number }).revision).sort((a, b) => a - b);
     expect(revisions).toEqual(Array.from({ length: 16 }, (_, i) => i + 2));
-    await waitUntilPublished(env.repository, planId, 30_000);
+    await waitUntilPublished(env.repository, planId, 60_000);
     const history = await readJson<{ updates: Array<{ revision: number; planRevision: number }> }>(`plans/${planId}/updates/${year}.json`);
     // The plan's order keeps the commitment's: a later revision always has a later plan revision.
     const byRevision = [...history!.updates].sort((a, b) => a.revision - b.revision);
     expect(byRevision.map((u) => u.revision)).toEqual(revisions);
     expect(byRevision.map((u) => u.planRevision)).toEqual([...byRevision.map((u) => u.planRevision)].sort((a, b) => a - b));
     expect((await verifyBucket(env, [planId])).differences).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it('with If-Match on the same revision: exactly one winner, the others 412', async () => {
     const planId = `race-${++runs}`;

@@ -101,16 +101,15 @@ export function createPublisher(
   };
 }
 
-/** Until the plan's files are recorded as published at the table's revision, with no lease held. */
+/** Until the plan's files are recorded as published at the table's revision, with no lease held and no update left unsequenced. */
 export async function waitUntilPublished(repository: PlanRepository, planId: string, timeoutMs = 20_000): Promise<number> {
   return eventually(
     `plan ${planId} to be published`,
     async () => {
       const [plan, state] = await Promise.all([repository.getPlan(planId), repository.getPublishState(planId)]);
       if (!plan || !state || state.leaseOwner) return undefined;
-      return plan.revision <= state.publishedRevision && state.staleWrites <= state.staleWritesHandled
-        ? state.publishedRevision
-        : undefined;
+      if (!(plan.revision <= state.publishedRevision && state.staleWrites <= state.staleWritesHandled)) return undefined;
+      return (await repository.hasPendingUpdates(planId, 'all')) ? undefined : state.publishedRevision;
     },
     timeoutMs,
   );
