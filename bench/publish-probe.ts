@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Commitment, StatusUpdate } from '#shared/domain/model';
-import type { ArtifactWriter } from '#shared/store/artifacts';
+import type { ArtifactStore, ArtifactWriter } from '#shared/store/artifacts';
 import type { PlanReader } from '#shared/store/plans';
 import type { PlanRepository } from '#shared/store/ports';
 import { readUnits, storedItemBytes } from './dynamo-size.ts';
@@ -23,13 +23,22 @@ export interface PublishSample {
   objectsWritten: number;
   bytesWritten: number;
   s3Puts: number;
+  /** The previous round's snapshot read back. */
+  s3Gets: number;
   s3Lists: number;
   dynamoRequests: number;
 }
 
 export async function measurePublish(
   planId: string,
-  deps: { repository: PlanReader; store: ArtifactWriter; baseUrl: string; io: IoCounter },
+  deps: {
+    repository: PlanReader;
+    store: ArtifactWriter;
+    baseUrl: string;
+    io: IoCounter;
+    /** The previous round's commitments (as the stream publisher reads them); without it every commitment is read. */
+    snapshots?: Pick<ArtifactStore, 'read'>;
+  },
 ): Promise<PublishSample> {
   const recorder = phaseRecorder();
   const repository = timedRepository(deps.repository, recorder);
@@ -40,7 +49,7 @@ export async function measurePublish(
   const since = ((await deps.repository.getPlan(planId))?.revision ?? 1) - 1;
   const result = await publishPlan(
     planId,
-    { repository, store, baseUrl: deps.baseUrl },
+    { repository, store, baseUrl: deps.baseUrl, ...(deps.snapshots ? { snapshots: deps.snapshots } : {}) },
     { changed: { commitmentIds: [], years: [] }, since },
   );
   const ms = performance.now() - t0;
@@ -62,6 +71,7 @@ export async function measurePublish(
     objectsWritten: result.written.length,
     bytesWritten: result.bytesWritten,
     s3Puts: count(io, 'S3 PUT'),
+    s3Gets: count(io, 'S3 GET'),
     s3Lists: count(io, 'S3 LIST'),
     dynamoRequests,
   };
