@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Commitment, StatusUpdate } from '#shared/domain/model';
 import type { ArtifactStore, ArtifactWriter } from '#shared/store/artifacts';
 import type { PlanReader } from '#shared/store/plans';
-import type { PlanRepository } from '#shared/store/ports';
+import type { PlanRepository, SequencingRepository } from '#shared/store/ports';
 import { readUnits, storedItemBytes } from './dynamo-size.ts';
 import { itemsIn, phaseRecorder, timedRepository, timedStore } from './instrument.ts';
 import { count, type IoCounter } from './io-counter.ts';
@@ -84,7 +84,7 @@ export async function measurePublish(
 /** What the bench's probes need: the reads of rendering plus writing one update. */
 export type BenchRepository = PlanReader &
   Pick<PlanRepository, 'getCommitment' | 'recordUpdate'> &
-  Partial<Pick<PlanRepository, 'sequenceUpdates'>>;
+  Partial<Pick<SequencingRepository, 'sequenceUpdates'>>;
 
 export async function recordOneUpdate(
   repository: BenchRepository,

@@ -15,7 +15,7 @@
  */
 
 import type { ArtifactStore } from '#shared/store/artifacts';
-import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { DynamoSequencingRepository } from '#shared/store/dynamo/sequencing';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { BaselinePublisher, type BaselineRun } from '../baseline.ts';
 import { BASE_URL, type BenchContext } from '../context.ts';
@@ -135,7 +135,7 @@ async function warmUp(ctx: BenchContext): Promise<void> {
   await ctx.createBucket(name);
   try {
     await batchLoad(ctx.doc, name, planItems(shape, { from: 0, to: 1_000 }), { concurrency: 16 });
-    const repository = new DynamoPlanRepository(ctx.doc, name);
+    const repository = new DynamoSequencingRepository(ctx.doc, name);
     const store = new S3ArtifactStore(ctx.s3, name);
     for (let i = 0; i < 4; i++) {
       await recordOneUpdate(repository, shape.planId, commitmentId(i), new Date(Date.UTC(PERIOD.end, 11, 31, 12, 0, i)).toISOString());
@@ -163,7 +163,7 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
     await ctx.createBucket(memoryBucket);
     try {
       const memory = new MemoryPlanRepository();
-      const dynamo = new DynamoPlanRepository(ctx.doc, name);
+      const dynamo = new DynamoSequencingRepository(ctx.doc, name);
       let loaded = 0;
       let inTable = true;
       let seq = 0;

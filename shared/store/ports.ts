@@ -8,4 +8,7 @@ import type { PublishLeaseStore } from './publish-leases.ts';
 import type { RequestStore } from './requests.ts';
 import type { UpdateSequencer } from './sequencer.ts';
 
-export type PlanRepository = PlanStore & KeyStore & RequestStore & PublishLeaseStore & UpdateSequencer;
+export type PlanRepository = PlanStore & KeyStore & RequestStore & PublishLeaseStore;
+
+/** The repository with the publisher's sequencer too: operators' commands, the local runtime, tests. */
+export type SequencingRepository = PlanRepository & UpdateSequencer;

@@ -9,29 +9,18 @@ import type { Commitment, Plan, StatusUpdate } from '../../domain/model.ts';
 import type { Page, PageRequest } from '../paging.ts';
 import type { PlanEntry, PlanReader, PlanStore } from '../plans.ts';
 import type { PublishLeaseStore, PublishState } from '../publish-leases.ts';
-import type { PendingScope, UpdateSequencer } from '../sequencer.ts';
 import { historyOfPlanItem, itemKeys, strip, stripPlan } from './items.ts';
 import { DynamoPublishLeases } from './publish-leases.ts';
-import { DynamoUpdateSequencer } from './sequencer.ts';
 import { DynamoTable } from './table.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
 
-export class DynamoPlanReads
-  extends DynamoTable
-  implements PlanReader, Pick<PlanStore, 'listPlans' | 'getCommitment'>, PublishLeaseStore, UpdateSequencer
-{
+export class DynamoPlanReads extends DynamoTable implements PlanReader, Pick<PlanStore, 'listPlans' | 'getCommitment'>, PublishLeaseStore {
   private readonly leases: DynamoPublishLeases;
-  private readonly sequencer: DynamoUpdateSequencer;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
     super(client, tableName);
     this.leases = new DynamoPublishLeases(client, tableName);
-    this.sequencer = new DynamoUpdateSequencer(client, tableName);
   }
-
-  // The sequencer port: the publisher orders the plan's updates (its only table write besides the lease).
-  hasPendingUpdates = (planId: string, scope: PendingScope): Promise<boolean> => this.sequencer.hasPendingUpdates(planId, scope);
-  sequenceUpdates = (planId: string, scope: PendingScope): Promise<number> => this.sequencer.sequenceUpdates(planId, scope);
 
   // The publish lease port.
   getPublishState = (planId: string): Promise<PublishState | undefined> => this.leases.getPublishState(planId);

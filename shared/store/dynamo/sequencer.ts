@@ -47,7 +47,8 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
 
   async sequenceUpdates(planId: string, scope: PendingScope): Promise<number> {
     let sequenced = 0;
-    for (let attempt = 0; ; attempt++) {
+    // One chunk a pass, read afresh each time: a backlog takes several passes, a lost race another.
+    for (let failures = 0; ; ) {
       const lists = await this.pendingLists(planId, scope);
       if (lists.length === 0) return sequenced;
       const plan = await this.client.send(
@@ -60,10 +61,10 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
       );
       if (!plan.Item) return sequenced;
       try {
-        sequenced += await this.sequenceLists(planId, lists, Number(plan.Item.revision), String(plan.Item.updatedAt ?? ''));
+        sequenced += await this.sequenceChunk(planId, lists, Number(plan.Item.revision), String(plan.Item.updatedAt ?? ''));
       } catch (error) {
-        if (!(error instanceof ConflictError) || attempt + 1 >= MAX_ATTEMPTS) throw error;
-        await sleep(backoffDelay(attempt, { baseDelayMs: 10, maxDelayMs: 200 }));
+        if (!(error instanceof ConflictError) || ++failures >= MAX_ATTEMPTS) throw error;
+        await sleep(backoffDelay(failures, { baseDelayMs: 10, maxDelayMs: 200 }));
       }
     }
   }
@@ -94,7 +95,8 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     return lists.sort((a, b) => a.commitmentId.localeCompare(b.commitmentId));
   }
 
-  private async sequenceLists(planId: string, lists: PendingList[], revision: number, updatedAt: string): Promise<number> {
+  /** Orders the first chunk of the pending entries; returns how many updates it stamped. */
+  private async sequenceChunk(planId: string, lists: PendingList[], expectedRevision: number, updatedAt: string): Promise<number> {
     const pk = `PLAN#${planId}`;
     const heads = new Map<string, UpdateHead>();
     const found = await this.batchGet(
@@ -103,48 +105,35 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     );
     for (const item of found) heads.set(String(item.SK), item as unknown as UpdateHead);
 
-    // Each commitment's own order (its list is its revision order); across commitments, by arrival.
-    const queues = lists.map((list) => ({ commitmentId: list.commitmentId, keys: [...list.keys] }));
-    const order: Entry[] = [];
-    const arrival = (sk: string) => heads.get(sk)?.receivedAt ?? '';
-    for (;;) {
-      let next: (typeof queues)[number] | undefined;
-      for (const queue of queues) {
-        if (queue.keys.length === 0) continue;
-        if (!next || arrival(queue.keys[0]!) < arrival(next.keys[0]!)) next = queue;
+    // By arrival, but never ahead of an earlier entry of its own list (its commitment's order).
+    const order: Array<Entry & { at: string; index: number }> = [];
+    for (const list of lists) {
+      let at = '';
+      for (const [index, sk] of list.keys.entries()) {
+        const head = heads.get(sk);
+        if (head && head.receivedAt > at) at = head.receivedAt;
+        order.push({
+          commitmentId: list.commitmentId,
+          sk,
+          at,
+          index,
+          ...(head && !(Number(head.planRevision) > 0) ? { update: head } : {}),
+        });
       }
-      if (!next) break;
-      const sk = next.keys.shift()!;
-      const head = heads.get(sk);
-      order.push({ commitmentId: next.commitmentId, sk, ...(head && !(Number(head.planRevision) > 0) ? { update: head } : {}) });
     }
-
-    let stamped = 0;
-    let chunk: Entry[] = [];
-    const commitmentsIn = (entries: Entry[]) => new Set(entries.map((e) => e.commitmentId)).size;
+    order.sort((a, b) => a.at.localeCompare(b.at) || a.commitmentId.localeCompare(b.commitmentId) || a.index - b.index);
+    const chunk: Entry[] = [];
+    const commitments = new Set<string>();
     for (const entry of order) {
-      const grown = [...chunk, entry];
-      if (1 + grown.length + commitmentsIn(grown) > MAX_TRANSACTION_ITEMS) {
-        const done = await this.writeChunk(pk, planId, chunk, revision, updatedAt);
-        revision = done.revision;
-        updatedAt = done.updatedAt;
-        stamped += done.stamped;
-        chunk = [entry];
-      } else {
-        chunk = grown;
-      }
+      const more = commitments.has(entry.commitmentId) ? 1 : 2;
+      if (1 + chunk.length + commitments.size + more > MAX_TRANSACTION_ITEMS) break;
+      chunk.push(entry);
+      commitments.add(entry.commitmentId);
     }
-    if (chunk.length > 0) stamped += (await this.writeChunk(pk, planId, chunk, revision, updatedAt)).stamped;
-    return stamped;
+    return this.writeChunk(pk, planId, chunk, expectedRevision, updatedAt);
   }
 
-  private async writeChunk(
-    pk: string,
-    planId: string,
-    entries: Entry[],
-    expectedRevision: number,
-    updatedAt: string,
-  ): Promise<{ revision: number; updatedAt: string; stamped: number }> {
+  private async writeChunk(pk: string, planId: string, entries: Entry[], expectedRevision: number, updatedAt: string): Promise<number> {
     const items: TransactItem[] = [];
     const conflicts: WriteConflict[] = [];
     let revision = expectedRevision;
@@ -219,7 +208,7 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
       conflicts.push('revision');
     }
     await this.transact(items, conflicts);
-    return { revision, updatedAt: latest, stamped: revision - expectedRevision };
+    return revision - expectedRevision;
   }
 
   /** Consistent BatchGet of any number of keys (100 a request), retrying what DynamoDB left unprocessed. */
