@@ -2,7 +2,7 @@
 
 import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish/coordinator';
 import { httpHubNotifier } from '#shared/publish/websub-http';
-import { DynamoPublishReads } from '#shared/store/dynamo/sequencing';
+import { DynamoPublishReads } from '#shared/store/dynamo/sequencer';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
 import { functionDependencies } from '../dependencies.ts';

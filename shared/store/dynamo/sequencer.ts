@@ -8,12 +8,13 @@
  * chunk that loses a race (a definition moved the plan, another sequencer got there first) wrote
  * nothing and is read and tried again; a stamped update is never counted twice.
  */
-import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { reportedYear } from '../../domain/history.ts';
 import { backoffDelay, sleep } from '../../domain/retry.ts';
 import { ConflictError, type WriteConflict } from '../conflicts.ts';
 import type { PendingScope, UpdateSequencer } from '../sequencer.ts';
 import { itemKeys } from './items.ts';
+import { DynamoPlanReads } from './plan-reads.ts';
 import { DynamoTable, type TransactItem } from './table.ts';
 
 const MAX_TRANSACTION_ITEMS = 100;
@@ -241,4 +242,17 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     }
     return items;
   }
+}
+
+/** The publish function's adapter: the plan reads, the leases, and ordering updates. */
+export class DynamoPublishReads extends DynamoPlanReads implements UpdateSequencer {
+  private readonly sequencer: DynamoUpdateSequencer;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    super(client, tableName);
+    this.sequencer = new DynamoUpdateSequencer(client, tableName);
+  }
+
+  hasPendingUpdates = (planId: string, scope: PendingScope): Promise<boolean> => this.sequencer.hasPendingUpdates(planId, scope);
+  sequenceUpdates = (planId: string, scope: PendingScope): Promise<number> => this.sequencer.sequenceUpdates(planId, scope);
 }
