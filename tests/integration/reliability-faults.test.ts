@@ -213,7 +213,7 @@ describe('records that exhaust their retries', () => {
     const lines = deadLetters();
     // The two records of each of the 4 updates (under load a record may be dead-lettered by two overlapping retries).
     const dead = deadLettersOf('dead-letters');
-    expect(new Set(dead.map((l) => (l.record.dynamodb as { SequenceNumber: string }).SequenceNumber)).size).toBe(8);
+    expect(new Set(dead.map((l) => (l.record.dynamodb as unknown as { SequenceNumber: string }).SequenceNumber)).size).toBe(8);
     expect(lines.every((l) => l.attempts === 2 && /failed 2 time/.test(l.reason))).toBe(true);
     // Nothing publishes the plan by itself now: the feeds are behind the table.
     expect((await env.repository.getPublishState('dead-letters'))!.publishedRevision).toBeLessThan(
