@@ -291,9 +291,10 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
  */
 async function previousCommitments(planId: string, deps: PlanPublishDependencies, since?: number): Promise<Commitment[] | undefined> {
   if (!deps.snapshots || since === undefined || since <= 0) return undefined;
-  const stored = await deps.snapshots.read(snapshotKey(planId));
-  if (!stored) return undefined;
   try {
+    // Unreadable for any reason: read every commitment instead.
+    const stored = await deps.snapshots.read(snapshotKey(planId));
+    if (!stored) return undefined;
     const parsed = JSON.parse(stored.body) as CommitmentsSnapshot;
     return parsed.planId === planId && parsed.revision === since && Array.isArray(parsed.commitments) ? parsed.commitments : undefined;
   } catch {
