@@ -127,11 +127,11 @@ function ingestPanel(r: BenchResults, x: number, y: number): string {
   const p = panel(x, y, 'Ingest p99 (ms) by concurrent signing clients');
   const g = r.ingest;
   if (!g) return close(p);
-  const levels = g.separatePlans.map((l) => l.clients);
+  const levels = [...new Set([...g.separatePlans, ...g.onePlan].map((l) => l.clients))].sort((a, b) => a - b);
   const series: Array<[string, string, (c: number) => number]> = [
-    [COLORS.a, 'separate plans', (c) => g.separatePlans.find((l) => l.clients === c)!.ingestMs.p99],
+    [COLORS.a, 'separate plans', (c) => g.separatePlans.find((l) => l.clients === c)?.ingestMs.p99 ?? 0],
     [COLORS.c, 'one plan', (c) => g.onePlan.find((l) => l.clients === c)?.ingestMs.p99 ?? 0],
-    [COLORS.floor, 'bare PutItem', (c) => g.separatePlans.find((l) => l.clients === c)!.floorMs.p99],
+    [COLORS.floor, 'bare PutItem', (c) => [...g.separatePlans, ...g.onePlan].find((l) => l.clients === c)?.floorMs.p99 ?? 0],
   ];
   const max = Math.max(...levels.flatMap((c) => series.map(([, , f]) => f(c)))) * 1.1;
   const scale = yAxis(p, max, 'ms');

@@ -41,6 +41,8 @@ export interface CostInputs {
   publishReadUnitsPerUpdate: number;
   s3PutsPerUpdate: number;
   s3ListsPerUpdate: number;
+  /** GETs of the previous round's commitments snapshot (the one-at-a-time model measures them). */
+  s3GetsPerUpdate?: number;
   /** Bytes of commitments.csv + feed.rss, which change with every update, fetched once per follower. */
   changedFeedBytes: number;
 }
@@ -103,6 +105,11 @@ export function costModel(inputs: CostInputs): CostModel {
       item: 'S3 PUT + LIST',
       quantity: `${inputs.s3PutsPerUpdate.toFixed(2)} PUT, ${inputs.s3ListsPerUpdate.toFixed(2)} LIST`,
       usdPerMillionUpdates: million * (inputs.s3PutsPerUpdate * PRICES.s3PerPut + inputs.s3ListsPerUpdate * PRICES.s3PerList),
+    },
+    {
+      item: 'S3 GET (previous commitments snapshot)',
+      quantity: `${(inputs.s3GetsPerUpdate ?? 0).toFixed(2)} GET`,
+      usdPerMillionUpdates: million * (inputs.s3GetsPerUpdate ?? 0) * PRICES.s3PerGet,
     },
   ];
   const total = lines.reduce((sum, line) => sum + line.usdPerMillionUpdates, 0);

@@ -121,7 +121,7 @@ export class MemoryPlanRepository implements PlanReader {
     return [];
   }
 
-  /** The ingest transaction's effect, without its conditions (the bench is the only writer). */
+  /** The ingest transaction's effect and the sequencer's after it, without conditions (the bench is the only writer). */
   async recordUpdate(input: { update: StatusUpdate; commitment: Commitment; now: string }): Promise<void> {
     const { update, commitment, now } = input;
     this.addUpdate(update);

@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Commitment, StatusUpdate } from '#shared/domain/model';
-import type { ArtifactWriter } from '#shared/store/artifacts';
+import type { ArtifactStore, ArtifactWriter } from '#shared/store/artifacts';
 import type { PlanReader } from '#shared/store/plans';
-import type { PlanRepository } from '#shared/store/ports';
+import type { PlanRepository, SequencingRepository } from '#shared/store/ports';
 import { readUnits, storedItemBytes } from './dynamo-size.ts';
 import { itemsIn, phaseRecorder, timedRepository, timedStore } from './instrument.ts';
 import { count, type IoCounter } from './io-counter.ts';
@@ -23,13 +23,22 @@ export interface PublishSample {
   objectsWritten: number;
   bytesWritten: number;
   s3Puts: number;
+  /** The previous round's snapshot read back. */
+  s3Gets: number;
   s3Lists: number;
   dynamoRequests: number;
 }
 
 export async function measurePublish(
   planId: string,
-  deps: { repository: PlanReader; store: ArtifactWriter; baseUrl: string; io: IoCounter },
+  deps: {
+    repository: PlanReader;
+    store: ArtifactWriter;
+    baseUrl: string;
+    io: IoCounter;
+    /** The previous round's commitments (as the stream publisher reads them); without it every commitment is read. */
+    snapshots?: Pick<ArtifactStore, 'read'>;
+  },
 ): Promise<PublishSample> {
   const recorder = phaseRecorder();
   const repository = timedRepository(deps.repository, recorder);
@@ -40,7 +49,7 @@ export async function measurePublish(
   const since = ((await deps.repository.getPlan(planId))?.revision ?? 1) - 1;
   const result = await publishPlan(
     planId,
-    { repository, store, baseUrl: deps.baseUrl },
+    { repository, store, baseUrl: deps.baseUrl, ...(deps.snapshots ? { snapshots: deps.snapshots } : {}) },
     { changed: { commitmentIds: [], years: [] }, since },
   );
   const ms = performance.now() - t0;
@@ -62,6 +71,7 @@ export async function measurePublish(
     objectsWritten: result.written.length,
     bytesWritten: result.bytesWritten,
     s3Puts: count(io, 'S3 PUT'),
+    s3Gets: count(io, 'S3 GET'),
     s3Lists: count(io, 'S3 LIST'),
     dynamoRequests,
   };
@@ -72,7 +82,9 @@ export async function measurePublish(
  * transaction through the repository), without the HTTP and signature around it.
  */
 /** What the bench's probes need: the reads of rendering plus writing one update. */
-export type BenchRepository = PlanReader & Pick<PlanRepository, 'getCommitment' | 'recordUpdate'>;
+export type BenchRepository = PlanReader &
+  Pick<PlanRepository, 'getCommitment' | 'recordUpdate'> &
+  Partial<Pick<SequencingRepository, 'sequenceUpdates'>>;
 
 export async function recordOneUpdate(
   repository: BenchRepository,
@@ -116,5 +128,7 @@ export async function recordOneUpdate(
     planRevision: update.planRevision,
   };
   await repository.recordUpdate({ update, commitment: next, expectedRevision: current.revision, now });
+  // The publisher's first step under its lease (DynamoDB): the update gets its plan revision.
+  await repository.sequenceUpdates?.(planId, [commitmentId]);
   return update;
 }

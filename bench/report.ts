@@ -90,6 +90,7 @@ export function rows(r: BenchResults): Row[] {
     for (const [variant, levels] of [
       ['separate plans', r.ingest.separatePlans],
       ['one plan', r.ingest.onePlan],
+      ['one commitment', r.ingest.oneCommitment ?? []],
     ] as const) {
       for (const level of levels) {
         const rejected = Object.entries(level.rejected)
@@ -102,6 +103,24 @@ export function rows(r: BenchResults): Row[] {
           detail: `PutItem ${fmtMs(level.floorMs.median)} / ${fmtMs(level.floorMs.p99)}; p99 ${fmtRatio(level.p99Ratio)}; ${level.throughput.toFixed(0)}/s${rejected ? `; ${rejected}` : ''}`,
           target: 'p99 ≤ 3 × PutItem p99',
           ok: level.p99Ratio <= 3,
+        });
+      }
+    }
+    // Issue #18, goal 1: writers are never bounced for being many.
+    const goal = '2. Goal: no bounced writers (issue #18)';
+    for (const [variant, levels] of [
+      ['writers on one plan', r.ingest.onePlan],
+      ['writers on one commitment, no If-Match', r.ingest.oneCommitment ?? []],
+    ] as const) {
+      for (const level of levels) {
+        const bounced = (level.rejected['409'] ?? 0) + (level.rejected['503'] ?? 0);
+        out.push({
+          section: goal,
+          label: `${level.clients} ${variant}`,
+          ...timed(level.ingestMs),
+          detail: `${bounced} × 409/503 of ${level.requests}; ${level.throughput.toFixed(0)}/s`,
+          target: '0 × 409/503',
+          ok: bounced === 0,
         });
       }
     }

@@ -74,6 +74,7 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
         publishReadUnitsPerUpdate: cell.readUnits,
         s3PutsPerUpdate: cell.s3Puts,
         s3ListsPerUpdate: cell.s3Lists,
+        s3GetsPerUpdate: cell.s3Gets ?? 0,
       }),
       costModel({
         ...common,

@@ -141,7 +141,12 @@ async function main(): Promise<BenchResults> {
     if (wanted.has('bulkImport')) results.bulkImport = await step('10. bulk import', () => bulkImport(ctx, sizes.bulkImport));
     if (wanted.has('freshness') || wanted.has('ingest') || wanted.has('burst')) {
       const city = { ...sizes.cityPlan, period: { start: 2023, end: 2027 } };
-      const clients = Math.max(...sizes.ingest.concurrency, sizes.burst.concurrency);
+      const clients = Math.max(
+        ...sizes.ingest.concurrency,
+        ...sizes.ingest.onePlanConcurrency,
+        sizes.ingest.oneCommitmentWriters,
+        sizes.burst.concurrency,
+      );
       const ingestShape = (planId: string) => ({
         shape: { planId, commitments: sizes.ingest.commitmentsPerPlan, period: city.period },
         history: 0,
@@ -154,7 +159,7 @@ async function main(): Promise<BenchResults> {
               { shape: { planId: 'ciutat', ...city }, history: city.history },
               { shape: { planId: 'rafega', ...city }, history: city.history },
               ingestShape('ingest-shared'),
-              ...Array.from({ length: clients }, (_, i) => ingestShape(`ingest-${i}`)),
+              ...Array.from({ length: Math.max(...sizes.ingest.concurrency) }, (_, i) => ingestShape(`ingest-${i}`)),
             ],
             clients,
           },

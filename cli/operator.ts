@@ -12,7 +12,7 @@ import { RUNTIME_FILE, readRuntimeFile } from '#shared/config/runtime-file';
 import { leaseOptionsFromEnv, PublishCoordinator, type PublishRound } from '#shared/publish/coordinator';
 import { publishPlan } from '#shared/publish/publish';
 import { createDynamoClient } from '#shared/store/dynamo/client';
-import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { DynamoSequencingRepository } from '#shared/store/dynamo/sequencing';
 import { everyPlanId } from '#shared/store/plans';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
@@ -50,7 +50,7 @@ export interface OperatorSession {
   env: NodeJS.ProcessEnv;
   dynamo: DynamoDBDocumentClient;
   s3: S3Client;
-  repository: DynamoPlanRepository;
+  repository: DynamoSequencingRepository;
   store: S3ArtifactStore;
   coordinator: PublishCoordinator;
   /** publishPlan bound to this runtime: the step the coordinator runs. */
@@ -69,7 +69,7 @@ export function openOperatorSession(dataDirOption?: string): OperatorSession {
   }
   const dynamo = createDynamoClient(config);
   const s3 = createS3Client(config);
-  const repository = new DynamoPlanRepository(dynamo, config.tableName);
+  const repository = new DynamoSequencingRepository(dynamo, config.tableName);
   const store = new S3ArtifactStore(s3, config.bucketName);
   return {
     config,

@@ -1,7 +1,9 @@
 /**
- * 2. Ingest latency: signed POSTs over HTTP at 1, 8 and 32 concurrent clients, each client
- * sending its next request when the last one answered; and, at the same concurrency in the
- * same run, a bare PutItem of an update-sized item to the same DynamoDB Local (the floor).
+ * 2. Ingest latency: signed POSTs over HTTP at 1, 8 and 32 concurrent clients (each to its own
+ * plan), at 1, 8, 32 and 64 on one plan (each to its own commitment), and 16 on one commitment
+ * without If-Match; each client sends its next request when the last one answered. Beside each,
+ * at the same concurrency in the same run, a bare PutItem of an update-sized item to the same
+ * DynamoDB Local (the floor). Goal: no writer turned away (0 × 409/503).
  *
  * The publisher is paused meanwhile: on AWS it runs in its own Lambda, here it would share
  * this process's event loop with the ingest handler and the clients.
@@ -24,7 +26,7 @@ export interface IngestLevel {
   medianRatio: number;
   /** Accepted requests per second at this concurrency. */
   throughput: number;
-  /** Answers other than 201, by status (409: the plan changed under the request 6 times). */
+  /** Answers other than 201, by status (409/503: still colliding after the retry deadline). */
   rejected: Record<string, number>;
 }
 
@@ -33,12 +35,21 @@ export interface IngestResult {
   separatePlans: IngestLevel[];
   /** Every client posts to its own commitment of one plan (one city's officials). */
   onePlan: IngestLevel[];
+  /** Every client posts to the same commitment, without If-Match. */
+  oneCommitment: IngestLevel[];
 }
 
 export interface IngestSizes {
+  /** Clients, each on its own plan. */
   concurrency: number[];
+  /** Clients on one plan, each on its own commitment (the plan needs as many commitments). */
+  onePlanConcurrency: number[];
+  /** Clients on one commitment. */
+  oneCommitmentWriters: number;
   requestsPerLevel: number;
 }
+
+export const VARIANT_LABELS = { separatePlans: 'separate plans', onePlan: 'one plan', oneCommitment: 'one commitment' } as const;
 
 async function closedLoop(clients: number, requests: number, send: (client: number, i: number) => Promise<{ ms: number; status: number }>) {
   const latencies: number[] = [];
@@ -71,14 +82,21 @@ export async function ingest(
     kind: 'floor',
     ...updateBody('on_track'),
   });
-  const result: IngestResult = { separatePlans: [], onePlan: [] };
+  const result: IngestResult = { separatePlans: [], onePlan: [], oneCommitment: [] };
+  const levels = {
+    separatePlans: sizes.concurrency,
+    onePlan: sizes.onePlanConcurrency,
+    oneCommitment: [sizes.oneCommitmentWriters],
+  };
   let floorSeq = 0;
   try {
-    for (const variant of ['separatePlans', 'onePlan'] as const) {
-      for (const clients of sizes.concurrency) {
+    for (const variant of ['separatePlans', 'onePlan', 'oneCommitment'] as const) {
+      for (const clients of levels[variant]) {
         const post = (client: number, i: number) => {
           const planId = variant === 'separatePlans' ? plans.separate(client) : plans.shared;
-          const commitment = commitmentId(variant === 'separatePlans' ? i % plans.commitments : client % plans.commitments);
+          const commitment = commitmentId(
+            variant === 'separatePlans' ? i % plans.commitments : variant === 'onePlan' ? client % plans.commitments : 0,
+          );
           return postUpdate(
             running.origin,
             running.keys[client]!,
@@ -108,7 +126,7 @@ export async function ingest(
         };
         result[variant].push(level);
         progress(
-          `ingest (${variant === 'separatePlans' ? 'separate plans' : 'one plan'}, ${clients} clients): ` +
+          `ingest (${VARIANT_LABELS[variant]}, ${clients} clients): ` +
             `p50 ${ingestMs.median.toFixed(1)} / p99 ${ingestMs.p99.toFixed(1)} ms; PutItem p50 ${floorMs.median.toFixed(1)} / p99 ${floorMs.p99.toFixed(1)} ms` +
             (Object.keys(measured.rejected).length ? `; rejected ${JSON.stringify(measured.rejected)}` : ''),
         );

@@ -5,7 +5,7 @@
  */
 import { createApi } from '#shared/api/api';
 import { createDynamoClient } from '#shared/store/dynamo/client';
-import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { DynamoSequencingRepository } from '#shared/store/dynamo/sequencing';
 import { TABLE_SCHEMA } from '#shared/store/dynamo/table-schema';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { BASE_URL, type BenchContext, REGION } from '../context.ts';
@@ -75,7 +75,7 @@ export async function regional(ctx: BenchContext, sizes: RegionalSizes): Promise
 
     const writes = await spreadUpdates(ctx, big, sizes);
 
-    const repositories = { regional: new DynamoPlanRepository(ctx.doc, big), alone: new DynamoPlanRepository(ctx.doc, alone) };
+    const repositories = { regional: new DynamoSequencingRepository(ctx.doc, big), alone: new DynamoSequencingRepository(ctx.doc, alone) };
     const stores = { regional: new S3ArtifactStore(ctx.s3, big), alone: new S3ArtifactStore(ctx.s3, alone) };
     const samples: Record<'regional' | 'alone', PublishSample[]> = { regional: [], alone: [] };
     const published = new Set<string>();
@@ -121,7 +121,7 @@ export async function regional(ctx: BenchContext, sizes: RegionalSizes): Promise
 /** Signed updates through the API function, round-robin over the plans, counting item writes per key. */
 async function spreadUpdates(ctx: BenchContext, tableName: string, sizes: RegionalSizes): Promise<RegionalResult['writes']> {
   const doc = createDynamoClient({ region: REGION, dynamodbEndpoint: ctx.dynamodbEndpoint });
-  const repository = new DynamoPlanRepository(doc, tableName);
+  const repository = new DynamoSequencingRepository(doc, tableName);
   const key = await registerKey(repository, 'regional-admin', 'admin', []);
   const writesByKey = new Map<string, number>();
   const unitsPerUpdate: number[] = [];

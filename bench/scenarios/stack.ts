@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { freePort } from '#infra/local/emulators';
 import { type LocalStack, startLocalStack } from '#infra/local/local-stack';
 import { ensureTable } from '#infra/local/setup';
-import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { DynamoSequencingRepository } from '#shared/store/dynamo/sequencing';
 import type { BenchContext } from '../context.ts';
 import { batchLoad, type PlanShape, planItems } from '../data.ts';
 import { observePublishes, plansIn } from '../product.ts';
@@ -30,7 +30,7 @@ export interface RunningStack {
   stack: LocalStack;
   /** Where the bench sends requests: the server's own address, no name resolution. */
   origin: string;
-  repository: DynamoPlanRepository;
+  repository: DynamoSequencingRepository;
   tableName: string;
   bucketName: string;
   /** Every publish invocation since the stack started, in order. */
@@ -51,7 +51,7 @@ export async function startStack(ctx: BenchContext, plans: StackPlans, log: (mes
   // Loaded before the runtime starts: its stream poller begins at LATEST and publishes every
   // plan once at start, exactly as after a restart of `npm start`.
   await ensureTable(ctx.raw, tableName);
-  const repository = new DynamoPlanRepository(ctx.doc, tableName);
+  const repository = new DynamoSequencingRepository(ctx.doc, tableName);
   for (const { shape, history } of plans.shapes) {
     await batchLoad(ctx.doc, tableName, planItems(shape, { from: 0, to: history }), { concurrency: 16 });
   }

@@ -32,13 +32,12 @@ function problemSlug(response: ApiResponse): string | undefined {
 }
 
 /** The ids an accepted update answers with; nothing else of the body is read. */
-function acceptedUpdate(response: ApiResponse): { updateId?: string; revision?: number; planRevision?: number } {
+function acceptedUpdate(response: ApiResponse): { updateId?: string; revision?: number } {
   try {
-    const { updateId, revision, planRevision } = JSON.parse(response.body) as Record<string, unknown>;
+    const { updateId, revision } = JSON.parse(response.body) as Record<string, unknown>;
     return {
       updateId: typeof updateId === 'string' ? identifier(updateId) : undefined,
       revision: typeof revision === 'number' ? revision : undefined,
-      planRevision: typeof planRevision === 'number' ? planRevision : undefined,
     };
   } catch {
     return {};

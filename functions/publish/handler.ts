@@ -2,7 +2,7 @@
 
 import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish/coordinator';
 import { httpHubNotifier } from '#shared/publish/websub-http';
-import { DynamoPlanReads } from '#shared/store/dynamo/plan-reads';
+import { DynamoPublishReads } from '#shared/store/dynamo/sequencer';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
 import { functionDependencies } from '../dependencies.ts';
@@ -18,8 +18,8 @@ export const handler = createStreamPublishHandler(() => {
   // Rebuilt when the shared ones are (tests and the local runtime reset them between emulators).
   if (!dependencies || builtFrom !== shared) {
     const { config, dynamo } = shared;
-    // Reads and leases only: the publisher writes nothing else to the table.
-    const repository = new DynamoPlanReads(dynamo, config.tableName);
+    // Reads, leases and the ordering of accepted updates: the publisher writes nothing else to the table.
+    const repository = new DynamoPublishReads(dynamo, config.tableName);
     // Built here, not with the shared dependencies: only this function writes to S3.
     const store = new S3ArtifactStore(createS3Client(config), config.bucketName);
     dependencies = {

@@ -74,14 +74,24 @@ export class Publisher {
       ),
     );
     this.publish.role.addToPrincipalPolicy(itemStatement(table, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['PUBLISH#*']));
-    // The artifact store lists a prefix's ETags (ListBucket) and puts changed objects.
+    // Ordering accepted updates (the sequencer): reads the commitments' queues and the queued
+    // updates (BatchGetItem), stamps them and moves the plan item on (UpdateItem, in transactions).
+    this.publish.role.addToPrincipalPolicy(itemStatement(table, ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], ['PLAN#*']));
+    // The artifact store lists a prefix's ETags (ListBucket) and puts changed objects; the
+    // previous round's commitments are read back from snapshots/ (GetObject there only).
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:ListBucket'], resourceArns: [feeds.bucketArn] });
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:PutObject'], resourceArns: [feeds.arnForObjects('*')] });
+    iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:GetObject'], resourceArns: [feeds.arnForObjects('snapshots/*')] });
     Validations.of(this.publish.role).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(feeds.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
         reason:
           'Object keys are derived from plan ids at run time (plans/{planId}/…, plus the site-wide index and catalog); the grant is PutObject only, in this one bucket.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(feeds.node.defaultChild as s3.CfnBucket)}.Arn>/snapshots/*]`,
+        reason:
+          "The previous publish round's commitments, one object per plan (snapshots/{planId}.json), read back by the next round: GetObject under that prefix only.",
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

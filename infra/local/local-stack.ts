@@ -13,7 +13,7 @@ import { EMULATOR_CREDENTIALS } from '#shared/aws/client-options';
 import { DATA_DIR_LAYOUT } from '#shared/config/local-data';
 import { removeRuntimeFile, writeRuntimeFile } from '#shared/config/runtime-file';
 import { ensureMasterKeyFile } from '#shared/signing/secret-sealer';
-import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { DynamoSequencingRepository } from '#shared/store/dynamo/sequencing';
 import { PUBLISH_STREAM_SETTINGS } from '#shared/store/dynamo/stream-settings';
 import { everyPlanId } from '#shared/store/plans';
 import type { PlanRepository } from '#shared/store/ports';
@@ -117,7 +117,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { handler: publish } = await import('#functions/publish/handler');
     const { functionDependencies } = handlers;
     const { config, dynamo } = functionDependencies();
-    const repository = new DynamoPlanRepository(dynamo, config.tableName);
+    const repository = new DynamoSequencingRepository(dynamo, config.tableName);
 
     // Data from a version before the plans and keys registries: add their entries (the lists read only those).
     const filled = await repository.fillRegistry();

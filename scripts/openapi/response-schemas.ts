@@ -91,7 +91,6 @@ export const commitmentListSchema = z.strictObject({
 export const updateAcceptedSchema = z.strictObject({
   updateId: described(z.uuid(), 'Stable id of the update: the guid of its feed items.'),
   revision: described(revision, "The commitment's new revision."),
-  planRevision: described(revision, "The plan's new revision."),
   commitment: commitmentSchema,
 });
 

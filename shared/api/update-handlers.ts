@@ -10,7 +10,22 @@ import type { ApiResponse } from './http.ts';
 import { IdempotentRequest } from './idempotency.ts';
 
 import { etag, json, nonceClaim, parseIfMatch, type RoutedRequest, readJsonBody, replayed, signed, slugParam } from './request.ts';
-export const MAX_CONFLICT_RETRIES = 5;
+/**
+ * How long a request without If-Match keeps re-reading and retrying a commitment that others
+ * are writing (and a transaction DynamoDB cancelled for a concurrent one), before answering 409
+ * (or 503): well inside the ingest function's 10 s timeout. Each of N concurrent writers of one
+ * commitment wins within N rounds of a few milliseconds each, so only a commitment written
+ * without pause by many clients for longer than this turns requests away.
+ */
+export const CONFLICT_RETRY_DEADLINE_MS = 6_000;
+/**
+ * Jittered backoff whose window shrinks as a request waits: a request that lost many rounds
+ * retries sooner than the newcomers it competes with, so nobody is starved to the deadline.
+ */
+function conflictDelay(attempt: number, waitedMs: number): number {
+  const maxDelayMs = waitedMs < 500 ? 100 : waitedMs < 2_000 ? 40 : 10;
+  return backoffDelay(Math.min(attempt, 8), { baseDelayMs: 5, maxDelayMs });
+}
 
 export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
   const planId = slugParam(ctx.params[0]!, 'plan');
@@ -30,6 +45,8 @@ export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
   const earlier = await idempotent?.earlierResponse();
   if (earlier) return earlier;
 
+  const started = Date.now();
+  const deadline = started + CONFLICT_RETRY_DEADLINE_MS;
   for (let attempt = 0; ; attempt++) {
     const [plan, current] = await (attempt === 0 ? early : readState());
     if (!plan) throw new Problem(404, 'plan-not-found', `plan ${planId} does not exist`);
@@ -69,7 +86,8 @@ export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
       links: body.links ?? [],
       ...(body.progress !== undefined ? { progress: body.progress } : {}),
       revision: current.revision + 1,
-      planRevision: plan.revision + 1,
+      // Given by the publisher's sequencer, which orders the plan's updates: not known yet.
+      planRevision: 0,
       keyId: auth.key.keyId,
       commitmentNumber: current.number,
       commitmentTitle: current.title,
@@ -87,13 +105,12 @@ export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
       reportedAt: update.reportedAt,
       updatedAt: receivedAt,
       lastUpdateId: update.updateId,
-      planRevision: update.planRevision,
     };
     delete next.previousAreaSlug;
     const location = `/api/v1/plans/${planId}/commitments/${commitmentId}`;
     const response = json(
       201,
-      { updateId: update.updateId, revision: update.revision, planRevision: update.planRevision, commitment: next },
+      { updateId: update.updateId, revision: update.revision, commitment: next },
       { location, etag: etag(next.revision) },
     );
     try {
@@ -110,15 +127,15 @@ export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
       if (error.conflict === 'nonce') throw replayed();
       if (error.conflict === 'revoked') throw revokedDuringRequest(auth.key.keyId);
       if (error.conflict === 'idempotency' && idempotent) return idempotent.responseAfterRace();
-      if (error.conflict === 'contention') throw contentionProblem();
-      if (ifMatch !== undefined) {
+      if (ifMatch !== undefined && error.conflict !== 'contention') {
         throw new Problem(412, 'stale-revision', 'the commitment changed while this update was being written');
       }
-      if (attempt < MAX_CONFLICT_RETRIES) {
+      if (Date.now() < deadline) {
         // Jittered, so that writers who collided do not collide again.
-        await sleep(backoffDelay(attempt, { baseDelayMs: 10, maxDelayMs: 200 }));
+        await sleep(conflictDelay(attempt, Date.now() - started));
         continue;
       }
+      if (error.conflict === 'contention') throw contentionProblem();
       throw new Problem(409, 'write-conflict', 'the commitment is being updated by others; retry shortly', {
         headers: { 'retry-after': '1' },
       });

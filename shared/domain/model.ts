@@ -227,7 +227,10 @@ export interface StatusUpdate {
   progress?: number;
   /** The commitment's revision this update produced. */
   revision: number;
-  /** The plan's revision this update produced. */
+  /**
+   * Its place in the plan's order, given by the publisher's sequencer after the update is
+   * accepted (0 until then; unsequenced updates are not published yet).
+   */
   planRevision: number;
   keyId: string;
   /** Denormalised so a feed item needs no join. */

@@ -15,9 +15,10 @@ import { backoffDelay, sleep as realSleep } from '../domain/retry.ts';
 import type { Artifact, ArtifactWriter, WriteResult } from '../store/artifacts.ts';
 import type { PlanReader } from '../store/plans.ts';
 import type { PublishLeaseStore, PublishState } from '../store/publish-leases.ts';
+import type { PendingScope, UpdateSequencer } from '../store/sequencer.ts';
 
-/** What the coordinator needs of storage: the plan's revision and the publish leases. */
-export type PublishStateRepository = Pick<PlanReader, 'getPlan'> & PublishLeaseStore;
+/** What the coordinator needs of storage: the plan's revision, the publish leases and the update sequencer. */
+export type PublishStateRepository = Pick<PlanReader, 'getPlan'> & PublishLeaseStore & UpdateSequencer;
 
 export interface PublishRound {
   planId: string;
@@ -188,11 +189,17 @@ export class PublishCoordinator {
    * Publishes the plan unless its files are already up to date; `force` publishes everything
    * anyway (repair). Throws LeaseBusyError or LeaseLostError when the caller must retry later.
    */
-  async publish<R>(planId: string, step: PublishStep<R>, options: { force?: boolean } = {}): Promise<PublishOutcome<R>> {
+  async publish<R>(
+    planId: string,
+    step: PublishStep<R>,
+    options: { force?: boolean; pending?: PendingScope } = {},
+  ): Promise<PublishOutcome<R>> {
     let force = options.force ?? false;
+    // Whose unsequenced updates this call must see published: the commitments a batch names, or all.
+    const scope: PendingScope = options.pending ?? 'all';
     const rounds: Array<{ revision: number; full: boolean; result: R }> = [];
     for (;;) {
-      const [state, plan] = await this.readState(planId);
+      const [state, plan] = await this.readState(planId, scope);
       if (!plan) return { planId, status: 'missing' };
       if (!force && isUpToDate(plan, state)) {
         if (rounds.length === 0)
@@ -204,10 +211,10 @@ export class PublishCoordinator {
         // publishers of those newer changes will take over (they fail until they can).
         return { planId, status: 'published', revision: plan.revision, publishedRevision: state?.publishedRevision ?? 0, rounds };
       }
-      const lease = await this.acquire(planId, force);
+      const lease = await this.acquire(planId, force, scope);
       if (!lease) continue; // someone else published it while we waited: re-check
       try {
-        await this.runRounds(lease, step, force, rounds);
+        await this.runRounds(lease, step, force, rounds, scope);
       } finally {
         lease.stopHeartbeat();
         await this.repository.releasePublishLease(planId, lease.owner).catch(() => {
@@ -219,15 +226,22 @@ export class PublishCoordinator {
     }
   }
 
-  private async readState(planId: string): Promise<[PublishState | undefined, Plan | undefined]> {
+  /**
+   * The publish state and the plan; a plan with unsequenced updates among `scope` is reported
+   * as one revision ahead of what was published (it is not up to date until they are sequenced).
+   */
+  private async readState(planId: string, scope: PendingScope): Promise<[PublishState | undefined, Plan | undefined]> {
     // The state first: a plan read after it cannot be older than what the state says was published.
     const state = await this.repository.getPublishState(planId);
     const plan = await this.repository.getPlan(planId);
+    if (plan && isUpToDate(plan, state) && (scope === 'all' || scope.length > 0)) {
+      if (await this.repository.hasPendingUpdates(planId, scope)) return [state, { ...plan, revision: state!.publishedRevision + 1 }];
+    }
     return [state, plan];
   }
 
   /** The lease, or undefined when the work was done by someone else while we waited. */
-  private async acquire(planId: string, force: boolean): Promise<Lease | undefined> {
+  private async acquire(planId: string, force: boolean, scope: PendingScope): Promise<Lease | undefined> {
     const owner = randomUUID();
     const deadline = this.clock() + this.leaseWaitMs;
     for (let attempt = 0; ; attempt++) {
@@ -239,7 +253,7 @@ export class PublishCoordinator {
         return new Lease(this, planId, owner, until);
       }
       if (!force) {
-        const [current, plan] = await this.readState(planId);
+        const [current, plan] = await this.readState(planId, scope);
         if (!plan || isUpToDate(plan, current)) return undefined;
       }
       if (this.clock() >= deadline) {
@@ -254,10 +268,14 @@ export class PublishCoordinator {
     step: PublishStep<R>,
     force: boolean,
     rounds: Array<{ revision: number; full: boolean; result: R }>,
+    scope: PendingScope,
   ) {
     const { planId } = lease;
     lease.startHeartbeat(this.heartbeatMs);
     for (;;) {
+      // Order the updates accepted since (ours and any other pending ones), before the revision
+      // is read: what the round renders then includes them, and they are past publishedRevision.
+      await this.repository.sequenceUpdates(planId, scope);
       const before = await this.repository.getPublishState(planId);
       // The revision first, then the snapshot (inside the step): content >= revision.
       const plan = await this.repository.getPlan(planId);
@@ -296,7 +314,7 @@ export class PublishCoordinator {
       lease.extendedTo(until);
       rounds.push({ revision: plan.revision, full, result });
       force = false;
-      const [state, latest] = await this.readState(planId);
+      const [state, latest] = await this.readState(planId, scope);
       if (!latest || isUpToDate(latest, state) || rounds.length >= this.maxRounds) return;
     }
   }

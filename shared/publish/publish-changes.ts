@@ -94,12 +94,17 @@ export async function publishChanges(
         planId,
         async () =>
           mergeRounds(
-            await coordinator.publish(planId, (round) =>
-              publishPlan(
-                planId,
-                { ...deps, store: round.store },
-                round.full || changes.full ? {} : { changed: changes, since: round.publishedRevision, reads: deps.reads },
-              ),
+            await coordinator.publish(
+              planId,
+              (round) =>
+                publishPlan(
+                  planId,
+                  // The previous round's commitments are read back from the bucket; this round's written through the fence.
+                  { ...deps, store: round.store, snapshots: deps.store },
+                  round.full || changes.full ? {} : { changed: changes, since: round.publishedRevision, reads: deps.reads },
+                ),
+              // The updates these changes carry are sequenced (and so published) before the plan counts as up to date.
+              { pending: changes.full ? 'all' : [...changes.commitmentIds] },
             ),
           ),
         { full: changes.full, commitments: changes.full ? undefined : [...changes.commitmentIds] },

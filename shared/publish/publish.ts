@@ -7,7 +7,7 @@
  */
 
 import { compareNewestFirst } from '../domain/history.ts';
-import type { Commitment } from '../domain/model.ts';
+import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { renderAtom } from '../render/atom.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
 import { renderDatapackage } from '../render/datapackage.ts';
@@ -51,11 +51,12 @@ import {
 } from '../store/artifacts.ts';
 import type { PlanReader, PlanStore } from '../store/plans.ts';
 import type { PublishLeaseStore } from '../store/publish-leases.ts';
+import type { UpdateSequencer } from '../store/sequencer.ts';
 
 export { CONTENT_TYPES } from '../render/files.ts';
 
-/** What publishing reads of storage: a plan's items, the plans registry, the publish leases. */
-export type PublishRepository = PlanReader & Pick<PlanStore, 'listPlans'> & PublishLeaseStore;
+/** What publishing reads of storage: a plan's items, the plans registry, the publish leases (and the sequencer it runs under them). */
+export type PublishRepository = PlanReader & Pick<PlanStore, 'listPlans'> & PublishLeaseStore & UpdateSequencer;
 
 export interface PublishDependencies {
   repository: PublishRepository;
@@ -65,8 +66,26 @@ export interface PublishDependencies {
   hubs?: readonly string[];
 }
 
-/** Publishing one plan only writes (possibly through the coordinator's fenced writer). */
-export type PlanPublishDependencies = Omit<PublishDependencies, 'store' | 'repository'> & { repository: PlanReader; store: ArtifactWriter };
+/**
+ * Publishing one plan only writes (possibly through the coordinator's fenced writer). With
+ * `snapshots`, a round also keeps the commitments it rendered (see loadCommitments).
+ */
+export type PlanPublishDependencies = Omit<PublishDependencies, 'store' | 'repository'> & {
+  repository: PlanReader;
+  store: ArtifactWriter;
+  /** Where the previous round's commitments are read back from (the artifact store). */
+  snapshots?: Pick<ArtifactStore, 'read'>;
+};
+
+/** The commitments a complete round rendered, and the plan revision it rendered: private to the publisher. */
+export const SNAPSHOTS_PREFIX = 'snapshots/';
+export const snapshotKey = (planId: string) => `${SNAPSHOTS_PREFIX}${planId}.json`;
+
+interface CommitmentsSnapshot {
+  planId: string;
+  revision: number;
+  commitments: Commitment[];
+}
 
 /**
  * What a batch of changes touched in one plan. The plan-level files always regenerate (they
@@ -167,6 +186,12 @@ export interface PublishResult extends WriteResult {
   renderFallbacks?: RenderFallback[];
 }
 
+/**
+ * The updates the publisher's sequencer has ordered: an accepted update waits (planRevision 0)
+ * until then, and is published by the round that orders it.
+ */
+const sequenced = (updates: StatusUpdate[]) => updates.filter((u) => u.planRevision > 0);
+
 /** Every update of the plan, read once: a full republish, `mandat verify`, or a history small enough. */
 export async function loadSnapshot(
   planId: string,
@@ -175,7 +200,7 @@ export async function loadSnapshot(
   const plan = await deps.repository.getPlan(planId);
   if (!plan) return undefined;
   const [commitments, updates] = await Promise.all([deps.repository.listCommitments(planId), deps.repository.listUpdates(planId)]);
-  return snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
+  return snapshotOf(plan, commitments, sequenced(updates), deps.baseUrl, deps.hubs);
 }
 
 interface LoadedPlan {
@@ -200,16 +225,18 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const { plan, history } = state;
   // Everything, reusing the commitments when they were read already (all reads come after the plan's).
   const full = async (read?: Commitment[]): Promise<LoadedPlan> => {
-    const [commitments, updates] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
+    const [commitments, all] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
+    const updates = sequenced(all);
     const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
     return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length };
   };
   if (!options.changed || !history) return full();
 
-  const [commitments, latest] = await Promise.all([
-    repository.listCommitments(planId),
+  const [previous, latest] = await Promise.all([
+    previousCommitments(planId, deps, options.since),
     repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT),
   ]);
+  const commitments = await loadCommitments(planId, deps, { plan, latest, previous, since: options.since, changed: options.changed });
   const sorted = sortCommitments(commitments);
   const hint = resolveHint({ plan, commitments: sorted, latest, history }, options);
   if (!hint) return full(commitments);
@@ -238,7 +265,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const [commitmentWindows, areaWindows, yearUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
     Promise.all([...areas].map((slug) => repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
-    Promise.all(years.map((year) => repository.listUpdates(planId, { year }))),
+    Promise.all(years.map(async (year) => sequenced(await repository.listUpdates(planId, { year })))),
   ]);
   const snapshot: PlanSnapshot = {
     plan,
@@ -255,6 +282,52 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   };
   const updatesRead = latest.length + [...commitmentWindows, ...areaWindows, ...yearUpdates].reduce((sum, list) => sum + list.length, 0);
   return { snapshot, hint, updatesRead };
+}
+
+/**
+ * The previous round's commitments, when they are exactly those of the revision recorded as
+ * published (`since`): a snapshot of any other revision (a round that crashed before recording,
+ * a stale writer's) is never built upon.
+ */
+async function previousCommitments(planId: string, deps: PlanPublishDependencies, since?: number): Promise<Commitment[] | undefined> {
+  if (!deps.snapshots || since === undefined || since <= 0) return undefined;
+  try {
+    // Unreadable for any reason: read every commitment instead.
+    const stored = await deps.snapshots.read(snapshotKey(planId));
+    if (!stored) return undefined;
+    const parsed = JSON.parse(stored.body) as CommitmentsSnapshot;
+    return parsed.planId === planId && parsed.revision === since && Array.isArray(parsed.commitments) ? parsed.commitments : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The plan's commitments, read as little as possible. Every plan revision after `since` is one
+ * sequenced update, or something else (a definition, a metadata change). When the newest updates
+ * account for every one of those revisions, the commitments that changed since the snapshot are
+ * exactly theirs (and the batch's): those are read by key and the rest come from the snapshot.
+ * Otherwise, or without a snapshot, every commitment is read.
+ */
+async function loadCommitments(
+  planId: string,
+  deps: PlanPublishDependencies,
+  input: { plan: Plan; latest: StatusUpdate[]; previous?: Commitment[]; since?: number; changed?: ChangeHint },
+): Promise<Commitment[]> {
+  const { plan, latest, previous, since } = input;
+  if (!previous || since === undefined || plan.revision < since) return deps.repository.listCommitments(planId);
+  const revisions = new Set<number>();
+  const changed = new Set<string>(input.changed?.commitmentIds ?? []);
+  for (const u of latest) {
+    if (u.planRevision <= since || u.planRevision > plan.revision) continue;
+    revisions.add(u.planRevision);
+    changed.add(u.commitmentId);
+  }
+  if (revisions.size !== plan.revision - since) return deps.repository.listCommitments(planId);
+  const fresh = await Promise.all([...changed].map((id) => deps.repository.getCommitment(planId, id)));
+  const byId = new Map(previous.map((c) => [c.commitmentId, c]));
+  for (const c of fresh) if (c) byId.set(c.commitmentId, c);
+  return [...byId.values()];
 }
 
 const FEED_RENDERERS = { rss: renderRss, atom: renderAtom, jsonFeed: renderJsonFeed } as const;
@@ -351,6 +424,13 @@ export async function publishPlan(
   // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
   const recordKey = datasetRecordKey(planId);
   const record = await deps.store.write(recordKey, [artifact(recordKey, renderDatasetRecord(snapshot), 'jsonld')]);
+  // Last: the next round builds on it only once this round is recorded as published. Private
+  // bookkeeping, not a published file: not among the files written.
+  if (deps.snapshots) {
+    const key = snapshotKey(planId);
+    const kept: CommitmentsSnapshot = { planId, revision: snapshot.plan.revision, commitments: snapshot.commitments };
+    await deps.store.write(key, [artifact(key, JSON.stringify(kept), 'json')]);
+  }
   return {
     planId,
     revision: snapshot.plan.revision,

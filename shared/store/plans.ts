@@ -85,7 +85,10 @@ export interface PlanStore {
 export const MAX_ITEMS_PER_TRANSACTION = 96;
 
 /** What rendering a plan reads: a read-only slice of the repository (an in-memory copy can serve it). */
-export type PlanReader = Pick<PlanStore, 'getPlan' | 'getPlanHistory' | 'listCommitments' | 'listUpdates' | 'latestUpdates'>;
+export type PlanReader = Pick<
+  PlanStore,
+  'getPlan' | 'getPlanHistory' | 'getCommitment' | 'listCommitments' | 'listUpdates' | 'latestUpdates'
+>;
 
 /** Every plan id, page by page: for operators' tools (republish, verify), not for public requests. */
 export async function everyPlanId(plans: Pick<PlanStore, 'listPlans'>): Promise<string[]> {

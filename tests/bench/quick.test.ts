@@ -39,9 +39,12 @@ it('runs every measurement and writes the JSON and the chart', async () => {
     expect(f.load.perFile[file]).toMatchObject(summary);
   }
 
-  for (const levels of [results.ingest!.separatePlans, results.ingest!.onePlan]) {
-    expect(levels.map((l) => l.clients)).toEqual([1, 8, 32]);
-    for (const level of levels) expect(level).toMatchObject({ ingestMs: summary, floorMs: summary, p99Ratio: finite });
+  const { separatePlans, onePlan, oneCommitment } = results.ingest!;
+  expect(separatePlans.map((l) => l.clients)).toEqual([1, 8, 32]);
+  expect(onePlan.map((l) => l.clients)).toEqual([1, 8, 32, 64]);
+  expect(oneCommitment.map((l) => l.clients)).toEqual([16]);
+  for (const level of [...separatePlans, ...onePlan, ...oneCommitment]) {
+    expect(level).toMatchObject({ ingestMs: summary, floorMs: summary, p99Ratio: finite });
   }
 
   const b = results.burst!;

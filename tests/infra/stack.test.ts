@@ -455,8 +455,11 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
         TABLE_SCHEMA.localIndexes.map((index) => ({ 'Fn::Join': ['', [arnOf(table), `/index/${index.indexName}`]] })),
       ),
       items(['dynamodb:GetItem', 'dynamodb:UpdateItem'], ['PUBLISH#*'], arnOf(table)),
+      // The sequencer: the commitments' queues and the queued updates read, stamped, the plan moved on.
+      items(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], ['PLAN#*'], arnOf(table)),
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(feeds) },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [arnOf(feeds), '/*']] } },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [arnOf(feeds), '/snapshots/*']] } },
       { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Resource: arnOf(deadLetters) },
       // ListStreams has no resource-level permissions (acknowledged for cdk-nag with that reason).
       { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
@@ -682,6 +685,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       'AwsSolutions-CFR4',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::<Feeds6FC8B95A.Arn>/*]',
+      'AwsSolutions-IAM5[Resource::<Feeds6FC8B95A.Arn>/snapshots/*]',
       'AwsSolutions-S1',
       'AwsSolutions-SMG4',
       'AwsSolutions-SNS2',

@@ -59,6 +59,8 @@ beforeAll(async () => {
   );
   expect(response.status, response.body).toBe(201);
   const deps = { repository: env.repository, store: env.store, baseUrl: BASE_URL };
+  // What the publisher does first under its lease: the accepted update gets its plan revision.
+  await env.repository.sequenceUpdates(DEMO_PLAN_ID, 'all');
   await publishPlan(DEMO_PLAN_ID, deps);
   await publishSite(deps);
   // The bucket as files: relative links between pages resolve exactly as they do on the site.

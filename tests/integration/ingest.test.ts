@@ -41,7 +41,7 @@ async function expectRejected(request: ApiRequest, status: number) {
 }
 
 describe('POST /api/v1/plans/{planId}/commitments/{commitmentId}/updates', () => {
-  it('persists an accepted update: history item, commitment state and plan revision', async () => {
+  it('persists an accepted update: history item and commitment state; the publisher gives it its plan revision', async () => {
     const planBefore = await env.repository.getPlan(DEMO_PLAN_ID);
     const response = await env.api(
       signedRequest(official, 'POST', updatePath(), {
@@ -62,7 +62,17 @@ describe('POST /api/v1/plans/{planId}/commitments/{commitmentId}/updates', () =>
     expect(updates.map((u) => u.updateId)).toContain(body.updateId);
     const update = updates.find((u) => u.updateId === body.updateId)!;
     expect(update).toMatchObject({ status: 'delayed', previousStatus: 'on_track', keyId: 'official', commitmentId: 'c4' });
+    // Writers leave the plan item alone: the update waits, unsequenced, until the publisher orders it.
+    expect(update.planRevision).toBe(0);
+    expect((await env.repository.getPlan(DEMO_PLAN_ID))!.revision).toBe(planBefore!.revision);
+    expect(await env.repository.hasPendingUpdates(DEMO_PLAN_ID, ['c4'])).toBe(true);
+    expect(await env.repository.sequenceUpdates(DEMO_PLAN_ID, ['c4'])).toBe(1);
+    expect(await env.repository.hasPendingUpdates(DEMO_PLAN_ID, ['c4'])).toBe(false);
+    const sequenced = (await env.repository.listUpdates(DEMO_PLAN_ID)).find((u) => u.updateId === body.updateId)!;
+    expect(sequenced.planRevision).toBe(planBefore!.revision + 1);
     expect((await env.repository.getPlan(DEMO_PLAN_ID))!.revision).toBe(planBefore!.revision + 1);
+    // Nothing is counted twice.
+    expect(await env.repository.sequenceUpdates(DEMO_PLAN_ID, 'all')).toBe(0);
   });
 
   it('accepts a request signed by an independent RFC 9421 implementation (http-message-signatures)', async () => {

@@ -197,7 +197,8 @@ describe('a commitment page after a signed update, over HTTP from the local fron
     const { host, ...signed } = request.headers as Record<string, string>;
     const posted = await send('POST', request.path, signed, request.body.toString('utf8'));
     expect(posted.status, posted.body).toBe(201);
-    // As the stream handler publishes a batch: only what the update touched.
+    // As the stream handler publishes a batch: the update sequenced, then only what it touched.
+    await env.repository.sequenceUpdates(DEMO_PLAN_ID, [DEMO_COMMITMENT_ID]);
     const after = await publishPlan(DEMO_PLAN_ID, deps, { changed: { commitmentIds: [DEMO_COMMITMENT_ID] }, since: first!.revision });
     expect(after!.written).toContain(`plans/${DEMO_PLAN_ID}/commitments/${DEMO_COMMITMENT_ID}/index.html`);
 

@@ -12,6 +12,7 @@ import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
 import { type PublishResult, publishPlan } from '#shared/publish/publish';
 import { FEED_ITEM_LIMIT } from '#shared/render/snapshot';
+import type { PlanReader } from '#shared/store/plans';
 import { createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import { definePlanWithCommitments, verifyBucket } from '#tests/support/reliability';
 
@@ -28,6 +29,8 @@ async function post(commitmentId: string, status: string, reportedAt?: string): 
 
 /** As the stream handler calls it after a batch: its own hint empty, the rest told by the table since the last publish. */
 async function publishIncrementally(): Promise<PublishResult> {
+  // The publisher's first step under its lease: the accepted updates get their plan revisions.
+  await env.repository.sequenceUpdates(PLAN, 'all');
   const result = await publishPlan(
     PLAN,
     { repository: env.repository, store: env.store, baseUrl: 'https://mandat.example.org' },
@@ -54,6 +57,7 @@ beforeAll(async () => {
     const reportedAt = new Date(from + ((i * 0.6180339887498949) % 1) * span).toISOString();
     await post(`c${1 + (i % 4)}`, statuses[i % 4]!, reportedAt);
   }
+  await env.repository.sequenceUpdates(PLAN, 'all');
   const full = await publishPlan(PLAN, { repository: env.repository, store: env.store, baseUrl: 'https://mandat.example.org' });
   since = full!.revision;
   expect(full!.updatesRead).toBe(HISTORY);
@@ -133,6 +137,7 @@ describe('incremental publish', () => {
     const instant = '2024-06-01T12:00:00.000Z';
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await post('c2', 'pending', instant));
+    await env.repository.sequenceUpdates(PLAN, 'all');
     const latest = await env.repository.latestUpdates(PLAN, { commitmentId: 'c2' }, 2);
     const sameInstant = (await env.repository.listUpdates(PLAN, { year: 2024 })).filter((u) => u.reportedAt === instant);
     expect(sameInstant).toHaveLength(3);
@@ -153,5 +158,86 @@ describe('incremental publish', () => {
       await publishIncrementally();
       await expectBucketEqualsTable();
     }
+  });
+});
+
+describe('the previous snapshot instead of every commitment', () => {
+  /** The repository, counting the commitments each publish reads. */
+  function countingReader() {
+    const counts = { listed: 0, byKey: [] as string[] };
+    const reader = {
+      getPlan: env.repository.getPlan.bind(env.repository),
+      getPlanHistory: env.repository.getPlanHistory.bind(env.repository),
+      listUpdates: env.repository.listUpdates.bind(env.repository),
+      latestUpdates: env.repository.latestUpdates.bind(env.repository),
+      listCommitments: (planId: string) => {
+        counts.listed++;
+        return env.repository.listCommitments(planId);
+      },
+      getCommitment: (planId: string, commitmentId: string) => {
+        counts.byKey.push(commitmentId);
+        return env.repository.getCommitment(planId, commitmentId);
+      },
+    };
+    return { reader, counts };
+  }
+
+  async function publishWithSnapshot(reader: PlanReader = env.repository): Promise<PublishResult> {
+    await env.repository.sequenceUpdates(PLAN, 'all');
+    const result = await publishPlan(
+      PLAN,
+      { repository: reader, store: env.store, snapshots: env.store, baseUrl: 'https://mandat.example.org' },
+      { changed: { commitmentIds: [], years: [] }, since, reads: 'changed' },
+    );
+    since = result!.revision;
+    return result!;
+  }
+
+  it('reads only the commitments updated since, and renders what a full read renders', async () => {
+    await publishWithSnapshot(); // reads everything once, and keeps the snapshot
+    await post('c3', 'delayed');
+    await post('c1', 'pending');
+    const { reader, counts } = countingReader();
+    await publishWithSnapshot(reader);
+    expect(counts.listed).toBe(0);
+    expect(counts.byKey.sort()).toEqual(['c1', 'c3']);
+    await expectBucketEqualsTable();
+
+    // An update reported long ago falls outside the newest updates: the revisions cannot all be told apart, so everything is read.
+    await post('c2', 'on_track', '2023-02-02T10:00:00.000Z');
+    const backdated = countingReader();
+    await publishWithSnapshot(backdated.reader);
+    expect(backdated.counts.listed).toBe(1);
+    await expectBucketEqualsTable();
+  });
+
+  it('reads every commitment when a revision is not an update (a definition), or the snapshot is not of the published revision', async () => {
+    await publishWithSnapshot();
+    await defineCommitment(
+      env.repository,
+      PLAN,
+      'c2',
+      { number: 2, title: 'Compromís 2, reescrit', priority: { number: 1, title: 'Priority 1' }, area: 'Àrea de Serveis' },
+      { now: new Date() },
+    );
+    const definition = countingReader();
+    await publishWithSnapshot(definition.reader);
+    expect(definition.counts.listed).toBe(1);
+    await expectBucketEqualsTable();
+
+    // A snapshot left by a round that never got recorded (another revision) is not built upon.
+    await post('c4', 'on_track');
+    await env.store.write('snapshots/', [
+      {
+        key: `snapshots/${PLAN}.json`,
+        body: JSON.stringify({ planId: PLAN, revision: since + 7, commitments: [] }),
+        contentType: 'application/json',
+        cacheControl: 'no-cache',
+      },
+    ]);
+    const stale = countingReader();
+    await publishWithSnapshot(stale.reader);
+    expect(stale.counts.listed).toBe(1);
+    await expectBucketEqualsTable();
   });
 });

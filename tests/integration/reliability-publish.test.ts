@@ -132,10 +132,12 @@ describe('publish coordinator', () => {
 
     // Meanwhile: a newer update, A's lease expires, and publisher B publishes the newer state.
     const { updateId } = await post('plan-d', 'c2', 'delayed');
-    const newer = (await env.repository.getPlan('plan-d'))!.revision;
     now += 20_000;
     const b = new PublishCoordinator({ repository: env.repository, store: env.store, leaseMs: 10_000, heartbeatMs: 0, clock });
     expect((await b.publish('plan-d', step('plan-d'))).status).toBe('published');
+    // B sequenced the newer update (the plan's revision moves when the publisher orders it).
+    const newer = (await env.repository.getPlan('plan-d'))!.revision;
+    expect(newer).toBeGreaterThan(older);
     expect((await publishedJson('plan-d'))!.plan.revision).toBe(newer);
 
     // A wakes up and writes its older snapshot over the newer files: that is the hazard.

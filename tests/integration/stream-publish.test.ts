@@ -83,7 +83,8 @@ describe('stream → publish', () => {
     // commitments.csv): wait until it recorded the plan as published, lease released.
     await eventually(async () => {
       const [plan, state] = await Promise.all([env.repository.getPlan(DEMO_PLAN_ID), env.repository.getPublishState(DEMO_PLAN_ID)]);
-      return state && !state.leaseOwner && state.publishedRevision >= plan!.revision ? true : undefined;
+      if (!state || state.leaseOwner || state.publishedRevision < plan!.revision) return undefined;
+      return (await env.repository.hasPendingUpdates(DEMO_PLAN_ID, 'all')) ? undefined : true;
     });
     const event = {
       Records: [{ eventName: 'MODIFY' as const, dynamodb: { Keys: { PK: { S: `PLAN#${DEMO_PLAN_ID}` } }, SequenceNumber: '1' } }],

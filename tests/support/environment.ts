@@ -17,7 +17,7 @@ import type { Role, Scope } from '#shared/domain/model';
 import { signRequest } from '#shared/signing/http-signature';
 import { LocalSecretSealer, MASTER_KEY_BYTES } from '#shared/signing/secret-sealer';
 import { createDynamoClient } from '#shared/store/dynamo/client';
-import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { DynamoSequencingRepository } from '#shared/store/dynamo/sequencing';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
 import { ensureBucket, ensureTable } from '../../infra/local/setup.ts';
@@ -38,7 +38,7 @@ export interface TestEnvironment {
   dynamodbEndpoint: string;
   s3Endpoint: string;
   streamArn: string;
-  repository: DynamoPlanRepository;
+  repository: DynamoSequencingRepository;
   store: S3ArtifactStore;
   s3: S3Client;
   streams: DynamoDBStreamsClient;
@@ -67,7 +67,7 @@ export async function createTestEnvironment(options: { now?: () => Date } = {}):
   const s3 = createS3Client({ region: REGION, s3Endpoint });
   await ensureBucket(s3, bucketName);
   const doc = createDynamoClient({ region: REGION, dynamodbEndpoint });
-  const repository = new DynamoPlanRepository(doc, tableName);
+  const repository = new DynamoSequencingRepository(doc, tableName);
   const store = new S3ArtifactStore(s3, bucketName);
   const streams = new DynamoDBStreamsClient({ region: REGION, endpoint: dynamodbEndpoint, credentials: CREDENTIALS });
   const secrets = new LocalSecretSealer(randomBytes(MASTER_KEY_BYTES));
@@ -197,8 +197,8 @@ export async function postUpdate(
   planId: string,
   commitmentId: string,
   body: Record<string, unknown>,
-): Promise<{ updateId: string; planRevision: number }> {
+): Promise<{ updateId: string; revision: number }> {
   const response = await env.api(signedRequest(key, 'POST', updatePathOf(planId, commitmentId), body));
   expect(response.status, response.body).toBe(201);
-  return JSON.parse(response.body) as { updateId: string; planRevision: number };
+  return JSON.parse(response.body) as { updateId: string; revision: number };
 }

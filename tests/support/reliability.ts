@@ -7,7 +7,7 @@ import { DEMO_PLAN } from '#shared/domain/demo-plan';
 import { PublishCoordinator, type PublishCoordinatorOptions } from '#shared/publish/coordinator';
 import { type VerificationReport, verifyPublication } from '#shared/publish/verify';
 import type { Artifact, ArtifactStore, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
-import type { PlanRepository } from '#shared/store/ports';
+import type { SequencingRepository } from '#shared/store/ports';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { BASE_URL, signedRequest, type TestEnvironment, type TestKey, updatePathOf } from './environment.ts';
 
@@ -24,7 +24,7 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   }
 }
 
-export async function definePlanWithCommitments(repository: PlanRepository, planId: string, commitments: number): Promise<string[]> {
+export async function definePlanWithCommitments(repository: SequencingRepository, planId: string, commitments: number): Promise<string[]> {
   const now = new Date();
   await definePlan(repository, planId, { ...DEMO_PLAN, title: `Plan ${planId}` }, { now });
   const ids: string[] = [];
@@ -75,7 +75,7 @@ export interface TestPublisher {
 
 /** The real stream handler, with its own coordinator and (possibly faulty) store. */
 export function createPublisher(
-  repository: PlanRepository,
+  repository: SequencingRepository,
   store: ArtifactWriter,
   options: Partial<PublishCoordinatorOptions> = {},
   baseUrl = BASE_URL,
@@ -101,16 +101,15 @@ export function createPublisher(
   };
 }
 
-/** Until the plan's files are recorded as published at the table's revision, with no lease held. */
-export async function waitUntilPublished(repository: PlanRepository, planId: string, timeoutMs = 20_000): Promise<number> {
+/** Until the plan's files are recorded as published at the table's revision, with no lease held and no update left unsequenced. */
+export async function waitUntilPublished(repository: SequencingRepository, planId: string, timeoutMs = 20_000): Promise<number> {
   return eventually(
     `plan ${planId} to be published`,
     async () => {
       const [plan, state] = await Promise.all([repository.getPlan(planId), repository.getPublishState(planId)]);
       if (!plan || !state || state.leaseOwner) return undefined;
-      return plan.revision <= state.publishedRevision && state.staleWrites <= state.staleWritesHandled
-        ? state.publishedRevision
-        : undefined;
+      if (!(plan.revision <= state.publishedRevision && state.staleWrites <= state.staleWritesHandled)) return undefined;
+      return (await repository.hasPendingUpdates(planId, 'all')) ? undefined : state.publishedRevision;
     },
     timeoutMs,
   );

@@ -26,7 +26,11 @@
  *
  * Update items also carry the sort keys of the two local indexes:
  * `byCommitment` = `{commitmentId}#{reportedAt}#{updateId}` and `byArea` = `{areaSlug}#…`.
- * The plan item carries the summary of its history, kept by the update transaction:
+ * A commitment item carries `pending`: the sort keys of its updates not yet given a plan
+ * revision (appended by the update transaction, cleared by the publisher's sequencer); an
+ * unsequenced update has `planRevision` 0.
+ *
+ * The plan item carries the summary of its history, kept by the sequencer as it orders updates:
  * `historyCount_{YYYY}` and `historyRevision_{YYYY}` per year, `historyAreas` (a string set),
  * and `historyIndexed`, set when the plan is created, which says the summary is complete.
  */
@@ -67,7 +71,7 @@ export function keyEntryItem(key: SigningKey): Record<string, unknown> {
 
 export function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
-  const { PK: _pk, SK: _sk, kind: _kind, byCommitment: _c, byArea: _a, ...rest } = item;
+  const { PK: _pk, SK: _sk, kind: _kind, byCommitment: _c, byArea: _a, pending: _pending, ...rest } = item;
   return rest as T;
 }
 

@@ -67,7 +67,8 @@ export class DynamoPlanReads extends DynamoTable implements PlanReader, Pick<Pla
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of out.Items ?? []) found.push(strip<StatusUpdate>(item)!);
+      // Unsequenced updates (planRevision 0) are not part of the plan's published order yet.
+      for (const item of out.Items ?? []) if (Number(item.planRevision) > 0) found.push(strip<StatusUpdate>(item)!);
       start = out.LastEvaluatedKey;
     } while (start && (found.length <= limit || found.at(-1)!.reportedAt === found[limit - 1]!.reportedAt));
     return found.sort(compareNewestFirst).slice(0, limit);

@@ -54,6 +54,9 @@ function withHistory(bump: TransactItem, updates: StatusUpdate[]): TransactItem 
   };
 }
 
+/** Optional commitment fields an update may leave out of the new state (its predecessor's must go). */
+const DROPPABLE_FIELDS = ['progress', 'previousAreaSlug', 'lastUpdateId'] as const;
+
 export class DynamoPlanRepository extends DynamoPlanReads implements PlanRepository {
   private readonly keyStore: DynamoKeys;
 
@@ -78,31 +81,56 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
     idempotency?: IdempotencyRecord;
   }): Promise<void> {
     const { update, commitment, expectedRevision, now } = input;
+    // No plan item here: writers of one plan share no item, so they neither wait for nor cancel
+    // each other. The update is unsequenced (planRevision 0) and queued on its commitment; the
+    // publisher gives it its plan revision and counts it into the history summary.
     const items: TransactItem[] = [
       {
         Put: {
           TableName: this.tableName,
-          Item: updateItem(update),
+          Item: updateItem({ ...update, planRevision: 0 }),
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { ...itemKeys.commitment(commitment.planId, commitment.commitmentId), kind: 'commitment', ...commitment },
-          ConditionExpression: 'revision = :expected',
-          ExpressionAttributeValues: { ':expected': expectedRevision },
-        },
-      },
-      this.planBump(update.planId, update.planRevision - 1, now, update),
+      this.commitmentAdvance(commitment, expectedRevision, itemKeys.update(update.planId, update.reportedAt, update.updateId).SK),
     ];
-    const conflicts: WriteConflict[] = ['duplicate', 'revision', 'revision'];
+    const conflicts: WriteConflict[] = ['duplicate', 'revision'];
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     if (input.idempotency) {
       items.push(this.idempotencyPut(input.idempotency, Math.floor(Date.parse(now) / 1000)));
       conflicts.push('idempotency');
     }
     await this.transact(items, conflicts);
+  }
+
+  /**
+   * The commitment's new state after an update, on the condition that it is still at the revision
+   * read, with the update queued on its pending list. An update, not a put: the list and the
+   * commitment's `planRevision` belong to the sequencer. The fields an update can drop are removed.
+   */
+  private commitmentAdvance(commitment: Commitment, expectedRevision: number, updateSk: string): TransactItem {
+    const { planRevision: _planRevision, planId, commitmentId, ...fields } = commitment;
+    const names: Record<string, string> = { '#pending': 'pending' };
+    const values: Record<string, unknown> = { ':expected': expectedRevision, ':queued': [updateSk], ':none': [] };
+    const sets = ['#pending = list_append(if_not_exists(#pending, :none), :queued)'];
+    for (const [index, [name, value]] of Object.entries(fields).entries()) {
+      if (value === undefined) continue;
+      names[`#f${index}`] = name;
+      values[`:f${index}`] = value;
+      sets.push(`#f${index} = :f${index}`);
+    }
+    const dropped = DROPPABLE_FIELDS.filter((name) => commitment[name] === undefined);
+    for (const name of dropped) names[`#${name}`] = name;
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: itemKeys.commitment(planId, commitmentId),
+        UpdateExpression: `SET ${sets.join(', ')}${dropped.length ? ` REMOVE ${dropped.map((name) => `#${name}`).join(', ')}` : ''}`,
+        ConditionExpression: 'revision = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
   }
 
   async savePlan(input: { plan: Plan; expectedRevision?: number; nonce?: NonceClaim }): Promise<void> {
@@ -137,7 +165,10 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
 
   async saveCommitment(input: { commitment: Commitment; expectedRevision?: number; nonce?: NonceClaim; now: string }): Promise<number> {
     const { commitment, expectedRevision, now } = input;
-    const plan = await this.getPlan(commitment.planId);
+    const [plan, queued] = await Promise.all([
+      this.getPlan(commitment.planId),
+      expectedRevision === undefined ? undefined : this.pendingOf(commitment.planId, commitment.commitmentId),
+    ]);
     if (!plan) throw new ConflictError('missing', `plan ${commitment.planId} does not exist`);
     const items: TransactItem[] = [
       {
@@ -148,6 +179,9 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
             kind: 'commitment',
             ...commitment,
             planRevision: plan.revision + 1,
+            // Updates not yet sequenced stay queued (an entry the sequencer has just handled is
+            // dropped by it again: a stamped update is never counted twice).
+            ...(queued?.length ? { pending: queued } : {}),
           },
           ...(expectedRevision === undefined
             ? { ConditionExpression: 'attribute_not_exists(PK)' }
@@ -239,16 +273,57 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
     return found;
   }
 
+  /**
+   * A new commitment, or an existing one rewritten at the revision read. The rewrite is an update,
+   * not a put: the commitment's queue of updates not yet sequenced (`pending`) belongs to the
+   * sequencer and must survive it.
+   */
   private commitmentPut(commitment: Commitment, expectedRevision: number | undefined): TransactItem {
+    if (expectedRevision === undefined) {
+      return {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...itemKeys.commitment(commitment.planId, commitment.commitmentId), kind: 'commitment', ...commitment },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      };
+    }
+    const { planId, commitmentId, ...fields } = commitment;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':expected': expectedRevision };
+    const sets: string[] = [];
+    for (const [index, [name, value]] of Object.entries(fields).entries()) {
+      if (value === undefined) continue;
+      names[`#f${index}`] = name;
+      values[`:f${index}`] = value;
+      sets.push(`#f${index} = :f${index}`);
+    }
+    const dropped = DROPPABLE_FIELDS.filter((name) => commitment[name] === undefined);
+    for (const name of dropped) names[`#${name}`] = name;
     return {
-      Put: {
+      Update: {
         TableName: this.tableName,
-        Item: { ...itemKeys.commitment(commitment.planId, commitment.commitmentId), kind: 'commitment', ...commitment },
-        ...(expectedRevision === undefined
-          ? { ConditionExpression: 'attribute_not_exists(PK)' }
-          : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
+        Key: itemKeys.commitment(planId, commitmentId),
+        UpdateExpression: `SET ${sets.join(', ')}${dropped.length ? ` REMOVE ${dropped.map((name) => `#${name}`).join(', ')}` : ''}`,
+        ConditionExpression: 'revision = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       },
     };
+  }
+
+  /** The commitment's queue of unsequenced updates, as a definition rewrite must carry it over. */
+  private async pendingOf(planId: string, commitmentId: string): Promise<string[] | undefined> {
+    const out = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: itemKeys.commitment(planId, commitmentId),
+        ConsistentRead: true,
+        ProjectionExpression: '#pending',
+        ExpressionAttributeNames: { '#pending': 'pending' },
+      }),
+    );
+    return Array.isArray(out.Item?.pending) ? out.Item.pending.map(String) : undefined;
   }
 
   async claimNonce(nonce: NonceClaim): Promise<void> {

@@ -26,6 +26,23 @@ function planMetadataChanged(record: DynamoDBRecord): boolean {
 
 const text = (image: Image, name: string) => image?.[name]?.S;
 
+/** What the publisher's sequencer writes on a commitment or an update: its place in the plan's order. */
+const isSequencing = (field: string) => field === 'pending' || field === 'planRevision';
+
+/**
+ * A change made by the publisher itself while ordering updates (a plan revision given, a queue
+ * cleared, the plan's summary counted): nothing for a publish to do, since the publisher that
+ * made it publishes it (and its batch is retried if it does not).
+ */
+function sequencingOnly(record: DynamoDBRecord, sk: string): boolean {
+  const before = record.dynamodb?.OldImage;
+  const after = record.dynamodb?.NewImage;
+  if (record.eventName !== 'MODIFY' || !before || !after) return false;
+  const ignored = sk === 'PLAN' ? isBookkeeping : isSequencing;
+  const strip = (image: NonNullable<Image>) => Object.fromEntries(Object.entries(image).filter(([key]) => !ignored(key)));
+  return canonicalJson(strip(before)) === canonicalJson(strip(after));
+}
+
 /** The plan a record belongs to, or undefined for items outside any plan (keys, nonces, leases). */
 export function planIdOfRecord(record: DynamoDBRecord): string | undefined {
   const pk = record.dynamodb?.Keys?.PK?.S;
@@ -40,7 +57,7 @@ export function changesInRecords(records: readonly DynamoDBRecord[]): Map<string
     const planId = planIdOfRecord(record);
     const sk = record.dynamodb?.Keys?.SK?.S ?? '';
     const sequence = record.dynamodb?.SequenceNumber;
-    if (planId === undefined || !sequence) continue;
+    if (planId === undefined || !sequence || sequencingOnly(record, sk)) continue;
     const changes = plans.get(planId) ?? noChanges();
     plans.set(planId, changes);
     changes.sequences.push(sequence);
