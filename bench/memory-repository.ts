@@ -4,7 +4,7 @@
  * itself must stay out of the figure. It accepts status updates (recordUpdate, as the ingest
  * path writes them) and nothing else.
  */
-import { compareNewestFirst, type HistoryScope, type HistorySummary, inScope, summarizeHistory } from '#shared/domain/history';
+import { compareNewestFirst, type HistoryScope, type HistorySummary, inScope, reportedMonth, summarizeHistory } from '#shared/domain/history';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '#shared/domain/model';
 import type { PlanReader } from '#shared/store/plans';
 
@@ -102,13 +102,14 @@ export class MemoryPlanRepository implements PlanReader {
   }
 
   /** Oldest first, as the DynamoDB adapter returns them (the sort key starts with reportedAt). */
-  async listUpdates(planId: string, options: { year?: number } = {}): Promise<StatusUpdate[]> {
+  async listUpdates(planId: string, options: { year?: number; month?: string } = {}): Promise<StatusUpdate[]> {
     const list = this.updates.get(planId) ?? [];
     if (!this.sorted.has(planId)) {
       list.sort((a, b) => a.reportedAt.localeCompare(b.reportedAt) || a.updateId.localeCompare(b.updateId));
       this.sorted.add(planId);
     }
     const all = [...list];
+    if (options.month !== undefined) return all.filter((u) => reportedMonth(u) === options.month);
     if (options.year === undefined) return all;
     return all.filter((u) => new Date(u.reportedAt).getUTCFullYear() === options.year);
   }

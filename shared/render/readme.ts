@@ -8,7 +8,7 @@ import { COLUMN_TYPES, type ColumnName, CSV_TABLES } from './csv.ts';
 import { columnMeaning } from './dictionary.ts';
 import { fileTitle, type PlanFile, planFiles } from './files.ts';
 import { labelsFor } from './labels.ts';
-import { dashboardUrl, historyYears, type PlanSnapshot, planAreas } from './snapshot.ts';
+import { dashboardUrl, historyPath, type PlanSnapshot, planAreas } from './snapshot.ts';
 
 export const README_FILE = 'README.md';
 
@@ -28,10 +28,9 @@ export function rowCounts(snapshot: PlanSnapshot): Map<string, number> {
     ['commitments.json', snapshot.commitments.length],
     ['links.csv', snapshot.commitments.reduce((sum, c) => sum + c.links.length, 0)],
   ]);
-  for (const year of historyYears(snapshot)) {
-    const n = snapshot.history.years.get(year)!.count;
-    counts.set(`updates/${year}.csv`, n);
-    counts.set(`updates/${year}.json`, n);
+  for (const [month, entry] of snapshot.history.months ?? []) {
+    counts.set(historyPath(month, 'csv'), entry.count);
+    counts.set(historyPath(month, 'json'), entry.count);
   }
   return counts;
 }
@@ -68,7 +67,7 @@ export function renderReadme(snapshot: PlanSnapshot): string {
   const tables: Array<[string, keyof typeof CSV_TABLES]> = [
     ['commitments.csv', 'commitments'],
     ['links.csv', 'links'],
-    ['updates/{YYYY}.csv', 'updates'],
+    ['updates/{YYYY}/{MM}.csv', 'updates'],
   ];
   for (const [name, table] of tables) {
     lines.push(`## ${name}`, '', `| ${words.column} | ${words.type} | ${words.meaning} |`, '|---|---|---|');

@@ -27,10 +27,12 @@
  * Update items also carry the sort keys of the two local indexes:
  * `byCommitment` = `{commitmentId}#{reportedAt}#{updateId}` and `byArea` = `{areaSlug}#…`.
  * The plan item carries the summary of its history, kept by the update transaction:
- * `historyCount_{YYYY}` and `historyRevision_{YYYY}` per year, `historyAreas` (a string set),
- * and `historyIndexed`, set when the plan is created, which says the summary is complete.
+ * `historyCount_{YYYY}` and `historyRevision_{YYYY}` per year, the same per month
+ * (`historyCount_{YYYY}_{MM}`, `historyRevision_{YYYY}_{MM}`) with the month's net status moves
+ * (`historyNet_{YYYY}_{MM}_{status}`), `historyAreas` (a string set), and `historyIndexed`, set
+ * when the plan is created, which says the summary is complete.
  */
-import type { HistorySummary } from '../../domain/history.ts';
+import { type HistorySummary, monthsComplete, reportedMonth, reportedYear, statusMoves } from '../../domain/history.ts';
 import type { Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
 import type { PlanEntry } from '../plans.ts';
 import type { PublishState } from '../publish-leases.ts';
@@ -73,6 +75,8 @@ export function strip<T>(item: Record<string, unknown> | undefined): T | undefin
 
 const HISTORY_ATTRIBUTE = /^history/;
 const YEAR_ATTRIBUTE = /^history(Count|Revision)_(\d+)$/;
+const MONTH_ATTRIBUTE = /^history(Count|Revision)_(\d{4})_(\d{2})$/;
+const NET_ATTRIBUTE = /^historyNet_(\d{4})_(\d{2})_(.+)$/;
 
 /** The plan without the bookkeeping of its history. */
 export function stripPlan(item: Record<string, unknown> | undefined): Plan | undefined {
@@ -87,24 +91,48 @@ export function historyAttributes(item: Record<string, unknown>): Record<string,
   return Object.fromEntries(Object.entries(item).filter(([name]) => HISTORY_ATTRIBUTE.test(name)));
 }
 
+/**
+ * The summary kept on a plan item; undefined when the item predates it, or predates the monthly
+ * counts (its months cannot be told without reading the history).
+ */
 export function historyOfPlanItem(item: Record<string, unknown>): HistorySummary | undefined {
   if (item.historyIndexed !== true) return undefined;
-  const summary: HistorySummary = { years: new Map(), areaSlugs: new Set() };
+  const summary: HistorySummary = { years: new Map(), months: new Map(), areaSlugs: new Set() };
+  const months = summary.months!;
+  const monthOf = (key: string) => {
+    let entry = months.get(key);
+    if (!entry) months.set(key, (entry = { count: 0, revision: 0, net: new Map() }));
+    return entry;
+  };
   for (const [name, value] of Object.entries(item)) {
-    const match = YEAR_ATTRIBUTE.exec(name);
-    if (!match) continue;
-    const year = Number(match[2]);
-    const entry = summary.years.get(year) ?? { count: 0, revision: 0 };
-    if (match[1] === 'Count') entry.count = Number(value);
-    else entry.revision = Number(value);
-    summary.years.set(year, entry);
+    const year = YEAR_ATTRIBUTE.exec(name);
+    if (year) {
+      const key = Number(year[2]);
+      const entry = summary.years.get(key) ?? { count: 0, revision: 0 };
+      if (year[1] === 'Count') entry.count = Number(value);
+      else entry.revision = Number(value);
+      summary.years.set(key, entry);
+      continue;
+    }
+    const month = MONTH_ATTRIBUTE.exec(name);
+    if (month) {
+      const entry = monthOf(`${month[2]}-${month[3]}`);
+      if (month[1] === 'Count') entry.count = Number(value);
+      else entry.revision = Number(value);
+      continue;
+    }
+    const net = NET_ATTRIBUTE.exec(name);
+    if (net && Number(value) !== 0) monthOf(`${net[1]}-${net[2]}`).net.set(net[3]!, Number(value));
   }
   for (const [year, entry] of summary.years) if (entry.count <= 0) summary.years.delete(year);
+  for (const [month, entry] of months) if (entry.count <= 0) months.delete(month);
   const areas = item.historyAreas;
   if (areas instanceof Set) for (const slug of areas) summary.areaSlugs.add(String(slug));
   else if (Array.isArray(areas)) for (const slug of areas) summary.areaSlugs.add(String(slug));
-  return summary;
+  return monthsComplete(summary) ? summary : undefined;
 }
+
+const monthSuffix = (month: string) => month.replace('-', '_');
 
 /** The plan item's history attributes for a summary (a plan created with a history: bulk loads, tests). */
 export function planHistoryAttributes(summary: HistorySummary): Record<string, unknown> {
@@ -113,9 +141,43 @@ export function planHistoryAttributes(summary: HistorySummary): Record<string, u
     attributes[`historyCount_${year}`] = entry.count;
     attributes[`historyRevision_${year}`] = entry.revision;
   }
+  for (const [month, entry] of summary.months ?? []) {
+    attributes[`historyCount_${monthSuffix(month)}`] = entry.count;
+    attributes[`historyRevision_${monthSuffix(month)}`] = entry.revision;
+    for (const [code, by] of entry.net) attributes[`historyNet_${monthSuffix(month)}_${code}`] = by;
+  }
   // DynamoDB has no empty sets: the attribute is absent until the first update.
   if (summary.areaSlugs.size > 0) attributes.historyAreas = new Set(summary.areaSlugs);
   return attributes;
+}
+
+/**
+ * What one more update does to its plan item's summary, as parts of an UpdateExpression: the
+ * year's and the month's revision set to the plan's next one (`:next`), their counts, the net
+ * status moves and the area added.
+ */
+export function historyUpdate(update: StatusUpdate): {
+  set: string[];
+  add: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
+  const year = reportedYear(update);
+  const month = monthSuffix(reportedMonth(update));
+  const names: Record<string, string> = {
+    '#yearRevision': `historyRevision_${year}`,
+    '#yearCount': `historyCount_${year}`,
+    '#monthRevision': `historyRevision_${month}`,
+    '#monthCount': `historyCount_${month}`,
+  };
+  const values: Record<string, unknown> = { ':one': 1, ':area': new Set([update.areaSlug]) };
+  const add = ['#yearCount :one', '#monthCount :one', 'historyAreas :area'];
+  statusMoves(update).forEach(([code, by], i) => {
+    names[`#net${i}`] = `historyNet_${month}_${code}`;
+    values[`:net${i}`] = by;
+    add.push(`#net${i} :net${i}`);
+  });
+  return { set: ['#yearRevision = :next', '#monthRevision = :next'], add, names, values };
 }
 
 /** An update as a table item, with its local index itemKeys. */

@@ -122,8 +122,10 @@ export class DynamoPlanReads extends DynamoTable implements PlanReader, Pick<Pla
     return items.map((item) => strip<Commitment>(item)!);
   }
 
-  async listUpdates(planId: string, options: { year?: number } = {}): Promise<StatusUpdate[]> {
-    const prefix = options.year === undefined ? 'UPDATE#' : `UPDATE#${String(options.year).padStart(4, '0')}`;
+  async listUpdates(planId: string, options: { year?: number; month?: string } = {}): Promise<StatusUpdate[]> {
+    // The sort key starts with the UTC instant, so a year or a month is a key prefix.
+    const period = options.month ?? (options.year === undefined ? '' : String(options.year).padStart(4, '0'));
+    const prefix = `UPDATE#${period}`;
     const items = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',

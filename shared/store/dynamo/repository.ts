@@ -5,14 +5,13 @@
  * keys and publish leases have adapters of their own, composed here.
  */
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { reportedYear } from '../../domain/history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
 import { ConflictError, type NonceClaim, type WriteConflict } from '../conflicts.ts';
 import type { KeyEntry } from '../keys.ts';
 import type { Page, PageRequest } from '../paging.ts';
 import type { PlanRepository } from '../ports.ts';
 import type { IdempotencyRecord } from '../requests.ts';
-import { historyAttributes, itemKeys, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
+import { historyAttributes, historyUpdate, itemKeys, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
 import { DynamoKeys } from './keys.ts';
 import { DynamoPlanReads } from './plan-reads.ts';
 import { isCancellation, type TransactItem } from './table.ts';
@@ -132,7 +131,7 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
     await this.transact(items, conflicts);
   }
 
-  /** The plan's revision bump; with an update, also its history summary (year count and revision, area). */
+  /** The plan's revision bump; with an update, also its history summary (year and month counts and revisions, status moves, area). */
   private planBump(planId: string, expectedPlanRevision: number, now: string, update?: StatusUpdate): TransactItem {
     const values: Record<string, unknown> = { ':expected': expectedPlanRevision, ':next': expectedPlanRevision + 1, ':now': now };
     if (!update) {
@@ -146,15 +145,15 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
         },
       };
     }
-    const year = reportedYear(update);
+    const history = historyUpdate(update);
     return {
       Update: {
         TableName: this.tableName,
         Key: itemKeys.plan(planId),
-        UpdateExpression: 'SET revision = :next, updatedAt = :now, #yearRevision = :next ADD #yearCount :one, historyAreas :area',
+        UpdateExpression: `SET revision = :next, updatedAt = :now, ${history.set.join(', ')} ADD ${history.add.join(', ')}`,
         ConditionExpression: 'revision = :expected',
-        ExpressionAttributeNames: { '#yearRevision': `historyRevision_${year}`, '#yearCount': `historyCount_${year}` },
-        ExpressionAttributeValues: { ...values, ':one': 1, ':area': new Set([update.areaSlug]) },
+        ExpressionAttributeNames: history.names,
+        ExpressionAttributeValues: { ...values, ...history.values },
       },
     };
   }

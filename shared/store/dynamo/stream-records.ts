@@ -55,10 +55,12 @@ export function changesInRecords(records: readonly DynamoDBRecord[]): Map<string
         if (slug) changes.areaSlugs.add(slug);
       }
     } else if (sk.startsWith('UPDATE#')) {
-      // UPDATE#{reportedAt}#{updateId}: reportedAt is a UTC ISO instant, its year is the file it lands in.
-      const year = Number(sk.slice('UPDATE#'.length, 'UPDATE#'.length + 4));
-      if (Number.isInteger(year)) changes.years.add(year);
-      else changes.full = true;
+      // UPDATE#{reportedAt}#{updateId}: reportedAt is a UTC ISO instant, its month is the file it lands in.
+      const month = sk.slice('UPDATE#'.length, 'UPDATE#'.length + 7);
+      if (/^\d{4}-\d{2}$/.test(month)) {
+        changes.years.add(Number(month.slice(0, 4)));
+        (changes.months ??= new Set()).add(month);
+      } else changes.full = true;
       const commitmentId = text(record.dynamodb?.NewImage, 'commitmentId') ?? text(record.dynamodb?.OldImage, 'commitmentId');
       if (!commitmentId) changes.full = true;
       else changes.commitmentIds.add(commitmentId);
