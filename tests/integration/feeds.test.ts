@@ -1,5 +1,6 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyPath } from '#shared/render/snapshot';
 import { plansInBatch, publishBatch } from '#functions/publish/handler';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
@@ -122,10 +123,10 @@ describe('hostile text posted through the signed API', () => {
       expect(resource?.schema, `${key} is described in datapackage.json`).toBeDefined();
       readCsvAgainstSchema(bucket.get(key)!, resource!.schema!);
     }
-    const year = NOW.getUTCFullYear();
+    const path = historyPath(NOW.toISOString().slice(0, 7), 'csv');
     const history = readCsvAgainstSchema(
-      bucket.get(`${PLAN}updates/${year}.csv`)!,
-      datapackage.resources.find((r) => r.path === `updates/${year}.csv`)!.schema!,
+      bucket.get(`${PLAN}${path}`)!,
+      datapackage.resources.find((r) => r.path === path)!.schema!,
     ).rows;
     const row = history.find((r) => r.update_id === updateId)!;
     expect(row.observations).toContain('Obres endarrerides, "cometes", comes, i emoji 🚧🎉');
@@ -220,8 +221,9 @@ describe('incremental publishing', () => {
       full: false,
       commitmentIds: new Set(['c12']),
       areaSlugs: new Set([TERRITORY]),
-      // The year the update is reported in, from its sort key: only that year's history files are re-rendered.
+      // The month the update is reported in, from its sort key: only that month's history files are re-rendered.
       years: new Set([NOW.getUTCFullYear()]),
+      months: new Set([NOW.toISOString().slice(0, 7)]),
     });
 
     const after = await bucketContents();

@@ -2,13 +2,14 @@
  * Property: whatever the interleaving of concurrent updates from several officials to several
  * commitments, with several publishers racing (two stream pollers reading the same stream, each
  * with its own publish handler, plus direct publish invocations at random moments), once the
- * system is quiet every accepted update is in the table, in updates/{year}.json and in the feed;
+ * system is quiet every accepted update is in the table, in the month's updates/{YYYY}/{MM}.json and in the feed;
  * every file equals what the table implies; each commitment's history is a gapless chain of
  * revisions; and neither `publishedRevision` nor the revision readers see in the published
  * files ever went down while it ran.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyPath } from '#shared/render/snapshot';
 import type { ApiResponse } from '#shared/api/api';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import {
@@ -25,7 +26,7 @@ import { StreamPoller } from '../../infra/local/stream-poller.ts';
 
 const OFFICIALS = 3;
 const COMMITMENTS = 3;
-const year = new Date().getUTCFullYear();
+const month = new Date().toISOString().slice(0, 7);
 
 let env: TestEnvironment;
 const pollers: StreamPoller[] = [];
@@ -155,7 +156,7 @@ describe('concurrent updates with racing publishers (property-based)', () => {
         }
 
         // ... in the published history and the feed ...
-        const history = await readJson<{ updates: Array<{ updateId: string }> }>(`plans/${planId}/updates/${year}.json`);
+        const history = await readJson<{ updates: Array<{ updateId: string }> }>(`plans/${planId}/${historyPath(month, 'json')}`);
         expect(new Set(history!.updates.map((u) => u.updateId))).toEqual(new Set(accepted.map((a) => a.updateId)));
         const rss = (await env.getObject(`plans/${planId}/feed.rss`))!.body;
         for (const { updateId } of accepted) expect(rss).toContain(updateId);

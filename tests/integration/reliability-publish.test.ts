@@ -4,6 +4,7 @@
  * its lease expired and writes an older snapshot over a newer one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyPath } from '#shared/render/snapshot';
 import { LeaseLostError, PublishCoordinator } from '#shared/publish/coordinator';
 import { publishPlan } from '#shared/publish/publish';
 import type { Artifact, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
@@ -78,8 +79,8 @@ describe('publish coordinator', () => {
     await env.repository.releasePublishLease('plan-b', 'other');
     expect((await publisher.publishPlan('plan-b')).batchItemFailures).toEqual([]);
     expect((await publishedJson('plan-b'))!.commitments[0]!.status).toBe('on_track');
-    const year = new Date().getUTCFullYear();
-    expect((await env.getObject(`plans/plan-b/updates/${year}.json`))!.body).toContain(updateId);
+    const month = new Date().toISOString().slice(0, 7);
+    expect((await env.getObject(`plans/plan-b/${historyPath(month, 'json')}`))!.body).toContain(updateId);
   });
 
   it('never records a lower publishedRevision, nor one without the lease', async () => {

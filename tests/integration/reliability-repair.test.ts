@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { historyPath } from '#shared/render/snapshot';
 import { RUNTIME_FILE } from '#shared/config/runtime-file';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { VerificationReport } from '#shared/publish/verify';
@@ -22,7 +23,7 @@ import { startLocalStack } from '../../infra/local/local-stack.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const PLAN = 'repair';
-const year = new Date().getUTCFullYear();
+const history = historyPath(new Date().toISOString().slice(0, 7), 'csv');
 let env: TestEnvironment;
 let official: TestKey;
 
@@ -74,7 +75,7 @@ describe('mandat verify and mandat republish', () => {
   });
 
   it('verify lists a deleted, a corrupted and a stray object, and exits 1', async () => {
-    await env.s3.send(new DeleteObjectCommand({ Bucket: env.bucketName, Key: `plans/${PLAN}/updates/${year}.csv` }));
+    await env.s3.send(new DeleteObjectCommand({ Bucket: env.bucketName, Key: `plans/${PLAN}/${history}` }));
     const csv = (await env.getObject(`plans/${PLAN}/commitments.csv`))!.body;
     await put(`plans/${PLAN}/commitments.csv`, csv.replace('pending', 'on_track'));
     await put(`plans/${PLAN}/left-over.json`, '{}');
@@ -83,7 +84,7 @@ describe('mandat verify and mandat republish', () => {
     const one = await run(verify, '--plan', PLAN);
     expect(one.exitCode).toBe(1);
     expect((one.json as VerificationReport).plans[0]).toMatchObject({
-      missing: [`plans/${PLAN}/updates/${year}.csv`],
+      missing: [`plans/${PLAN}/${history}`],
       different: [`plans/${PLAN}/commitments.csv`],
       extra: [`plans/${PLAN}/left-over.json`],
     });
@@ -98,7 +99,7 @@ describe('mandat verify and mandat republish', () => {
     expect(result.exitCode, result.error).toBe(0);
     const [plan] = (result.json as { plans: Array<{ status: string; written: string[]; deleted: string[] }> }).plans;
     expect(plan!.status).toBe('published');
-    expect(plan!.written).toEqual([`plans/${PLAN}/commitments.csv`, `plans/${PLAN}/updates/${year}.csv`]);
+    expect(plan!.written).toEqual([`plans/${PLAN}/commitments.csv`, `plans/${PLAN}/${history}`]);
     expect(plan!.deleted).toEqual([`plans/${PLAN}/left-over.json`]);
     expect((await run(verify, '--plan', PLAN)).exitCode).toBe(0);
     // It took the lease like any publisher, and left the plan recorded as published.
