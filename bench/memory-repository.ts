@@ -4,7 +4,14 @@
  * itself must stay out of the figure. It accepts status updates (recordUpdate, as the ingest
  * path writes them) and nothing else.
  */
-import { compareNewestFirst, type HistoryScope, type HistorySummary, inScope, reportedMonth, summarizeHistory } from '#shared/domain/history';
+import {
+  compareNewestFirst,
+  type HistoryScope,
+  type HistorySummary,
+  inScope,
+  reportedMonth,
+  summarizeHistory,
+} from '#shared/domain/history';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '#shared/domain/model';
 import type { PlanReader } from '#shared/store/plans';
 

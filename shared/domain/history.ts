@@ -98,7 +98,12 @@ export function addToHistory(summary: HistorySummary, u: StatusUpdate): void {
 /** How an update moves the status counts: nothing when the status stays. */
 export function statusMoves(u: Pick<StatusUpdate, 'status' | 'previousStatus'>): Array<[string, number]> {
   if (u.status === u.previousStatus) return [];
-  return u.previousStatus ? [[u.status, 1], [u.previousStatus, -1]] : [[u.status, 1]];
+  return u.previousStatus
+    ? [
+        [u.status, 1],
+        [u.previousStatus, -1],
+      ]
+    : [[u.status, 1]];
 }
 
 export function summarizeHistory(updates: Iterable<StatusUpdate>): HistorySummary {

@@ -40,7 +40,10 @@ export function statusTimeline(snapshot: Pick<PlanSnapshot, 'generatedAt' | 'his
     if (i !== undefined) counts[i]!++;
   }
   // Newest month first: undo the moves of the months after each one shown, walking back.
-  const later = [...summary.keys()].filter((month) => month > months[0]!).sort().reverse();
+  const later = [...summary.keys()]
+    .filter((month) => month > months[0]!)
+    .sort()
+    .reverse();
   const result: TimelineMonth[] = [];
   let next = 0;
   for (let m = months.length - 1; m >= 0; m--) {

@@ -1,10 +1,10 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyPath } from '#shared/render/snapshot';
 import { plansInBatch, publishBatch } from '#functions/publish/handler';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { type PublishDependencies, publishPlan, publishSite } from '#shared/publish/publish';
+import { historyPath } from '#shared/render/snapshot';
 import { BASE_URL, createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import {
   expandJsonLd,
@@ -124,10 +124,7 @@ describe('hostile text posted through the signed API', () => {
       readCsvAgainstSchema(bucket.get(key)!, resource!.schema!);
     }
     const path = historyPath(NOW.toISOString().slice(0, 7), 'csv');
-    const history = readCsvAgainstSchema(
-      bucket.get(`${PLAN}${path}`)!,
-      datapackage.resources.find((r) => r.path === path)!.schema!,
-    ).rows;
+    const history = readCsvAgainstSchema(bucket.get(`${PLAN}${path}`)!, datapackage.resources.find((r) => r.path === path)!.schema!).rows;
     const row = history.find((r) => r.update_id === updateId)!;
     expect(row.observations).toContain('Obres endarrerides, "cometes", comes, i emoji 🚧🎉');
     expect(row.observations).toContain('\n=HYPERLINK(');

@@ -9,8 +9,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyPath } from '#shared/render/snapshot';
 import type { ApiResponse } from '#shared/api/api';
+import { historyPath } from '#shared/render/snapshot';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import {
   createPublisher,

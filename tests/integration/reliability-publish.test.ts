@@ -4,9 +4,9 @@
  * its lease expired and writes an older snapshot over a newer one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyPath } from '#shared/render/snapshot';
 import { LeaseLostError, PublishCoordinator } from '#shared/publish/coordinator';
 import { publishPlan } from '#shared/publish/publish';
+import { historyPath } from '#shared/render/snapshot';
 import type { Artifact, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
 import { BASE_URL, createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import { createPublisher, definePlanWithCommitments, verifyBucket } from '#tests/support/reliability';

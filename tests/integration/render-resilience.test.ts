@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { historyPath } from '#shared/render/snapshot';
 import { publishBatch } from '#functions/publish/handler';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { PublishDependencies, PublishResult } from '#shared/publish/publish';
+import { historyPath } from '#shared/render/snapshot';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 import { expectSafeHtml, readCsvAgainstSchema, readRss, type SchemaField } from '#tests/support/feed-checks';
 import { readStream } from '#tests/support/stream';

@@ -5,10 +5,10 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyPath } from '#shared/render/snapshot';
 import { resetFunctionDependencies } from '#functions/dependencies';
 import { handler as publish } from '#functions/publish/handler';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import { historyPath } from '#shared/render/snapshot';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 import { StreamPoller } from '../../infra/local/stream-poller.ts';
 

@@ -112,13 +112,23 @@ describe('README.md data dictionary', () => {
   it('explains every file with its row count, every column, the status vocabulary and the data time', () => {
     expect(readme).toContain('| [commitments.csv](commitments.csv) | Estat actual de cada compromís | 3 |');
     expect(readme).toContain('| [links.csv](links.csv) | Informació relacionada: un enllaç per fila | 2 |');
-    expect(readme).toMatch(/\| \[updates\/2019\/06\.csv\]\(updates\/2019\/06\.csv\) \| .* \(2019-06\) \| 1 \|/);
+    expect(readme).toMatch(/\| \[updates\/2019\/06\.csv\]\(updates\/2019\/06\.csv\) \| .* \(2019-06\) \| {2}\|/);
     for (const resource of datapackage.resources.filter((r) => r.schema)) {
       for (const field of resource.schema!.fields) expect(readme).toContain(`| \`${field.name}\` | ${field.type} |`);
     }
     expect(readme).toContain('| `delayed` | En execució però amb retard |');
-    expect(readme).toContain('Generat a partir de les dades a: 2019-06-30T10:00:00.000Z');
+    expect(readme).toContain('Generat a partir de les dades a: 2019-06-30\n');
     expect(readme).toContain('## Notes');
+  });
+
+  it('keeps its bytes when an update changes only the history and the commitments state (no PUT)', () => {
+    const later = fixtureSnapshot();
+    const c = later.commitments[0]!;
+    later.commitments[0] = { ...c, status: 'on_track', updatedAt: '2019-06-30T18:00:00.000Z' };
+    later.generatedAt = '2019-06-30T18:00:00.000Z';
+    later.history.months!.get('2019-06')!.count += 1;
+    const readmeOf = (s: typeof later) => renderPlanArtifacts(s).find((a) => a.key.endsWith('README.md'))!.body;
+    expect(readmeOf(later)).toBe(readme);
   });
 
   it('is in the plan language', () => {
