@@ -41,6 +41,8 @@ export interface CostInputs {
   publishReadUnitsPerUpdate: number;
   s3PutsPerUpdate: number;
   s3ListsPerUpdate: number;
+  /** HEADs the store makes to tell what changed, billed as GETs. */
+  s3HeadsPerUpdate: number;
   /** Bytes of commitments.csv + feed.rss, which change with every update, fetched once per follower. */
   changedFeedBytes: number;
 }
@@ -103,6 +105,11 @@ export function costModel(inputs: CostInputs): CostModel {
       item: 'S3 PUT + LIST',
       quantity: `${inputs.s3PutsPerUpdate.toFixed(2)} PUT, ${inputs.s3ListsPerUpdate.toFixed(2)} LIST`,
       usdPerMillionUpdates: million * (inputs.s3PutsPerUpdate * PRICES.s3PerPut + inputs.s3ListsPerUpdate * PRICES.s3PerList),
+    },
+    {
+      item: 'S3 HEAD (what changed; billed as GET)',
+      quantity: `${inputs.s3HeadsPerUpdate.toFixed(2)} HEAD`,
+      usdPerMillionUpdates: million * inputs.s3HeadsPerUpdate * PRICES.s3PerGet,
     },
   ];
   const total = lines.reduce((sum, line) => sum + line.usdPerMillionUpdates, 0);

@@ -24,6 +24,8 @@ export interface PublishSample {
   bytesWritten: number;
   s3Puts: number;
   s3Lists: number;
+  /** HEADs the store made to tell what changed (billed as GETs). */
+  s3Heads: number;
   dynamoRequests: number;
 }
 
@@ -63,6 +65,7 @@ export async function measurePublish(
     bytesWritten: result.bytesWritten,
     s3Puts: count(io, 'S3 PUT'),
     s3Lists: count(io, 'S3 LIST'),
+    s3Heads: count(io, 'S3 HEAD'),
     dynamoRequests,
   };
 }

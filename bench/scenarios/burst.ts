@@ -33,6 +33,7 @@ export interface BurstResult {
   publishMs: Summary;
   s3PutsPerUpdate: number;
   s3ListsPerUpdate: number;
+  s3HeadsPerUpdate: number;
   bytesWrittenPerUpdate: number;
   publishMsPerUpdate: number;
   dynamoRequestsPerUpdate: Record<string, number>;
@@ -185,6 +186,7 @@ export async function burst(
     publishMs: summarize(publishes.map((p) => p.ms)),
     s3PutsPerUpdate: count(io, 'S3 PUT') / accepted.length,
     s3ListsPerUpdate: count(io, 'S3 LIST') / accepted.length,
+    s3HeadsPerUpdate: count(io, 'S3 HEAD') / accepted.length,
     bytesWrittenPerUpdate: perUpdate.bytes,
     publishMsPerUpdate: perUpdate.ms,
     dynamoRequestsPerUpdate,

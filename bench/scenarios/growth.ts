@@ -43,6 +43,7 @@ export interface GrowthCell {
   bytesWritten: number;
   s3Puts: number;
   s3Lists: number;
+  s3Heads: number;
   /** Reads from memory: render + write. */
   memory: PathResult;
   /** End to end on DynamoDB Local; absent where the partition is too large for it. */
@@ -225,6 +226,7 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
           bytesWritten: median(s, (x) => x.bytesWritten),
           s3Puts: median(s, (x) => x.s3Puts),
           s3Lists: median(s, (x) => x.s3Lists),
+          s3Heads: median(s, (x) => x.s3Heads),
           memory: memoryRun.result,
           dynamoLocal: dynamoRun?.result,
           baseline: { bytesWritten: memoryRun.baseline.bytesWritten, puts: memoryRun.baseline.puts },
