@@ -108,6 +108,20 @@ describe('mandat verify and mandat republish', () => {
     expect(state.publishedRevision).toBe((await env.repository.getPlan(PLAN))!.revision);
   });
 
+  it('finds the yearly history files of the layout before monthly ones, and --prune deletes them', async () => {
+    const year = new Date().getUTCFullYear();
+    const old = [`plans/${PLAN}/updates/${year}.csv`, `plans/${PLAN}/updates/${year}.json`];
+    for (const key of old) await put(key, 'old layout');
+    const found = await run(verify, '--plan', PLAN);
+    expect(found.exitCode).toBe(1);
+    expect((found.json as VerificationReport).plans[0]).toMatchObject({ missing: [], different: [], extra: old });
+    const pruned = await run(republish, '--plan', PLAN, '--prune');
+    expect((pruned.json as { plans: Array<{ deleted: string[] }> }).plans[0]!.deleted.sort()).toEqual(old);
+    expect(await env.getObject(old[0]!)).toBeUndefined();
+    expect(await env.getObject(`plans/${PLAN}/${history}`)).toBeDefined();
+    expect((await run(verify, '--plan', PLAN)).exitCode).toBe(0);
+  });
+
   it('runs as the mandat command, exiting 1 while an orphan remains and 0 once it is gone', async () => {
     const cli = () =>
       spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), 'verify', '--all', '--json'], {
