@@ -116,7 +116,11 @@ export function rows(r: BenchResults): Row[] {
       target: '≤ 0.1',
       ok: b.regenerationsPerUpdate <= 0.1,
     });
-    out.push({ section, label: 'S3 PUTs per update', detail: `${b.s3PutsPerUpdate.toFixed(2)} (+ ${b.s3ListsPerUpdate.toFixed(2)} LIST, ${(b.s3HeadsPerUpdate ?? 0).toFixed(2)} HEAD)` });
+    out.push({
+      section,
+      label: 'S3 PUTs per update',
+      detail: `${b.s3PutsPerUpdate.toFixed(2)} (+ ${b.s3ListsPerUpdate.toFixed(2)} LIST, ${(b.s3HeadsPerUpdate ?? 0).toFixed(2)} HEAD)`,
+    });
     out.push({ section, label: 'bytes written per update', detail: fmtBytes(b.bytesWrittenPerUpdate) });
     out.push({ section, label: 'publish time per update', detail: fmtMs(b.publishMsPerUpdate) });
     out.push({ section, label: 'publish invocation time', ...timed(b.publishMs) });
