@@ -229,7 +229,12 @@ describe('incremental publishing', () => {
     const written = [...plan!.written, ...(outcome.site?.written ?? [])].sort();
     expect(written).toEqual(changed);
     // What a person would expect to change, and nothing of the other area or commitments.
-    for (const file of ['commitments.csv', 'commitments.json', 'feed.rss', 'feed.atom', 'feed.json', 'index.html', 'README.md']) {
+    const month = NOW.toISOString().slice(0, 7);
+    expect(written.filter((k) => k.includes('/updates/'))).toEqual([
+      `${PLAN}${historyPath(month, 'csv')}`,
+      `${PLAN}${historyPath(month, 'json')}`,
+    ]);
+    for (const file of ['commitments.csv', 'commitments.json', 'feed.rss', 'feed.atom', 'feed.json', 'index.html']) {
       expect(written).toContain(`${PLAN}${file}`);
     }
     for (const format of ['rss', 'atom', 'json']) {
@@ -249,6 +254,8 @@ describe('incremental publishing', () => {
     ).toEqual([]);
     expect(written).not.toContain(`${PLAN}links.csv`);
     expect(written).not.toContain(`${PLAN}datapackage.json`);
+    // The data dictionary names the files and the day, not each update: same month and day, same bytes.
+    expect(written).not.toContain(`${PLAN}README.md`);
     // Same year and day as before: the catalog record, the root catalog and the root index stay as they were.
     expect(outcome.site?.rebuilt).toBe(false);
     expect(written.filter((k) => !k.startsWith(PLAN))).toEqual([]);

@@ -27,12 +27,14 @@
  * Update items also carry the sort keys of the two local indexes:
  * `byCommitment` = `{commitmentId}#{reportedAt}#{updateId}` and `byArea` = `{areaSlug}#…`.
  * The plan item carries the summary of its history, kept by the update transaction:
- * `historyCount_{YYYY}` and `historyRevision_{YYYY}` per year, the same per month
- * (`historyCount_{YYYY}_{MM}`, `historyRevision_{YYYY}_{MM}`) with the month's net status moves
- * (`historyNet_{YYYY}_{MM}_{status}`), `historyAreas` (a string set), and `historyIndexed`, set
- * when the plan is created, which says the summary is complete.
+ * `historyCount_{YYYY}` and `historyRevision_{YYYY}` per year, `historyAreas` (a string set),
+ * and `historyIndexed`, set when the plan is created, which says the summary is complete.
+ * Each month with updates has its own small item beside them, `HISTORY#{YYYY-MM}`, written by
+ * the same transaction: `updates` (count), `revision`, and `net_{status}` (the month's net
+ * status moves). Not on the plan item: an update's write units are the size of every item it
+ * rewrites, and a plan's months would add kilobytes to the plan item, paid by each update.
  */
-import { type HistorySummary, monthsComplete, reportedMonth, reportedYear, statusMoves } from '../../domain/history.ts';
+import { type HistoryMonth, type HistorySummary, monthsComplete, reportedMonth, statusMoves } from '../../domain/history.ts';
 import type { Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
 import type { PlanEntry } from '../plans.ts';
 import type { PublishState } from '../publish-leases.ts';
@@ -49,6 +51,7 @@ export const itemKeys = {
   idempotency: (keyId: string, idempotencyKey: string) => ({ PK: `IDEMPOTENCY#${keyId}#${idempotencyKey}`, SK: 'IDEMPOTENCY' }),
   publishState: (planId: string) => ({ PK: `PUBLISH#${planId}`, SK: 'PUBLISH' }),
   planEntry: (planId: string) => ({ PK: 'PLANS', SK: `PLAN#${planId}` }),
+  historyMonth: (planId: string, month: string) => ({ PK: `PLAN#${planId}`, SK: `${HISTORY_MONTH_PREFIX}${month}` }),
   keyEntry: (keyId: string) => ({ PK: 'KEYS', SK: `KEY#${keyId}` }),
 };
 
@@ -75,8 +78,8 @@ export function strip<T>(item: Record<string, unknown> | undefined): T | undefin
 
 const HISTORY_ATTRIBUTE = /^history/;
 const YEAR_ATTRIBUTE = /^history(Count|Revision)_(\d+)$/;
-const MONTH_ATTRIBUTE = /^history(Count|Revision)_(\d{4})_(\d{2})$/;
-const NET_ATTRIBUTE = /^historyNet_(\d{4})_(\d{2})_(.+)$/;
+export const HISTORY_MONTH_PREFIX = 'HISTORY#';
+const NET_PREFIX = 'net_';
 
 /** The plan without the bookkeeping of its history. */
 export function stripPlan(item: Record<string, unknown> | undefined): Plan | undefined {
@@ -92,37 +95,29 @@ export function historyAttributes(item: Record<string, unknown>): Record<string,
 }
 
 /**
- * The summary kept on a plan item; undefined when the item predates it, or predates the monthly
- * counts (its months cannot be told without reading the history).
+ * The summary kept on a plan item and its month items; undefined when the item predates it, or
+ * predates the month items (its months cannot be told without reading the history).
  */
-export function historyOfPlanItem(item: Record<string, unknown>): HistorySummary | undefined {
+export function historyOfPlanItem(item: Record<string, unknown>, monthItems: Record<string, unknown>[] = []): HistorySummary | undefined {
   if (item.historyIndexed !== true) return undefined;
-  const summary: HistorySummary = { years: new Map(), months: new Map(), areaSlugs: new Set() };
-  const months = summary.months!;
-  const monthOf = (key: string) => {
-    let entry = months.get(key);
-    if (!entry) months.set(key, (entry = { count: 0, revision: 0, net: new Map() }));
-    return entry;
-  };
+  const months = new Map<string, HistoryMonth>();
+  const summary: HistorySummary = { years: new Map(), months, areaSlugs: new Set() };
   for (const [name, value] of Object.entries(item)) {
     const year = YEAR_ATTRIBUTE.exec(name);
-    if (year) {
-      const key = Number(year[2]);
-      const entry = summary.years.get(key) ?? { count: 0, revision: 0 };
-      if (year[1] === 'Count') entry.count = Number(value);
-      else entry.revision = Number(value);
-      summary.years.set(key, entry);
-      continue;
+    if (!year) continue;
+    const key = Number(year[2]);
+    const entry = summary.years.get(key) ?? { count: 0, revision: 0 };
+    if (year[1] === 'Count') entry.count = Number(value);
+    else entry.revision = Number(value);
+    summary.years.set(key, entry);
+  }
+  for (const monthItem of monthItems) {
+    const net = new Map<string, number>();
+    for (const [name, value] of Object.entries(monthItem)) {
+      if (name.startsWith(NET_PREFIX) && Number(value) !== 0) net.set(name.slice(NET_PREFIX.length), Number(value));
     }
-    const month = MONTH_ATTRIBUTE.exec(name);
-    if (month) {
-      const entry = monthOf(`${month[2]}-${month[3]}`);
-      if (month[1] === 'Count') entry.count = Number(value);
-      else entry.revision = Number(value);
-      continue;
-    }
-    const net = NET_ATTRIBUTE.exec(name);
-    if (net && Number(value) !== 0) monthOf(`${net[1]}-${net[2]}`).net.set(net[3]!, Number(value));
+    const month = String(monthItem.SK).slice(HISTORY_MONTH_PREFIX.length);
+    months.set(month, { count: Number(monthItem.updates ?? 0), revision: Number(monthItem.revision ?? 0), net });
   }
   for (const [year, entry] of summary.years) if (entry.count <= 0) summary.years.delete(year);
   for (const [month, entry] of months) if (entry.count <= 0) months.delete(month);
@@ -132,8 +127,6 @@ export function historyOfPlanItem(item: Record<string, unknown>): HistorySummary
   return monthsComplete(summary) ? summary : undefined;
 }
 
-const monthSuffix = (month: string) => month.replace('-', '_');
-
 /** The plan item's history attributes for a summary (a plan created with a history: bulk loads, tests). */
 export function planHistoryAttributes(summary: HistorySummary): Record<string, unknown> {
   const attributes: Record<string, unknown> = { historyIndexed: true };
@@ -141,43 +134,47 @@ export function planHistoryAttributes(summary: HistorySummary): Record<string, u
     attributes[`historyCount_${year}`] = entry.count;
     attributes[`historyRevision_${year}`] = entry.revision;
   }
-  for (const [month, entry] of summary.months ?? []) {
-    attributes[`historyCount_${monthSuffix(month)}`] = entry.count;
-    attributes[`historyRevision_${monthSuffix(month)}`] = entry.revision;
-    for (const [code, by] of entry.net) attributes[`historyNet_${monthSuffix(month)}_${code}`] = by;
-  }
   // DynamoDB has no empty sets: the attribute is absent until the first update.
   if (summary.areaSlugs.size > 0) attributes.historyAreas = new Set(summary.areaSlugs);
   return attributes;
 }
 
+/** The month items of a summary (bulk loads, tests), as the update transactions leave them. */
+export function historyMonthItems(planId: string, summary: HistorySummary): Record<string, unknown>[] {
+  return [...(summary.months ?? [])].map(([month, entry]) => ({
+    ...itemKeys.historyMonth(planId, month),
+    kind: 'history-month',
+    updates: entry.count,
+    revision: entry.revision,
+    ...Object.fromEntries([...entry.net].map(([code, by]) => [`${NET_PREFIX}${code}`, by])),
+  }));
+}
+
 /**
- * What one more update does to its plan item's summary, as parts of an UpdateExpression: the
- * year's and the month's revision set to the plan's next one (`:next`), their counts, the net
- * status moves and the area added.
+ * What one more update does to its month's item (created by the first): the count, the plan
+ * revision it brings (`:next`, as the year's), the net status moves. No condition: the plan
+ * item's revision condition in the same transaction orders the writers.
  */
-export function historyUpdate(update: StatusUpdate): {
-  set: string[];
-  add: string[];
-  names: Record<string, string>;
-  values: Record<string, unknown>;
+export function historyMonthUpdate(update: StatusUpdate): {
+  Key: Record<string, string>;
+  UpdateExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
 } {
-  const year = reportedYear(update);
-  const month = monthSuffix(reportedMonth(update));
-  const names: Record<string, string> = {
-    '#yearRevision': `historyRevision_${year}`,
-    '#yearCount': `historyCount_${year}`,
-    '#monthRevision': `historyRevision_${month}`,
-    '#monthCount': `historyCount_${month}`,
-  };
-  const values: Record<string, unknown> = { ':one': 1, ':area': new Set([update.areaSlug]) };
-  const add = ['#yearCount :one', '#monthCount :one', 'historyAreas :area'];
+  const names: Record<string, string> = { '#kind': 'kind' };
+  const values: Record<string, unknown> = { ':kind': 'history-month', ':next': update.planRevision, ':one': 1 };
+  const add = ['updates :one'];
   statusMoves(update).forEach(([code, by], i) => {
-    names[`#net${i}`] = `historyNet_${month}_${code}`;
+    names[`#net${i}`] = `${NET_PREFIX}${code}`;
     values[`:net${i}`] = by;
     add.push(`#net${i} :net${i}`);
   });
-  return { set: ['#yearRevision = :next', '#monthRevision = :next'], add, names, values };
+  return {
+    Key: itemKeys.historyMonth(update.planId, reportedMonth(update)),
+    UpdateExpression: `SET #kind = :kind, revision = :next ADD ${add.join(', ')}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 /** An update as a table item, with its local index itemKeys. */

@@ -5,13 +5,14 @@
  * keys and publish leases have adapters of their own, composed here.
  */
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { reportedYear } from '../../domain/history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
 import { ConflictError, type NonceClaim, type WriteConflict } from '../conflicts.ts';
 import type { KeyEntry } from '../keys.ts';
 import type { Page, PageRequest } from '../paging.ts';
 import type { PlanRepository } from '../ports.ts';
 import type { IdempotencyRecord } from '../requests.ts';
-import { historyAttributes, historyUpdate, itemKeys, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
+import { historyAttributes, historyMonthUpdate, itemKeys, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
 import { DynamoKeys } from './keys.ts';
 import { DynamoPlanReads } from './plan-reads.ts';
 import { isCancellation, type TransactItem } from './table.ts';
@@ -57,8 +58,10 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
         },
       },
       this.planBump(update.planId, update.planRevision - 1, now, update),
+      // The month's summary: ordered by the plan item's condition above, so it fails only with it.
+      { Update: { TableName: this.tableName, ...historyMonthUpdate(update) } },
     ];
-    const conflicts: WriteConflict[] = ['duplicate', 'revision', 'revision'];
+    const conflicts: WriteConflict[] = ['duplicate', 'revision', 'revision', 'revision'];
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     if (input.idempotency) {
       items.push(this.idempotencyPut(input.idempotency, Math.floor(Date.parse(now) / 1000)));
@@ -131,7 +134,7 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
     await this.transact(items, conflicts);
   }
 
-  /** The plan's revision bump; with an update, also its history summary (year and month counts and revisions, status moves, area). */
+  /** The plan's revision bump; with an update, also its history summary (year count and revision, area). */
   private planBump(planId: string, expectedPlanRevision: number, now: string, update?: StatusUpdate): TransactItem {
     const values: Record<string, unknown> = { ':expected': expectedPlanRevision, ':next': expectedPlanRevision + 1, ':now': now };
     if (!update) {
@@ -145,15 +148,15 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
         },
       };
     }
-    const history = historyUpdate(update);
+    const year = reportedYear(update);
     return {
       Update: {
         TableName: this.tableName,
         Key: itemKeys.plan(planId),
-        UpdateExpression: `SET revision = :next, updatedAt = :now, ${history.set.join(', ')} ADD ${history.add.join(', ')}`,
+        UpdateExpression: 'SET revision = :next, updatedAt = :now, #yearRevision = :next ADD #yearCount :one, historyAreas :area',
         ConditionExpression: 'revision = :expected',
-        ExpressionAttributeNames: history.names,
-        ExpressionAttributeValues: { ...values, ...history.values },
+        ExpressionAttributeNames: { '#yearRevision': `historyRevision_${year}`, '#yearCount': `historyCount_${year}` },
+        ExpressionAttributeValues: { ...values, ':one': 1, ':area': new Set([update.areaSlug]) },
       },
     };
   }

@@ -6,6 +6,7 @@
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { canonicalJson } from '../../domain/canonical-json.ts';
 import { noChanges, type PlanChanges } from '../../domain/plan-changes.ts';
+import { HISTORY_MONTH_PREFIX } from './items.ts';
 import { PUBLISH_STREAM_SETTINGS } from './stream-settings.ts';
 
 type Image = Record<string, AttributeValue> | undefined;
@@ -68,6 +69,8 @@ export function changesInRecords(records: readonly DynamoDBRecord[]): Map<string
         const slug = text(image, 'areaSlug');
         if (slug) changes.areaSlugs.add(slug);
       }
+    } else if (sk.startsWith(HISTORY_MONTH_PREFIX)) {
+      // A month's summary, written in the same transaction as its update's record: that one says what changed.
     } else {
       changes.full = true;
     }
