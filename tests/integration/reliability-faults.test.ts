@@ -200,10 +200,10 @@ describe('records that exhaust their retries', () => {
     try {
       await s3Server.pause();
       for (let n = 0; n < 4; n++) ids.push(await postRandom('dead-letters', commitments, n));
-      // Each update is three records of the plan (history item, commitment, plan revision).
+      // Each update is four records of the plan (history item, commitment, plan revision, month summary).
       await eventually(
         'every record of the burst to be dead-lettered',
-        async () => (deadLettersOf('dead-letters').length >= 12 ? true : undefined),
+        async () => (deadLettersOf('dead-letters').length >= 16 ? true : undefined),
         60_000,
       );
       await s3Server.restart();
@@ -212,7 +212,7 @@ describe('records that exhaust their retries', () => {
     }
     const file = join(deadLetterDir, DEAD_LETTER_FILE);
     const lines = deadLetters();
-    expect(deadLettersOf('dead-letters')).toHaveLength(12);
+    expect(deadLettersOf('dead-letters')).toHaveLength(16);
     expect(lines.every((l) => l.attempts === 2 && /failed 2 time/.test(l.reason))).toBe(true);
     // Nothing publishes the plan by itself now: the feeds are behind the table.
     expect((await env.repository.getPublishState('dead-letters'))!.publishedRevision).toBeLessThan(
@@ -271,7 +271,7 @@ describe('the local poller handles a batch as the event source mapping does', ()
               .split('\n')
               .map((l) => JSON.parse(l) as DeadLetterLine)
           : [];
-        return lines.filter((l) => l.record.dynamodb.Keys.PK.S === 'PLAN#poison').length >= 9 ? lines : undefined;
+        return lines.filter((l) => l.record.dynamodb.Keys.PK.S === 'PLAN#poison').length >= 12 ? lines : undefined;
       });
     } finally {
       await poller.stop();
@@ -283,7 +283,7 @@ describe('the local poller handles a batch as the event source mapping does', ()
     // Like Lambda's checkpoint, everything from the first failed record on is retried, so the
     // healthy plan's records that came after a poison one may go along (harmless: they were
     // published, and replaying them finds the plan up to date). The poison ones all end there.
-    expect(lines.filter((l) => l.record.dynamodb.Keys.PK.S === 'PLAN#poison')).toHaveLength(9);
+    expect(lines.filter((l) => l.record.dynamodb.Keys.PK.S === 'PLAN#poison')).toHaveLength(12);
     expect(lines.every((l) => l.attempts === 3)).toBe(true);
     expect(await publishedUpdateIds('healthy')).toEqual(expect.arrayContaining(ids));
     expect((await verifyBucket(env, ['healthy'], s3, BUCKET)).differences).toBe(0);
