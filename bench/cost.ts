@@ -43,6 +43,8 @@ export interface CostInputs {
   s3ListsPerUpdate: number;
   /** GETs of the previous round's commitments snapshot (the one-at-a-time model measures them). */
   s3GetsPerUpdate?: number;
+  /** HEADs the store makes to tell what changed, billed as GETs. */
+  s3HeadsPerUpdate: number;
   /** Bytes of commitments.csv + feed.rss, which change with every update, fetched once per follower. */
   changedFeedBytes: number;
 }
@@ -110,6 +112,11 @@ export function costModel(inputs: CostInputs): CostModel {
       item: 'S3 GET (previous commitments snapshot)',
       quantity: `${(inputs.s3GetsPerUpdate ?? 0).toFixed(2)} GET`,
       usdPerMillionUpdates: million * (inputs.s3GetsPerUpdate ?? 0) * PRICES.s3PerGet,
+    },
+    {
+      item: 'S3 HEAD (what changed; billed as GET)',
+      quantity: `${inputs.s3HeadsPerUpdate.toFixed(2)} HEAD`,
+      usdPerMillionUpdates: million * inputs.s3HeadsPerUpdate * PRICES.s3PerGet,
     },
   ];
   const total = lines.reduce((sum, line) => sum + line.usdPerMillionUpdates, 0);

@@ -9,7 +9,7 @@ import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dyn
 import { addToHistory, type HistorySummary, summarizeHistory } from '#shared/domain/history';
 import { type Commitment, type Link, type Plan, type StatusUpdate, slugify } from '#shared/domain/model';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
-import { itemKeys, planHistoryAttributes, updateItem } from '#shared/store/dynamo/items';
+import { historyMonthItems, itemKeys, planHistoryAttributes, updateItem } from '#shared/store/dynamo/items';
 import { tableKeyDefinitions } from '#shared/store/dynamo/table-schema';
 import { sleep } from './stats.ts';
 
@@ -258,5 +258,6 @@ export function* planItems(shape: PlanShape, history: { from: number; to: number
     addToHistory(summary, update);
     yield updateItem(update);
   }
+  yield* historyMonthItems(shape.planId, summary);
   yield planItem(makePlan(shape, shape.commitments + history.to + 1), summary);
 }

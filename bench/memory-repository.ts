@@ -4,7 +4,15 @@
  * itself must stay out of the figure. It accepts status updates (recordUpdate, as the ingest
  * path writes them) and nothing else.
  */
-import { compareNewestFirst, type HistoryScope, type HistorySummary, inScope, summarizeHistory } from '#shared/domain/history';
+import {
+  addToHistory,
+  compareNewestFirst,
+  type HistoryScope,
+  type HistorySummary,
+  inScope,
+  reportedMonth,
+  summarizeHistory,
+} from '#shared/domain/history';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '#shared/domain/model';
 import type { PlanReader } from '#shared/store/plans';
 
@@ -39,15 +47,31 @@ export class MemoryPlanRepository implements PlanReader {
     this.commitments.set(commitment.planId, list);
   }
 
+  /**
+   * Bulk loads append; once a plan has been read, each update is put in its place in the sorted
+   * copies and counted into the summary, so a read after one update does not re-sort or re-count
+   * 100,000 updates (the growth measurement times the publisher, not this stand-in for the table).
+   */
   addUpdate(update: StatusUpdate): void {
-    const list = this.updates.get(update.planId) ?? [];
-    list.push(update);
-    this.updates.set(update.planId, list);
-    this.sorted.delete(update.planId);
-    this.newestFirst.delete(update.planId);
-    this.summaries.delete(update.planId);
+    const { planId } = update;
+    const list = this.updates.get(planId) ?? [];
+    this.updates.set(planId, list);
+    if (this.sorted.has(planId)) insertSorted(list, update, oldestFirst);
+    else list.push(update);
+    const newest = this.newestFirst.get(planId);
+    if (newest) insertSorted(newest, update, compareNewestFirst);
+    const months = this.byMonth.get(planId);
+    if (months) {
+      const key = reportedMonth(update);
+      const month = months.get(key) ?? [];
+      months.set(key, month);
+      insertSorted(month, update, oldestFirst);
+    }
+    const summary = this.summaries.get(planId);
+    if (summary) addToHistory(summary, update);
   }
 
+  private readonly byMonth = new Map<string, Map<string, StatusUpdate[]>>();
   private readonly summaries = new Map<string, HistorySummary>();
   private readonly newestFirst = new Map<string, StatusUpdate[]>();
 
@@ -102,15 +126,30 @@ export class MemoryPlanRepository implements PlanReader {
   }
 
   /** Oldest first, as the DynamoDB adapter returns them (the sort key starts with reportedAt). */
-  async listUpdates(planId: string, options: { year?: number } = {}): Promise<StatusUpdate[]> {
+  async listUpdates(planId: string, options: { year?: number; month?: string } = {}): Promise<StatusUpdate[]> {
     const list = this.updates.get(planId) ?? [];
     if (!this.sorted.has(planId)) {
-      list.sort((a, b) => a.reportedAt.localeCompare(b.reportedAt) || a.updateId.localeCompare(b.updateId));
+      list.sort(oldestFirst);
       this.sorted.add(planId);
     }
-    const all = [...list];
-    if (options.year === undefined) return all;
-    return all.filter((u) => new Date(u.reportedAt).getUTCFullYear() === options.year);
+    if (options.month === undefined && options.year === undefined) return [...list];
+    let months = this.byMonth.get(planId);
+    if (!months) {
+      months = new Map();
+      for (const u of list) {
+        const key = reportedMonth(u);
+        const month = months.get(key);
+        if (month) month.push(u);
+        else months.set(key, [u]);
+      }
+      this.byMonth.set(planId, months);
+    }
+    if (options.month !== undefined) return [...(months.get(options.month) ?? [])];
+    const year = String(options.year).padStart(4, '0');
+    return [...months.keys()]
+      .filter((key) => key.startsWith(year))
+      .sort()
+      .flatMap((key) => months.get(key)!);
   }
 
   async getKey(): Promise<SigningKey | undefined> {
@@ -149,4 +188,19 @@ export class MemoryPlanRepository implements PlanReader {
   putKey(): Promise<void> {
     return Promise.reject(new Error('MemoryPlanRepository is read-only'));
   }
+}
+
+/** The table's order: the sort key is `UPDATE#{reportedAt}#{updateId}`. */
+const oldestFirst = (a: StatusUpdate, b: StatusUpdate) =>
+  a.reportedAt < b.reportedAt ? -1 : a.reportedAt > b.reportedAt ? 1 : a.updateId < b.updateId ? -1 : a.updateId > b.updateId ? 1 : 0;
+
+function insertSorted<T>(list: T[], item: T, compare: (a: T, b: T) => number): void {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compare(list[mid]!, item) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  list.splice(low, 0, item);
 }

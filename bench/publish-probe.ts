@@ -26,6 +26,8 @@ export interface PublishSample {
   /** The previous round's snapshot read back. */
   s3Gets: number;
   s3Lists: number;
+  /** HEADs the store made to tell what changed (billed as GETs). */
+  s3Heads: number;
   dynamoRequests: number;
 }
 
@@ -73,6 +75,7 @@ export async function measurePublish(
     s3Puts: count(io, 'S3 PUT'),
     s3Gets: count(io, 'S3 GET'),
     s3Lists: count(io, 'S3 LIST'),
+    s3Heads: count(io, 'S3 HEAD'),
     dynamoRequests,
   };
 }

@@ -135,7 +135,11 @@ export function rows(r: BenchResults): Row[] {
       target: '≤ 0.1',
       ok: b.regenerationsPerUpdate <= 0.1,
     });
-    out.push({ section, label: 'S3 PUTs per update', detail: `${b.s3PutsPerUpdate.toFixed(2)} (+ ${b.s3ListsPerUpdate.toFixed(2)} LIST)` });
+    out.push({
+      section,
+      label: 'S3 PUTs per update',
+      detail: `${b.s3PutsPerUpdate.toFixed(2)} (+ ${b.s3ListsPerUpdate.toFixed(2)} LIST, ${(b.s3HeadsPerUpdate ?? 0).toFixed(2)} HEAD)`,
+    });
     out.push({ section, label: 'bytes written per update', detail: fmtBytes(b.bytesWrittenPerUpdate) });
     out.push({ section, label: 'publish time per update', detail: fmtMs(b.publishMsPerUpdate) });
     out.push({ section, label: 'publish invocation time', ...timed(b.publishMs) });
@@ -163,7 +167,7 @@ export function rows(r: BenchResults): Row[] {
         section,
         label: `${fmtCount(cell.commitments)} commitments × ${fmtCount(cell.history)} updates`,
         ...timed(cell.memory.ms),
-        detail: `n=${cell.memory.ms.n}; render ${fmtMs(cell.memory.renderMs)}, write ${fmtMs(cell.memory.writeMs)}; reads ${fmtCount(cell.itemsRead)} items (${fmtCount(cell.readUnits)} RRU); writes ${cell.objectsWritten} objects, ${fmtBytes(cell.bytesWritten)}; ${e2e}`,
+        detail: `n=${cell.memory.ms.n}; render ${fmtMs(cell.memory.renderMs)}, write ${fmtMs(cell.memory.writeMs)}; reads ${fmtCount(cell.itemsRead)} items (${fmtCount(cell.readUnits)} RRU); writes ${cell.objectsWritten} objects, ${fmtBytes(cell.bytesWritten)} (S3: ${cell.s3Puts} PUT, ${cell.s3Lists} LIST, ${cell.s3Heads ?? 0} HEAD); ${e2e}`,
       });
     }
     out.push({
@@ -365,11 +369,15 @@ export function rows(r: BenchResults): Row[] {
   }
   if (r.cost) {
     const section = `Cost per accepted update on AWS (${r.cost.prices.region} list prices)`;
-    for (const model of r.cost.models) {
+    // Issue 18's targets: one at a time, then in a burst (the models' order).
+    const targets = [100, 15];
+    for (const [i, model] of r.cost.models.entries()) {
+      const target = targets[i];
       out.push({
         section,
         label: model.label,
         detail: `${fmtUsd(model.usdPerMillionUpdates)} per million updates (${fmtUsd(model.usdPerUpdate * 1000)} per 1,000); + CloudFront ${fmtUsd(model.cloudFrontUsdPerUpdatePer1000Followers)} per update per 1,000 followers`,
+        ...(target === undefined ? {} : { target: `≤ $${target} per million`, ok: model.usdPerMillionUpdates <= target }),
       });
     }
   }

@@ -75,6 +75,7 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
         s3PutsPerUpdate: cell.s3Puts,
         s3ListsPerUpdate: cell.s3Lists,
         s3GetsPerUpdate: cell.s3Gets ?? 0,
+        s3HeadsPerUpdate: cell.s3Heads ?? 0,
       }),
       costModel({
         ...common,
@@ -84,6 +85,7 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
         publishReadUnitsPerUpdate: burst.readUnitsPerRegeneration * burst.regenerationsPerUpdate,
         s3PutsPerUpdate: burst.s3PutsPerUpdate,
         s3ListsPerUpdate: burst.s3ListsPerUpdate,
+        s3HeadsPerUpdate: burst.s3HeadsPerUpdate ?? 0,
       }),
     ],
   };

@@ -6,6 +6,7 @@
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
+import { historyPath } from '#shared/render/snapshot';
 import { BaselinePublisher } from '../baseline.ts';
 import { BASE_URL, type BenchContext } from '../context.ts';
 import { commitmentId } from '../data.ts';
@@ -33,6 +34,7 @@ export interface BurstResult {
   publishMs: Summary;
   s3PutsPerUpdate: number;
   s3ListsPerUpdate: number;
+  s3HeadsPerUpdate: number;
   bytesWrittenPerUpdate: number;
   publishMsPerUpdate: number;
   dynamoRequestsPerUpdate: Record<string, number>;
@@ -113,9 +115,14 @@ export async function burst(
   }
 
   // Every accepted update must be public once the system is quiet.
-  const year = new Date().getUTCFullYear();
-  const history = await (await fetch(`${running.origin}/plans/${plan.planId}/updates/${year}.csv`)).text();
-  const historyIds = new Set((parse(history, { columns: true }) as Array<{ update_id: string }>).map((r) => r.update_id));
+  // The updates are reported now: this month's history file (and last month's, if the burst crossed into this one).
+  const months = new Set([new Date(Date.now() - 60_000).toISOString().slice(0, 7), new Date().toISOString().slice(0, 7)]);
+  const historyIds = new Set<string>();
+  for (const month of months) {
+    const response = await fetch(`${running.origin}/plans/${plan.planId}/${historyPath(month, 'csv')}`);
+    if (!response.ok) continue;
+    for (const row of parse(await response.text(), { columns: true }) as Array<{ update_id: string }>) historyIds.add(row.update_id);
+  }
   const missingFromHistory = accepted.filter((u) => !historyIds.has(u.updateId)).length;
   const current = parse(await (await fetch(`${running.origin}/plans/${plan.planId}/commitments.csv`)).text(), { columns: true }) as Array<{
     commitment_id: string;
@@ -185,6 +192,7 @@ export async function burst(
     publishMs: summarize(publishes.map((p) => p.ms)),
     s3PutsPerUpdate: count(io, 'S3 PUT') / accepted.length,
     s3ListsPerUpdate: count(io, 'S3 LIST') / accepted.length,
+    s3HeadsPerUpdate: count(io, 'S3 HEAD') / accepted.length,
     bytesWrittenPerUpdate: perUpdate.bytes,
     publishMsPerUpdate: perUpdate.ms,
     dynamoRequestsPerUpdate,

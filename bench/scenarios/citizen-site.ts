@@ -134,7 +134,7 @@ export async function citizenSite(options: CitizenSiteSizes): Promise<CitizenSit
   const after = await publishPlan(
     shape.planId,
     { ...deps, store: bucket },
-    { changed: { commitmentIds: [target.commitmentId], years: [Number(now.slice(0, 4))] } },
+    { changed: { commitmentIds: [target.commitmentId], years: [Number(now.slice(0, 4))], months: [now.slice(0, 7)] } },
   );
   const written = after!.written;
 

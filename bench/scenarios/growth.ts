@@ -44,6 +44,7 @@ export interface GrowthCell {
   s3Puts: number;
   s3Lists: number;
   s3Gets: number;
+  s3Heads: number;
   /** Reads from memory: render + write. */
   memory: PathResult;
   /** End to end on DynamoDB Local; absent where the partition is too large for it. */
@@ -231,6 +232,7 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
           s3Puts: median(s, (x) => x.s3Puts),
           s3Lists: median(s, (x) => x.s3Lists),
           s3Gets: median(s, (x) => x.s3Gets),
+          s3Heads: median(s, (x) => x.s3Heads),
           memory: memoryRun.result,
           dynamoLocal: dynamoRun?.result,
           baseline: { bytesWritten: memoryRun.baseline.bytesWritten, puts: memoryRun.baseline.puts },

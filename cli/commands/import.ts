@@ -14,13 +14,7 @@ import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
 import { type ApiResult, ensureOk, SignedClient } from '../client.ts';
 import { type Command, DEFAULT_API_HELP, defaultApi, parse, requireOption } from '../command.ts';
 import { FIELD_NAMES, fieldName } from '../import/columns.ts';
-import {
-  planDefinitionFrom,
-  type RejectedRow,
-  sameStructure,
-  statusCodeOf,
-  toDefinitions,
-} from '../import/definitions.ts';
+import { planDefinitionFrom, type RejectedRow, sameStructure, statusCodeOf, toDefinitions } from '../import/definitions.ts';
 import { readLinksCsv, type SourceRow } from '../import/read-rows.ts';
 import { sendInBatches } from '../import/send.ts';
 import type { SourceRead } from '../import/sources.ts';

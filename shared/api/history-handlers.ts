@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { canonicalJson } from '../domain/canonical-json.ts';
+import { reportedMonth } from '../domain/history.ts';
 import { type Commitment, type StatusUpdate, slugSchema, updateRequestSchema } from '../domain/model.ts';
 import { Problem, type ProblemBody } from '../domain/problem.ts';
 import { backoffDelay, contentionProblem, sleep } from '../domain/retry.ts';
@@ -204,22 +205,28 @@ export async function importHistory(
     pending = [];
     const transactions: Write[][] = [];
     let size = 0;
+    // Each month a transaction's updates land in has its summary item in that transaction too.
+    let months = new Set<string>();
+    const monthOf = (u: { update: StatusUpdate }) => reportedMonth(u.update);
+    const perPart = Math.floor((MAX_ITEMS_PER_TRANSACTION - 1) / 2);
     for (const write of writes) {
       // A commitment goes with its updates; a commitment with more than a transaction holds is split, its own write last.
       const parts: Write[] = [];
-      for (let i = 0; i < write.updates.length; i += MAX_ITEMS_PER_TRANSACTION - 1) {
-        parts.push({ updates: write.updates.slice(i, i + MAX_ITEMS_PER_TRANSACTION - 1) });
-      }
+      for (let i = 0; i < write.updates.length; i += perPart) parts.push({ updates: write.updates.slice(i, i + perPart) });
       if (parts.length === 0) parts.push({ updates: [] });
       Object.assign(parts.at(-1)!, { commitment: write.commitment, current: write.current });
       for (const part of parts) {
+        const partMonths = new Set(part.updates.map(monthOf));
+        const newMonths = [...partMonths].filter((m) => !months.has(m)).length;
         const items = part.updates.length + (part.commitment ? 1 : 0);
-        if (transactions.length === 0 || size + items > MAX_ITEMS_PER_TRANSACTION) {
+        if (transactions.length === 0 || size + items + newMonths > MAX_ITEMS_PER_TRANSACTION) {
           transactions.push([]);
           size = 0;
+          months = new Set();
         }
         transactions.at(-1)!.push(part);
-        size += items;
+        size += items + [...partMonths].filter((m) => !months.has(m)).length;
+        for (const m of partMonths) months.add(m);
       }
     }
     if (transactions.length === 0 && nonce) {

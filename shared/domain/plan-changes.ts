@@ -4,8 +4,10 @@ export interface PlanChanges {
   full: boolean;
   commitmentIds: Set<string>;
   areaSlugs: Set<string>;
-  /** Years of the updates in the batch: only their history files are re-rendered. */
+  /** Years of the updates in the batch. */
   years: Set<number>;
+  /** Months (`YYYY-MM`) of the updates in the batch: only their history files are re-rendered (whole years without it). */
+  months?: Set<string>;
   /** The stream positions that carried these changes, reported back when the plan fails to publish. */
   sequences: string[];
 }
@@ -15,5 +17,6 @@ export const noChanges = (): PlanChanges => ({
   commitmentIds: new Set(),
   areaSlugs: new Set(),
   years: new Set(),
+  months: new Set(),
   sequences: [],
 });

@@ -6,7 +6,7 @@
  * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
 
-import { compareNewestFirst } from '../domain/history.ts';
+import { compareNewestFirst, yearOfMonth } from '../domain/history.ts';
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { renderAtom } from '../render/atom.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
@@ -32,6 +32,7 @@ import {
   commitmentScope,
   FEED_ITEM_LIMIT,
   type FeedScope,
+  historyPath,
   type PlanSnapshot,
   pagePaths,
   planAreas,
@@ -39,7 +40,6 @@ import {
   snapshotOf,
   sortCommitments,
 } from '../render/snapshot.ts';
-import { timelineYears } from '../render/status-timeline.ts';
 import { renderCommitmentsXlsx, XLSX_FILE } from '../render/xlsx.ts';
 import {
   type Artifact,
@@ -97,8 +97,10 @@ export interface ChangeHint {
   commitmentIds: Iterable<string>;
   /** Areas touched besides the changed commitments' current ones (e.g. the one a commitment left). */
   areaSlugs?: Iterable<string>;
-  /** Years of the updates recorded (their `reportedAt`); without it, every year is re-rendered. */
+  /** Years of the updates recorded (their `reportedAt`); without it (and without months), every year is re-rendered. */
   years?: Iterable<number>;
+  /** Months (`YYYY-MM`) of the updates recorded: when given, only these history files are re-rendered, not whole years. */
+  months?: Iterable<string>;
 }
 
 export interface PublishOptions {
@@ -120,7 +122,10 @@ export interface PublishOptions {
 interface ResolvedHint {
   commitmentIds: Set<string>;
   areaSlugs: Set<string>;
+  /** Years whose every month is re-rendered (a hint that named years, not months). */
   years: Set<number>;
+  /** Months (`YYYY-MM`) whose history files are re-rendered. */
+  months: Set<string>;
 }
 
 /**
@@ -135,7 +140,7 @@ export function changesSince(
   since: number,
 ): ResolvedHint | undefined {
   if (since <= 0 || (snapshot.plan.metadataRevision ?? Number.POSITIVE_INFINITY) > since) return undefined;
-  const hint: ResolvedHint = { commitmentIds: new Set(), areaSlugs: new Set(), years: new Set() };
+  const hint: ResolvedHint = { commitmentIds: new Set(), areaSlugs: new Set(), years: new Set(), months: new Set() };
   for (const c of snapshot.commitments) {
     if (c.planRevision === undefined) return undefined;
     if (c.planRevision > since) {
@@ -150,7 +155,12 @@ export function changesSince(
     hint.commitmentIds.add(u.commitmentId);
     hint.areaSlugs.add(u.areaSlug);
   }
-  for (const [year, entry] of snapshot.history.years) if (entry.revision > since) hint.years.add(year);
+  const { months, years } = snapshot.history;
+  if (months) {
+    for (const [month, entry] of months) if (entry.revision > since) hint.months.add(month);
+  } else {
+    for (const [year, entry] of years) if (entry.revision > since) hint.years.add(year);
+  }
   return hint;
 }
 
@@ -164,7 +174,8 @@ function resolveHint(
   const hint: ResolvedHint = {
     commitmentIds: new Set(changed.commitmentIds),
     areaSlugs: new Set(changed.areaSlugs ?? []),
-    years: new Set(changed.years ?? snapshot.history.years.keys()),
+    months: new Set(changed.months ?? []),
+    years: new Set(changed.months ? [] : (changed.years ?? snapshot.history.years.keys())),
   };
   if (options.since === undefined) return hint;
   const fromTable = changesSince(snapshot, options.since);
@@ -172,6 +183,7 @@ function resolveHint(
   for (const id of fromTable.commitmentIds) hint.commitmentIds.add(id);
   for (const slug of fromTable.areaSlugs) hint.areaSlugs.add(slug);
   for (const year of fromTable.years) hint.years.add(year);
+  for (const month of fromTable.months) hint.months.add(month);
   return hint;
 }
 
@@ -248,9 +260,9 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const areas = new Set([...hint.areaSlugs, ...touchedCommitments.map((id) => current.get(id)!.areaSlug)]);
   // Areas left only in the history are named by their latest update: always loaded (rare, small).
   for (const slug of history.areaSlugs) if (!commitmentsPerArea.has(slug)) areas.add(slug);
-  // The summary's status-over-time chart undoes this year's updates: that year is read too (usually touched anyway).
-  const chartYears = timelineYears({ generatedAt: plan.updatedAt, history });
-  const years = [...new Set([...hint.years, ...chartYears])].filter((year) => history.years.has(year)).sort((a, b) => a - b);
+  // Only the months named, or every month of a year named: the chart draws from the summary's monthly moves.
+  const monthCounts = history.months ?? new Map<string, { count: number }>();
+  const months = [...monthCounts.keys()].filter((month) => hint.months.has(month) || hint.years.has(yearOfMonth(month))).sort();
 
   // Items read each way, estimated with the history spread evenly over the commitments.
   const total = [...history.years.values()].reduce((sum, entry) => sum + entry.count, 0);
@@ -259,13 +271,13 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const partial =
     touchedCommitments.length * Math.min(FEED_ITEM_LIMIT, perCommitment) +
     [...areas].reduce((sum, slug) => sum + Math.min(FEED_ITEM_LIMIT, perCommitment * inArea(slug)), 0) +
-    years.reduce((sum, y) => sum + history.years.get(y)!.count, 0);
+    months.reduce((sum, month) => sum + monthCounts.get(month)!.count, 0);
   if (options.reads !== 'changed' && total <= partial) return full(commitments);
 
-  const [commitmentWindows, areaWindows, yearUpdates] = await Promise.all([
+  const [commitmentWindows, areaWindows, monthUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
     Promise.all([...areas].map((slug) => repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
-    Promise.all(years.map(async (year) => sequenced(await repository.listUpdates(planId, { year })))),
+    Promise.all(months.map(async (month) => sequenced(await repository.listUpdates(planId, { month })))),
   ]);
   const snapshot: PlanSnapshot = {
     plan,
@@ -275,12 +287,12 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     latestByCommitment: new Map(touchedCommitments.map((id, i) => [id, commitmentWindows[i]!])),
     latestByArea: new Map([...areas].map((slug, i) => [slug, areaWindows[i]!])),
     // The table orders equal instants by updateId, the files by revision (as snapshotOf does).
-    years: new Map(years.map((year, i) => [year, yearUpdates[i]!.sort((a, b) => compareNewestFirst(b, a))])),
+    months: new Map(months.map((month, i) => [month, monthUpdates[i]!.sort((a, b) => compareNewestFirst(b, a))])),
     generatedAt: plan.updatedAt,
     baseUrl: deps.baseUrl,
     hubs: deps.hubs ?? [],
   };
-  const updatesRead = latest.length + [...commitmentWindows, ...areaWindows, ...yearUpdates].reduce((sum, list) => sum + list.length, 0);
+  const updatesRead = latest.length + [...commitmentWindows, ...areaWindows, ...monthUpdates].reduce((sum, list) => sum + list.length, 0);
   return { snapshot, hint, updatesRead };
 }
 
@@ -379,9 +391,16 @@ export function touchedScopes(snapshot: PlanSnapshot, changed?: ChangeHint): Fee
   ];
 }
 
+/** Whether a hint reaches a month's history files: the month named, or its year (every year when it names neither). */
+function historyFileChanged(changed: ChangeHint, month: string): boolean {
+  if (changed.months && [...changed.months].includes(month)) return true;
+  if (!changed.years) return !changed.months;
+  return [...changed.years].includes(yearOfMonth(month));
+}
+
 /**
- * The plan's files for a snapshot: the plan-level ones always, the history files of the years
- * the snapshot holds, and the feeds of the scopes the hint reaches (every scope without one).
+ * The plan's files for a snapshot: the plan-level ones always, the history files of the months
+ * the snapshot holds that the hint reaches, and the feeds of the scopes the hint reaches (every scope without one).
  */
 export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint): Artifact[] {
   const { plan, commitments } = snapshot;
@@ -392,12 +411,11 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
     artifact(`${prefix}commitments.json`, renderCommitmentsJson(snapshot), 'json'),
     artifact(`${prefix}links.csv`, renderLinksCsv(commitments), 'csv'),
   ];
-  const years = changed?.years ? new Set(changed.years) : undefined;
-  for (const [year, oldestFirst] of snapshot.years) {
-    if (years && !years.has(year)) continue;
+  for (const [month, oldestFirst] of snapshot.months) {
+    if (changed && !historyFileChanged(changed, month)) continue;
     artifacts.push(
-      artifact(`${prefix}updates/${year}.csv`, renderUpdatesCsv(plan, oldestFirst), 'csv'),
-      artifact(`${prefix}updates/${year}.json`, renderUpdatesJson(plan, year, oldestFirst), 'json'),
+      artifact(prefix + historyPath(month, 'csv'), renderUpdatesCsv(plan, oldestFirst), 'csv'),
+      artifact(prefix + historyPath(month, 'json'), renderUpdatesJson(plan, month, oldestFirst), 'json'),
     );
   }
   artifacts.push(

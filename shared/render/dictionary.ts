@@ -73,9 +73,9 @@ const MEANINGS: Record<ColumnName, Meaning> = {
     es: 'Revisión del compromiso: +1 en cada cambio.',
   },
   last_update_id: {
-    en: 'Identifier of the latest update (update_id in updates/{YYYY}.csv); empty before the first.',
-    ca: 'Identificador de la darrera actualització (update_id a updates/{YYYY}.csv); buit abans de la primera.',
-    es: 'Identificador de la última actualización (update_id en updates/{YYYY}.csv); vacío antes de la primera.',
+    en: 'Identifier of the latest update (update_id in updates/{YYYY}/{MM}.csv); empty before the first.',
+    ca: 'Identificador de la darrera actualització (update_id a updates/{YYYY}/{MM}.csv); buit abans de la primera.',
+    es: 'Identificador de la última actualización (update_id en updates/{YYYY}/{MM}.csv); vacío antes de la primera.',
   },
   position: {
     en: 'Order of the link within its commitment, from 1.',

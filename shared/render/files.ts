@@ -4,7 +4,7 @@
  */
 
 import type { Labels } from './labels.ts';
-import { type AreaSummary, historyYears, type PlanSnapshot } from './snapshot.ts';
+import { type AreaSummary, historyMonths, historyPath, type PlanSnapshot } from './snapshot.ts';
 
 export const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8; header=present',
@@ -60,8 +60,8 @@ export interface PlanFile {
   path: string;
   kind: PlanFileKind;
   format: FileFormat;
-  /** For updates/{YYYY}.*. */
-  year?: number;
+  /** For the monthly history files updates/{YYYY}/{MM}.*: the month, `YYYY-MM`. */
+  month?: string;
   /** The CSV table it holds, if any. */
   table?: 'commitments' | 'links' | 'updates';
 }
@@ -74,16 +74,16 @@ export const FEED_FILES = [
 
 /** Every plan-level file, in the order people should meet them. */
 export function planFiles(snapshot: Pick<PlanSnapshot, 'history'>): PlanFile[] {
-  const years = historyYears(snapshot);
+  const months = historyMonths(snapshot);
   return [
     { path: 'index.html', kind: 'dashboard', format: 'html' },
     { path: 'commitments.csv', kind: 'commitmentsCsv', format: 'csv', table: 'commitments' },
     { path: 'commitments.xlsx', kind: 'commitmentsXlsx', format: 'xlsx' },
     { path: 'commitments.json', kind: 'commitmentsJson', format: 'json' },
     { path: 'links.csv', kind: 'linksCsv', format: 'csv', table: 'links' },
-    ...years.flatMap((year): PlanFile[] => [
-      { path: `updates/${year}.csv`, kind: 'updatesCsv', format: 'csv', year, table: 'updates' },
-      { path: `updates/${year}.json`, kind: 'updatesJson', format: 'json', year },
+    ...months.flatMap((month): PlanFile[] => [
+      { path: historyPath(month, 'csv'), kind: 'updatesCsv', format: 'csv', month, table: 'updates' },
+      { path: historyPath(month, 'json'), kind: 'updatesJson', format: 'json', month },
     ]),
     ...FEED_FILES.map(({ file, kind, format }): PlanFile => ({ path: file, kind, format })),
     { path: 'datapackage.json', kind: 'datapackage', format: 'json' },
@@ -93,7 +93,7 @@ export function planFiles(snapshot: Pick<PlanSnapshot, 'history'>): PlanFile[] {
 
 export function fileTitle(file: PlanFile, words: Labels): string {
   const base = words.files[file.kind];
-  return file.year !== undefined ? `${base} (${file.year})` : base;
+  return file.month !== undefined ? `${base} (${file.month})` : base;
 }
 
 export const areaFeedPath = (area: AreaSummary, file: string) => `areas/${area.slug}/${file}`;

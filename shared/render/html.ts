@@ -402,14 +402,24 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
   const fileItem = (f: (typeof files)[number]) =>
     `<li><a href="${esc(f.path)}">${esc(f.path)}</a> — ${esc(fileTitle(f, words))} (${FORMAT_NAMES[f.format]})</li>`;
   const isFeed = (f: (typeof files)[number]) => f.format === 'rss' || f.format === 'atom' || f.format === 'jsonFeed';
+  // One line per year and format for the monthly history files, so the list stays short over a long plan.
+  const historyLines = new Map<string, (typeof files)[number][]>();
+  for (const f of files) {
+    if (!f.month) continue;
+    const line = `${f.month.slice(0, 4)} ${f.format}`;
+    historyLines.set(line, [...(historyLines.get(line) ?? []), f]);
+  }
+  const historyItem = (group: (typeof files)[number][]) =>
+    `<li>${esc(words.updatesOfYear(Number(group[0]!.month!.slice(0, 4))))} (${FORMAT_NAMES[group[0]!.format]}): ${group
+      .map((f) => `<a href="${esc(f.path)}">${f.month}</a>`)
+      .join(', ')}</li>`;
+  const dataItems = files.filter((f) => !isFeed(f) && !f.month).map(fileItem);
+  dataItems.splice(dataItems.length - 2, 0, ...[...historyLines.values()].map(historyItem));
   sections.push(
     '<section aria-labelledby="data-heading">',
     `<h2 id="data-heading">${esc(words.downloads)}</h2>`,
     `<h3>${esc(words.dataFiles)}</h3>`,
-    `<ul class="files">${files
-      .filter((f) => !isFeed(f))
-      .map(fileItem)
-      .join('')}</ul>`,
+    `<ul class="files">${dataItems.join('')}</ul>`,
     `<h3>${esc(words.feeds)}</h3>`,
     `<ul class="files">${files.filter(isFeed).map(fileItem).join('')}</ul>`,
     `<p>${esc(words.feedsNote)} ${esc(words.areaFeedsNote)}; ${esc(words.commitmentFeedsNote)}.</p>`,

@@ -65,7 +65,8 @@ export function updateJson(plan: Plan, u: StatusUpdate) {
   };
 }
 
-/** One year of history, oldest first. */
-export function renderUpdatesJson(plan: Plan, year: number, updates: StatusUpdate[]): string {
-  return JSON.stringify({ planId: plan.planId, year, updates: updates.map((u) => updateJson(plan, u)) }, null, 2) + '\n';
+/** One month (`YYYY-MM`) of history, oldest first. */
+export function renderUpdatesJson(plan: Plan, month: string, updates: StatusUpdate[]): string {
+  const year = Number(month.slice(0, 4));
+  return JSON.stringify({ planId: plan.planId, year, month, updates: updates.map((u) => updateJson(plan, u)) }, null, 2) + '\n';
 }

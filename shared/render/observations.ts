@@ -34,10 +34,33 @@ function fallBack(subject: string, format: RenderFallback['format'], error: unkn
   collector?.set(`${format} ${subject}`, { subject, format, error: error instanceof Error ? error.message : String(error) });
 }
 
+/**
+ * Rendered observations, by text, across the publishes of a warm function: a publish after one
+ * update renders the same texts again (the month's history, the newest 100 of each feed), and an
+ * update's text never changes. Only successful renders are kept, so a fallback is reported every
+ * time. Bounded by the characters held; cleared when full.
+ */
+const MEMO_CHARACTERS = 16_000_000;
+const memo = { html: new Map<string, string>(), text: new Map<string, string>(), characters: 0 };
+
+function remembered(kind: 'html' | 'text', markdown: string, render: (markdown: string) => string): string {
+  const known = memo[kind].get(markdown);
+  if (known !== undefined) return known;
+  const rendered = render(markdown);
+  if (memo.characters > MEMO_CHARACTERS) {
+    memo.html.clear();
+    memo.text.clear();
+    memo.characters = 0;
+  }
+  memo[kind].set(markdown, rendered);
+  memo.characters += markdown.length + rendered.length;
+  return rendered;
+}
+
 /** The observations as safe HTML; as escaped text in one paragraph if the renderer fails on them. */
 export function observationsHtml(markdown: string, subject: string): string {
   try {
-    return markdownToHtml(markdown);
+    return remembered('html', markdown, markdownToHtml);
   } catch (error) {
     fallBack(subject, 'html', error);
     return markdown.trim() ? `<p>${escapeXml(markdown.trim()).replace(/\r\n?|\n/g, '<br>\n')}</p>` : '';
@@ -47,7 +70,7 @@ export function observationsHtml(markdown: string, subject: string): string {
 /** The observations as plain text; as written if the renderer fails on them. */
 export function observationsText(markdown: string, subject: string): string {
   try {
-    return markdownToText(markdown);
+    return remembered('text', markdown, markdownToText);
   } catch (error) {
     fallBack(subject, 'text', error);
     return markdown.trim();

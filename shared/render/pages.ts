@@ -157,7 +157,7 @@ export function renderCommitmentPage(snapshot: PlanSnapshot, c: Commitment): str
       '</li>',
     ].join(''),
   );
-  // The page shows what the feeds hold; a longer history is complete in the yearly files, linked
+  // The page shows what the feeds hold; a longer history is complete in the monthly files, linked
   // from the summary (listing the years here would rewrite every such page when a year begins).
   const older = history.length >= FEED_ITEM_LIMIT ? `<p><a href="${UP}${INDEX_FILE}#data-heading">${esc(pw.olderHistory)}</a></p>` : '';
 

@@ -8,7 +8,7 @@ import { COLUMN_TYPES, type ColumnName, CSV_TABLES } from './csv.ts';
 import { columnMeaning } from './dictionary.ts';
 import { fileTitle, type PlanFile, planFiles } from './files.ts';
 import { labelsFor } from './labels.ts';
-import { dashboardUrl, historyYears, type PlanSnapshot, planAreas } from './snapshot.ts';
+import { dashboardUrl, type PlanSnapshot, planAreas } from './snapshot.ts';
 
 export const README_FILE = 'README.md';
 
@@ -28,11 +28,8 @@ export function rowCounts(snapshot: PlanSnapshot): Map<string, number> {
     ['commitments.json', snapshot.commitments.length],
     ['links.csv', snapshot.commitments.reduce((sum, c) => sum + c.links.length, 0)],
   ]);
-  for (const year of historyYears(snapshot)) {
-    const n = snapshot.history.years.get(year)!.count;
-    counts.set(`updates/${year}.csv`, n);
-    counts.set(`updates/${year}.json`, n);
-  }
+  // Not the monthly history files: their counts move with every update, and the README would
+  // be rewritten with each (a PUT) for a number the files themselves tell.
   return counts;
 }
 
@@ -46,7 +43,8 @@ export function renderReadme(snapshot: PlanSnapshot): string {
     '',
     words.readmeIntro,
     '',
-    `- ${words.generated}: ${snapshot.generatedAt}`,
+    // The day, not the instant: the README then changes with the files and definitions, not with every update.
+    `- ${words.generated}: ${snapshot.generatedAt.slice(0, 10)}`,
     `- ${words.period}: ${plan.period.start}–${plan.period.end}`,
     `- ${words.publisher}: ${inline(plan.publisher.name)}`,
     `- ${words.license}: [${inline(plan.license.title || plan.license.id)}](${plan.license.url})`,
@@ -68,7 +66,7 @@ export function renderReadme(snapshot: PlanSnapshot): string {
   const tables: Array<[string, keyof typeof CSV_TABLES]> = [
     ['commitments.csv', 'commitments'],
     ['links.csv', 'links'],
-    ['updates/{YYYY}.csv', 'updates'],
+    ['updates/{YYYY}/{MM}.csv', 'updates'],
   ];
   for (const [name, table] of tables) {
     lines.push(`## ${name}`, '', `| ${words.column} | ${words.type} | ${words.meaning} |`, '|---|---|---|');

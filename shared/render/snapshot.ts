@@ -1,5 +1,5 @@
 /** Everything a renderer needs about a plan, read once per regeneration. */
-import { compareNewestFirst, type HistorySummary, reportedYear, summarizeHistory } from '../domain/history.ts';
+import { compareNewestFirst, type HistorySummary, historyMonthKeys, reportedMonth, summarizeHistory } from '../domain/history.ts';
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 
 export interface PlanSnapshot {
@@ -17,8 +17,8 @@ export interface PlanSnapshot {
    */
   latestByArea: Map<string, StatusUpdate[]>;
   latestByCommitment: Map<string, StatusUpdate[]>;
-  /** The years whose history files are rendered, each complete, oldest first. */
-  years: Map<number, StatusUpdate[]>;
+  /** The months (`YYYY-MM`) whose history files are rendered, each complete, oldest first. */
+  months: Map<string, StatusUpdate[]>;
   /**
    * The instant the data last changed (the plan's `updatedAt`, bumped by every change), never
    * the clock: unchanged data must render to unchanged bytes, or every ETag would churn.
@@ -30,7 +30,7 @@ export interface PlanSnapshot {
   hubs?: readonly string[];
 }
 
-/** Readers show at most this many items; older ones stay in updates/{YYYY}.csv|json. */
+/** Readers show at most this many items; older ones stay in the monthly history files. */
 export const FEED_ITEM_LIMIT = 100;
 
 function group<T>(items: Iterable<T>, keyOf: (item: T) => string | number, limit = Number.POSITIVE_INFINITY) {
@@ -56,7 +56,7 @@ export function snapshotOf(
   hubs: readonly string[] = [],
 ): PlanSnapshot {
   const newestFirst = [...updates].sort(compareNewestFirst);
-  const byYear = group(newestFirst, (u) => reportedYear(u)) as Map<number, StatusUpdate[]>;
+  const byMonth = group(newestFirst, (u) => reportedMonth(u)) as Map<string, StatusUpdate[]>;
   const latestByCommitment = group(newestFirst, (u) => u.commitmentId, FEED_ITEM_LIMIT) as Map<string, StatusUpdate[]>;
   for (const c of commitments) if (!latestByCommitment.has(c.commitmentId)) latestByCommitment.set(c.commitmentId, []);
   return {
@@ -66,7 +66,7 @@ export function snapshotOf(
     latest: newestFirst.slice(0, FEED_ITEM_LIMIT),
     latestByArea: group(newestFirst, (u) => u.areaSlug, FEED_ITEM_LIMIT) as Map<string, StatusUpdate[]>,
     latestByCommitment,
-    years: new Map([...byYear].sort(([a], [b]) => (a as number) - (b as number)).map(([year, list]) => [year as number, list.reverse()])),
+    months: new Map([...byMonth].sort(([a], [b]) => a.localeCompare(b)).map(([month, list]) => [month, list.reverse()])),
     generatedAt: plan.updatedAt,
     baseUrl,
     hubs,
@@ -77,6 +77,14 @@ export function snapshotOf(
 export function historyYears(snapshot: Pick<PlanSnapshot, 'history'>): number[] {
   return [...snapshot.history.years.keys()].sort((a, b) => a - b);
 }
+
+/** Months (`YYYY-MM`) that have history, oldest first: one history file each. */
+export function historyMonths(snapshot: Pick<PlanSnapshot, 'history'>): string[] {
+  return historyMonthKeys(snapshot.history);
+}
+
+/** Where a month's history lives under plans/{planId}/: `updates/{YYYY}/{MM}.csv|json`. */
+export const historyPath = (month: string, extension: 'csv' | 'json') => `updates/${month.slice(0, 4)}/${month.slice(5, 7)}.${extension}`;
 
 export function planUrl(snapshot: { baseUrl: string; plan: Pick<Plan, 'planId'> }, path = ''): string {
   return `${snapshot.baseUrl}/plans/${encodeURIComponent(snapshot.plan.planId)}/${path}`;

@@ -14,8 +14,8 @@ export interface PlanStore {
   listPlans(page: PageRequest): Promise<Page<PlanEntry>>;
   getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined>;
   listCommitments(planId: string): Promise<Commitment[]>;
-  /** History, oldest first. `year` limits it to updates reported in that year. */
-  listUpdates(planId: string, options?: { year?: number }): Promise<StatusUpdate[]>;
+  /** History, oldest first. `year` limits it to updates reported in that year, `month` (`YYYY-MM`) to that month. */
+  listUpdates(planId: string, options?: { year?: number; month?: string }): Promise<StatusUpdate[]>;
   /**
    * The plan with the summary of its history (years, counts, areas), read together. `history`
    * is undefined for a plan whose items predate the summary: read its whole history instead.

@@ -211,7 +211,8 @@ describe('plan summary in Chromium', () => {
     expect(all).toContain(`${planDir}/areas/territori-i-sostenibilitat/index.html`);
     expect(all).toContain(`${planDir}/statuses/delayed/index.html`);
     expect(all).toContain(`${planDir}/priorities/2/index.html`);
-    expect(all.some((href) => /\/updates\/\d{4}\.csv$/.test(href))).toBe(true);
+    expect(all.some((href) => /\/updates\/\d{4}\/\d{2}\.csv$/.test(href))).toBe(true);
+    expect(all.some((href) => /\/updates\/\d{4}\/\d{2}\.json$/.test(href))).toBe(true);
   });
 
   it('can be walked with the keyboard alone: Tab reaches every link of the summary', async () => {

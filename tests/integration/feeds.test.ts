@@ -4,6 +4,7 @@ import { plansInBatch, publishBatch } from '#functions/publish/handler';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import { type PublishDependencies, publishPlan, publishSite } from '#shared/publish/publish';
+import { historyPath } from '#shared/render/snapshot';
 import { BASE_URL, createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import {
   expandJsonLd,
@@ -122,11 +123,8 @@ describe('hostile text posted through the signed API', () => {
       expect(resource?.schema, `${key} is described in datapackage.json`).toBeDefined();
       readCsvAgainstSchema(bucket.get(key)!, resource!.schema!);
     }
-    const year = NOW.getUTCFullYear();
-    const history = readCsvAgainstSchema(
-      bucket.get(`${PLAN}updates/${year}.csv`)!,
-      datapackage.resources.find((r) => r.path === `updates/${year}.csv`)!.schema!,
-    ).rows;
+    const path = historyPath(NOW.toISOString().slice(0, 7), 'csv');
+    const history = readCsvAgainstSchema(bucket.get(`${PLAN}${path}`)!, datapackage.resources.find((r) => r.path === path)!.schema!).rows;
     const row = history.find((r) => r.update_id === updateId)!;
     expect(row.observations).toContain('Obres endarrerides, "cometes", comes, i emoji 🚧🎉');
     expect(row.observations).toContain('\n=HYPERLINK(');
@@ -220,8 +218,9 @@ describe('incremental publishing', () => {
       full: false,
       commitmentIds: new Set(['c12']),
       areaSlugs: new Set([TERRITORY]),
-      // The year the update is reported in, from its sort key: only that year's history files are re-rendered.
+      // The month the update is reported in, from its sort key: only that month's history files are re-rendered.
       years: new Set([NOW.getUTCFullYear()]),
+      months: new Set([NOW.toISOString().slice(0, 7)]),
     });
 
     const after = await bucketContents();
@@ -231,7 +230,12 @@ describe('incremental publishing', () => {
     const written = [...plan!.written, ...(outcome.site?.written ?? [])].sort();
     expect(written).toEqual(changed);
     // What a person would expect to change, and nothing of the other area or commitments.
-    for (const file of ['commitments.csv', 'commitments.json', 'feed.rss', 'feed.atom', 'feed.json', 'index.html', 'README.md']) {
+    const month = NOW.toISOString().slice(0, 7);
+    expect(written.filter((k) => k.includes('/updates/'))).toEqual([
+      `${PLAN}${historyPath(month, 'csv')}`,
+      `${PLAN}${historyPath(month, 'json')}`,
+    ]);
+    for (const file of ['commitments.csv', 'commitments.json', 'feed.rss', 'feed.atom', 'feed.json', 'index.html']) {
       expect(written).toContain(`${PLAN}${file}`);
     }
     for (const format of ['rss', 'atom', 'json']) {
@@ -251,6 +255,8 @@ describe('incremental publishing', () => {
     ).toEqual([]);
     expect(written).not.toContain(`${PLAN}links.csv`);
     expect(written).not.toContain(`${PLAN}datapackage.json`);
+    // The data dictionary names the files and the day, not each update: same month and day, same bytes.
+    expect(written).not.toContain(`${PLAN}README.md`);
     // Same year and day as before: the catalog record, the root catalog and the root index stay as they were.
     expect(outcome.site?.rebuilt).toBe(false);
     expect(written.filter((k) => !k.startsWith(PLAN))).toEqual([]);

@@ -1,19 +1,23 @@
 /**
  * A publish after a change reads the plan's newest updates, the touched commitments' and areas'
- * (local indexes) and the touched years, not the whole history. These tests build a history long
+ * (local indexes) and the touched months, not the whole history. These tests build a history long
  * enough for that path to be taken, change it the ways officials and admins do (an update now, a
  * backdated one, a commitment moved to another area, an area left with history only), publish
  * incrementally after each change, and check every object of the plan against a full render of
  * the table (`mandat verify`'s comparison) on DynamoDB Local and the S3 server.
  */
+
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
+import { summarizeHistory } from '#shared/domain/history';
 import { type PublishResult, publishPlan } from '#shared/publish/publish';
-import { FEED_ITEM_LIMIT } from '#shared/render/snapshot';
+import { FEED_ITEM_LIMIT, historyPath } from '#shared/render/snapshot';
+import { createDynamoClient } from '#shared/store/dynamo/client';
 import type { PlanReader } from '#shared/store/plans';
-import { createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
+import { createTestEnvironment, postUpdate, REGION, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import { definePlanWithCommitments, verifyBucket } from '#tests/support/reliability';
 
 const PLAN = 'long-history';
@@ -70,29 +74,37 @@ describe('incremental publish', () => {
   it('after an update now, reads a fraction of the history and leaves every file equal to a full render', async () => {
     await post('c1', 'on_track');
     const result = await publishIncrementally();
-    // The newest 100 of the plan, of c1 and of its area, and this year's history: the one update.
+    // The newest 100 of the plan, of c1 and of its area, and this month's history: the one update.
     expect(result.updatesRead).toBe(3 * FEED_ITEM_LIMIT + 1);
     expect(result.written).toEqual(expect.arrayContaining([`plans/${PLAN}/commitments/c1/feed.rss`]));
+    const month = new Date().toISOString().slice(0, 7);
     expect(result.written.filter((key) => key.includes('/updates/')).sort()).toEqual([
-      `plans/${PLAN}/updates/${new Date().getUTCFullYear()}.csv`,
-      `plans/${PLAN}/updates/${new Date().getUTCFullYear()}.json`,
+      `plans/${PLAN}/${historyPath(month, 'csv')}`,
+      `plans/${PLAN}/${historyPath(month, 'json')}`,
     ]);
     await expectBucketEqualsTable();
   });
 
-  it('after a backdated update, rewrites that year only and the feeds that list it', async () => {
+  it('after a backdated update, rewrites that month only and the feeds that list it', async () => {
     await post('c2', 'delayed', '2023-03-01T10:00:00.000Z');
     const result = await publishIncrementally();
+    const inMarch = (await env.repository.listUpdates(PLAN, { month: '2023-03' })).length;
     const in2023 = (await env.repository.listUpdates(PLAN, { year: 2023 })).length;
-    // This year's too: the summary's status-over-time chart undoes them month by month.
-    const thisYear = (await env.repository.listUpdates(PLAN, { year: new Date().getUTCFullYear() })).length;
-    expect(result.updatesRead).toBe(3 * FEED_ITEM_LIMIT + in2023 + thisYear);
-    expect(result.updatesRead).toBeLessThan(HISTORY);
+    expect(inMarch).toBeLessThan(in2023 / 4);
+    // Not the rest of 2023, nor this year: the status-over-time chart draws from the summary's monthly moves.
+    expect(result.updatesRead).toBe(3 * FEED_ITEM_LIMIT + inMarch);
     expect(result.written.filter((key) => key.includes('/updates/')).sort()).toEqual([
-      `plans/${PLAN}/updates/2023.csv`,
-      `plans/${PLAN}/updates/2023.json`,
+      `plans/${PLAN}/updates/2023/03.csv`,
+      `plans/${PLAN}/updates/2023/03.json`,
     ]);
     await expectBucketEqualsTable();
+  });
+
+  it('keeps the monthly summary in the update transaction exactly as the history counts it (counts, revisions, status moves)', async () => {
+    const { history } = (await env.repository.getPlanHistory(PLAN))!;
+    const counted = summarizeHistory(await env.repository.listUpdates(PLAN));
+    expect(history!.months).toEqual(counted.months);
+    expect(history!.years).toEqual(counted.years);
   });
 
   it('keeps an area whose commitments all moved away, with its history, named as its updates name it', async () => {
@@ -239,5 +251,24 @@ describe('the previous snapshot instead of every commitment', () => {
     await publishWithSnapshot(stale.reader);
     expect(stale.counts.listed).toBe(1);
     await expectBucketEqualsTable();
+  });
+});
+
+// Last: it leaves the plan item without its monthly summary, as an item written before it existed.
+describe('a plan item from before the monthly summary', () => {
+  it('reads the whole history while the plan item predates the monthly summary, and stays equal to a full render', async () => {
+    const { history } = (await env.repository.getPlanHistory(PLAN))!;
+    const doc = createDynamoClient({ region: REGION, dynamodbEndpoint: env.dynamodbEndpoint });
+    for (const month of history!.months!.keys()) {
+      await doc.send(new DeleteCommand({ TableName: env.tableName, Key: { PK: `PLAN#${PLAN}`, SK: `HISTORY#${month}` } }));
+    }
+    expect((await env.repository.getPlanHistory(PLAN))!.history).toBeUndefined();
+    await post('c3', 'on_track');
+    const total = (await env.repository.listUpdates(PLAN)).length;
+    expect((await publishIncrementally()).updatesRead).toBe(total);
+    await expectBucketEqualsTable();
+    // The next updates count their own months only: the summary stays incomplete, the reads whole.
+    await post('c3', 'pending');
+    expect((await env.repository.getPlanHistory(PLAN))!.history).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_FILE } from '#shared/config/local-data';
+import { historyPath } from '#shared/render/snapshot';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { createS3Client } from '#shared/store/s3/client';
 import { createTestEnvironment, REGION, type TestEnvironment, type TestKey } from '#tests/support/environment';
@@ -37,7 +38,7 @@ let deadLetterDir: string;
 let s3: S3Client;
 let store: S3ArtifactStore;
 const BUCKET = 'faults';
-const year = new Date().getUTCFullYear();
+const month = new Date().toISOString().slice(0, 7);
 
 beforeAll(async () => {
   env = await createTestEnvironment();
@@ -75,7 +76,7 @@ async function postRandom(planId: string, commitments: string[], n: number): Pro
 
 async function publishedUpdateIds(planId: string): Promise<string[]> {
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `plans/${planId}/updates/${year}.json` }));
+    const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `plans/${planId}/${historyPath(month, 'json')}` }));
     return (JSON.parse(await out.Body!.transformToString()) as { updates: Array<{ updateId: string }> }).updates.map((u) => u.updateId);
   } catch (error) {
     if ((error as Error).name === 'NoSuchKey') return [];

@@ -13,6 +13,7 @@ import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dy
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiRequest, createApi } from '#shared/api/api';
+import { historyPath } from '#shared/render/snapshot';
 import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
 import { BASE_URL, CREDENTIALS, createTestEnvironment, REGION, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import { createPublisher, definePlanWithCommitments, signedUpdate, verifyBucket } from '#tests/support/reliability';
@@ -264,7 +265,9 @@ describe('after all these retries', () => {
   it('the published feeds hold each update exactly once and equal the table', async () => {
     expect((await createPublisher(env.repository, env.store).publishPlan(PLAN)).batchItemFailures).toEqual([]);
     const updates = await env.repository.listUpdates(PLAN);
-    const history = JSON.parse((await env.getObject(`plans/${PLAN}/updates/${new Date().getUTCFullYear()}.json`))!.body) as {
+    const history = JSON.parse(
+      (await env.getObject(`plans/${PLAN}/${historyPath(new Date().toISOString().slice(0, 7), 'json')}`))!.body,
+    ) as {
       updates: Array<{ updateId: string }>;
     };
     expect(history.updates.map((u) => u.updateId).sort()).toEqual(updates.map((u) => u.updateId).sort());

@@ -2,7 +2,7 @@
  * Property: whatever the interleaving of concurrent updates from several officials to several
  * commitments (up to 64 writers at once on one plan), with several publishers racing (two stream pollers reading the same stream, each
  * with its own publish handler, plus direct publish invocations at random moments), once the
- * system is quiet every accepted update is in the table, in updates/{year}.json and in the feed;
+ * system is quiet every accepted update is in the table, in the month's updates/{YYYY}/{MM}.json and in the feed;
  * every file equals what the table implies; each commitment's history is a gapless chain of
  * revisions; and neither `publishedRevision` nor the revision readers see in the published
  * files ever went down while it ran. Writers without If-Match are never turned away (no 409 or
@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse } from '#shared/api/api';
+import { historyPath } from '#shared/render/snapshot';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import {
   createPublisher,
@@ -26,7 +27,7 @@ import { StreamPoller } from '../../infra/local/stream-poller.ts';
 
 const OFFICIALS = 3;
 const COMMITMENTS = 3;
-const year = new Date().getUTCFullYear();
+const month = new Date().toISOString().slice(0, 7);
 
 let env: TestEnvironment;
 const pollers: StreamPoller[] = [];
@@ -162,7 +163,7 @@ async function runScenario({ commitments, operations, publishes }: Scenario): Pr
 
   // ... in the published history and the feed ...
   const history = await readJson<{ updates: Array<{ updateId: string; commitmentId: string; revision: number; planRevision: number }> }>(
-    `plans/${planId}/updates/${year}.json`,
+    `plans/${planId}/${historyPath(month, 'json')}`,
   );
   expect(new Set(history!.updates.map((u) => u.updateId))).toEqual(new Set(accepted.map((a) => a.updateId)));
   // The plan's order (given by the publisher) is a total order that never reorders a commitment's revisions.
@@ -212,7 +213,9 @@ describe('writers of one commitment', () => {
     const revisions = responses.map((r) => (JSON.parse(r.body) as { revision: number }).revision).sort((a, b) => a - b);
     expect(revisions).toEqual(Array.from({ length: 16 }, (_, i) => i + 2));
     await waitUntilPublished(env.repository, planId, 60_000);
-    const history = await readJson<{ updates: Array<{ revision: number; planRevision: number }> }>(`plans/${planId}/updates/${year}.json`);
+    const history = await readJson<{ updates: Array<{ revision: number; planRevision: number }> }>(
+      `plans/${planId}/${historyPath(month, 'json')}`,
+    );
     // The plan's order keeps the commitment's: a later revision always has a later plan revision.
     const byRevision = [...history!.updates].sort((a, b) => a.revision - b.revision);
     expect(byRevision.map((u) => u.revision)).toEqual(revisions);

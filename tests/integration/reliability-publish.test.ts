@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LeaseLostError, PublishCoordinator } from '#shared/publish/coordinator';
 import { publishPlan } from '#shared/publish/publish';
+import { historyPath } from '#shared/render/snapshot';
 import type { Artifact, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
 import { BASE_URL, createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import { createPublisher, definePlanWithCommitments, verifyBucket } from '#tests/support/reliability';
@@ -78,8 +79,8 @@ describe('publish coordinator', () => {
     await env.repository.releasePublishLease('plan-b', 'other');
     expect((await publisher.publishPlan('plan-b')).batchItemFailures).toEqual([]);
     expect((await publishedJson('plan-b'))!.commitments[0]!.status).toBe('on_track');
-    const year = new Date().getUTCFullYear();
-    expect((await env.getObject(`plans/plan-b/updates/${year}.json`))!.body).toContain(updateId);
+    const month = new Date().toISOString().slice(0, 7);
+    expect((await env.getObject(`plans/plan-b/${historyPath(month, 'json')}`))!.body).toContain(updateId);
   });
 
   it('never records a lower publishedRevision, nor one without the lease', async () => {

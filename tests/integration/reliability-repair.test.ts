@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RUNTIME_FILE } from '#shared/config/runtime-file';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { VerificationReport } from '#shared/publish/verify';
+import { historyPath } from '#shared/render/snapshot';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import { createPublisher, definePlanWithCommitments, signedUpdate } from '#tests/support/reliability';
 import { republish } from '../../cli/commands/republish.ts';
@@ -22,7 +23,7 @@ import { startLocalStack } from '../../infra/local/local-stack.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const PLAN = 'repair';
-const year = new Date().getUTCFullYear();
+const history = historyPath(new Date().toISOString().slice(0, 7), 'csv');
 let env: TestEnvironment;
 let official: TestKey;
 
@@ -74,7 +75,7 @@ describe('mandat verify and mandat republish', () => {
   });
 
   it('verify lists a deleted, a corrupted and a stray object, and exits 1', async () => {
-    await env.s3.send(new DeleteObjectCommand({ Bucket: env.bucketName, Key: `plans/${PLAN}/updates/${year}.csv` }));
+    await env.s3.send(new DeleteObjectCommand({ Bucket: env.bucketName, Key: `plans/${PLAN}/${history}` }));
     const csv = (await env.getObject(`plans/${PLAN}/commitments.csv`))!.body;
     await put(`plans/${PLAN}/commitments.csv`, csv.replace('pending', 'on_track'));
     await put(`plans/${PLAN}/left-over.json`, '{}');
@@ -83,7 +84,7 @@ describe('mandat verify and mandat republish', () => {
     const one = await run(verify, '--plan', PLAN);
     expect(one.exitCode).toBe(1);
     expect((one.json as VerificationReport).plans[0]).toMatchObject({
-      missing: [`plans/${PLAN}/updates/${year}.csv`],
+      missing: [`plans/${PLAN}/${history}`],
       different: [`plans/${PLAN}/commitments.csv`],
       extra: [`plans/${PLAN}/left-over.json`],
     });
@@ -98,13 +99,27 @@ describe('mandat verify and mandat republish', () => {
     expect(result.exitCode, result.error).toBe(0);
     const [plan] = (result.json as { plans: Array<{ status: string; written: string[]; deleted: string[] }> }).plans;
     expect(plan!.status).toBe('published');
-    expect(plan!.written).toEqual([`plans/${PLAN}/commitments.csv`, `plans/${PLAN}/updates/${year}.csv`]);
+    expect(plan!.written).toEqual([`plans/${PLAN}/commitments.csv`, `plans/${PLAN}/${history}`]);
     expect(plan!.deleted).toEqual([`plans/${PLAN}/left-over.json`]);
     expect((await run(verify, '--plan', PLAN)).exitCode).toBe(0);
     // It took the lease like any publisher, and left the plan recorded as published.
     const state = (await env.repository.getPublishState(PLAN))!;
     expect(state.leaseOwner).toBeUndefined();
     expect(state.publishedRevision).toBe((await env.repository.getPlan(PLAN))!.revision);
+  });
+
+  it('finds the yearly history files of the layout before monthly ones, and --prune deletes them', async () => {
+    const year = new Date().getUTCFullYear();
+    const old = [`plans/${PLAN}/updates/${year}.csv`, `plans/${PLAN}/updates/${year}.json`];
+    for (const key of old) await put(key, 'old layout');
+    const found = await run(verify, '--plan', PLAN);
+    expect(found.exitCode).toBe(1);
+    expect((found.json as VerificationReport).plans[0]).toMatchObject({ missing: [], different: [], extra: old });
+    const pruned = await run(republish, '--plan', PLAN, '--prune');
+    expect((pruned.json as { plans: Array<{ deleted: string[] }> }).plans[0]!.deleted.sort()).toEqual(old);
+    expect(await env.getObject(old[0]!)).toBeUndefined();
+    expect(await env.getObject(`plans/${PLAN}/${history}`)).toBeDefined();
+    expect((await run(verify, '--plan', PLAN)).exitCode).toBe(0);
   });
 
   it('runs as the mandat command, exiting 1 while an orphan remains and 0 once it is gone', async () => {

@@ -3,6 +3,7 @@ import { publishBatch } from '#functions/publish/handler';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_COMMITMENT, DEMO_PLAN, DEMO_PLAN_ID } from '#shared/domain/demo-plan';
 import type { PublishDependencies, PublishResult } from '#shared/publish/publish';
+import { historyPath } from '#shared/render/snapshot';
 import { BASE_URL, createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 import { expectSafeHtml, readCsvAgainstSchema, readRss, type SchemaField } from '#tests/support/feed-checks';
 import { readStream } from '#tests/support/stream';
@@ -24,7 +25,7 @@ vi.mock('#shared/render/markdown', async (importOriginal) => {
 
 const NOW = new Date();
 const PLAN = `plans/${DEMO_PLAN_ID}/`;
-const YEAR = NOW.getUTCFullYear();
+const HISTORY_CSV = historyPath(NOW.toISOString().slice(0, 7), 'csv');
 
 let env: TestEnvironment;
 let deps: PublishDependencies;
@@ -56,8 +57,8 @@ async function updatesCsvRows() {
   const datapackage = JSON.parse((await env.getObject(`${PLAN}datapackage.json`))!.body) as {
     resources: Array<{ path: string; schema: { fields: SchemaField[] } }>;
   };
-  const resource = datapackage.resources.find((r) => r.path === `updates/${YEAR}.csv`)!;
-  return readCsvAgainstSchema((await env.getObject(`${PLAN}updates/${YEAR}.csv`))!.body, resource.schema).rows;
+  const resource = datapackage.resources.find((r) => r.path === HISTORY_CSV)!;
+  return readCsvAgainstSchema((await env.getObject(`${PLAN}${HISTORY_CSV}`))!.body, resource.schema).rows;
 }
 
 beforeAll(async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetFunctionDependencies } from '#functions/dependencies';
 import { handler as publish } from '#functions/publish/handler';
 import { DEMO_PLAN_ID } from '#shared/domain/demo-plan';
+import { historyPath } from '#shared/render/snapshot';
 import { createTestEnvironment, signedRequest, type TestEnvironment, type TestKey, updatePath } from '#tests/support/environment';
 import { StreamPoller } from '../../infra/local/stream-poller.ts';
 
@@ -73,8 +74,8 @@ describe('stream → publish', () => {
     const items = [new XMLParser().parse(rss.body).rss.channel.item].flat() as Array<{ guid: string }>;
     expect(items.map((i) => i.guid)).toEqual([...ids].reverse());
 
-    const year = new Date().getUTCFullYear();
-    const history = JSON.parse((await env.getObject(`plans/${DEMO_PLAN_ID}/updates/${year}.json`))!.body);
+    const month = new Date().toISOString().slice(0, 7);
+    const history = JSON.parse((await env.getObject(`plans/${DEMO_PLAN_ID}/${historyPath(month, 'json')}`))!.body);
     expect(history.updates.map((u: { updateId: string }) => u.updateId)).toEqual(ids);
   });
 

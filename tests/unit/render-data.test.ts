@@ -54,7 +54,7 @@ describe('datapackage.json', () => {
 
   it('describes every CSV exactly: the parsed header, order and every cell match its Table Schema', () => {
     const csvResources = datapackage.resources.filter((r) => r.format === 'csv');
-    expect(csvResources.map((r) => r.path)).toEqual(['commitments.csv', 'links.csv', 'updates/2018.csv', 'updates/2019.csv']);
+    expect(csvResources.map((r) => r.path)).toEqual(['commitments.csv', 'links.csv', 'updates/2018/11.csv', 'updates/2019/06.csv']);
     for (const resource of csvResources) {
       expect(resource.profile).toBe('tabular-data-resource');
       expect(resource.mediatype).toBe('text/csv');
@@ -76,7 +76,7 @@ describe('datapackage.json', () => {
     expect(byPath.get('links.csv')!.schema!.foreignKeys).toEqual([
       { fields: ['commitment_id'], reference: { resource: 'commitments', fields: ['commitment_id'] } },
     ]);
-    expect(byPath.get('updates/2019.csv')!.schema!.primaryKey).toEqual(['update_id']);
+    expect(byPath.get('updates/2019/06.csv')!.schema!.primaryKey).toEqual(['update_id']);
     expect(byPath.get('commitments.json')!).toMatchObject({ profile: 'data-resource', format: 'json', mediatype: 'application/json' });
   });
 });
@@ -95,13 +95,14 @@ describe('CSV content', () => {
     expect(body('commitments.csv')).toContain('\r\n');
   });
 
-  it('puts the history of each year in its own file, oldest first', () => {
-    const schema = JSON.parse(body('datapackage.json')).resources.find((r: Resource) => r.path === 'updates/2019.csv').schema;
-    const rows = readCsvAgainstSchema(body('updates/2019.csv'), schema).rows;
+  it('puts the history of each month in its own file, oldest first', () => {
+    const schema = JSON.parse(body('datapackage.json')).resources.find((r: Resource) => r.path === 'updates/2019/06.csv').schema;
+    const rows = readCsvAgainstSchema(body('updates/2019/06.csv'), schema).rows;
     expect(rows.map((r) => [r.update_id, r.previous_status, r.status])).toEqual([
       ['3b241101-e2bb-4255-8caf-4136c566a962', 'pending', 'delayed'],
     ]);
-    expect(JSON.parse(body('updates/2018.json')).updates).toHaveLength(1);
+    expect(JSON.parse(body('updates/2018/11.json'))).toMatchObject({ year: 2018, month: '2018-11', updates: [expect.anything()] });
+    expect(datapackage.resources.map((r) => r.name)).toContain('updates-2019-06');
   });
 });
 
@@ -111,13 +112,23 @@ describe('README.md data dictionary', () => {
   it('explains every file with its row count, every column, the status vocabulary and the data time', () => {
     expect(readme).toContain('| [commitments.csv](commitments.csv) | Estat actual de cada compromís | 3 |');
     expect(readme).toContain('| [links.csv](links.csv) | Informació relacionada: un enllaç per fila | 2 |');
-    expect(readme).toMatch(/\| \[updates\/2019\.csv\]\(updates\/2019\.csv\) \| .* \| 1 \|/);
+    expect(readme).toMatch(/\| \[updates\/2019\/06\.csv\]\(updates\/2019\/06\.csv\) \| .* \(2019-06\) \| {2}\|/);
     for (const resource of datapackage.resources.filter((r) => r.schema)) {
       for (const field of resource.schema!.fields) expect(readme).toContain(`| \`${field.name}\` | ${field.type} |`);
     }
     expect(readme).toContain('| `delayed` | En execució però amb retard |');
-    expect(readme).toContain('Generat a partir de les dades a: 2019-06-30T10:00:00.000Z');
+    expect(readme).toContain('Generat a partir de les dades a: 2019-06-30\n');
     expect(readme).toContain('## Notes');
+  });
+
+  it('keeps its bytes when an update changes only the history and the commitments state (no PUT)', () => {
+    const later = fixtureSnapshot();
+    const c = later.commitments[0]!;
+    later.commitments[0] = { ...c, status: 'on_track', updatedAt: '2019-06-30T18:00:00.000Z' };
+    later.generatedAt = '2019-06-30T18:00:00.000Z';
+    later.history.months!.get('2019-06')!.count += 1;
+    const readmeOf = (s: typeof later) => renderPlanArtifacts(s).find((a) => a.key.endsWith('README.md'))!.body;
+    expect(readmeOf(later)).toBe(readme);
   });
 
   it('is in the plan language', () => {

@@ -33,8 +33,13 @@
  * The plan item carries the summary of its history, kept by the sequencer as it orders updates:
  * `historyCount_{YYYY}` and `historyRevision_{YYYY}` per year, `historyAreas` (a string set),
  * and `historyIndexed`, set when the plan is created, which says the summary is complete.
+ * Each month with updates has its own small item beside them, `HISTORY#{YYYY-MM}`, moved by
+ * the same transaction as the plan's summary (the publisher's ordering, an import of the past):
+ * `updates` (count), `revision`, and `net_{status}` (the month's net status moves). Not on the
+ * plan item: every write of the plan item pays for its whole size, and a plan's months would
+ * add kilobytes to it.
  */
-import type { HistorySummary } from '../../domain/history.ts';
+import { type HistoryMonth, type HistorySummary, monthsComplete, reportedMonth, statusMoves } from '../../domain/history.ts';
 import type { Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
 import type { PlanEntry } from '../plans.ts';
 import type { PublishState } from '../publish-leases.ts';
@@ -51,6 +56,7 @@ export const itemKeys = {
   idempotency: (keyId: string, idempotencyKey: string) => ({ PK: `IDEMPOTENCY#${keyId}#${idempotencyKey}`, SK: 'IDEMPOTENCY' }),
   publishState: (planId: string) => ({ PK: `PUBLISH#${planId}`, SK: 'PUBLISH' }),
   planEntry: (planId: string) => ({ PK: 'PLANS', SK: `PLAN#${planId}` }),
+  historyMonth: (planId: string, month: string) => ({ PK: `PLAN#${planId}`, SK: `${HISTORY_MONTH_PREFIX}${month}` }),
   keyEntry: (keyId: string) => ({ PK: 'KEYS', SK: `KEY#${keyId}` }),
 };
 
@@ -77,6 +83,8 @@ export function strip<T>(item: Record<string, unknown> | undefined): T | undefin
 
 const HISTORY_ATTRIBUTE = /^history/;
 const YEAR_ATTRIBUTE = /^history(Count|Revision)_(\d+)$/;
+export const HISTORY_MONTH_PREFIX = 'HISTORY#';
+const NET_PREFIX = 'net_';
 
 /** The plan without the bookkeeping of its history. */
 export function stripPlan(item: Record<string, unknown> | undefined): Plan | undefined {
@@ -91,23 +99,37 @@ export function historyAttributes(item: Record<string, unknown>): Record<string,
   return Object.fromEntries(Object.entries(item).filter(([name]) => HISTORY_ATTRIBUTE.test(name)));
 }
 
-export function historyOfPlanItem(item: Record<string, unknown>): HistorySummary | undefined {
+/**
+ * The summary kept on a plan item and its month items; undefined when the item predates it, or
+ * predates the month items (its months cannot be told without reading the history).
+ */
+export function historyOfPlanItem(item: Record<string, unknown>, monthItems: Record<string, unknown>[] = []): HistorySummary | undefined {
   if (item.historyIndexed !== true) return undefined;
-  const summary: HistorySummary = { years: new Map(), areaSlugs: new Set() };
+  const months = new Map<string, HistoryMonth>();
+  const summary: HistorySummary = { years: new Map(), months, areaSlugs: new Set() };
   for (const [name, value] of Object.entries(item)) {
-    const match = YEAR_ATTRIBUTE.exec(name);
-    if (!match) continue;
-    const year = Number(match[2]);
-    const entry = summary.years.get(year) ?? { count: 0, revision: 0 };
-    if (match[1] === 'Count') entry.count = Number(value);
+    const year = YEAR_ATTRIBUTE.exec(name);
+    if (!year) continue;
+    const key = Number(year[2]);
+    const entry = summary.years.get(key) ?? { count: 0, revision: 0 };
+    if (year[1] === 'Count') entry.count = Number(value);
     else entry.revision = Number(value);
-    summary.years.set(year, entry);
+    summary.years.set(key, entry);
+  }
+  for (const monthItem of monthItems) {
+    const net = new Map<string, number>();
+    for (const [name, value] of Object.entries(monthItem)) {
+      if (name.startsWith(NET_PREFIX) && Number(value) !== 0) net.set(name.slice(NET_PREFIX.length), Number(value));
+    }
+    const month = String(monthItem.SK).slice(HISTORY_MONTH_PREFIX.length);
+    months.set(month, { count: Number(monthItem.updates ?? 0), revision: Number(monthItem.revision ?? 0), net });
   }
   for (const [year, entry] of summary.years) if (entry.count <= 0) summary.years.delete(year);
+  for (const [month, entry] of months) if (entry.count <= 0) months.delete(month);
   const areas = item.historyAreas;
   if (areas instanceof Set) for (const slug of areas) summary.areaSlugs.add(String(slug));
   else if (Array.isArray(areas)) for (const slug of areas) summary.areaSlugs.add(String(slug));
-  return summary;
+  return monthsComplete(summary) ? summary : undefined;
 }
 
 /** The plan item's history attributes for a summary (a plan created with a history: bulk loads, tests). */
@@ -120,6 +142,61 @@ export function planHistoryAttributes(summary: HistorySummary): Record<string, u
   // DynamoDB has no empty sets: the attribute is absent until the first update.
   if (summary.areaSlugs.size > 0) attributes.historyAreas = new Set(summary.areaSlugs);
   return attributes;
+}
+
+/** The month items of a summary (bulk loads, tests), as the update transactions leave them. */
+export function historyMonthItems(planId: string, summary: HistorySummary): Record<string, unknown>[] {
+  return [...(summary.months ?? [])].map(([month, entry]) => ({
+    ...itemKeys.historyMonth(planId, month),
+    kind: 'history-month',
+    updates: entry.count,
+    revision: entry.revision,
+    ...Object.fromEntries([...entry.net].map(([code, by]) => [`${NET_PREFIX}${code}`, by])),
+  }));
+}
+
+/**
+ * What a set of newly ordered updates does to their months' items (each created by its first
+ * update): the count, the highest plan revision they bring, the net status moves. No condition:
+ * the plan item's revision condition in the same transaction orders the writers (the publisher's
+ * sequencer, an admin's import of past updates).
+ */
+export function historyMonthUpdates(
+  planId: string,
+  updates: Array<Pick<StatusUpdate, 'reportedAt' | 'planRevision' | 'status' | 'previousStatus'>>,
+): Array<{
+  Key: Record<string, string>;
+  UpdateExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}> {
+  const months = new Map<string, { count: number; revision: number; net: Map<string, number> }>();
+  for (const u of updates) {
+    const key = reportedMonth(u);
+    const month = months.get(key) ?? { count: 0, revision: 0, net: new Map<string, number>() };
+    months.set(key, month);
+    month.count++;
+    if (u.planRevision > month.revision) month.revision = u.planRevision;
+    for (const [code, by] of statusMoves(u)) month.net.set(code, (month.net.get(code) ?? 0) + by);
+  }
+  return [...months].map(([month, entry]) => {
+    const names: Record<string, string> = { '#kind': 'kind', '#revision': 'revision', '#updates': 'updates' };
+    const values: Record<string, unknown> = { ':kind': 'history-month', ':revision': entry.revision, ':count': entry.count };
+    const add = ['#updates :count'];
+    [...entry.net].forEach(([code, by], i) => {
+      if (by === 0) return;
+      names[`#net${i}`] = `${NET_PREFIX}${code}`;
+      values[`:net${i}`] = by;
+      add.push(`#net${i} :net${i}`);
+    });
+    return {
+      Key: itemKeys.historyMonth(planId, month),
+      // Plan revisions only grow: the newest write's is the month's highest.
+      UpdateExpression: `SET #kind = :kind, #revision = :revision ADD ${add.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  });
 }
 
 /** An update as a table item, with its local index itemKeys. */

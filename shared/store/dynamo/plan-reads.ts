@@ -9,7 +9,7 @@ import type { Commitment, Plan, StatusUpdate } from '../../domain/model.ts';
 import type { Page, PageRequest } from '../paging.ts';
 import type { PlanEntry, PlanReader, PlanStore } from '../plans.ts';
 import type { PublishLeaseStore, PublishState } from '../publish-leases.ts';
-import { historyOfPlanItem, itemKeys, strip, stripPlan } from './items.ts';
+import { HISTORY_MONTH_PREFIX, historyOfPlanItem, itemKeys, strip, stripPlan } from './items.ts';
 import { DynamoPublishLeases } from './publish-leases.ts';
 import { DynamoTable } from './table.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
@@ -37,9 +37,18 @@ export class DynamoPlanReads extends DynamoTable implements PlanReader, Pick<Pla
   }
 
   async getPlanHistory(planId: string): Promise<{ plan: Plan; history?: HistorySummary } | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: itemKeys.plan(planId), ConsistentRead: true }));
+    // The month items are small (a plan of four years: 48 of them, about 3 read units).
+    const [out, months] = await Promise.all([
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: itemKeys.plan(planId), ConsistentRead: true })),
+      this.queryAll({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': HISTORY_MONTH_PREFIX },
+        ConsistentRead: true,
+      }),
+    ]);
     if (!out.Item) return undefined;
-    const history = historyOfPlanItem(out.Item);
+    const history = historyOfPlanItem(out.Item, months);
     return { plan: stripPlan(out.Item)!, ...(history ? { history } : {}) };
   }
 
@@ -123,8 +132,10 @@ export class DynamoPlanReads extends DynamoTable implements PlanReader, Pick<Pla
     return items.map((item) => strip<Commitment>(item)!);
   }
 
-  async listUpdates(planId: string, options: { year?: number } = {}): Promise<StatusUpdate[]> {
-    const prefix = options.year === undefined ? 'UPDATE#' : `UPDATE#${String(options.year).padStart(4, '0')}`;
+  async listUpdates(planId: string, options: { year?: number; month?: string } = {}): Promise<StatusUpdate[]> {
+    // The sort key starts with the UTC instant, so a year or a month is a key prefix.
+    const period = options.month ?? (options.year === undefined ? '' : String(options.year).padStart(4, '0'));
+    const prefix = `UPDATE#${period}`;
     const items = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',

@@ -12,7 +12,7 @@ import type { KeyEntry } from '../keys.ts';
 import type { Page, PageRequest } from '../paging.ts';
 import type { PlanRepository } from '../ports.ts';
 import type { IdempotencyRecord } from '../requests.ts';
-import { historyAttributes, itemKeys, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
+import { historyAttributes, historyMonthUpdates, itemKeys, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
 import { DynamoKeys } from './keys.ts';
 import { DynamoPlanReads } from './plan-reads.ts';
 import { isCancellation, type TransactItem } from './table.ts';
@@ -233,6 +233,10 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
     }
     items.push(withHistory(this.planBump(planId, expectedPlanRevision, now), input.updates));
     conflicts.push('revision');
+    for (const month of historyMonthUpdates(planId, input.updates)) {
+      items.push({ Update: { TableName: this.tableName, ...month } });
+      conflicts.push('revision');
+    }
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
     return expectedPlanRevision + 1;

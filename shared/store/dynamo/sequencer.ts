@@ -9,11 +9,11 @@
  * nothing and is read and tried again; a stamped update is never counted twice.
  */
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { reportedYear } from '../../domain/history.ts';
+import { reportedMonth, reportedYear } from '../../domain/history.ts';
 import { backoffDelay, sleep } from '../../domain/retry.ts';
 import { ConflictError, type WriteConflict } from '../conflicts.ts';
 import type { PendingScope, UpdateSequencer } from '../sequencer.ts';
-import { itemKeys } from './items.ts';
+import { historyMonthUpdates, itemKeys } from './items.ts';
 import { DynamoPlanReads } from './plan-reads.ts';
 import { DynamoTable, type TransactItem } from './table.ts';
 
@@ -31,6 +31,8 @@ interface UpdateHead {
   reportedAt: string;
   receivedAt: string;
   areaSlug: string;
+  status: string;
+  previousStatus: string;
 }
 
 /** One pending entry, in the order it is sequenced. */
@@ -102,7 +104,8 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     const heads = new Map<string, UpdateHead>();
     const found = await this.batchGet(
       lists.flatMap((list) => list.keys.map((sk) => ({ PK: pk, SK: sk }))),
-      'SK, planRevision, reportedAt, receivedAt, areaSlug',
+      'SK, planRevision, reportedAt, receivedAt, areaSlug, #status, previousStatus',
+      { '#status': 'status' },
     );
     for (const item of found) heads.set(String(item.SK), item as unknown as UpdateHead);
 
@@ -125,11 +128,15 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     order.sort((a, b) => a.at.localeCompare(b.at) || a.commitmentId.localeCompare(b.commitmentId) || a.index - b.index);
     const chunk: Entry[] = [];
     const commitments = new Set<string>();
+    // Each month an update lands in has its summary item in the same transaction.
+    const months = new Set<string>();
     for (const entry of order) {
-      const more = commitments.has(entry.commitmentId) ? 1 : 2;
-      if (1 + chunk.length + commitments.size + more > MAX_TRANSACTION_ITEMS) break;
+      const month = entry.update ? reportedMonth(entry.update) : undefined;
+      const more = (commitments.has(entry.commitmentId) ? 1 : 2) + (month && !months.has(month) ? 1 : 0);
+      if (1 + chunk.length + commitments.size + months.size + more > MAX_TRANSACTION_ITEMS) break;
       chunk.push(entry);
       commitments.add(entry.commitmentId);
+      if (month) months.add(month);
     }
     return this.writeChunk(pk, planId, chunk, expectedRevision, updatedAt);
   }
@@ -142,6 +149,7 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     const years = new Map<number, { count: number; revision: number }>();
     const areas = new Set<string>();
     const perCommitment = new Map<string, { removed: number; planRevision?: number }>();
+    const ordered: Array<UpdateHead & { planRevision: number }> = [];
     for (const entry of entries) {
       const commitment = perCommitment.get(entry.commitmentId) ?? { removed: 0 };
       perCommitment.set(entry.commitmentId, commitment);
@@ -149,6 +157,7 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
       if (!entry.update) continue;
       revision++;
       commitment.planRevision = revision;
+      ordered.push({ ...entry.update, planRevision: revision });
       const year = reportedYear(entry.update);
       const counted = years.get(year) ?? { count: 0, revision };
       counted.count++;
@@ -193,6 +202,10 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
         values[`:count${year}`] = counted.count;
         sets.push(`#revision${year} = :revision${year}`);
         adds.push(`#count${year} :count${year}`);
+      }
+      for (const month of historyMonthUpdates(planId, ordered)) {
+        items.push({ Update: { TableName: this.tableName, ...month } });
+        conflicts.push('revision');
       }
       values[':areas'] = areas;
       adds.push('historyAreas :areas');

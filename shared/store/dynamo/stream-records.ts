@@ -6,6 +6,7 @@
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { canonicalJson } from '../../domain/canonical-json.ts';
 import { noChanges, type PlanChanges } from '../../domain/plan-changes.ts';
+import { HISTORY_MONTH_PREFIX } from './items.ts';
 import { PUBLISH_STREAM_SETTINGS } from './stream-settings.ts';
 
 type Image = Record<string, AttributeValue> | undefined;
@@ -72,10 +73,12 @@ export function changesInRecords(records: readonly DynamoDBRecord[]): Map<string
         if (slug) changes.areaSlugs.add(slug);
       }
     } else if (sk.startsWith('UPDATE#')) {
-      // UPDATE#{reportedAt}#{updateId}: reportedAt is a UTC ISO instant, its year is the file it lands in.
-      const year = Number(sk.slice('UPDATE#'.length, 'UPDATE#'.length + 4));
-      if (Number.isInteger(year)) changes.years.add(year);
-      else changes.full = true;
+      // UPDATE#{reportedAt}#{updateId}: reportedAt is a UTC ISO instant, its month is the file it lands in.
+      const month = sk.slice('UPDATE#'.length, 'UPDATE#'.length + 7);
+      if (/^\d{4}-\d{2}$/.test(month)) {
+        changes.years.add(Number(month.slice(0, 4)));
+        (changes.months ??= new Set()).add(month);
+      } else changes.full = true;
       const commitmentId = text(record.dynamodb?.NewImage, 'commitmentId') ?? text(record.dynamodb?.OldImage, 'commitmentId');
       if (!commitmentId) changes.full = true;
       else changes.commitmentIds.add(commitmentId);
@@ -83,6 +86,8 @@ export function changesInRecords(records: readonly DynamoDBRecord[]): Map<string
         const slug = text(image, 'areaSlug');
         if (slug) changes.areaSlugs.add(slug);
       }
+    } else if (sk.startsWith(HISTORY_MONTH_PREFIX)) {
+      // A month's summary, written in the same transaction as its update's record: that one says what changed.
     } else {
       changes.full = true;
     }

@@ -1,0 +1,71 @@
+/**
+ * The S3 store writes only what changed, whichever way it tells what is stored: a HEAD per
+ * artifact for a small write (billed as GETs), LISTs of the folders or of the whole prefix for a
+ * large one. Against the S3 server, with the requests counted as S3 would bill them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Artifact } from '#shared/store/artifacts';
+import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
+import { createTestEnvironment, type TestEnvironment } from '#tests/support/environment';
+
+let env: TestEnvironment;
+const requests: string[] = [];
+
+beforeAll(async () => {
+  env = await createTestEnvironment();
+  env.s3.middlewareStack.add(
+    (next, context) => (args) => {
+      requests.push(context.commandName ?? '?');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+});
+afterAll(() => env?.destroy());
+
+const file = (key: string, body: string): Artifact => ({ key, body, contentType: 'text/plain; charset=utf-8' });
+const counts = () => {
+  const tally: Record<string, number> = {};
+  for (const name of requests.splice(0)) tally[name] = (tally[name] ?? 0) + 1;
+  return tally;
+};
+
+describe('S3ArtifactStore.write', () => {
+  it('checks a small write with a HEAD per artifact: writes the new and the changed, skips the same', async () => {
+    const store = new S3ArtifactStore(env.s3, env.bucketName);
+    const keys = ['p/a.csv', 'p/x/b.csv', 'p/y/c.csv', 'p/z/d.csv'];
+    await store.write(
+      'p/',
+      keys.map((key) => file(key, `${key} v1`)),
+    );
+    requests.splice(0);
+    const result = await store.write('p/', [
+      file(keys[0]!, `${keys[0]} v1`),
+      file(keys[1]!, `${keys[1]} v2`),
+      file(keys[2]!, `${keys[2]} v1`),
+      file('p/z/new.csv', 'new'),
+    ]);
+    expect(result.written.sort()).toEqual(['p/x/b.csv', 'p/z/new.csv']);
+    expect(result.skipped.sort()).toEqual(['p/a.csv', 'p/y/c.csv']);
+    // Four folders would be four LISTs; four HEADs cost a third of one.
+    expect(counts()).toEqual({ HeadObjectCommand: 4, PutObjectCommand: 2 });
+    expect((await env.getObject('p/x/b.csv'))!.body).toBe('p/x/b.csv v2');
+  });
+
+  it('lists instead when HEADs would cost more: one folder holding many artifacts, or many folders', async () => {
+    const store = new S3ArtifactStore(env.s3, env.bucketName);
+    const many = Array.from({ length: 30 }, (_, i) => file(`q/one/${i}.csv`, `${i}`));
+    await store.write('q/', many);
+    requests.splice(0);
+    const again = await store.write('q/', many);
+    expect(again.written).toEqual([]);
+    expect(counts()).toEqual({ ListObjectsV2Command: 1 });
+
+    const spread = Array.from({ length: 120 }, (_, i) => file(`r/${i}/index.csv`, `${i}`));
+    await store.write('r/', spread);
+    requests.splice(0);
+    const changed = spread.map((a, i) => (i === 7 ? file(a.key, 'changed') : a));
+    expect((await store.write('r/', changed)).written).toEqual(['r/7/index.csv']);
+    expect(counts()).toEqual({ ListObjectsV2Command: 1, PutObjectCommand: 1 });
+  });
+});
