@@ -16,7 +16,7 @@ import { bold, CliError, dim, EXIT, green, progressBar, red, yellow } from '../o
 const help = `Usage: mandat import-history FILE.csv --plan ID --key ADMIN.pem [options]
 
 Loads a plan's past status reports (one row per dated update) through the signed API. Each
-update keeps its date in the history files (updates/{YYYY}.csv|json) and the status-over-time
+update keeps its date in the history files (updates/{YYYY}/{MM}.csv|json) and the status-over-time
 chart, is marked imported (column "imported"), and is never announced in a feed. A commitment's
 current state becomes the newest of its updates by date: an imported update older than the
 current state does not change it. Re-running the same file changes nothing.
@@ -28,7 +28,7 @@ Columns (header names in Catalan, Spanish or English; order free; "," ";" or tab
   observations  observations | Observacions | Observaciones (Markdown; optional)
   links         links | Enllaços | Enlaces (one per line, "Title <url>"; optional)
   progress      progress | Progrés | Progreso (0-100, optional)
-The project's own updates/{YYYY}.csv is read as is.
+The project's own updates/{YYYY}/{MM}.csv is read as is.
 
 Options:
   --plan ID          the plan (must exist, with its commitments)

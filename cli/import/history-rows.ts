@@ -1,6 +1,6 @@
 /**
  * Reading a file of past updates (commitment, date, status, observations, links) into the items
- * of `POST …/history`, or the reason a row cannot be one. The project's own updates/{YYYY}.csv
+ * of `POST …/history`, or the reason a row cannot be one. The project's own updates/{YYYY}/{MM}.csv
  * is such a file, read as published. Other readers (a sheet, a mapping) plug in by producing
  * the same `HistoryRow`s from their cells: `historyRowsOf`.
  */

@@ -254,8 +254,9 @@ describe('mandat import-history (the past)', () => {
     );
     expect(await env.repository.getCommitment(PAST, 'c3')).toMatchObject({ status: 'on_track', reportedAt: `${year}-01-01T00:00:00.000Z` });
 
+    await env.repository.sequenceUpdates(PAST, 'all'); // as the publisher does before it reads
     await publishPlan(PAST, deps);
-    const y2019 = (await env.getObject(`plans/${PAST}/updates/2019.csv`))!.body;
+    const y2019 = (await env.getObject(`plans/${PAST}/updates/2019/06.csv`))!.body;
     const header = y2019.split('\r\n')[0]!.split(',');
     expect(header.at(-1)).toBe('imported');
     expect(y2019).toContain('2019-06-30T00:00:00Z');
@@ -263,12 +264,12 @@ describe('mandat import-history (the past)', () => {
     const rows2019 = y2019.trim().split('\r\n').slice(1);
     expect(rows2019).toHaveLength(2);
     for (const row of rows2019) expect(row.endsWith(',true')).toBe(true);
-    const json2020 = JSON.parse((await env.getObject(`plans/${PAST}/updates/2020.json`))!.body) as {
+    const json2020 = JSON.parse((await env.getObject(`plans/${PAST}/updates/2020/01.json`))!.body) as {
       updates: Array<{ imported: boolean; reportedAt: string }>;
     };
     expect(json2020.updates).toMatchObject([{ imported: true, reportedAt: '2020-01-15T09:00:00.000Z' }]);
-    const thisYear = (await env.getObject(`plans/${PAST}/updates/${year}.csv`))!.body;
-    expect(thisYear).toMatch(/,false\r\n/); // the live update
+    const thisMonth = (await env.getObject(`plans/${PAST}/updates/${new Date().toISOString().slice(0, 7).replace('-', '/')}.csv`))!.body;
+    expect(thisMonth).toMatch(/,false\r\n/); // the live update
     const datapackage = JSON.parse((await env.getObject(`plans/${PAST}/datapackage.json`))!.body) as {
       resources: Array<{ schema?: { fields: Array<{ name: string; type: string }> } }>;
     };
@@ -300,10 +301,10 @@ describe('mandat import-history (the past)', () => {
     expect(await env.repository.listUpdates(PAST)).toHaveLength(5);
   }, 120_000);
 
-  it('reads the published updates/{YYYY}.csv as is: a plan’s history copied into another changes nothing twice', async () => {
-    const published = (await env.getObject(`plans/${PAST}/updates/2019.csv`))!.body;
-    writeFileSync(join(dir, '2019.csv'), published);
-    const again = await mandat(['import-history', join(dir, '2019.csv'), '--plan', PAST, '--json']);
+  it('reads the published updates/{YYYY}/{MM}.csv as is: a plan’s history copied into another changes nothing twice', async () => {
+    const published = (await env.getObject(`plans/${PAST}/updates/2019/06.csv`))!.body;
+    writeFileSync(join(dir, '2019-06.csv'), published);
+    const again = await mandat(['import-history', join(dir, '2019-06.csv'), '--plan', PAST, '--json']);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ rows: 2, recorded: 0, unchanged: 2 });
   }, 60_000);

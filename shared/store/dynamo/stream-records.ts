@@ -58,7 +58,9 @@ export function changesInRecords(records: readonly DynamoDBRecord[]): Map<string
     const planId = planIdOfRecord(record);
     const sk = record.dynamodb?.Keys?.SK?.S ?? '';
     const sequence = record.dynamodb?.SequenceNumber;
-    if (planId === undefined || !sequence || sequencingOnly(record, sk)) continue;
+    // A month's summary is moved only beside records that say what changed (the sequencer's own
+    // round, or an import's update items): by itself it publishes nothing.
+    if (planId === undefined || !sequence || sequencingOnly(record, sk) || sk.startsWith(HISTORY_MONTH_PREFIX)) continue;
     const changes = plans.get(planId) ?? noChanges();
     plans.set(planId, changes);
     changes.sequences.push(sequence);
@@ -86,8 +88,6 @@ export function changesInRecords(records: readonly DynamoDBRecord[]): Map<string
         const slug = text(image, 'areaSlug');
         if (slug) changes.areaSlugs.add(slug);
       }
-    } else if (sk.startsWith(HISTORY_MONTH_PREFIX)) {
-      // A month's summary, written in the same transaction as its update's record: that one says what changed.
     } else {
       changes.full = true;
     }
