@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { freePort } from '#infra/local/emulators';
 import { startLocalStack } from '#infra/local/local-stack';
 import { ensureTable } from '#infra/local/setup';
-import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
+import { DynamoSequencingRepository } from '#shared/store/dynamo/sequencing';
 import { SignedClient } from '../../cli/client.ts';
 import type { BenchContext } from '../context.ts';
 import { progress } from '../progress.ts';
@@ -83,7 +83,7 @@ export async function bulkImport(ctx: BenchContext, sizes: BulkImportSizes): Pro
   const tableName = 'bench-bulk';
   const bucketName = 'bench-bulk';
   await ensureTable(ctx.raw, tableName);
-  const repository = new DynamoPlanRepository(ctx.doc, tableName);
+  const repository = new DynamoSequencingRepository(ctx.doc, tableName);
   const admin = await registerKey(repository, 'bench-admin', 'admin', []);
   const keyFile = join(ctx.tmp, 'bench-admin.pem');
   writeFileSync(keyFile, admin.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });

@@ -10,7 +10,7 @@ import { DEFAULT_STATUSES } from '../domain/vocabulary.ts';
 import { revokedDuringRequest } from '../signing/authenticate.ts';
 import { ConflictError, type NonceClaim } from '../store/conflicts.ts';
 import { MAX_ITEMS_PER_TRANSACTION } from '../store/plans.ts';
-import type { PlanRepository } from '../store/ports.ts';
+import type { ApiRepository } from '../store/ports.ts';
 
 function same(a: object, b: object, fields: string[]): boolean {
   const x = a as Record<string, unknown>;
@@ -53,7 +53,7 @@ function conflictToProblem(error: unknown, what: string, nonce: NonceClaim | und
 }
 
 export async function definePlan(
-  repository: PlanRepository,
+  repository: ApiRepository,
   planId: string,
   definition: PlanDefinition,
   options: { now: Date; nonce?: NonceClaim },
@@ -135,7 +135,7 @@ function commitmentFrom(
 }
 
 export async function defineCommitment(
-  repository: PlanRepository,
+  repository: ApiRepository,
   planId: string,
   commitmentId: string,
   definition: CommitmentDefinition,
@@ -192,7 +192,7 @@ const BATCH_CONFLICT_RETRIES = 5;
  * A transaction that keeps colliding refuses its items with a 409 (nothing of them written).
  */
 export async function defineCommitments(
-  repository: PlanRepository,
+  repository: ApiRepository,
   planId: string,
   items: BatchDefinition[],
   options: { now: Date; nonce?: NonceClaim },

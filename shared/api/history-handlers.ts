@@ -15,7 +15,7 @@ import { revokedDuringRequest } from '../signing/authenticate.ts';
 import { requirePlanAdmin } from '../signing/authorize.ts';
 import { ConflictError, type NonceClaim } from '../store/conflicts.ts';
 import { MAX_ITEMS_PER_TRANSACTION } from '../store/plans.ts';
-import type { PlanRepository } from '../store/ports.ts';
+import type { ApiRepository } from '../store/ports.ts';
 import { MAX_BATCH_ITEMS } from './definitions.ts';
 import type { ApiResponse } from './http.ts';
 import { fieldErrors, json, nonceClaim, type RoutedRequest, readJsonBody, replayed, signed, slugParam } from './request.ts';
@@ -74,7 +74,7 @@ const HISTORY_CONFLICT_RETRIES = 5;
  * newest item that is newer than its own state, whether that item is new or was imported before.
  */
 export async function importHistory(
-  repository: PlanRepository,
+  repository: ApiRepository,
   planId: string,
   candidates: Candidate[],
   options: { now: Date; nonce?: NonceClaim; keyId: string; clockSkewSeconds: number },
@@ -291,7 +291,7 @@ export async function importHistory(
   return { planRevision, results };
 }
 
-async function spend(repository: PlanRepository, nonce: NonceClaim): Promise<void> {
+async function spend(repository: ApiRepository, nonce: NonceClaim): Promise<void> {
   try {
     await repository.claimNonce(nonce);
   } catch (error) {

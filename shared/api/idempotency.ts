@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { parseItem, Token } from 'structured-headers';
 import { Problem } from '../domain/problem.ts';
 import { parseSignatureHeaders } from '../signing/http-signature.ts';
-import type { PlanRepository } from '../store/ports.ts';
+import type { ApiRepository } from '../store/ports.ts';
 import type { IdempotencyRecord } from '../store/requests.ts';
 import type { ApiRequest, ApiResponse } from './http.ts';
 
@@ -58,7 +58,7 @@ function requestHash(request: ApiRequest): string {
 
 export class IdempotentRequest {
   private constructor(
-    private readonly repository: Pick<PlanRepository, 'getIdempotencyRecord'>,
+    private readonly repository: Pick<ApiRepository, 'getIdempotencyRecord'>,
     readonly keyId: string,
     readonly idempotencyKey: string,
     private readonly hash: string,
@@ -72,7 +72,7 @@ export class IdempotentRequest {
   static begin(
     request: ApiRequest,
     keyId: string,
-    repository: Pick<PlanRepository, 'getIdempotencyRecord'>,
+    repository: Pick<ApiRepository, 'getIdempotencyRecord'>,
     now: Date,
   ): IdempotentRequest | undefined {
     const key = readIdempotencyKey(request);

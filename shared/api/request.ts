@@ -10,11 +10,11 @@ import { type AuthenticatedRequest, authenticate, revokedDuringRequest } from '.
 import type { SecretSealer } from '../signing/secret-sealer.ts';
 import { ConflictError, type NonceClaim } from '../store/conflicts.ts';
 import type { PageRequest } from '../store/paging.ts';
-import type { PlanRepository } from '../store/ports.ts';
+import type { ApiRepository } from '../store/ports.ts';
 import { type ApiRequest, type ApiResponse, ORIGIN_SECRET_HEADER } from './http.ts';
 
 export interface ApiDependencies {
-  repository: PlanRepository;
+  repository: ApiRepository;
   publicBaseUrl: string;
   /**
    * The secret the front (CloudFront, the local server) sends in ORIGIN_SECRET_HEADER. Only a

@@ -8,7 +8,10 @@ import type { PublishLeaseStore } from './publish-leases.ts';
 import type { RequestStore } from './requests.ts';
 import type { UpdateSequencer } from './sequencer.ts';
 
-export type PlanRepository = PlanStore & KeyStore & RequestStore & PublishLeaseStore;
+/** What the API writes and reads: the ingest function's repository (no publish leases). */
+export type ApiRepository = PlanStore & KeyStore & RequestStore;
+
+export type PlanRepository = ApiRepository & PublishLeaseStore;
 
 /** The repository with the publisher's sequencer too: operators' commands, the local runtime, tests. */
 export type SequencingRepository = PlanRepository & UpdateSequencer;

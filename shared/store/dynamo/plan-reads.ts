@@ -1,36 +1,18 @@
 /**
- * What the publisher needs of the table, and nothing it does not: a plan's items, the plans
- * registry and the publish leases. Apart from the writes so that the publish function's bundle
- * carries no write path (the repository extends it with those).
+ * Reading a plan's items and the plans registry: what the publisher and the API share. Apart
+ * from the writes so that the publish function's bundle carries no write path (the repository
+ * extends it with those), and from the publish leases, which only publishers take.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { compareNewestFirst, type HistoryScope, type HistorySummary } from '../../domain/history.ts';
 import type { Commitment, Plan, StatusUpdate } from '../../domain/model.ts';
 import type { Page, PageRequest } from '../paging.ts';
 import type { PlanEntry, PlanReader, PlanStore } from '../plans.ts';
-import type { PublishLeaseStore, PublishState } from '../publish-leases.ts';
 import { HISTORY_MONTH_PREFIX, historyOfPlanItem, itemKeys, strip, stripPlan } from './items.ts';
-import { DynamoPublishLeases } from './publish-leases.ts';
 import { DynamoTable } from './table.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
 
-export class DynamoPlanReads extends DynamoTable implements PlanReader, Pick<PlanStore, 'listPlans' | 'getCommitment'>, PublishLeaseStore {
-  private readonly leases: DynamoPublishLeases;
-
-  constructor(client: DynamoDBDocumentClient, tableName: string) {
-    super(client, tableName);
-    this.leases = new DynamoPublishLeases(client, tableName);
-  }
-
-  // The publish lease port.
-  getPublishState = (planId: string): Promise<PublishState | undefined> => this.leases.getPublishState(planId);
-  acquirePublishLease = (planId: string, lease: { owner: string; until: number; now: number }) =>
-    this.leases.acquirePublishLease(planId, lease);
-  renewPublishLease = (planId: string, lease: { owner: string; until: number }) => this.leases.renewPublishLease(planId, lease);
-  recordPublished: DynamoPublishLeases['recordPublished'] = (planId, input) => this.leases.recordPublished(planId, input);
-  releasePublishLease = (planId: string, owner: string): Promise<void> => this.leases.releasePublishLease(planId, owner);
-  markStaleWrites = (planId: string): Promise<void> => this.leases.markStaleWrites(planId);
-
+export class DynamoPlanReads extends DynamoTable implements PlanReader, Pick<PlanStore, 'listPlans' | 'getCommitment'> {
   async getPlan(planId: string): Promise<Plan | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: itemKeys.plan(planId), ConsistentRead: true }));
     return stripPlan(out.Item);
@@ -97,22 +79,11 @@ export class DynamoPlanReads extends DynamoTable implements PlanReader, Pick<Pla
 
   /** The current revision of each plan named (at most a page's worth): one consistent BatchGet. */
   protected async planRevisions(planIds: string[]): Promise<Map<string, number>> {
-    const revisions = new Map<string, number>();
-    let request: Record<string, unknown>[] = planIds.map((planId) => itemKeys.plan(planId));
-    for (let attempt = 0; request.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-      const out = await this.client.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.tableName]: { Keys: request, ConsistentRead: true, ProjectionExpression: 'planId, revision' },
-          },
-        }),
-      );
-      for (const item of out.Responses?.[this.tableName] ?? []) revisions.set(String(item.planId), Number(item.revision));
-      request = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-      if (attempt >= 8 && request.length > 0) throw new Error(`DynamoDB left ${request.length} plan reads unprocessed`);
-    }
-    return revisions;
+    const items = await this.batchGet(
+      planIds.map((planId) => itemKeys.plan(planId)),
+      'planId, revision',
+    );
+    return new Map(items.map((item) => [String(item.planId), Number(item.revision)]));
   }
 
   async getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined> {

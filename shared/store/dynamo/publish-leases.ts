@@ -104,3 +104,24 @@ export class DynamoPublishLeases extends DynamoTable implements PublishLeaseStor
     }
   }
 }
+
+// TypeScript's mixin pattern needs exactly this constructor type.
+// biome-ignore lint/suspicious/noExplicitAny: a mixin's base constructor takes any arguments
+type TableClass = abstract new (...args: any[]) => DynamoTable;
+
+/**
+ * Adds the publish lease port to a table adapter: for the publishers' adapters only, so the
+ * ingest function's bundle carries no lease code.
+ */
+export function withPublishLeases<Base extends TableClass>(base: Base) {
+  abstract class WithPublishLeases extends base implements PublishLeaseStore {
+    private readonly leases = new DynamoPublishLeases(this.client, this.tableName);
+    getPublishState: PublishLeaseStore['getPublishState'] = (planId) => this.leases.getPublishState(planId);
+    acquirePublishLease: PublishLeaseStore['acquirePublishLease'] = (planId, lease) => this.leases.acquirePublishLease(planId, lease);
+    renewPublishLease: PublishLeaseStore['renewPublishLease'] = (planId, lease) => this.leases.renewPublishLease(planId, lease);
+    recordPublished: PublishLeaseStore['recordPublished'] = (planId, input) => this.leases.recordPublished(planId, input);
+    releasePublishLease: PublishLeaseStore['releasePublishLease'] = (planId, owner) => this.leases.releasePublishLease(planId, owner);
+    markStaleWrites: PublishLeaseStore['markStaleWrites'] = (planId) => this.leases.markStaleWrites(planId);
+  }
+  return WithPublishLeases;
+}

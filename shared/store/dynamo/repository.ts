@@ -4,13 +4,13 @@
  * nonces and idempotency records are written here, in the transactions that need them together;
  * keys and publish leases have adapters of their own, composed here.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { reportedYear } from '../../domain/history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
 import { ConflictError, type NonceClaim, type WriteConflict } from '../conflicts.ts';
 import type { KeyEntry } from '../keys.ts';
 import type { Page, PageRequest } from '../paging.ts';
-import type { PlanRepository } from '../ports.ts';
+import type { ApiRepository } from '../ports.ts';
 import type { IdempotencyRecord } from '../requests.ts';
 import { historyAttributes, historyMonthUpdates, itemKeys, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
 import { DynamoKeys } from './keys.ts';
@@ -57,7 +57,7 @@ function withHistory(bump: TransactItem, updates: StatusUpdate[]): TransactItem 
 /** Optional commitment fields an update may leave out of the new state (its predecessor's must go). */
 const DROPPABLE_FIELDS = ['progress', 'previousAreaSlug', 'lastUpdateId'] as const;
 
-export class DynamoPlanRepository extends DynamoPlanReads implements PlanRepository {
+export class DynamoPlanRepository extends DynamoPlanReads implements ApiRepository {
   private readonly keyStore: DynamoKeys;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {
@@ -253,28 +253,6 @@ export class DynamoPlanRepository extends DynamoPlanReads implements PlanReposit
   async getCommitments(planId: string, commitmentIds: string[]): Promise<Commitment[]> {
     const items = await this.batchGet([...new Set(commitmentIds)].map((id) => itemKeys.commitment(planId, id)));
     return items.map((item) => strip<Commitment>(item)!);
-  }
-
-  /** Consistent BatchGets of up to 100 keys each, unprocessed keys sent again with backoff. */
-  private async batchGet(keys: Record<string, unknown>[], projection?: string): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    for (let start = 0; start < keys.length; start += 100) {
-      let request = keys.slice(start, start + 100);
-      for (let attempt = 0; request.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-        const out = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: { Keys: request, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) },
-            },
-          }),
-        );
-        found.push(...((out.Responses?.[this.tableName] ?? []) as Record<string, unknown>[]));
-        request = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-        if (attempt >= 8 && request.length > 0) throw new Error(`DynamoDB left ${request.length} reads unprocessed`);
-      }
-    }
-    return found;
   }
 
   /**

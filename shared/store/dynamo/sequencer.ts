@@ -8,13 +8,14 @@
  * chunk that loses a race (a definition moved the plan, another sequencer got there first) wrote
  * nothing and is read and tried again; a stamped update is never counted twice.
  */
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { reportedMonth, reportedYear } from '../../domain/history.ts';
 import { backoffDelay, sleep } from '../../domain/retry.ts';
 import { ConflictError, type WriteConflict } from '../conflicts.ts';
 import type { PendingScope, UpdateSequencer } from '../sequencer.ts';
 import { historyMonthUpdates, itemKeys } from './items.ts';
 import { DynamoPlanReads } from './plan-reads.ts';
+import { withPublishLeases } from './publish-leases.ts';
 import { DynamoTable, type TransactItem } from './table.ts';
 
 const MAX_TRANSACTION_ITEMS = 100;
@@ -224,41 +225,10 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     await this.transact(items, conflicts);
     return revision - expectedRevision;
   }
-
-  /** Consistent BatchGet of any number of keys (100 a request), retrying what DynamoDB left unprocessed. */
-  private async batchGet(
-    keys: Record<string, unknown>[],
-    projection: string,
-    names?: Record<string, string>,
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    for (let start = 0; start < keys.length; start += 100) {
-      let request = keys.slice(start, start + 100);
-      for (let attempt = 0; request.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-        const out = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: request,
-                ConsistentRead: true,
-                ProjectionExpression: projection,
-                ...(names ? { ExpressionAttributeNames: names } : {}),
-              },
-            },
-          }),
-        );
-        items.push(...((out.Responses?.[this.tableName] ?? []) as Record<string, unknown>[]));
-        request = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
-        if (attempt >= 8 && request.length > 0) throw new Error(`DynamoDB left ${request.length} reads unprocessed`);
-      }
-    }
-    return items;
-  }
 }
 
 /** The publish function's adapter: the plan reads, the leases, and ordering updates. */
-export class DynamoPublishReads extends DynamoPlanReads implements UpdateSequencer {
+export class DynamoPublishReads extends withPublishLeases(DynamoPlanReads) implements UpdateSequencer {
   private readonly sequencer: DynamoUpdateSequencer;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {

@@ -4,11 +4,12 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PendingScope, UpdateSequencer } from '../sequencer.ts';
+import { withPublishLeases } from './publish-leases.ts';
 import { DynamoPlanRepository } from './repository.ts';
 import { DynamoUpdateSequencer } from './sequencer.ts';
 
 /** Every port, with ordering updates: operators' commands, the local runtime, the tests and the bench. */
-export class DynamoSequencingRepository extends DynamoPlanRepository implements UpdateSequencer {
+export class DynamoSequencingRepository extends withPublishLeases(DynamoPlanRepository) implements UpdateSequencer {
   private readonly sequencer: DynamoUpdateSequencer;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {

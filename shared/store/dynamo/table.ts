@@ -4,6 +4,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
@@ -27,6 +28,37 @@ export class DynamoTable {
     protected readonly client: DynamoDBDocumentClient,
     protected readonly tableName: string,
   ) {}
+
+  /** Consistent BatchGets of any number of keys (100 a request), retrying what DynamoDB left unprocessed. */
+  protected async batchGet(
+    keys: Record<string, unknown>[],
+    projection?: string,
+    names?: Record<string, string>,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for (let start = 0; start < keys.length; start += 100) {
+      let request = keys.slice(start, start + 100);
+      for (let attempt = 0; request.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+        const out = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: request,
+                ConsistentRead: true,
+                ...(projection ? { ProjectionExpression: projection } : {}),
+                ...(names ? { ExpressionAttributeNames: names } : {}),
+              },
+            },
+          }),
+        );
+        items.push(...((out.Responses?.[this.tableName] ?? []) as Record<string, unknown>[]));
+        request = (out.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+        if (attempt >= 8 && request.length > 0) throw new Error(`DynamoDB left ${request.length} reads unprocessed`);
+      }
+    }
+    return items;
+  }
 
   /**
    * One page of a registry partition, in sort-key order. One more item than asked is read, so a
