@@ -272,10 +272,13 @@ export class PublishCoordinator {
   ) {
     const { planId } = lease;
     lease.startHeartbeat(this.heartbeatMs);
+    // Grows with the updates that arrive while a round runs (below): this lease publishes them
+    // now, instead of leaving them for a later batch and a later invocation.
+    let watched = scope;
     for (;;) {
       // Order the updates accepted since (ours and any other pending ones), before the revision
       // is read: what the round renders then includes them, and they are past publishedRevision.
-      await this.repository.sequenceUpdates(planId, scope);
+      await this.repository.sequenceUpdates(planId, watched);
       const before = await this.repository.getPublishState(planId);
       // The revision first, then the snapshot (inside the step): content >= revision.
       const plan = await this.repository.getPlan(planId);
@@ -314,7 +317,11 @@ export class PublishCoordinator {
       lease.extendedTo(until);
       rounds.push({ revision: plan.revision, full, result });
       force = false;
-      const [state, latest] = await this.readState(planId, scope);
+      if (watched !== 'all') {
+        const arrivals = (await this.repository.newestPendingCommitments(planId)).filter((id) => !watched.includes(id));
+        if (arrivals.length > 0) watched = [...watched, ...arrivals];
+      }
+      const [state, latest] = await this.readState(planId, watched);
       if (!latest || isUpToDate(latest, state) || rounds.length >= this.maxRounds) return;
     }
   }

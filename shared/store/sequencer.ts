@@ -12,6 +12,11 @@ export type PendingScope = readonly string[] | 'all';
 export interface UpdateSequencer {
   /** Whether any of these commitments has updates not yet sequenced. */
   hasPendingUpdates(planId: string, scope: PendingScope): Promise<boolean>;
+  /**
+   * The commitments with an unsequenced update among the plan's newest: updates accepted while a
+   * round ran, which the batch that started it did not name (their own batch would, later).
+   */
+  newestPendingCommitments(planId: string): Promise<string[]>;
   /** Sequences every pending update of these commitments; returns how many it sequenced. */
   sequenceUpdates(planId: string, scope: PendingScope): Promise<number>;
 }

@@ -22,6 +22,7 @@ beforeAll(async () => {
     { planId: 'plan-c' },
     { planId: 'plan-d' },
     { planId: 'plan-e' },
+    { planId: 'plan-f' },
   ]);
 });
 afterAll(() => env.destroy());
@@ -190,5 +191,27 @@ describe('publish coordinator', () => {
     expect((await verifyBucket(env, ['plan-a'])).differences).toBe(0);
     // The lease is not left behind by the failure.
     expect((await env.repository.getPublishState('plan-e'))!.leaseOwner).toBeUndefined();
+  });
+
+  it('publishes, under the same lease, updates that arrive while a round runs, though its batch named another commitment', async () => {
+    await definePlanWithCommitments(env.repository, 'plan-f', 2);
+    await createPublisher(env.repository, env.store).publishPlan('plan-f');
+    await post('plan-f', 'c1', 'delayed');
+    let arrived: string | undefined;
+    const coordinator = new PublishCoordinator({ repository: env.repository, store: env.store });
+    const outcome = await coordinator.publish(
+      'plan-f',
+      async (context) => {
+        const result = await publishPlan('plan-f', { repository: env.repository, store: context.store, baseUrl: BASE_URL });
+        // An update to c2, accepted during the first round: no batch of this call names it.
+        arrived ??= (await post('plan-f', 'c2', 'on_track')).updateId;
+        return result;
+      },
+      { pending: ['c1'] },
+    );
+    expect(outcome.status === 'published' && outcome.rounds.length).toBe(2);
+    expect(await env.repository.hasPendingUpdates('plan-f', 'all')).toBe(false);
+    expect((await env.getObject('plans/plan-f/feed.rss'))!.body).toContain(arrived!);
+    expect((await verifyBucket(env, ['plan-f'])).differences).toBe(0);
   });
 });

@@ -8,7 +8,7 @@
  * chunk that loses a race (a definition moved the plan, another sequencer got there first) wrote
  * nothing and is read and tried again; a stamped update is never counted twice.
  */
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { reportedMonth, reportedYear } from '../../domain/history.ts';
 import { backoffDelay, sleep } from '../../domain/retry.ts';
 import { ConflictError, type WriteConflict } from '../conflicts.ts';
@@ -26,6 +26,9 @@ interface PendingList {
   commitmentId: string;
   keys: string[];
 }
+
+/** How many of a plan's newest updates a round looks at for arrivals its batch did not name. */
+const NEWEST_UPDATES = 100;
 
 interface UpdateHead {
   planRevision: number;
@@ -47,6 +50,23 @@ interface Entry {
 export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequencer {
   async hasPendingUpdates(planId: string, scope: PendingScope): Promise<boolean> {
     return (await this.pendingLists(planId, scope)).length > 0;
+  }
+
+  async newestPendingCommitments(planId: string): Promise<string[]> {
+    // One page of the newest updates (about 15 read units): arrivals are reported now, so they are there.
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': 'UPDATE#' },
+        ProjectionExpression: 'commitmentId, planRevision',
+        ScanIndexForward: false,
+        Limit: NEWEST_UPDATES,
+        ConsistentRead: true,
+      }),
+    );
+    const pending = (out.Items ?? []).filter((item) => !(Number(item.planRevision) > 0)).map((item) => String(item.commitmentId));
+    return [...new Set(pending)];
   }
 
   async sequenceUpdates(planId: string, scope: PendingScope): Promise<number> {
@@ -238,4 +258,5 @@ export class DynamoPublishReads extends withPublishLeases(DynamoPlanReads) imple
 
   hasPendingUpdates = (planId: string, scope: PendingScope): Promise<boolean> => this.sequencer.hasPendingUpdates(planId, scope);
   sequenceUpdates = (planId: string, scope: PendingScope): Promise<number> => this.sequencer.sequenceUpdates(planId, scope);
+  newestPendingCommitments = (planId: string): Promise<string[]> => this.sequencer.newestPendingCommitments(planId);
 }
