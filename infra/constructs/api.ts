@@ -91,8 +91,8 @@ export class IngestApi {
       description: 'Mandat Obert ingest: verifies signed updates and writes them to the table',
       // More memory is more CPU: signature checks and the transaction finish sooner.
       memorySize: 512,
-      // Well under the HTTP API's 30 s integration limit.
-      timeout: Duration.seconds(10),
+      // Room for a writer's 9 s of retries on a busy commitment; well under the HTTP API's 30 s limit.
+      timeout: Duration.seconds(12),
       environment: {
         ...storage.functionEnvironment,
         PUBLIC_BASE_URL: props.customBaseUrl ?? `https://${this.host}`,

@@ -13,11 +13,11 @@ import { etag, json, nonceClaim, parseIfMatch, type RoutedRequest, readJsonBody,
 /**
  * How long a request without If-Match keeps re-reading and retrying a commitment that others
  * are writing (and a transaction DynamoDB cancelled for a concurrent one), before answering 409
- * (or 503): well inside the ingest function's 10 s timeout. Each of N concurrent writers of one
+ * (or 503): inside the ingest function's 12 s timeout. Each of N concurrent writers of one
  * commitment wins within N rounds of a few milliseconds each, so only a commitment written
  * without pause by many clients for longer than this turns requests away.
  */
-export const CONFLICT_RETRY_DEADLINE_MS = 6_000;
+export const CONFLICT_RETRY_DEADLINE_MS = 9_000;
 /**
  * Jittered backoff whose window shrinks as a request waits: a request that lost many rounds
  * retries sooner than the newcomers it competes with, so nobody is starved to the deadline.

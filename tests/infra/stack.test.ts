@@ -323,7 +323,7 @@ describe('Lambda functions', () => {
 
   it('size memory and timeout to the work, and reserve concurrency for ingest only', () => {
     const { ingest, publish } = ids(base);
-    expect(functionProps(base, ingest)).toMatchObject({ MemorySize: 512, Timeout: 10, ReservedConcurrentExecutions: 10 });
+    expect(functionProps(base, ingest)).toMatchObject({ MemorySize: 512, Timeout: 12, ReservedConcurrentExecutions: 10 });
     expect(functionProps(base, publish)).toMatchObject({ MemorySize: 1024, Timeout: 120 });
     expect(functionProps(base, publish).ReservedConcurrentExecutions).toBeUndefined();
     expect(functionProps(custom, ids(custom).ingest).ReservedConcurrentExecutions).toBeUndefined();
