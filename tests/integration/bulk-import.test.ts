@@ -142,6 +142,22 @@ describe('POST /api/v1/plans/{planId}/commitments (batch definitions)', () => {
     expect(await env.tableSnapshot()).toBe(before);
   });
 
+  it('keeps the updates still waiting to be ordered when it redefines their commitment', async () => {
+    const plan = 'queue-2023-2027';
+    await definePlan(plan);
+    expect((await batch(plan, { commitments: [definition(1), definition(2)] })).status).toBe(200);
+    const official = await env.addKey('queue-official', 'official', [{ planId: plan }]);
+    // Accepted, not yet ordered by a publisher: queued on c1.
+    const { updateId } = await postUpdate(env, official, plan, 'c1', { status: 'delayed', observations: 'Endarrerit.' });
+    const renamed = await batch(plan, { commitments: [definition(1, { title: 'Compromís 1, reescrit' }), definition(2)] });
+    expect(JSON.parse(renamed.body)).toMatchObject({ changed: 1 });
+    expect(await env.repository.hasPendingUpdates(plan, ['c1'])).toBe(true);
+    expect(await env.repository.sequenceUpdates(plan, 'all')).toBe(1);
+    const update = (await env.repository.listUpdates(plan)).find((u) => u.updateId === updateId)!;
+    expect(update.planRevision).toBeGreaterThan(0);
+    expect(await env.repository.getCommitment(plan, 'c1')).toMatchObject({ title: 'Compromís 1, reescrit', status: 'delayed' });
+  });
+
   it('needs an admin key', async () => {
     const official = await env.addKey('batch-official', 'official', [{ planId: BATCH }]);
     const answer = await env.api(signedRequest(official, 'POST', `/api/v1/plans/${BATCH}/commitments`, { commitments: [definition(1)] }));
