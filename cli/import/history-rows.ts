@@ -4,13 +4,12 @@
  * is such a file, read as published. Other readers (a sheet, a mapping) plug in by producing
  * the same `HistoryRow`s from their cells: `historyRowsOf`.
  */
-import { parse as parseCsv } from 'csv-parse/sync';
 import type { StatusDefinition } from '#shared/domain/model';
 import { slugSchema } from '#shared/domain/model';
 import { CliError, EXIT } from '../output.ts';
 import { normalise } from './columns.ts';
 import { statusCodeOf } from './definitions.ts';
-import { parseLinks } from './read-rows.ts';
+import { parseLinks, readCsvTable } from './read-rows.ts';
 
 export type HistoryField = 'planId' | 'commitment' | 'date' | 'status' | 'observations' | 'links' | 'progress';
 
@@ -107,23 +106,8 @@ export function historyRowsOf(
 
 /** A CSV of past updates: its rows with their lines, by header name; a file without the needed columns is a usage error. */
 export function readHistoryCsv(text: string, options: { planId: string; statuses: StatusDefinition[]; now: Date }): HistoryRow[] {
-  const source = text.replace(/^\ufeff/, '').replace(/\r\n?/g, '\n');
-  const firstLine = source.slice(0, source.indexOf('\n') < 0 ? undefined : source.indexOf('\n'));
-  const delimiter = [';', '\t', ','].map((d) => [d, firstLine.split(d).length] as const).sort((a, b) => b[1] - a[1])[0]![0];
-  let records: Array<{ record: string[]; raw: string; info: { lines: number } }>;
-  try {
-    records = parseCsv(source, {
-      delimiter,
-      info: true,
-      raw: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-    }) as unknown as typeof records;
-  } catch (error) {
-    throw new CliError(`the file is not valid CSV: ${(error as Error).message}`, EXIT.usage);
-  }
-  if (records.length === 0) throw new CliError('the file is empty', EXIT.usage);
-  const header = records[0]!.record.map(normalise);
+  const table = readCsvTable(text);
+  const header = table.header.map(normalise);
   const column = (field: HistoryField) => {
     for (const name of HEADERS[field]) {
       const index = header.indexOf(name);
@@ -140,15 +124,12 @@ export function readHistoryCsv(text: string, options: { planId: string; statuses
       );
     }
   }
-  const unneutralise = (value: string) => (/^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value);
-  const rows = records.slice(1).map((entry) => {
-    // csv-parse counts to the record's last line; its start is that less the line feeds inside it.
-    const inside = entry.raw.trim().split('\n').length - 1;
+  const rows = table.records.map(({ line, values }) => {
     const cells: Partial<Record<HistoryField, string>> = {};
     for (const [field, index] of Object.entries(columns) as Array<[HistoryField, number]>) {
-      if (index >= 0 && entry.record[index] !== undefined) cells[field] = unneutralise(entry.record[index]!.trim());
+      if (index >= 0 && values[index] !== undefined) cells[field] = values[index];
     }
-    return { line: entry.info.lines - inside, cells };
+    return { line, cells };
   });
   return historyRowsOf(rows, options);
 }

@@ -105,32 +105,12 @@ export class DynamoPlanRepository extends DynamoPlanReads implements ApiReposito
 
   /**
    * The commitment's new state after an update, on the condition that it is still at the revision
-   * read, with the update queued on its pending list. An update, not a put: the list and the
-   * commitment's `planRevision` belong to the sequencer. The fields an update can drop are removed.
+   * read, with the update queued on its pending list. The commitment's `planRevision` belongs to
+   * the sequencer, so it is left as it is.
    */
   private commitmentAdvance(commitment: Commitment, expectedRevision: number, updateSk: string): TransactItem {
-    const { planRevision: _planRevision, planId, commitmentId, ...fields } = commitment;
-    const names: Record<string, string> = { '#pending': 'pending' };
-    const values: Record<string, unknown> = { ':expected': expectedRevision, ':queued': [updateSk], ':none': [] };
-    const sets = ['#pending = list_append(if_not_exists(#pending, :none), :queued)'];
-    for (const [index, [name, value]] of Object.entries(fields).entries()) {
-      if (value === undefined) continue;
-      names[`#f${index}`] = name;
-      values[`:f${index}`] = value;
-      sets.push(`#f${index} = :f${index}`);
-    }
-    const dropped = DROPPABLE_FIELDS.filter((name) => commitment[name] === undefined);
-    for (const name of dropped) names[`#${name}`] = name;
-    return {
-      Update: {
-        TableName: this.tableName,
-        Key: itemKeys.commitment(planId, commitmentId),
-        UpdateExpression: `SET ${sets.join(', ')}${dropped.length ? ` REMOVE ${dropped.map((name) => `#${name}`).join(', ')}` : ''}`,
-        ConditionExpression: 'revision = :expected',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    };
+    const { planRevision: _planRevision, ...state } = commitment;
+    return this.commitmentUpdate(state, expectedRevision, updateSk);
   }
 
   async savePlan(input: { plan: Plan; expectedRevision?: number; nonce?: NonceClaim }): Promise<void> {
@@ -165,29 +145,10 @@ export class DynamoPlanRepository extends DynamoPlanReads implements ApiReposito
 
   async saveCommitment(input: { commitment: Commitment; expectedRevision?: number; nonce?: NonceClaim; now: string }): Promise<number> {
     const { commitment, expectedRevision, now } = input;
-    const [plan, queued] = await Promise.all([
-      this.getPlan(commitment.planId),
-      expectedRevision === undefined ? undefined : this.pendingOf(commitment.planId, commitment.commitmentId),
-    ]);
+    const plan = await this.getPlan(commitment.planId);
     if (!plan) throw new ConflictError('missing', `plan ${commitment.planId} does not exist`);
     const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            ...itemKeys.commitment(commitment.planId, commitment.commitmentId),
-            kind: 'commitment',
-            ...commitment,
-            planRevision: plan.revision + 1,
-            // Updates not yet sequenced stay queued (an entry the sequencer has just handled is
-            // dropped by it again: a stamped update is never counted twice).
-            ...(queued?.length ? { pending: queued } : {}),
-          },
-          ...(expectedRevision === undefined
-            ? { ConditionExpression: 'attribute_not_exists(PK)' }
-            : { ConditionExpression: 'revision = :expected', ExpressionAttributeValues: { ':expected': expectedRevision } }),
-        },
-      },
+      this.commitmentPut({ ...commitment, planRevision: plan.revision + 1 }, expectedRevision),
       this.planBump(commitment.planId, plan.revision, now),
     ];
     const conflicts: WriteConflict[] = ['revision', 'revision'];
@@ -270,10 +231,24 @@ export class DynamoPlanRepository extends DynamoPlanReads implements ApiReposito
         },
       };
     }
+    return this.commitmentUpdate(commitment, expectedRevision);
+  }
+
+  /**
+   * An existing commitment rewritten at the revision read, field by field: an update, not a put,
+   * so its queue of updates not yet sequenced (`pending`) survives, and `queued` joins it. The
+   * optional fields the new state lacks are removed.
+   */
+  private commitmentUpdate(commitment: Omit<Commitment, 'planRevision'>, expectedRevision: number, queued?: string): TransactItem {
     const { planId, commitmentId, ...fields } = commitment;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':expected': expectedRevision };
     const sets: string[] = [];
+    if (queued !== undefined) {
+      names['#pending'] = 'pending';
+      Object.assign(values, { ':queued': [queued], ':none': [] });
+      sets.push('#pending = list_append(if_not_exists(#pending, :none), :queued)');
+    }
     for (const [index, [name, value]] of Object.entries(fields).entries()) {
       if (value === undefined) continue;
       names[`#f${index}`] = name;
@@ -292,20 +267,6 @@ export class DynamoPlanRepository extends DynamoPlanReads implements ApiReposito
         ExpressionAttributeValues: values,
       },
     };
-  }
-
-  /** The commitment's queue of unsequenced updates, as a definition rewrite must carry it over. */
-  private async pendingOf(planId: string, commitmentId: string): Promise<string[] | undefined> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: itemKeys.commitment(planId, commitmentId),
-        ConsistentRead: true,
-        ProjectionExpression: '#pending',
-        ExpressionAttributeNames: { '#pending': 'pending' },
-      }),
-    );
-    return Array.isArray(out.Item?.pending) ? out.Item.pending.map(String) : undefined;
   }
 
   async claimNonce(nonce: NonceClaim): Promise<void> {
