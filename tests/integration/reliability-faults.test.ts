@@ -260,6 +260,8 @@ describe('the local poller handles a batch as the event source mapping does', ()
       deadLetterDir: dir,
     });
     await poller.start('LATEST');
+    const poisonChange = (l: DeadLetterLine) =>
+      l.record.dynamodb.Keys.PK.S === 'PLAN#poison' && changesInRecords([l.record as never]).size > 0;
     const ids: string[] = [];
     try {
       for (let n = 0; n < 3; n++) {
@@ -275,7 +277,7 @@ describe('the local poller handles a batch as the event source mapping does', ()
               .split('\n')
               .map((l) => JSON.parse(l) as DeadLetterLine)
           : [];
-        return lines.filter((l) => l.record.dynamodb.Keys.PK.S === 'PLAN#poison').length >= 6 ? lines : undefined;
+        return lines.filter(poisonChange).length >= 6 ? lines : undefined;
       });
     } finally {
       await poller.stop();
@@ -286,8 +288,9 @@ describe('the local poller handles a batch as the event source mapping does', ()
       .map((l) => JSON.parse(l) as DeadLetterLine);
     // Like Lambda's checkpoint, everything from the first failed record on is retried, so the
     // healthy plan's records that came after a poison one may go along (harmless: they were
-    // published, and replaying them finds the plan up to date). The poison ones all end there.
-    expect(lines.filter((l) => l.record.dynamodb.Keys.PK.S === 'PLAN#poison')).toHaveLength(6);
+    // published, and replaying them finds the plan up to date). The poison ones all end there
+    // (with, at times, the publisher's own ordering records of that plan, which carry no change).
+    expect(lines.filter(poisonChange)).toHaveLength(6);
     expect(lines.every((l) => l.attempts === 3)).toBe(true);
     expect(await publishedUpdateIds('healthy')).toEqual(expect.arrayContaining(ids));
     expect((await verifyBucket(env, ['healthy'], s3, BUCKET)).differences).toBe(0);
