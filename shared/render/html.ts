@@ -10,7 +10,7 @@ import type { Commitment, StatusDefinition, StatusUpdate } from '../domain/model
 import { statusLabel } from '../domain/vocabulary.ts';
 import { CATALOG_FILE, type DatasetNode, siteLanguage } from './dcat.ts';
 import { FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';
-import { chromeLanguage, formatDate, type Labels, labelsFor } from './labels.ts';
+import { chromeLanguage, fillLabel, formatDate, type Labels, labelsFor } from './labels.ts';
 import { PAGE_CONTENT_SECURITY_POLICY } from './security-headers.ts';
 import { commitmentsOfArea, dashboardUrl, liveUpdates, type PlanSnapshot, pagePaths, planAreas } from './snapshot.ts';
 import { statusTimeline, type TimelineMonth } from './status-timeline.ts';
@@ -172,10 +172,7 @@ function statusChart(snapshot: PlanSnapshot, counts: StatusCount[], words: Label
   const max = Math.max(1, ...counts.map((c) => c.count));
   const barSpace = width - 44;
   const total = counts.reduce((sum, c) => sum + c.count, 0);
-  const description = words.chartDescription(
-    total,
-    counts.map((c) => `${c.label}: ${c.count}`),
-  );
+  const description = fillLabel(words.chartDescription, { total, parts: counts.map((c) => `${c.label}: ${c.count}`).join('; ') });
   const bars = counts.map((c, i) => {
     const y = i * row;
     const { background } = statusColour(snapshot.plan.statuses, c.code);
@@ -410,7 +407,7 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     historyLines.set(line, [...(historyLines.get(line) ?? []), f]);
   }
   const historyItem = (group: (typeof files)[number][]) =>
-    `<li>${esc(words.updatesOfYear(Number(group[0]!.month!.slice(0, 4))))} (${FORMAT_NAMES[group[0]!.format]}): ${group
+    `<li>${esc(fillLabel(words.updatesOfYear, { year: Number(group[0]!.month!.slice(0, 4)) }))} (${FORMAT_NAMES[group[0]!.format]}): ${group
       .map((f) => `<a href="${esc(f.path)}">${f.month}</a>`)
       .join(', ')}</li>`;
   const dataItems = files.filter((f) => !isFeed(f) && !f.month).map(fileItem);
