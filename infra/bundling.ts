@@ -5,7 +5,7 @@
 import { type BundlingOptions, Charset, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { openApiJson } from '#scripts/openapi/document';
 import { OPENAPI_DOCUMENT_ASSET, OPENAPI_DOCUMENT_DEFINE, openApiDocumentAsset } from '#shared/api/openapi-document';
-import { LABELS_DEFINE, packLabels } from '#shared/render/labels';
+import { packedTextDefines } from '#shared/render/packed-defines';
 
 /** Entry files, relative to the repository root. */
 export const FUNCTION_ENTRIES = {
@@ -32,8 +32,8 @@ export const FUNCTION_BUNDLING: BundlingOptions = {
   externalModules: ['@aws-sdk/*'],
   bundleAwsSDK: false,
   // The OpenAPI document, made now instead of bundling its generator, goes beside the bundle.
-  // The generated files' labels, packed: a third of their size as object literals.
-  define: { [OPENAPI_DOCUMENT_DEFINE]: JSON.stringify(OPENAPI_DOCUMENT_ASSET), [LABELS_DEFINE]: JSON.stringify(packLabels()) },
+  // The renderers' labels, column meanings and stylesheet, packed: a third of their size as literals.
+  define: { [OPENAPI_DOCUMENT_DEFINE]: JSON.stringify(OPENAPI_DOCUMENT_ASSET), ...packedTextDefines() },
   commandHooks: {
     beforeBundling: () => [],
     beforeInstall: () => [],

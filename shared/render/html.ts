@@ -11,6 +11,7 @@ import { statusLabel } from '../domain/vocabulary.ts';
 import { CATALOG_FILE, type DatasetNode, siteLanguage } from './dcat.ts';
 import { FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';
 import { chromeLanguage, fillLabel, formatDate, type Labels, labelsFor } from './labels.ts';
+import { packJson, unpackJson } from './packed.ts';
 import { PAGE_CONTENT_SECURITY_POLICY } from './security-headers.ts';
 import { commitmentsOfArea, dashboardUrl, liveUpdates, type PlanSnapshot, pagePaths, planAreas } from './snapshot.ts';
 import { statusTimeline, type TimelineMonth } from './status-timeline.ts';
@@ -50,7 +51,7 @@ export function statusColour(statuses: StatusDefinition[], code: string): { back
 
 // --- shared page frame ---------------------------------------------------------------------
 
-const STYLE = `
+const STYLE_SOURCE = `
 :root{color-scheme:light;--ink:#1a1a1a;--muted:#4a4a4a;--line:#d4d4d4;--link:#0b57d0;--soft:#f5f5f4}
 *{box-sizing:border-box}
 body{margin:0;font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#fff}
@@ -93,6 +94,19 @@ header,thead th{background:none}a{color:inherit}.wrap{max-width:none;padding:0}
 .badge{border:1px solid #000}.history>li{break-inside:avoid}h2{break-after:avoid}
 .links a::after{content:" — " attr(href);overflow-wrap:anywhere}}
 `;
+
+/** Replaced by esbuild's `define` in the Lambda bundles (`packPageStyle()`); absent (undefined) when run from source. */
+declare const MANDAT_PAGE_STYLE: string | undefined;
+
+/** The name the bundling defines. */
+export const PAGE_STYLE_DEFINE = 'MANDAT_PAGE_STYLE';
+
+export function packPageStyle(): string {
+  return packJson(STYLE_SOURCE);
+}
+
+// Inline in every page, so that a page saved to disk keeps its looks under its own CSP.
+const STYLE = typeof MANDAT_PAGE_STYLE === 'string' ? unpackJson<string>(MANDAT_PAGE_STYLE) : STYLE_SOURCE;
 
 export function page(options: {
   lang: string;

@@ -1,10 +1,10 @@
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { packJson, unpackJson } from './packed.ts';
 
 /**
  * The words the generated files use around the officials' own text, in the languages of the
  * default vocabulary. A plan in another language gets English chrome (its status labels still
  * come from its own vocabulary). A `{name}` in a label is filled in by `fillLabel`. The Lambda
- * bundles carry these words packed (`packLabels`), not as the object literals below.
+ * bundles carry these words packed (see packed.ts), not as the object literals below.
  */
 export interface Labels {
   status: string;
@@ -412,24 +412,12 @@ declare const MANDAT_LABELS: string | undefined;
 /** The name the bundling defines. */
 export const LABELS_DEFINE = 'MANDAT_LABELS';
 
-/**
- * The labels of every language as the Lambda bundles carry them: JSON, brotli, base64. About a
- * third of the object literals' size, which the publish bundle's budget needs; decoding costs
- * well under a millisecond, once per cold start.
- */
-export function packLabels(labels: Record<string, Labels> = { ca, es, en }): string {
-  const json = Buffer.from(JSON.stringify(labels));
-  return brotliCompressSync(json, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: json.length },
-  }).toString('base64');
+export function packLabels(): string {
+  return packJson({ ca, es, en });
 }
 
-export function unpackLabels(packed: string): Record<string, Labels> {
-  return JSON.parse(brotliDecompressSync(Buffer.from(packed, 'base64')).toString('utf8')) as Record<string, Labels>;
-}
-
-// A ternary on the defined constant: esbuild folds it and drops the literals above from the bundle.
-const LABELS: Record<string, Labels> = typeof MANDAT_LABELS === 'string' ? unpackLabels(MANDAT_LABELS) : { ca, es, en };
+const LABELS: Record<string, Labels> =
+  typeof MANDAT_LABELS === 'string' ? unpackJson<Record<string, Labels>>(MANDAT_LABELS) : { ca, es, en };
 
 /** A label with `{name}` placeholders filled in (the values are inserted as they are, never read as patterns). */
 export function fillLabel(template: string, values: Record<string, string | number>): string {
