@@ -2,7 +2,7 @@
  * Static text the renderers hold (labels, column meanings, the pages' stylesheet) as the Lambda
  * bundles carry it: JSON, brotli at its best, base64, given to esbuild as a `define` at build
  * time. A bundle's size is read and compiled on every cold start; packed, this text is about a
- * third of its size as literals, and decoding it costs well under a millisecond, once.
+ * third of its size as literals, and decoding it costs a fraction of a millisecond, once.
  *
  * Each module declares its constant, checks `typeof NAME === 'string'` in a ternary (esbuild folds
  * it and drops the unused literals) and exports the packer that the bundling calls. Run from
