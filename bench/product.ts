@@ -32,6 +32,7 @@ export function lambdaBundleOptions(): BuildOptions {
     sourcemap: FUNCTION_BUNDLING.sourceMap,
     sourcesContent: FUNCTION_BUNDLING.sourcesContent,
     define: FUNCTION_BUNDLING.define,
+    ...(FUNCTION_BUNDLING.esbuildArgs?.['--legal-comments'] === 'external' ? { legalComments: 'external' as const } : {}),
     bundle: true,
     external: FUNCTION_BUNDLING.externalModules,
   };

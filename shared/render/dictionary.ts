@@ -4,6 +4,7 @@
  * new column cannot be published undocumented.
  */
 import type { ColumnName } from './csv.ts';
+import { packJson, unpackJson } from './packed.ts';
 
 type Meaning = { en: string; ca: string; es: string };
 
@@ -121,8 +122,21 @@ const MEANINGS: Record<ColumnName, Meaning> = {
   },
 };
 
+/** Replaced by esbuild's `define` in the Lambda bundles (`packColumnMeanings()`); absent (undefined) when run from source. */
+declare const MANDAT_COLUMN_MEANINGS: string | undefined;
+
+/** The name the bundling defines. */
+export const COLUMN_MEANINGS_DEFINE = 'MANDAT_COLUMN_MEANINGS';
+
+export function packColumnMeanings(): string {
+  return packJson(MEANINGS);
+}
+
+const meanings: Record<ColumnName, Meaning> =
+  typeof MANDAT_COLUMN_MEANINGS === 'string' ? unpackJson<Record<ColumnName, Meaning>>(MANDAT_COLUMN_MEANINGS) : MEANINGS;
+
 export function columnMeaning(column: ColumnName, language: string): string {
-  const meaning = MEANINGS[column];
+  const meaning = meanings[column];
   const base = language.split('-')[0] as keyof Meaning;
   return meaning[base] ?? meaning.en;
 }

@@ -10,7 +10,8 @@ import type { Commitment, StatusDefinition, StatusUpdate } from '../domain/model
 import { statusLabel } from '../domain/vocabulary.ts';
 import { CATALOG_FILE, type DatasetNode, siteLanguage } from './dcat.ts';
 import { FEED_FILES, type FileFormat, fileTitle, planFiles } from './files.ts';
-import { chromeLanguage, formatDate, type Labels, labelsFor } from './labels.ts';
+import { chromeLanguage, fillLabel, formatDate, type Labels, labelsFor } from './labels.ts';
+import { packJson, unpackJson } from './packed.ts';
 import { PAGE_CONTENT_SECURITY_POLICY } from './security-headers.ts';
 import { commitmentsOfArea, dashboardUrl, liveUpdates, type PlanSnapshot, pagePaths, planAreas } from './snapshot.ts';
 import { statusTimeline, type TimelineMonth } from './status-timeline.ts';
@@ -50,7 +51,7 @@ export function statusColour(statuses: StatusDefinition[], code: string): { back
 
 // --- shared page frame ---------------------------------------------------------------------
 
-const STYLE = `
+const STYLE_SOURCE = `
 :root{color-scheme:light;--ink:#1a1a1a;--muted:#4a4a4a;--line:#d4d4d4;--link:#0b57d0;--soft:#f5f5f4}
 *{box-sizing:border-box}
 body{margin:0;font:1rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#fff}
@@ -93,6 +94,19 @@ header,thead th{background:none}a{color:inherit}.wrap{max-width:none;padding:0}
 .badge{border:1px solid #000}.history>li{break-inside:avoid}h2{break-after:avoid}
 .links a::after{content:" — " attr(href);overflow-wrap:anywhere}}
 `;
+
+/** Replaced by esbuild's `define` in the Lambda bundles (`packPageStyle()`); absent (undefined) when run from source. */
+declare const MANDAT_PAGE_STYLE: string | undefined;
+
+/** The name the bundling defines. */
+export const PAGE_STYLE_DEFINE = 'MANDAT_PAGE_STYLE';
+
+export function packPageStyle(): string {
+  return packJson(STYLE_SOURCE);
+}
+
+// Inline in every page, so that a page saved to disk keeps its looks under its own CSP.
+const STYLE = typeof MANDAT_PAGE_STYLE === 'string' ? unpackJson<string>(MANDAT_PAGE_STYLE) : STYLE_SOURCE;
 
 export function page(options: {
   lang: string;
@@ -172,10 +186,7 @@ function statusChart(snapshot: PlanSnapshot, counts: StatusCount[], words: Label
   const max = Math.max(1, ...counts.map((c) => c.count));
   const barSpace = width - 44;
   const total = counts.reduce((sum, c) => sum + c.count, 0);
-  const description = words.chartDescription(
-    total,
-    counts.map((c) => `${c.label}: ${c.count}`),
-  );
+  const description = fillLabel(words.chartDescription, { total, parts: counts.map((c) => `${c.label}: ${c.count}`).join('; ') });
   const bars = counts.map((c, i) => {
     const y = i * row;
     const { background } = statusColour(snapshot.plan.statuses, c.code);
@@ -410,7 +421,7 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     historyLines.set(line, [...(historyLines.get(line) ?? []), f]);
   }
   const historyItem = (group: (typeof files)[number][]) =>
-    `<li>${esc(words.updatesOfYear(Number(group[0]!.month!.slice(0, 4))))} (${FORMAT_NAMES[group[0]!.format]}): ${group
+    `<li>${esc(fillLabel(words.updatesOfYear, { year: Number(group[0]!.month!.slice(0, 4)) }))} (${FORMAT_NAMES[group[0]!.format]}): ${group
       .map((f) => `<a href="${esc(f.path)}">${f.month}</a>`)
       .join(', ')}</li>`;
   const dataItems = files.filter((f) => !isFeed(f) && !f.month).map(fileItem);

@@ -1,7 +1,10 @@
+import { packJson, unpackJson } from './packed.ts';
+
 /**
  * The words the generated files use around the officials' own text, in the languages of the
  * default vocabulary. A plan in another language gets English chrome (its status labels still
- * come from its own vocabulary).
+ * come from its own vocabulary). A `{name}` in a label is filled in by `fillLabel`. The Lambda
+ * bundles carry these words packed (see packed.ts), not as the object literals below.
  */
 export interface Labels {
   status: string;
@@ -20,9 +23,11 @@ export interface Labels {
   feeds: string;
   dataFiles: string;
   downloads: string;
-  updatesOfYear: (year: number) => string;
+  /** `{year}` is the year. */
+  updatesOfYear: string;
   commitmentsByStatus: string;
-  chartDescription: (total: number, parts: string[]) => string;
+  /** `{total}` is the number of commitments, `{parts}` the counts by status. */
+  chartDescription: string;
   dataAsOf: string;
   period: string;
   publisher: string;
@@ -35,7 +40,6 @@ export interface Labels {
   plans: string;
   language: string;
   modified: string;
-  feedFor: (what: string) => string;
   skipToContent: string;
   /** The citizen pages: summary, area, commitment and the lists that find a commitment. */
   pages: {
@@ -108,9 +112,9 @@ const ca: Labels = {
   feeds: 'Canals de subscripció',
   dataFiles: 'Fitxers de dades',
   downloads: 'Dades obertes',
-  updatesOfYear: (year) => `Actualitzacions de ${year}`,
+  updatesOfYear: 'Actualitzacions de {year}',
   commitmentsByStatus: 'Compromisos per estat',
-  chartDescription: (total, parts) => `${total} compromisos en total: ${parts.join('; ')}.`,
+  chartDescription: '{total} compromisos en total: {parts}.',
   dataAsOf: 'Dades a',
   period: 'Període',
   publisher: 'Publicador',
@@ -123,7 +127,6 @@ const ca: Labels = {
   plans: 'Plans',
   language: 'Idioma',
   modified: 'Modificat',
-  feedFor: (what) => `Canal de ${what}`,
   skipToContent: 'Vés al contingut',
   pages: {
     findCommitment: 'Trobar un compromís',
@@ -213,9 +216,9 @@ const es: Labels = {
   feeds: 'Canales de suscripción',
   dataFiles: 'Ficheros de datos',
   downloads: 'Datos abiertos',
-  updatesOfYear: (year) => `Actualizaciones de ${year}`,
+  updatesOfYear: 'Actualizaciones de {year}',
   commitmentsByStatus: 'Compromisos por estado',
-  chartDescription: (total, parts) => `${total} compromisos en total: ${parts.join('; ')}.`,
+  chartDescription: '{total} compromisos en total: {parts}.',
   dataAsOf: 'Datos a',
   period: 'Periodo',
   publisher: 'Publicador',
@@ -228,7 +231,6 @@ const es: Labels = {
   plans: 'Planes',
   language: 'Idioma',
   modified: 'Modificado',
-  feedFor: (what) => `Canal de ${what}`,
   skipToContent: 'Ir al contenido',
   pages: {
     findCommitment: 'Encontrar un compromiso',
@@ -318,9 +320,9 @@ const en: Labels = {
   feeds: 'Feeds',
   dataFiles: 'Data files',
   downloads: 'Open data',
-  updatesOfYear: (year) => `Updates of ${year}`,
+  updatesOfYear: 'Updates of {year}',
   commitmentsByStatus: 'Commitments by status',
-  chartDescription: (total, parts) => `${total} commitments in total: ${parts.join('; ')}.`,
+  chartDescription: '{total} commitments in total: {parts}.',
   dataAsOf: 'Data as of',
   period: 'Period',
   publisher: 'Publisher',
@@ -333,7 +335,6 @@ const en: Labels = {
   plans: 'Plans',
   language: 'Language',
   modified: 'Modified',
-  feedFor: (what) => `Feed of ${what}`,
   skipToContent: 'Skip to content',
   pages: {
     findCommitment: 'Find a commitment',
@@ -405,10 +406,26 @@ const en: Labels = {
   },
 };
 
-const LABELS: Record<string, Labels> = { ca, es, en };
+/** Replaced by esbuild's `define` in the Lambda bundles (`packLabels()`); absent (undefined) when run from source. */
+declare const MANDAT_LABELS: string | undefined;
+
+/** The name the bundling defines. */
+export const LABELS_DEFINE = 'MANDAT_LABELS';
+
+export function packLabels(): string {
+  return packJson({ ca, es, en });
+}
+
+const LABELS: Record<string, Labels> =
+  typeof MANDAT_LABELS === 'string' ? unpackJson<Record<string, Labels>>(MANDAT_LABELS) : { ca, es, en };
+
+/** A label with `{name}` placeholders filled in (the values are inserted as they are, never read as patterns). */
+export function fillLabel(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (placeholder, name: string) => (name in values ? String(values[name]) : placeholder));
+}
 
 export function labelsFor(language: string): Labels {
-  return LABELS[language] ?? LABELS[language.split('-')[0]!] ?? en;
+  return LABELS[language] ?? LABELS[language.split('-')[0]!] ?? LABELS.en!;
 }
 
 /** The language whose chrome we actually render, for `lang` attributes on the chrome. */

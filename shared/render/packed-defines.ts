@@ -1,0 +1,13 @@
+/** What the Lambda bundling gives esbuild's `define`: each renderer's static text, packed (see packed.ts). */
+import { COLUMN_MEANINGS_DEFINE, packColumnMeanings } from './dictionary.ts';
+import { PAGE_STYLE_DEFINE, packPageStyle } from './html.ts';
+import { LABELS_DEFINE, packLabels } from './labels.ts';
+
+/** Define name → JavaScript expression (a string literal). */
+export function packedTextDefines(): Record<string, string> {
+  return {
+    [LABELS_DEFINE]: JSON.stringify(packLabels()),
+    [COLUMN_MEANINGS_DEFINE]: JSON.stringify(packColumnMeanings()),
+    [PAGE_STYLE_DEFINE]: JSON.stringify(packPageStyle()),
+  };
+}
