@@ -8,7 +8,7 @@ import { Problem } from '../domain/problem.ts';
 import { sleep } from '../domain/retry.ts';
 import type { PlanStore } from '../store/plans.ts';
 
-/** A turn that has not moved for this long is taken to be a vanished holder's (a killed function), and skipped. */
+/** A turn that has not moved for this long is taken to be a vanished holder's (a killed function), and skipped by the writer behind. */
 export const STALLED_TURN_MS = 2_000;
 
 export const writeConflict = () =>
@@ -55,7 +55,8 @@ export class WriterTurn {
       let to = done;
       while (to + 1 < this.ticket && abandoned.includes(to + 1)) to++;
       if (done !== seen) [seen, since] = [done, now];
-      else if (now - since >= STALLED_TURN_MS) to = done + 1;
+      // The writer right behind a stalled turn skips it; the next one only if that one stalls too.
+      else if (now - since >= STALLED_TURN_MS * (this.ticket - 1 - done)) to = done + 1;
       if (to > done) {
         await store.skipTurns(planId, commitmentId, done, to);
         continue;
