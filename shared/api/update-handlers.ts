@@ -145,10 +145,11 @@ export async function postUpdate(ctx: RoutedRequest): Promise<ApiResponse> {
           throw new Problem(412, 'stale-revision', 'the commitment changed while this update was being written');
         }
         if (Date.now() >= deadline) throw error.conflict === 'contention' ? contentionProblem() : writeConflict();
-        // Lost the first attempt: queue. Holding a ticket, a lost write is read again: an If-Match
-        // writer moved the revision (still our turn), or our turn was skipped (a new ticket).
-        if (queue && !queue.ticket) await queue.take();
-        else if (error.conflict === 'contention') await sleep(conflictDelay(attempt));
+        // Cancelled for a concurrent transaction (AWS): the same attempt again, shortly. Lost the
+        // first attempt to another writer: queue. Holding a ticket, a lost write is read again: an
+        // If-Match writer moved the revision (still our turn), or our turn was skipped (a new ticket).
+        if (error.conflict === 'contention') await sleep(conflictDelay(attempt));
+        else if (queue && !queue.ticket) await queue.take();
       }
     }
   } finally {
