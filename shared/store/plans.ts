@@ -13,6 +13,8 @@ export interface PlanStore {
   /** One page of the plans registry (one bounded Query, whatever else the table holds). */
   listPlans(page: PageRequest): Promise<Page<PlanEntry>>;
   getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined>;
+  /** The commitment and where its queue of writers stands, in one consistent read. */
+  getCommitmentQueue(planId: string, commitmentId: string): Promise<{ commitment: Commitment; queue: WriterQueue } | undefined>;
   listCommitments(planId: string): Promise<Commitment[]>;
   /** History, oldest first. `year` limits it to updates reported in that year, `month` (`YYYY-MM`) to that month. */
   listUpdates(planId: string, options?: { year?: number; month?: string }): Promise<StatusUpdate[]>;
@@ -26,17 +28,32 @@ export interface PlanStore {
 
   /**
    * One accepted status update, all or nothing: the history item (new), the commitment
-   * (at `expectedRevision`), the plan's revision bump and the nonce (unused).
+   * (at `expectedRevision`) and the nonce (unused). `turn` 0: only while nobody queues on the
+   * commitment; `turn` T: only while ticket T has the turn, which the write ends; absent
+   * (If-Match): whatever the queue.
    */
   recordUpdate(input: {
     update: StatusUpdate;
     commitment: Commitment;
     expectedRevision: number;
+    turn?: number;
     nonce?: NonceClaim;
     now: string;
     /** Written in the same transaction, so a retry finds it exactly when the update exists. */
     idempotency?: IdempotencyRecord;
   }): Promise<void>;
+
+  /** A place at the back of the commitment's queue of writers: the ticket's number. ConflictError 'missing' if there is no such commitment. */
+  takeTicket(planId: string, commitmentId: string): Promise<number>;
+
+  /**
+   * Gives up a ticket without writing: ends its turn if it has it, else marks it abandoned (for
+   * the writers behind to skip). Nothing when its turn is already over.
+   */
+  releaseTicket(planId: string, commitmentId: string, ticket: number): Promise<void>;
+
+  /** Ends the turns after `done` up to `to` (abandoned tickets, a vanished holder's), if `done` is still the last one ended. */
+  skipTurns(planId: string, commitmentId: string, done: number, to: number): Promise<void>;
 
   /** Upsert of a plan definition; `expectedRevision` undefined means "must not exist yet". */
   savePlan(input: { plan: Plan; expectedRevision?: number; nonce?: NonceClaim }): Promise<void>;
@@ -76,6 +93,19 @@ export interface PlanStore {
 
   /** Which of these updates (by reportedAt and updateId) are already stored: their updateIds. */
   existingUpdateIds(planId: string, keys: Array<Pick<StatusUpdate, 'reportedAt' | 'updateId'>>): Promise<Set<string>>;
+}
+
+/**
+ * A commitment's FIFO queue of writers without If-Match who lost a first attempt: tickets are
+ * handed out in order and each writes only on its turn (see RELIABILITY.md, "Ordering updates").
+ */
+export interface WriterQueue {
+  /** The last ticket handed out (0: none yet). */
+  next: number;
+  /** The last ticket whose turn is over: written, given up or skipped. Nobody queues when it equals `next`. */
+  done: number;
+  /** Tickets after `done` given up before their turn. */
+  abandoned: number[];
 }
 
 /**

@@ -48,4 +48,20 @@ describe('stream records', () => {
     const renamed = modify('PLAN', plan(6, 2), { ...plan(7, 2), title: { S: 'Pla nou' } });
     expect(changesInRecords([renamed]).get('p')!.full).toBe(true);
   });
+
+  it("do not publish a commitment's writers taking, ending or skipping turns in its queue", () => {
+    const queued = (next: number, done: number, abandoned?: number[]): Image => ({
+      ...commitment(4, [], 5),
+      ticketNext: { N: String(next) },
+      ticketDone: { N: String(done) },
+      ...(abandoned ? { ticketsAbandoned: { NS: abandoned.map(String) } } : {}),
+    });
+    const taken = modify('COMMITMENT#c1', commitment(4, [], 5), queued(1, 0));
+    const abandoned = modify('COMMITMENT#c1', queued(2, 0), queued(2, 0, [1]));
+    const skipped = modify('COMMITMENT#c1', queued(2, 0, [1]), queued(2, 1));
+    expect(changesInRecords([taken, abandoned, skipped]).size).toBe(0);
+    // The turn's own write changes the commitment: that publishes.
+    const written = modify('COMMITMENT#c1', queued(2, 1), { ...queued(2, 2), ...commitment(5, ['UPDATE#b'], 5) });
+    expect([...changesInRecords([written]).get('p')!.commitmentIds]).toEqual(['c1']);
+  });
 });

@@ -28,7 +28,9 @@
  * `byCommitment` = `{commitmentId}#{reportedAt}#{updateId}` and `byArea` = `{areaSlug}#…`.
  * A commitment item carries `pending`: the sort keys of its updates not yet given a plan
  * revision (appended by the update transaction, cleared by the publisher's sequencer); an
- * unsequenced update has `planRevision` 0.
+ * unsequenced update has `planRevision` 0. It also carries the queue of its writers without
+ * If-Match that lost a first attempt: `ticketNext` (last ticket handed out), `ticketDone` (last
+ * turn over) and `ticketsAbandoned` (a number set); absent until the first ticket.
  *
  * The plan item carries the summary of its history, kept by the sequencer as it orders updates:
  * `historyCount_{YYYY}` and `historyRevision_{YYYY}` per year, `historyAreas` (a string set),
@@ -77,7 +79,19 @@ export function keyEntryItem(key: SigningKey): Record<string, unknown> {
 
 export function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
-  const { PK: _pk, SK: _sk, kind: _kind, byCommitment: _c, byArea: _a, pending: _pending, ...rest } = item;
+  // A commitment's queue of writers (ticket*) is the write path's bookkeeping, like `pending`.
+  const {
+    PK: _pk,
+    SK: _sk,
+    kind: _kind,
+    byCommitment: _c,
+    byArea: _a,
+    pending: _p,
+    ticketNext: _n,
+    ticketDone: _d,
+    ticketsAbandoned: _x,
+    ...rest
+  } = item;
   return rest as T;
 }
 

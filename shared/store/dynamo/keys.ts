@@ -1,11 +1,11 @@
 /** The DynamoDB adapter of the keys port: a key item and its entry in the `KEYS` registry, written together. */
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SigningKey } from '../../domain/model.ts';
 import type { NonceClaim, WriteConflict } from '../conflicts.ts';
 import type { KeyEntry, KeyStore } from '../keys.ts';
 import type { Page, PageRequest } from '../paging.ts';
 import { itemKeys, keyEntryItem, keyItem, strip } from './items.ts';
-import { DynamoTable, isCancellation, type TransactItem } from './table.ts';
+import { DynamoTable, type TransactItem } from './table.ts';
 
 export class DynamoKeys extends DynamoTable implements KeyStore {
   async getKey(keyId: string): Promise<SigningKey | undefined> {
@@ -67,45 +67,5 @@ export class DynamoKeys extends DynamoTable implements KeyStore {
     }
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
     await this.transact(items, conflicts);
-  }
-
-  /**
-   * Adds the registry entries of keys written before the registry existed (or brings a stale
-   * one up to date), each conditioned on the key not having changed since it was read.
-   * Returns how many it wrote. Scans the table: an operator's step, never a request's.
-   */
-  async fillRegistry(): Promise<number> {
-    let added = 0;
-    for (const item of await this.scanBySortKey('KEY')) {
-      const key = strip<SigningKey>(item)!;
-      try {
-        await this.client.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: keyEntryItem(key),
-                  ConditionExpression: 'attribute_not_exists(PK) OR active <> :active',
-                  ExpressionAttributeValues: { ':active': key.active },
-                },
-              },
-              {
-                ConditionCheck: {
-                  TableName: this.tableName,
-                  Key: itemKeys.signingKey(key.keyId),
-                  ConditionExpression: 'active = :active',
-                  ExpressionAttributeValues: { ':active': key.active },
-                },
-              },
-            ],
-          }),
-        );
-        added++;
-      } catch (error) {
-        if (!isCancellation(error)) throw error;
-      }
-    }
-    return added;
   }
 }

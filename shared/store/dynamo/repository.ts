@@ -4,18 +4,20 @@
  * nonces and idempotency records are written here, in the transactions that need them together;
  * keys and publish leases have adapters of their own, composed here.
  */
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { reportedYear } from '../../domain/history.ts';
 import type { Commitment, Plan, SigningKey, StatusUpdate } from '../../domain/model.ts';
 import { ConflictError, type NonceClaim, type WriteConflict } from '../conflicts.ts';
 import type { KeyEntry } from '../keys.ts';
 import type { Page, PageRequest } from '../paging.ts';
+import type { WriterQueue } from '../plans.ts';
 import type { ApiRepository } from '../ports.ts';
 import type { IdempotencyRecord } from '../requests.ts';
-import { historyAttributes, historyMonthUpdates, itemKeys, planEntryItem, strip, stripPlan, updateItem } from './items.ts';
+import { historyAttributes, historyMonthUpdates, itemKeys, planEntryItem, strip, updateItem } from './items.ts';
 import { DynamoKeys } from './keys.ts';
 import { DynamoPlanReads } from './plan-reads.ts';
-import { isCancellation, type TransactItem } from './table.ts';
+import type { TransactItem } from './table.ts';
+import { retryTransactionConflicts } from './transaction-conflict.ts';
 
 /**
  * A plan bump that also counts many updates in the history summary (a year's count and
@@ -76,11 +78,12 @@ export class DynamoPlanRepository extends DynamoPlanReads implements ApiReposito
     update: StatusUpdate;
     commitment: Commitment;
     expectedRevision: number;
+    turn?: number;
     nonce?: NonceClaim;
     now: string;
     idempotency?: IdempotencyRecord;
   }): Promise<void> {
-    const { update, commitment, expectedRevision, now } = input;
+    const { update, commitment, expectedRevision, now, turn } = input;
     // No plan item here: writers of one plan share no item, so they neither wait for nor cancel
     // each other. The update is unsequenced (planRevision 0) and queued on its commitment; the
     // publisher gives it its plan revision and counts it into the history summary.
@@ -92,7 +95,7 @@ export class DynamoPlanRepository extends DynamoPlanReads implements ApiReposito
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       },
-      this.commitmentAdvance(commitment, expectedRevision, itemKeys.update(update.planId, update.reportedAt, update.updateId).SK),
+      this.commitmentAdvance(commitment, expectedRevision, itemKeys.update(update.planId, update.reportedAt, update.updateId).SK, turn),
     ];
     const conflicts: WriteConflict[] = ['duplicate', 'revision'];
     if (input.nonce) this.addSignedBy(items, conflicts, input.nonce);
@@ -108,9 +111,94 @@ export class DynamoPlanRepository extends DynamoPlanReads implements ApiReposito
    * read, with the update queued on its pending list. The commitment's `planRevision` belongs to
    * the sequencer, so it is left as it is.
    */
-  private commitmentAdvance(commitment: Commitment, expectedRevision: number, updateSk: string): TransactItem {
+  private commitmentAdvance(commitment: Commitment, expectedRevision: number, updateSk: string, turn?: number): TransactItem {
     const { planRevision: _planRevision, ...state } = commitment;
-    return this.commitmentUpdate(state, expectedRevision, updateSk);
+    const item = this.commitmentUpdate(state, expectedRevision, updateSk);
+    if (turn === undefined) return item;
+    const update = item.Update!;
+    // Turn 0: nobody queues (so a newcomer cannot pass those waiting). Turn T: T's turn, ended by this write.
+    update.ConditionExpression += turn ? ' AND ticketDone = :done' : ' AND (attribute_not_exists(ticketNext) OR ticketNext = ticketDone)';
+    if (turn) {
+      update.UpdateExpression = update.UpdateExpression!.replace('SET ', 'SET ticketDone = :turn, ');
+      Object.assign(update.ExpressionAttributeValues!, { ':done': turn - 1, ':turn': turn });
+    }
+    return item;
+  }
+
+  async getCommitmentQueue(planId: string, commitmentId: string): Promise<{ commitment: Commitment; queue: WriterQueue } | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: itemKeys.commitment(planId, commitmentId), ConsistentRead: true }),
+    );
+    const item = out.Item;
+    if (!item) return undefined;
+    const abandoned = item.ticketsAbandoned;
+    return {
+      commitment: strip<Commitment>(item)!,
+      queue: {
+        next: Number(item.ticketNext ?? 0),
+        done: Number(item.ticketDone ?? 0),
+        abandoned: abandoned instanceof Set ? [...abandoned].map(Number) : [],
+      },
+    };
+  }
+
+  async takeTicket(planId: string, commitmentId: string): Promise<number> {
+    // One UpdateItem: DynamoDB applies concurrent ones one after the other, so each gets its own number.
+    const out = await this.queueWrite(
+      planId,
+      commitmentId,
+      'SET ticketDone = if_not_exists(ticketDone, :t) ADD ticketNext :n',
+      'attribute_exists(PK)',
+      {
+        ':t': 0,
+        ':n': 1,
+      },
+    );
+    if (!out) throw new ConflictError('missing', `commitment ${commitmentId} does not exist`);
+    return Number(out.ticketNext);
+  }
+
+  async releaseTicket(planId: string, commitmentId: string, ticket: number): Promise<void> {
+    // Marked, not ended, even when it has the turn: the writers behind skip it, and so does the
+    // next newcomer (who finds a queue). Nothing if its turn is over (it was skipped).
+    await this.queueWrite(planId, commitmentId, 'ADD ticketsAbandoned :n', 'ticketDone < :t', { ':t': ticket, ':n': new Set([ticket]) });
+  }
+
+  async skipTurns(planId: string, commitmentId: string, done: number, to: number): Promise<void> {
+    const skipped = new Set(Array.from({ length: to - done }, (_, i) => done + 1 + i));
+    await this.queueWrite(planId, commitmentId, 'SET ticketDone = :t DELETE ticketsAbandoned :n', 'ticketDone = :d', {
+      ':t': to,
+      ':d': done,
+      ':n': skipped,
+    });
+  }
+
+  /** A conditional UpdateItem of a commitment's queue: the values it changed, or undefined when the condition failed. */
+  private async queueWrite(
+    planId: string,
+    commitmentId: string,
+    expression: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      const out = await retryTransactionConflicts(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: itemKeys.commitment(planId, commitmentId),
+            UpdateExpression: expression,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        ),
+      );
+      return out.Attributes ?? {};
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
   }
 
   async savePlan(input: { plan: Plan; expectedRevision?: number; nonce?: NonceClaim }): Promise<void> {
@@ -301,56 +389,6 @@ export class DynamoPlanRepository extends DynamoPlanReads implements ApiReposito
         ExpressionAttributeValues: { ...values, ':one': 1, ':area': new Set([update.areaSlug]) },
       },
     };
-  }
-
-  /**
-   * Writes the registry entry of a plan from its item, if it is missing or differs; conditioned on
-   * the plan's revision being the one read (a redefinition moves it), so a concurrent write cannot
-   * leave it stale. Returns whether it wrote.
-   */
-  private async registerPlan(item: Record<string, unknown>): Promise<boolean> {
-    const plan = stripPlan(item)!;
-    const planId = plan.planId;
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: planEntryItem(plan),
-                ConditionExpression: 'attribute_not_exists(PK) OR title <> :title OR municipality <> :municipality',
-                ExpressionAttributeValues: { ':title': plan.title, ':municipality': plan.municipality },
-              },
-            },
-            {
-              ConditionCheck: {
-                TableName: this.tableName,
-                Key: itemKeys.plan(planId),
-                ConditionExpression: 'revision = :revision',
-                ExpressionAttributeValues: { ':revision': plan.revision },
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      // Already current, or the plan moved on (its own transaction then moved the entry too).
-      if (isCancellation(error)) return false;
-      throw error;
-    }
-  }
-
-  /**
-   * Adds the registry entries of plans and keys written before the registries existed (or
-   * brings a stale one up to date). Reads the whole table: an operator's step (the local
-   * runtime runs it at start, `mandat republish --all` before listing), never a request's.
-   */
-  async fillRegistry(): Promise<{ plans: number; keys: number }> {
-    let plans = 0;
-    for (const item of await this.scanBySortKey('PLAN')) if (await this.registerPlan(item)) plans++;
-    return { plans, keys: await this.keyStore.fillRegistry() };
   }
 
   async getIdempotencyRecord(keyId: string, idempotencyKey: string, nowSeconds: number): Promise<IdempotencyRecord | undefined> {

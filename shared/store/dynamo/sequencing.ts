@@ -5,6 +5,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PendingScope, UpdateSequencer } from '../sequencer.ts';
 import { withPublishLeases } from './publish-leases.ts';
+import { DynamoRegistryFill } from './registry-fill.ts';
 import { DynamoPlanRepository } from './repository.ts';
 import { DynamoUpdateSequencer } from './sequencer.ts';
 
@@ -20,4 +21,6 @@ export class DynamoSequencingRepository extends withPublishLeases(DynamoPlanRepo
   hasPendingUpdates = (planId: string, scope: PendingScope): Promise<boolean> => this.sequencer.hasPendingUpdates(planId, scope);
   sequenceUpdates = (planId: string, scope: PendingScope): Promise<number> => this.sequencer.sequenceUpdates(planId, scope);
   newestPendingCommitments = (planId: string): Promise<string[]> => this.sequencer.newestPendingCommitments(planId);
+  /** Adds the registry entries of plans and keys written before the registries existed (an operator's step). */
+  fillRegistry = (): Promise<{ plans: number; keys: number }> => new DynamoRegistryFill(this.client, this.tableName).fillRegistry();
 }

@@ -27,8 +27,11 @@ function planMetadataChanged(record: DynamoDBRecord): boolean {
 
 const text = (image: Image, name: string) => image?.[name]?.S;
 
-/** What the publisher's sequencer writes on a commitment or an update: its place in the plan's order. */
-const isSequencing = (field: string) => field === 'pending' || field === 'planRevision';
+/**
+ * What the publisher's sequencer writes on a commitment or an update (its place in the plan's
+ * order), and the queue of a commitment's writers (ticket*): nothing a reader sees.
+ */
+const isSequencing = (field: string) => field === 'pending' || field === 'planRevision' || field.startsWith('ticket');
 
 /**
  * A change made by the publisher itself while ordering updates (a plan revision given, a queue

@@ -8,7 +8,6 @@ import {
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
-  ScanCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -149,26 +148,6 @@ export class DynamoTable {
       }
       throw error;
     }
-  }
-
-  /** Every item of one kind across partitions (plans, keys): a consistent scan filtered on SK. Operators only (fillRegistry). */
-  protected async scanBySortKey(sk: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'SK = :sk',
-          ExpressionAttributeValues: { ':sk': sk },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
   }
 
   protected async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
