@@ -44,7 +44,8 @@ export function parseMonthFile(plan: Plan, month: string, body: string): StatusU
     const update = { ...rest, planId: plan.planId, ...(progress === null ? {} : { progress }) } as unknown as StatusUpdate;
     const rendered = updateJson(plan, update) as Row;
     if (fieldsOf(rendered) !== fieldsOf(row) || rendered.statusLabel !== row.statusLabel) return undefined;
-    if (typeof update.updateId !== 'string' || typeof update.reportedAt !== 'string' || typeof update.planRevision !== 'number') return undefined;
+    if (typeof update.updateId !== 'string' || typeof update.reportedAt !== 'string' || typeof update.planRevision !== 'number')
+      return undefined;
     updates.push(update);
   }
   return updates;
@@ -66,7 +67,8 @@ export function mergeMonth(
     if (!(u.planRevision > 0 && u.planRevision <= summary.revision) || reportedMonth(u) !== month) return undefined;
     byId.set(u.updateId, u);
   }
-  for (const u of newest) if (u.planRevision > 0 && u.planRevision <= summary.revision && reportedMonth(u) === month) byId.set(u.updateId, u);
+  for (const u of newest)
+    if (u.planRevision > 0 && u.planRevision <= summary.revision && reportedMonth(u) === month) byId.set(u.updateId, u);
   if (byId.size !== summary.count) return undefined;
   return [...byId.values()].sort((a, b) => compareNewestFirst(b, a));
 }

@@ -302,7 +302,8 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     hubs: deps.hubs ?? [],
   };
   const updatesRead =
-    latest.length + [...commitmentWindows, ...areaWindows, ...monthUpdates.map((m) => m.read ?? [])].reduce((sum, list) => sum + list.length, 0);
+    latest.length +
+    [...commitmentWindows, ...areaWindows, ...monthUpdates.map((m) => m.read ?? [])].reduce((sum, list) => sum + list.length, 0);
   return { snapshot, hint, updatesRead };
 }
 
