@@ -16,39 +16,21 @@ import { updateJson } from '../render/json.ts';
 import { historyPath } from '../render/snapshot.ts';
 import type { ArtifactStore } from '../store/artifacts.ts';
 
-/** A row of a month file as the renderer writes it (undefined fields are left out). */
-type Row = Record<string, unknown>;
-
-const fieldsOf = (row: Row) =>
-  Object.keys(row)
-    .filter((key) => row[key] !== undefined)
-    .join();
-
 /**
- * The updates of a published month file, or undefined unless re-rendering them for this plan
- * gives back every row as stored (same fields in the same order, same status labels): a file
- * written by another version of the renderer, or under another vocabulary, is not built upon.
+ * The updates of a published month file. Throws unless each row is exactly what the renderer
+ * writes for it under this plan (fields, their order and types, status labels): a file written by
+ * another version of the renderer, under another vocabulary, or by hand is not built upon.
  */
-export function parseMonthFile(plan: Plan, month: string, body: string): StatusUpdate[] | undefined {
-  let doc: { planId?: unknown; month?: unknown; updates?: unknown };
-  try {
-    doc = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  if (doc?.planId !== plan.planId || doc.month !== month || !Array.isArray(doc.updates)) return undefined;
-  const updates: StatusUpdate[] = [];
-  for (const row of doc.updates as Row[]) {
-    if (typeof row !== 'object' || row === null) return undefined;
-    const { statusLabel: _label, progress, ...rest } = row;
+export function parseMonthFile(plan: Plan, month: string, body: string): StatusUpdate[] {
+  const doc = JSON.parse(body) as { planId: string; month: string; updates: Array<Record<string, unknown>> };
+  return doc.updates.map((row) => {
+    const { statusLabel: _, progress, ...rest } = row;
     const update = { ...rest, planId: plan.planId, ...(progress === null ? {} : { progress }) } as unknown as StatusUpdate;
-    const rendered = updateJson(plan, update) as Row;
-    if (fieldsOf(rendered) !== fieldsOf(row) || rendered.statusLabel !== row.statusLabel) return undefined;
-    if (typeof update.updateId !== 'string' || typeof update.reportedAt !== 'string' || typeof update.planRevision !== 'number')
-      return undefined;
-    updates.push(update);
-  }
-  return updates;
+    if (doc.planId !== plan.planId || doc.month !== month || JSON.stringify(updateJson(plan, update)) !== JSON.stringify(row)) {
+      throw Error(month);
+    }
+    return update;
+  });
 }
 
 /**
@@ -61,16 +43,15 @@ export function mergeMonth(
   newest: StatusUpdate[],
   summary: Pick<HistoryMonth, 'count' | 'revision'>,
 ): StatusUpdate[] | undefined {
-  const byId = new Map<string, StatusUpdate>();
-  for (const u of published) {
-    // A row past the summary (a racing round's file) or of another month: not this round's file.
-    if (!(u.planRevision > 0 && u.planRevision <= summary.revision) || reportedMonth(u) !== month) return undefined;
-    byId.set(u.updateId, u);
-  }
-  for (const u of newest)
-    if (u.planRevision > 0 && u.planRevision <= summary.revision && reportedMonth(u) === month) byId.set(u.updateId, u);
-  if (byId.size !== summary.count) return undefined;
-  return [...byId.values()].sort((a, b) => compareNewestFirst(b, a));
+  const byId = new Map(published.map((u) => [u.updateId, u]));
+  for (const u of newest) if (reportedMonth(u) === month) byId.set(u.updateId, u);
+  const rows = [...byId.values()];
+  // A row past the summary (a racing round's file, an update ordered since it was read) or of
+  // another month: not provably this month's history.
+  return rows.length === summary.count &&
+    rows.every((u) => u.planRevision > 0 && u.planRevision <= summary.revision && reportedMonth(u) === month)
+    ? rows.sort((a, b) => compareNewestFirst(b, a))
+    : undefined;
 }
 
 /** The month built from its published file (one GET) and `newest`, or undefined: read it from the table. */
@@ -81,13 +62,12 @@ export async function monthFromPublished(
   newest: StatusUpdate[],
   summary: Pick<HistoryMonth, 'count' | 'revision'>,
 ): Promise<StatusUpdate[] | undefined> {
-  let published: StatusUpdate[] | undefined = [];
   try {
     const stored = await files.read(`plans/${plan.planId}/${historyPath(month, 'json')}`);
     // No file yet (a new month): the newest updates may hold all of it.
-    if (stored) published = parseMonthFile(plan, month, stored.body);
+    return mergeMonth(month, stored ? parseMonthFile(plan, month, stored.body) : [], newest, summary);
   } catch {
+    // Unreadable, unparsable, not as rendered (a row's date that is no date, too).
     return undefined;
   }
-  return published && mergeMonth(month, published, newest, summary);
 }

@@ -271,10 +271,11 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const inArea = (slug: string) => commitmentsPerArea.get(slug) ?? 1;
   const partial =
     touchedCommitments.length * Math.min(FEED_ITEM_LIMIT, perCommitment) +
-    [...areas].reduce((sum, slug) => sum + Math.min(FEED_ITEM_LIMIT, perCommitment * inArea(slug)), 0) +
-    months.reduce((sum, month) => sum + monthCounts.get(month)!.count, 0);
+    // The months are not counted: a round builds them from their published files (see monthFromPublished).
+    [...areas].reduce((sum, slug) => sum + Math.min(FEED_ITEM_LIMIT, perCommitment * inArea(slug)), 0);
   if (options.reads !== 'changed' && total <= partial) return full(commitments);
 
+  let monthRowsRead = 0;
   const [commitmentWindows, areaWindows, monthUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
     Promise.all([...areas].map((slug) => repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
@@ -282,7 +283,11 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
       months.map(async (month) => {
         // The published file plus the newest updates when they add up, else the month from the table.
         const built = deps.snapshots && (await monthFromPublished(deps.snapshots, plan, month, latest, monthCounts.get(month)!));
-        return built ? { built } : { read: sequenced(await repository.listUpdates(planId, { month })) };
+        if (built) return built;
+        const read = await repository.listUpdates(planId, { month });
+        monthRowsRead += read.length;
+        // The table orders equal instants by updateId, the files by revision (as snapshotOf does).
+        return sequenced(read).sort((a, b) => compareNewestFirst(b, a));
       }),
     ),
   ]);
@@ -293,17 +298,12 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     latest,
     latestByCommitment: new Map(touchedCommitments.map((id, i) => [id, commitmentWindows[i]!])),
     latestByArea: new Map([...areas].map((slug, i) => [slug, areaWindows[i]!])),
-    // The table orders equal instants by updateId, the files by revision (as snapshotOf does).
-    months: new Map(
-      months.map((month, i) => [month, monthUpdates[i]!.built ?? monthUpdates[i]!.read!.sort((a, b) => compareNewestFirst(b, a))]),
-    ),
+    months: new Map(months.map((month, i) => [month, monthUpdates[i]!])),
     generatedAt: plan.updatedAt,
     baseUrl: deps.baseUrl,
     hubs: deps.hubs ?? [],
   };
-  const updatesRead =
-    latest.length +
-    [...commitmentWindows, ...areaWindows, ...monthUpdates.map((m) => m.read ?? [])].reduce((sum, list) => sum + list.length, 0);
+  const updatesRead = latest.length + monthRowsRead + [...commitmentWindows, ...areaWindows].reduce((sum, list) => sum + list.length, 0);
   return { snapshot, hint, updatesRead };
 }
 
