@@ -26,7 +26,9 @@ export function parseMonthFile(plan: Plan, month: string, body: string): StatusU
   return doc.updates.map((row) => {
     const { statusLabel: _, progress, ...rest } = row;
     const update = { ...rest, planId: plan.planId, ...(progress === null ? {} : { progress }) } as unknown as StatusUpdate;
-    if (doc.planId !== plan.planId || doc.month !== month || JSON.stringify(updateJson(plan, update)) !== JSON.stringify(row)) {
+    // Every field there (a missing one, rendered as null, would differ) and each as rendered.
+    const same = JSON.stringify(updateJson(plan, update), (_, value) => value ?? null) === JSON.stringify(row);
+    if (doc.planId !== plan.planId || doc.month !== month || !same) {
       throw Error(month);
     }
     return update;
