@@ -21,15 +21,16 @@ import type { ArtifactStore } from '../store/artifacts.ts';
  * writes for it under this plan (fields, their order and types, status labels): a file written by
  * another version of the renderer, under another vocabulary, or by hand is not built upon.
  */
-export function parseMonthFile(plan: Plan, month: string, body: string): StatusUpdate[] {
-  const doc = JSON.parse(body) as { planId: string; month: string; updates: Array<Record<string, unknown>> };
+export function parseMonthFile(plan: Plan, body: string): StatusUpdate[] {
+  const doc = JSON.parse(body) as { planId: string; updates: Array<Record<string, unknown>> };
   return doc.updates.map((row) => {
     const { statusLabel: _, progress, ...rest } = row;
     const update = { ...rest, planId: plan.planId, ...(progress === null ? {} : { progress }) } as unknown as StatusUpdate;
     // Every field there (a missing one, rendered as null, would differ) and each as rendered.
     const same = JSON.stringify(updateJson(plan, update), (_, value) => value ?? null) === JSON.stringify(row);
-    if (doc.planId !== plan.planId || doc.month !== month || !same) {
-      throw Error(month);
+    // The file's month needs no check: mergeMonth keeps no row of another month.
+    if (doc.planId !== plan.planId || !same) {
+      throw Error();
     }
     return update;
   });
@@ -67,7 +68,7 @@ export async function monthFromPublished(
   try {
     const stored = await files.read(`plans/${plan.planId}/${historyPath(month, 'json')}`);
     // No file yet (a new month): the newest updates may hold all of it.
-    return mergeMonth(month, stored ? parseMonthFile(plan, month, stored.body) : [], newest, summary);
+    return mergeMonth(month, stored ? parseMonthFile(plan, stored.body) : [], newest, summary);
   } catch {
     // Unreadable, unparsable, not as rendered (a row's date that is no date, too).
     return undefined;
