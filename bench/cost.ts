@@ -41,7 +41,7 @@ export interface CostInputs {
   publishReadUnitsPerUpdate: number;
   s3PutsPerUpdate: number;
   s3ListsPerUpdate: number;
-  /** GETs of the previous round's commitments snapshot (the one-at-a-time model measures them). */
+  /** GETs of the previous round's commitments snapshot and of the touched months' published files. */
   s3GetsPerUpdate?: number;
   /** HEADs the store makes to tell what changed, billed as GETs. */
   s3HeadsPerUpdate: number;
@@ -109,7 +109,7 @@ export function costModel(inputs: CostInputs): CostModel {
       usdPerMillionUpdates: million * (inputs.s3PutsPerUpdate * PRICES.s3PerPut + inputs.s3ListsPerUpdate * PRICES.s3PerList),
     },
     {
-      item: 'S3 GET (previous commitments snapshot)',
+      item: 'S3 GET (previous snapshot, touched months)',
       quantity: `${(inputs.s3GetsPerUpdate ?? 0).toFixed(2)} GET`,
       usdPerMillionUpdates: million * (inputs.s3GetsPerUpdate ?? 0) * PRICES.s3PerGet,
     },

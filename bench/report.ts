@@ -138,7 +138,7 @@ export function rows(r: BenchResults): Row[] {
     out.push({
       section,
       label: 'S3 PUTs per update',
-      detail: `${b.s3PutsPerUpdate.toFixed(2)} (+ ${b.s3ListsPerUpdate.toFixed(2)} LIST, ${(b.s3HeadsPerUpdate ?? 0).toFixed(2)} HEAD)`,
+      detail: `${b.s3PutsPerUpdate.toFixed(2)} (+ ${b.s3ListsPerUpdate.toFixed(2)} LIST, ${(b.s3HeadsPerUpdate ?? 0).toFixed(2)} HEAD, ${(b.s3GetsPerUpdate ?? 0).toFixed(2)} GET)`,
     });
     out.push({ section, label: 'bytes written per update', detail: fmtBytes(b.bytesWrittenPerUpdate) });
     out.push({ section, label: 'publish time per update', detail: fmtMs(b.publishMsPerUpdate) });

@@ -85,6 +85,7 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
         publishReadUnitsPerUpdate: burst.readUnitsPerRegeneration * burst.regenerationsPerUpdate,
         s3PutsPerUpdate: burst.s3PutsPerUpdate,
         s3ListsPerUpdate: burst.s3ListsPerUpdate,
+        s3GetsPerUpdate: burst.s3GetsPerUpdate ?? 0,
         s3HeadsPerUpdate: burst.s3HeadsPerUpdate ?? 0,
       }),
     ],

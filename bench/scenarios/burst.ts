@@ -35,6 +35,8 @@ export interface BurstResult {
   s3PutsPerUpdate: number;
   s3ListsPerUpdate: number;
   s3HeadsPerUpdate: number;
+  /** GETs of the previous round's snapshot and of the touched months' published files. */
+  s3GetsPerUpdate: number;
   bytesWrittenPerUpdate: number;
   publishMsPerUpdate: number;
   dynamoRequestsPerUpdate: Record<string, number>;
@@ -193,6 +195,7 @@ export async function burst(
     s3PutsPerUpdate: count(io, 'S3 PUT') / accepted.length,
     s3ListsPerUpdate: count(io, 'S3 LIST') / accepted.length,
     s3HeadsPerUpdate: count(io, 'S3 HEAD') / accepted.length,
+    s3GetsPerUpdate: count(io, 'S3 GET') / accepted.length,
     bytesWrittenPerUpdate: perUpdate.bytes,
     publishMsPerUpdate: perUpdate.ms,
     dynamoRequestsPerUpdate,

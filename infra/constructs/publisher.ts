@@ -78,10 +78,15 @@ export class Publisher {
     // updates (BatchGetItem), stamps them and moves the plan item on (UpdateItem, in transactions).
     this.publish.role.addToPrincipalPolicy(itemStatement(table, ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], ['PLAN#*']));
     // The artifact store lists a prefix's ETags (ListBucket) and puts changed objects; the
-    // previous round's commitments are read back from snapshots/ (GetObject there only).
+    // previous round's commitments are read back from snapshots/, and a touched month is built
+    // from its published file under plans/*/updates/ (GetObject there only).
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:ListBucket'], resourceArns: [feeds.bucketArn] });
     iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:PutObject'], resourceArns: [feeds.arnForObjects('*')] });
-    iam.Grant.addToPrincipal({ grantee: this.publish.fn, actions: ['s3:GetObject'], resourceArns: [feeds.arnForObjects('snapshots/*')] });
+    iam.Grant.addToPrincipal({
+      grantee: this.publish.fn,
+      actions: ['s3:GetObject'],
+      resourceArns: [feeds.arnForObjects('snapshots/*'), feeds.arnForObjects('plans/*/updates/*')],
+    });
     Validations.of(this.publish.role).acknowledge(
       {
         id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(feeds.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
@@ -92,6 +97,11 @@ export class Publisher {
         id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(feeds.node.defaultChild as s3.CfnBucket)}.Arn>/snapshots/*]`,
         reason:
           "The previous publish round's commitments, one object per plan (snapshots/{planId}.json), read back by the next round: GetObject under that prefix only.",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(feeds.node.defaultChild as s3.CfnBucket)}.Arn>/plans/*/updates/*]`,
+        reason:
+          'A touched month is built from its published history file (plans/{planId}/updates/{YYYY}/{MM}.json) plus the new updates: GetObject on the monthly history files only.',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

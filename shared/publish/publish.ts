@@ -6,7 +6,7 @@
  * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
 
-import { compareNewestFirst, yearOfMonth } from '../domain/history.ts';
+import { compareNewestFirst, type HistoryMonth, yearOfMonth } from '../domain/history.ts';
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { renderAtom } from '../render/atom.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
@@ -52,6 +52,7 @@ import {
 import type { PlanReader, PlanStore } from '../store/plans.ts';
 import type { PublishLeaseStore } from '../store/publish-leases.ts';
 import type { UpdateSequencer } from '../store/sequencer.ts';
+import { monthFromPublished } from './month-history.ts';
 
 export { CONTENT_TYPES } from '../render/files.ts';
 
@@ -261,7 +262,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   // Areas left only in the history are named by their latest update: always loaded (rare, small).
   for (const slug of history.areaSlugs) if (!commitmentsPerArea.has(slug)) areas.add(slug);
   // Only the months named, or every month of a year named: the chart draws from the summary's monthly moves.
-  const monthCounts = history.months ?? new Map<string, { count: number }>();
+  const monthCounts = history.months ?? new Map<string, HistoryMonth>();
   const months = [...monthCounts.keys()].filter((month) => hint.months.has(month) || hint.years.has(yearOfMonth(month))).sort();
 
   // Items read each way, estimated with the history spread evenly over the commitments.
@@ -270,14 +271,25 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const inArea = (slug: string) => commitmentsPerArea.get(slug) ?? 1;
   const partial =
     touchedCommitments.length * Math.min(FEED_ITEM_LIMIT, perCommitment) +
-    [...areas].reduce((sum, slug) => sum + Math.min(FEED_ITEM_LIMIT, perCommitment * inArea(slug)), 0) +
-    months.reduce((sum, month) => sum + monthCounts.get(month)!.count, 0);
+    // The months are not counted: a round builds them from their published files (see monthFromPublished).
+    [...areas].reduce((sum, slug) => sum + Math.min(FEED_ITEM_LIMIT, perCommitment * inArea(slug)), 0);
   if (options.reads !== 'changed' && total <= partial) return full(commitments);
 
+  let monthRowsRead = 0;
   const [commitmentWindows, areaWindows, monthUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
     Promise.all([...areas].map((slug) => repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
-    Promise.all(months.map(async (month) => sequenced(await repository.listUpdates(planId, { month })))),
+    Promise.all(
+      months.map(async (month) => {
+        // The published file plus the newest updates when they add up, else the month from the table.
+        const built = deps.snapshots && (await monthFromPublished(deps.snapshots, plan, month, latest, monthCounts.get(month)!));
+        if (built) return built;
+        const read = await repository.listUpdates(planId, { month });
+        monthRowsRead += read.length;
+        // The table orders equal instants by updateId, the files by revision (as snapshotOf does).
+        return sequenced(read).sort((a, b) => compareNewestFirst(b, a));
+      }),
+    ),
   ]);
   const snapshot: PlanSnapshot = {
     plan,
@@ -286,13 +298,12 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     latest,
     latestByCommitment: new Map(touchedCommitments.map((id, i) => [id, commitmentWindows[i]!])),
     latestByArea: new Map([...areas].map((slug, i) => [slug, areaWindows[i]!])),
-    // The table orders equal instants by updateId, the files by revision (as snapshotOf does).
-    months: new Map(months.map((month, i) => [month, monthUpdates[i]!.sort((a, b) => compareNewestFirst(b, a))])),
+    months: new Map(months.map((month, i) => [month, monthUpdates[i]!])),
     generatedAt: plan.updatedAt,
     baseUrl: deps.baseUrl,
     hubs: deps.hubs ?? [],
   };
-  const updatesRead = latest.length + [...commitmentWindows, ...areaWindows, ...monthUpdates].reduce((sum, list) => sum + list.length, 0);
+  const updatesRead = latest.length + monthRowsRead + [...commitmentWindows, ...areaWindows].reduce((sum, list) => sum + list.length, 0);
   return { snapshot, hint, updatesRead };
 }
 

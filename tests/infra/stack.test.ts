@@ -459,7 +459,11 @@ describe('IAM: each function has exactly the actions it uses, on its own resourc
       items(['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], ['PLAN#*'], arnOf(table)),
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(feeds) },
       { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [arnOf(feeds), '/*']] } },
-      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [arnOf(feeds), '/snapshots/*']] } },
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: [{ 'Fn::Join': ['', [arnOf(feeds), '/snapshots/*']] }, { 'Fn::Join': ['', [arnOf(feeds), '/plans/*/updates/*']] }],
+      },
       { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Resource: arnOf(deadLetters) },
       // ListStreams has no resource-level permissions (acknowledged for cdk-nag with that reason).
       { Effect: 'Allow', Action: 'dynamodb:ListStreams', Resource: '*' },
@@ -685,6 +689,7 @@ describe('cdk-nag (AWS Solutions)', () => {
       'AwsSolutions-CFR4',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::<Feeds6FC8B95A.Arn>/*]',
+      'AwsSolutions-IAM5[Resource::<Feeds6FC8B95A.Arn>/plans/*/updates/*]',
       'AwsSolutions-IAM5[Resource::<Feeds6FC8B95A.Arn>/snapshots/*]',
       'AwsSolutions-S1',
       'AwsSolutions-SMG4',

@@ -1,0 +1,140 @@
+/**
+ * Building a month from its published file plus the newest updates: the same bytes as rendering
+ * the whole month, or nothing (the caller then reads the month from the table).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { reportedMonth, summarizeHistory } from '#shared/domain/history';
+import type { Plan, StatusUpdate } from '#shared/domain/model';
+import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
+import { mergeMonth, monthFromPublished, parseMonthFile } from '#shared/publish/month-history';
+import { renderUpdatesCsv } from '#shared/render/csv';
+import { renderUpdatesJson } from '#shared/render/json';
+
+const MONTH = '2025-03';
+const plan = {
+  planId: 'p',
+  title: 'Pla',
+  municipality: 'Terrassa',
+  period: '2023-2027',
+  language: 'ca',
+  license: 'CC-BY-4.0',
+  statuses: DEFAULT_STATUSES,
+  revision: 1,
+  updatedAt: '2025-03-01T00:00:00.000Z',
+} as unknown as Plan;
+
+const update = (i: number, over: Partial<StatusUpdate> = {}): StatusUpdate => ({
+  planId: 'p',
+  commitmentId: `c${i % 3}`,
+  updateId: `u${String(i).padStart(4, '0')}`,
+  reportedAt: `${MONTH}-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z`,
+  receivedAt: '2025-04-01T00:00:00.000Z',
+  status: ['pending', 'delayed', 'on_track'][i % 3]!,
+  previousStatus: i % 4 ? 'pending' : '',
+  observations: i % 5 ? `- punt **${i}**\n- "cometes", i =suma` : '',
+  links: i % 2 ? [{ title: `Enllaç ${i}`, url: `https://example.org/${i}` }] : [],
+  ...(i % 3 ? { progress: i % 101 } : {}),
+  revision: 1 + i,
+  planRevision: 10 + i,
+  keyId: 'k1',
+  commitmentNumber: 1 + (i % 3),
+  commitmentTitle: `Compromís ${i % 3}`,
+  area: 'Àrea',
+  areaSlug: 'area',
+  ...(i % 7 === 0 ? { imported: true } : {}),
+  ...over,
+});
+
+const oldestFirst = (updates: StatusUpdate[]) =>
+  [...updates].sort((a, b) => a.reportedAt.localeCompare(b.reportedAt) || a.planRevision - b.planRevision);
+const summaryOf = (updates: StatusUpdate[]) => summarizeHistory(updates).months!.get(MONTH)!;
+const files = (updates: StatusUpdate[]) => [renderUpdatesCsv(plan, updates), renderUpdatesJson(plan, MONTH, updates)];
+const store = (body?: string) => ({ read: async () => (body === undefined ? undefined : { body, etag: 'x' }) });
+
+describe('a month from its published file', () => {
+  it('reads back exactly the rows the renderer wrote', () => {
+    const rows = oldestFirst(Array.from({ length: 40 }, (_, i) => update(i)));
+    const parsed = parseMonthFile(plan, renderUpdatesJson(plan, MONTH, rows));
+    expect(files(parsed)).toEqual(files(rows));
+  });
+
+  it('puts a late update in its place by reportedAt, not at the end, and renders what the whole month renders', () => {
+    const published = oldestFirst(Array.from({ length: 20 }, (_, i) => update(i)));
+    // Ordered after every published row, reported before most of them.
+    const late = update(100, { reportedAt: `${MONTH}-02T08:00:00.000Z`, planRevision: 500 });
+    const merged = mergeMonth(
+      MONTH,
+      parseMonthFile(plan, renderUpdatesJson(plan, MONTH, published)),
+      [late],
+      summaryOf([...published, late]),
+    );
+    expect(merged!.map((u) => u.updateId)).toEqual(oldestFirst([...published, late]).map((u) => u.updateId));
+    expect(merged!.at(-1)!.updateId).not.toBe(late.updateId);
+    expect(files(merged!)).toEqual(files(oldestFirst([...published, late])));
+  });
+
+  it('for any split of a month into published and new rows, gives the whole month, or nothing when a row is missing', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ day: fc.integer({ min: 1, max: 28 }), fresh: fc.boolean(), dropped: fc.boolean() }), { maxLength: 30 }),
+        (shape) => {
+          const all = shape.map((s, i) =>
+            update(i, { reportedAt: `${MONTH}-${String(s.day).padStart(2, '0')}T10:00:00.000Z`, planRevision: 10 + i }),
+          );
+          // The rows published: those ordered before the first fresh one (a publish is a prefix of the order).
+          const cut = shape.findIndex((s) => s.fresh);
+          const published = oldestFirst(cut < 0 ? all : all.slice(0, cut));
+          const newest = cut < 0 ? [] : all.slice(cut);
+          const summary = summaryOf(all);
+          const whole = oldestFirst(all);
+          const merged = mergeMonth(MONTH, published, newest, summary ?? { count: 0, revision: 0 });
+          expect(files(merged!)).toEqual(files(whole));
+          // A published file behind by a row (a stale writer's) never passes for the month.
+          const behind = published.filter((_, i) => !(shape[i]?.dropped && i === 0));
+          if (behind.length < published.length) expect(mergeMonth(MONTH, behind, newest, summary)).toBeUndefined();
+        },
+      ),
+    );
+  });
+
+  it('builds nothing when the rows do not add up to the month summary', () => {
+    const rows = oldestFirst(Array.from({ length: 10 }, (_, i) => update(i)));
+    const summary = summaryOf(rows);
+    expect(mergeMonth(MONTH, rows.slice(1), [], summary)).toBeUndefined();
+    // A row ordered after the summary was read (a racing round's file): not provably this month.
+    const ahead = update(50, { planRevision: summary.revision + 1 });
+    expect(mergeMonth(MONTH, [...rows.slice(1), ahead], [], summary)).toBeUndefined();
+    // A row of another month.
+    expect(mergeMonth(MONTH, [...rows.slice(1), update(51, { reportedAt: '2025-04-01T00:00:00.000Z' })], [], summary)).toBeUndefined();
+    // The same row twice counts once.
+    expect(mergeMonth(MONTH, rows, [rows[3]!], summary)).toHaveLength(10);
+  });
+
+  it('refuses a file that is not exactly what the renderer writes for this plan', () => {
+    const rows = oldestFirst(Array.from({ length: 5 }, (_, i) => update(i)));
+    const body = renderUpdatesJson(plan, MONTH, rows);
+    const doc = JSON.parse(body) as { updates: Array<Record<string, unknown>> };
+    const variants = [
+      body.slice(0, body.length >> 1),
+      renderUpdatesJson({ ...plan, planId: 'other' }, MONTH, rows),
+      renderUpdatesJson({ ...plan, language: 'en' }, MONTH, rows),
+      JSON.stringify({ ...doc, updates: doc.updates.map(({ keyId: _, ...u }) => u) }),
+      JSON.stringify({ ...doc, updates: doc.updates.map(({ updateId, ...u }) => ({ ...u, updateId })) }),
+      JSON.stringify({ ...doc, updates: null }),
+      'null',
+    ];
+    for (const [i, variant] of variants.entries()) expect(() => parseMonthFile(plan, variant), String(i)).toThrow();
+  });
+
+  it('falls back (undefined) on an unreadable or refused file, and builds a new month from the newest updates alone', async () => {
+    const rows = oldestFirst(Array.from({ length: 4 }, (_, i) => update(i)));
+    const summary = summaryOf(rows);
+    const failing = { read: async () => Promise.reject(new Error('AccessDenied')) };
+    expect(await monthFromPublished(failing, plan, MONTH, rows, summary)).toBeUndefined();
+    expect(await monthFromPublished(store('{"garbage"'), plan, MONTH, rows, summary)).toBeUndefined();
+    expect(await monthFromPublished(store(), plan, MONTH, rows, summary)).toEqual(rows);
+    expect(await monthFromPublished(store(), plan, MONTH, rows.slice(1), summary)).toBeUndefined();
+    expect(reportedMonth(rows[0]!)).toBe(MONTH);
+  });
+});
