@@ -61,6 +61,8 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
     ingestReadUnits: 3,
     changedFeedBytes,
   };
+  // Measured once, end to end, on the cost cell's table (absent when the cell was not).
+  const rounds = cell.publisherRounds;
   return {
     prices: PRICES,
     assumedMemoryMB: ASSUMED_MEMORY_MB,
@@ -76,6 +78,13 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
         s3ListsPerUpdate: cell.s3Lists,
         s3GetsPerUpdate: cell.s3Gets ?? 0,
         s3HeadsPerUpdate: cell.s3Heads ?? 0,
+        ...(rounds
+          ? {
+              publisherWriteUnitsPerUpdate: rounds.single.writeUnits,
+              publisherReadUnitsPerUpdate: rounds.single.readUnits,
+              siteListsPerUpdate: Math.max(0, rounds.single.s3Lists - cell.s3Lists),
+            }
+          : {}),
       }),
       costModel({
         ...common,
@@ -86,6 +95,13 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
         s3PutsPerUpdate: burst.s3PutsPerUpdate,
         s3ListsPerUpdate: burst.s3ListsPerUpdate,
         s3HeadsPerUpdate: burst.s3HeadsPerUpdate ?? 0,
+        // The burst's S3 requests were counted on the wire, the site root's LISTs among them.
+        ...(rounds
+          ? {
+              publisherWriteUnitsPerUpdate: rounds.writeUnitsPerUpdate + rounds.writeUnitsPerRound * burst.regenerationsPerUpdate,
+              publisherReadUnitsPerUpdate: rounds.readUnitsPerUpdate + rounds.readUnitsPerRound * burst.regenerationsPerUpdate,
+            }
+          : {}),
       }),
     ],
   };
