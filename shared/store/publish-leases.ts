@@ -27,11 +27,13 @@ export interface PublishLeaseStore {
   renewPublishLease(planId: string, lease: { owner: string; until: number }): Promise<boolean>;
   /**
    * Records a complete publish of `revision`, only while we still hold the lease and only
-   * if that does not lower `publishedRevision`; false otherwise (nothing recorded).
+   * if that does not lower `publishedRevision`; false otherwise (nothing recorded). With
+   * `release`, the same write gives the lease up (one write instead of two); otherwise it
+   * extends the lease to `until`.
    */
   recordPublished(
     planId: string,
-    input: { owner: string; revision: number; staleWritesHandled: number; until: number; at: string },
+    input: { owner: string; revision: number; staleWritesHandled: number; until: number; at: string; release?: boolean },
   ): Promise<boolean>;
   /** Gives the lease up if it is still ours. */
   releasePublishLease(planId: string, owner: string): Promise<void>;

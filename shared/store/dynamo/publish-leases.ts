@@ -53,18 +53,19 @@ export class DynamoPublishLeases extends DynamoTable implements PublishLeaseStor
 
   async recordPublished(
     planId: string,
-    input: { owner: string; revision: number; staleWritesHandled: number; until: number; at: string },
+    input: { owner: string; revision: number; staleWritesHandled: number; until: number; at: string; release?: boolean },
   ): Promise<boolean> {
+    const recorded = 'SET publishedRevision = :revision, staleWritesHandled = :handled, publishedAt = :at';
     return this.conditionalUpdate({
       Key: itemKeys.publishState(planId),
-      UpdateExpression: 'SET publishedRevision = :revision, staleWritesHandled = :handled, publishedAt = :at, leaseUntil = :until',
+      UpdateExpression: input.release ? `${recorded} REMOVE leaseOwner, leaseUntil` : `${recorded}, leaseUntil = :until`,
       ConditionExpression: 'leaseOwner = :owner AND (attribute_not_exists(publishedRevision) OR publishedRevision <= :revision)',
       ExpressionAttributeValues: {
         ':owner': input.owner,
         ':revision': input.revision,
         ':handled': input.staleWritesHandled,
         ':at': input.at,
-        ':until': input.until,
+        ...(input.release ? {} : { ':until': input.until }),
       },
     });
   }
