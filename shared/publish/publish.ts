@@ -6,7 +6,7 @@
  * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
 
-import { compareNewestFirst, yearOfMonth } from '../domain/history.ts';
+import { compareNewestFirst, reportedMonth, yearOfMonth } from '../domain/history.ts';
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { renderAtom } from '../render/atom.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
@@ -362,18 +362,112 @@ function scopePage(snapshot: PlanSnapshot, scope: FeedScope): Artifact[] {
 }
 
 /**
- * The lists by status and by priority, from the commitments alone: a handful of pages, all
- * rendered each time (a status change moves a commitment between two of them) and written
- * only when their bytes changed.
+ * The lists by status and by priority, from the commitments alone: a handful of pages, written
+ * only when their bytes changed. All of them, or only those `reach` names (a status change
+ * moves a commitment between two lists; its row changes in its priority's).
  */
-function listArtifacts(snapshot: PlanSnapshot): Artifact[] {
+function listArtifacts(snapshot: PlanSnapshot, reach?: ListReach): Artifact[] {
   const prefix = `plans/${snapshot.plan.planId}/`;
   return [
-    ...countByStatus(snapshot).map((c) => artifact(prefix + pagePaths.status(c.code), renderStatusList(snapshot, c.code), 'html')),
-    ...priorityGroups(snapshot.commitments).map((p) =>
-      artifact(prefix + pagePaths.priority(p.number), renderPriorityList(snapshot, p), 'html'),
-    ),
+    ...countByStatus(snapshot)
+      .filter((c) => !reach || reach.statuses.has(c.code))
+      .map((c) => artifact(prefix + pagePaths.status(c.code), renderStatusList(snapshot, c.code), 'html')),
+    ...priorityGroups(snapshot.commitments)
+      .filter((p) => !reach || reach.priorities.has(p.number))
+      .map((p) => artifact(prefix + pagePaths.priority(p.number), renderPriorityList(snapshot, p), 'html')),
   ];
+}
+
+/** The lists a round can change: by status code and by priority number. */
+interface ListReach {
+  statuses: Set<string>;
+  priorities: Set<number>;
+}
+
+/**
+ * The updates ordered since the last complete publish (`since`) that this snapshot holds, and
+ * whether they are every change since: each plan revision after `since` one of them (no
+ * definition, no metadata change, none outside the newest window). Undefined without `since`.
+ */
+export interface NewUpdates {
+  updates: StatusUpdate[];
+  onlyUpdates: boolean;
+}
+
+export function newUpdatesSince(snapshot: Pick<PlanSnapshot, 'plan' | 'latest'>, since: number | undefined): NewUpdates | undefined {
+  if (since === undefined || since <= 0) return undefined;
+  const { revision } = snapshot.plan;
+  const updates = snapshot.latest.filter((u) => u.planRevision > since && u.planRevision <= revision);
+  return { updates, onlyUpdates: new Set(updates.map((u) => u.planRevision)).size === revision - since };
+}
+
+/**
+ * When every change since the last publish is an update: the statuses those updates moved
+ * between and their commitments' priorities. Other lists hold none of the commitments that
+ * changed, so their bytes cannot have changed.
+ */
+function listReach(snapshot: PlanSnapshot, news?: NewUpdates): ListReach | undefined {
+  if (!news?.onlyUpdates) return undefined;
+  const reach: ListReach = { statuses: new Set(), priorities: new Set() };
+  const byId = new Map(snapshot.commitments.map((c) => [c.commitmentId, c]));
+  for (const u of news.updates) {
+    reach.statuses.add(u.status).add(u.previousStatus);
+    const commitment = byId.get(u.commitmentId);
+    if (!commitment) return undefined;
+    reach.statuses.add(commitment.status);
+    reach.priorities.add(commitment.priority.number);
+  }
+  return reach;
+}
+
+/**
+ * The files that certainly show something no published file shows yet: a new update's id or
+ * item. The rest (links, datapackage, README, catalog record, a list whose members only changed
+ * rows) may or may not have changed, and the store compares them.
+ */
+function certainlyChanged(snapshot: PlanSnapshot, scopes: FeedScope[], news?: NewUpdates): Set<string> {
+  const keys = new Set<string>();
+  if (!news || news.updates.length === 0) return keys;
+  const prefix = `plans/${snapshot.plan.planId}/`;
+  const ids = new Set(news.updates.map((u) => u.updateId));
+  const hasNew = (updates: StatusUpdate[]) => updates.some((u) => ids.has(u.updateId));
+  // Every commitment row names its last update.
+  if (snapshot.commitments.some((c) => c.lastUpdateId !== undefined && ids.has(c.lastUpdateId))) {
+    for (const file of ['commitments.csv', XLSX_FILE, 'commitments.json']) keys.add(prefix + file);
+  }
+  // A month's files hold every update of the month.
+  for (const u of news.updates) {
+    const month = reportedMonth(u);
+    if (snapshot.months.get(month)?.some((x) => x.updateId === u.updateId)) {
+      keys.add(prefix + historyPath(month, 'csv')).add(prefix + historyPath(month, 'json'));
+    }
+  }
+  // A feed shows every update of its scope's window; the summary page the newest few of the plan's.
+  const plan = planScope(snapshot);
+  if (hasNew(plan.updates)) for (const { file } of FEED_FILES) keys.add(prefix + file);
+  if (plan.updates[0] && ids.has(plan.updates[0].updateId)) keys.add(prefix + INDEX_FILE);
+  for (const scope of scopes) {
+    if (!hasNew(scope.updates)) continue;
+    for (const { file } of FEED_FILES) keys.add(prefix + scope.dir + file);
+    keys.add(prefix + scope.dir + INDEX_FILE);
+  }
+  // A commitment that ends in another status than it was published in moves from one list to another.
+  const oldest = new Map<string, StatusUpdate>();
+  for (const u of news.updates) {
+    const seen = oldest.get(u.commitmentId);
+    if (!seen || u.planRevision < seen.planRevision) oldest.set(u.commitmentId, u);
+  }
+  if (news.onlyUpdates) {
+    for (const c of snapshot.commitments) {
+      const first = oldest.get(c.commitmentId);
+      if (first && first.previousStatus !== c.status) {
+        keys.add(prefix + pagePaths.status(first.previousStatus)).add(prefix + pagePaths.status(c.status));
+        // Its row there shows the status too.
+        keys.add(prefix + pagePaths.priority(c.priority.number));
+      }
+    }
+  }
+  return keys;
 }
 
 /** The scopes a hint reaches: the named commitments, their areas now, and any areas named. */
@@ -402,7 +496,7 @@ function historyFileChanged(changed: ChangeHint, month: string): boolean {
  * The plan's files for a snapshot: the plan-level ones always, the history files of the months
  * the snapshot holds that the hint reaches, and the feeds of the scopes the hint reaches (every scope without one).
  */
-export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint): Artifact[] {
+export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint, news?: NewUpdates): Artifact[] {
   const { plan, commitments } = snapshot;
   const prefix = `plans/${plan.planId}/`;
   const artifacts: Artifact[] = [
@@ -423,9 +517,13 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
     artifact(`${prefix}datapackage.json`, renderDatapackage(snapshot), 'json'),
     artifact(`${prefix}README.md`, renderReadme(snapshot), 'markdown'),
     artifact(`${prefix}${INDEX_FILE}`, renderDashboard(snapshot), 'html'),
-    ...listArtifacts(snapshot),
+    // Only the lists a change can reach, when the hint and the new updates tell which.
+    ...listArtifacts(snapshot, changed ? listReach(snapshot, news) : undefined),
   );
-  for (const scope of touchedScopes(snapshot, changed)) artifacts.push(...feedArtifacts(snapshot, scope), ...scopePage(snapshot, scope));
+  const scopes = touchedScopes(snapshot, changed);
+  for (const scope of scopes) artifacts.push(...feedArtifacts(snapshot, scope), ...scopePage(snapshot, scope));
+  const known = certainlyChanged(snapshot, scopes, news);
+  for (const a of artifacts) if (known.has(a.key)) a.changed = true;
   return artifacts;
 }
 
@@ -437,7 +535,8 @@ export async function publishPlan(
   const loaded = await loadForPublish(planId, deps, options);
   if (!loaded) return undefined;
   const { snapshot, hint, updatesRead } = loaded;
-  const { result: artifacts, fallbacks } = collectRenderFallbacks(() => renderPlanArtifacts(snapshot, hint));
+  const news = newUpdatesSince(snapshot, options.since);
+  const { result: artifacts, fallbacks } = collectRenderFallbacks(() => renderPlanArtifacts(snapshot, hint, news));
   const files = await deps.store.write(`plans/${planId}/`, artifacts);
   // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
   const recordKey = datasetRecordKey(planId);
@@ -447,7 +546,9 @@ export async function publishPlan(
   if (deps.snapshots) {
     const key = snapshotKey(planId);
     const kept: CommitmentsSnapshot = { planId, revision: snapshot.plan.revision, commitments: snapshot.commitments };
-    await deps.store.write(key, [artifact(key, JSON.stringify(kept), 'json')]);
+    // It names the revision, which moved since the last round's: no need to ask what is stored.
+    const moved = options.since !== undefined && snapshot.plan.revision > options.since;
+    await deps.store.write(key, [{ ...artifact(key, JSON.stringify(kept), 'json'), ...(moved ? { changed: true } : {}) }]);
   }
   return {
     planId,

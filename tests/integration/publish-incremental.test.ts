@@ -14,7 +14,8 @@ import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
 import { summarizeHistory } from '#shared/domain/history';
 import { type PublishResult, publishPlan } from '#shared/publish/publish';
-import { FEED_ITEM_LIMIT, historyPath } from '#shared/render/snapshot';
+import { FEED_ITEM_LIMIT, historyPath, pagePaths } from '#shared/render/snapshot';
+import type { Artifact } from '#shared/store/artifacts';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 import type { PlanReader } from '#shared/store/plans';
 import { createTestEnvironment, postUpdate, REGION, type TestEnvironment, type TestKey } from '#tests/support/environment';
@@ -82,6 +83,53 @@ describe('incremental publish', () => {
       `plans/${PLAN}/${historyPath(month, 'csv')}`,
       `plans/${PLAN}/${historyPath(month, 'json')}`,
     ]);
+    await expectBucketEqualsTable();
+  });
+
+  it('after an update now, checks only the files its change leaves uncertain, and renders only the lists it can reach', async () => {
+    const before = (await env.repository.getCommitment(PLAN, 'c4'))!;
+    await post('c4', before.status === 'delayed' ? 'on_track' : 'delayed');
+    const after = (await env.repository.getCommitment(PLAN, 'c4'))!;
+    const offered: Artifact[] = [];
+    const recording = {
+      write: (prefix: string, artifacts: Artifact[]) => {
+        offered.push(...artifacts);
+        return env.store.write(prefix, artifacts);
+      },
+    };
+    await env.repository.sequenceUpdates(PLAN, 'all');
+    const result = await publishPlan(
+      PLAN,
+      { repository: env.repository, store: recording, baseUrl: 'https://mandat.example.org' },
+      { changed: { commitmentIds: [], years: [] }, since },
+    );
+    since = result!.revision;
+    const p = `plans/${PLAN}/`;
+    const area = `${p}areas/${after.areaSlug}/`;
+    const month = new Date().toISOString().slice(0, 7);
+    const marked = offered.filter((a) => a.changed).map((a) => a.key);
+    expect(marked.sort()).toEqual(
+      [
+        ...['commitments.csv', 'commitments.json', 'commitments.xlsx', historyPath(month, 'csv'), historyPath(month, 'json')],
+        ...['feed.rss', 'feed.atom', 'feed.json', 'index.html'],
+        ...['commitments/c4/feed.rss', 'commitments/c4/feed.atom', 'commitments/c4/feed.json', 'commitments/c4/index.html'],
+        pagePaths.status(before.status),
+        pagePaths.status(after.status),
+        pagePaths.priority(after.priority.number),
+      ]
+        .map((key) => p + key)
+        .concat(['feed.rss', 'feed.atom', 'feed.json', 'index.html'].map((file) => area + file))
+        .sort(),
+    );
+    // Whether these changed is not known from the update: the store compares them.
+    expect(offered.filter((a) => !a.changed).map((a) => a.key)).toEqual(
+      expect.arrayContaining([`${p}links.csv`, `${p}datapackage.json`, `${p}README.md`]),
+    );
+    // The lists of the two statuses it moved between and of its priority, no other.
+    const lists = offered.map((a) => a.key).filter((key) => /\/(statuses|priorities)\//.test(key));
+    expect(lists.sort()).toEqual(
+      [pagePaths.status(before.status), pagePaths.status(after.status), pagePaths.priority(after.priority.number)].map((k) => p + k).sort(),
+    );
     await expectBucketEqualsTable();
   });
 
