@@ -19,7 +19,7 @@ import {
   renderCatalog,
   renderDatasetRecord,
 } from '../render/dcat.ts';
-import { CONTENT_TYPES, FEED_FILES } from '../render/files.ts';
+import { CONTENT_TYPES, FEED_FILES, SCOPE_FEED_FILES } from '../render/files.ts';
 import { countByStatus, INDEX_FILE, renderDashboard, renderSiteIndex } from '../render/html.ts';
 import { renderCommitmentsJson, renderUpdatesJson } from '../render/json.ts';
 import { renderJsonFeed } from '../render/json-feed.ts';
@@ -348,9 +348,12 @@ function artifact(key: string, body: string | Uint8Array, format: keyof typeof C
   return { key, body, contentType: CONTENT_TYPES[format], cacheControl: DEFAULT_CACHE_CONTROL };
 }
 
+/** The plan's feeds in every format; an area's and a commitment's in Atom only. */
+const feedFiles = (scope: FeedScope) => (scope.kind === 'plan' ? FEED_FILES : SCOPE_FEED_FILES);
+
 function feedArtifacts(snapshot: PlanSnapshot, scope: FeedScope): Artifact[] {
   const prefix = `plans/${snapshot.plan.planId}/${scope.dir}`;
-  return FEED_FILES.map(({ file, format }) => artifact(prefix + file, FEED_RENDERERS[format](snapshot, scope), format));
+  return feedFiles(scope).map(({ file, format }) => artifact(prefix + file, FEED_RENDERERS[format](snapshot, scope), format));
 }
 
 /** An area's or a commitment's page, beside its feeds: rewritten exactly when they are. */
@@ -448,7 +451,7 @@ function certainlyChanged(snapshot: PlanSnapshot, scopes: FeedScope[], news?: Ne
   if (plan.updates[0] && ids.has(plan.updates[0].updateId)) keys.add(prefix + INDEX_FILE);
   for (const scope of scopes) {
     if (!hasNew(scope.updates)) continue;
-    for (const { file } of FEED_FILES) keys.add(prefix + scope.dir + file);
+    for (const { file } of feedFiles(scope)) keys.add(prefix + scope.dir + file);
     keys.add(prefix + scope.dir + INDEX_FILE);
   }
   // A commitment that ends in another status than it was published in moves from one list to another.

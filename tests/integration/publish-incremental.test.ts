@@ -77,7 +77,7 @@ describe('incremental publish', () => {
     const result = await publishIncrementally();
     // The newest 100 of the plan, of c1 and of its area, and this month's history: the one update.
     expect(result.updatesRead).toBe(3 * FEED_ITEM_LIMIT + 1);
-    expect(result.written).toEqual(expect.arrayContaining([`plans/${PLAN}/commitments/c1/feed.rss`]));
+    expect(result.written).toEqual(expect.arrayContaining([`plans/${PLAN}/commitments/c1/feed.atom`]));
     const month = new Date().toISOString().slice(0, 7);
     expect(result.written.filter((key) => key.includes('/updates/')).sort()).toEqual([
       `plans/${PLAN}/${historyPath(month, 'csv')}`,
@@ -112,13 +112,13 @@ describe('incremental publish', () => {
       [
         ...['commitments.csv', 'commitments.json', 'commitments.xlsx', historyPath(month, 'csv'), historyPath(month, 'json')],
         ...['feed.rss', 'feed.atom', 'feed.json', 'index.html'],
-        ...['commitments/c4/feed.rss', 'commitments/c4/feed.atom', 'commitments/c4/feed.json', 'commitments/c4/index.html'],
+        ...['commitments/c4/feed.atom', 'commitments/c4/index.html'],
         pagePaths.status(before.status),
         pagePaths.status(after.status),
         pagePaths.priority(after.priority.number),
       ]
         .map((key) => p + key)
-        .concat(['feed.rss', 'feed.atom', 'feed.json', 'index.html'].map((file) => area + file))
+        .concat(['feed.atom', 'index.html'].map((file) => area + file))
         .sort(),
     );
     // Whether these changed is not known from the update: the store compares them.
@@ -172,12 +172,12 @@ describe('incremental publish', () => {
     expect(result.updatesRead).toBeLessThan(HISTORY);
     await expectBucketEqualsTable();
 
-    const left = await env.getObject(`plans/${PLAN}/areas/area-de-serveis/feed.rss`);
-    const channel = new XMLParser().parse(left!.body).rss.channel;
-    expect(channel.title).toContain('Àrea de Serveis');
-    expect([channel.item].flat()).toHaveLength(100);
-    const moved = await env.getObject(`plans/${PLAN}/areas/area-nova/feed.rss`);
-    expect([new XMLParser().parse(moved!.body).rss.channel.item].flat()).toHaveLength(1);
+    const left = await env.getObject(`plans/${PLAN}/areas/area-de-serveis/feed.atom`);
+    const feed = new XMLParser().parse(left!.body).feed;
+    expect(feed.title).toContain('Àrea de Serveis');
+    expect([feed.entry].flat()).toHaveLength(100);
+    const moved = await env.getObject(`plans/${PLAN}/areas/area-nova/feed.atom`);
+    expect([new XMLParser().parse(moved!.body).feed.entry].flat()).toHaveLength(1);
   });
 
   it('keeps the history summary when an admin redefines the plan', async () => {
