@@ -220,6 +220,8 @@ interface LoadedPlan {
   /** Undefined: render every file. */
   hint?: ResolvedHint;
   updatesRead: number;
+  /** The revision of the previous round's snapshot the commitments were built upon; undefined: all were read. */
+  builtUpon?: number;
 }
 
 /**
@@ -248,10 +250,10 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     previousCommitments(planId, deps, options.since),
     repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT),
   ]);
-  const commitments = await loadCommitments(planId, deps, { plan, latest, previous, since: options.since, changed: options.changed });
+  const { commitments, builtUpon } = await loadCommitments(planId, deps, { plan, latest, previous, changed: options.changed });
   const sorted = sortCommitments(commitments);
   const hint = resolveHint({ plan, commitments: sorted, latest, history }, options);
-  if (!hint) return full(commitments);
+  if (!hint) return { ...(await full(commitments)), ...(builtUpon !== undefined ? { builtUpon } : {}) };
 
   const current = new Map(sorted.map((c) => [c.commitmentId, c]));
   const touchedCommitments = [...hint.commitmentIds].filter((id) => current.has(id));
@@ -272,7 +274,8 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     touchedCommitments.length * Math.min(FEED_ITEM_LIMIT, perCommitment) +
     [...areas].reduce((sum, slug) => sum + Math.min(FEED_ITEM_LIMIT, perCommitment * inArea(slug)), 0) +
     months.reduce((sum, month) => sum + monthCounts.get(month)!.count, 0);
-  if (options.reads !== 'changed' && total <= partial) return full(commitments);
+  if (options.reads !== 'changed' && total <= partial)
+    return { ...(await full(commitments)), ...(builtUpon !== undefined ? { builtUpon } : {}) };
 
   const [commitmentWindows, areaWindows, monthUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
@@ -293,41 +296,61 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     hubs: deps.hubs ?? [],
   };
   const updatesRead = latest.length + [...commitmentWindows, ...areaWindows, ...monthUpdates].reduce((sum, list) => sum + list.length, 0);
-  return { snapshot, hint, updatesRead };
+  return { snapshot, hint, updatesRead, ...(builtUpon !== undefined ? { builtUpon } : {}) };
 }
 
 /**
- * The previous round's commitments, when they are exactly those of the revision recorded as
- * published (`since`): a snapshot of any other revision (a round that crashed before recording,
- * a stale writer's) is never built upon.
+ * How many revisions old a round's snapshot may be before a round writes a new one: each round
+ * reads back the commitments changed since it (at most this many, by key), and the PUT of the
+ * snapshot (every commitment, $5 per million rounds) is made once every this many rounds.
  */
-async function previousCommitments(planId: string, deps: PlanPublishDependencies, since?: number): Promise<Commitment[] | undefined> {
+export const SNAPSHOT_MAX_AGE = 16;
+
+/**
+ * The previous rounds' commitments, when their snapshot is of the revision recorded as
+ * published (`since`) or older: a snapshot of a later revision (a round that crashed before
+ * recording) is never built upon. A snapshot is written whole, after everything a round
+ * rendered, from commitments read after its revision: at least as new as its revision.
+ */
+async function previousCommitments(
+  planId: string,
+  deps: PlanPublishDependencies,
+  since?: number,
+): Promise<{ commitments: Commitment[]; revision: number } | undefined> {
   if (!deps.snapshots || since === undefined || since <= 0) return undefined;
   try {
     // Unreadable for any reason: read every commitment instead.
     const stored = await deps.snapshots.read(snapshotKey(planId));
     if (!stored) return undefined;
     const parsed = JSON.parse(stored.body) as CommitmentsSnapshot;
-    return parsed.planId === planId && parsed.revision === since && Array.isArray(parsed.commitments) ? parsed.commitments : undefined;
+    const usable =
+      parsed.planId === planId &&
+      Number.isInteger(parsed.revision) &&
+      parsed.revision > 0 &&
+      parsed.revision <= since &&
+      Array.isArray(parsed.commitments);
+    return usable ? { commitments: parsed.commitments, revision: parsed.revision } : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * The plan's commitments, read as little as possible. Every plan revision after `since` is one
- * sequenced update, or something else (a definition, a metadata change). When the newest updates
- * account for every one of those revisions, the commitments that changed since the snapshot are
- * exactly theirs (and the batch's): those are read by key and the rest come from the snapshot.
- * Otherwise, or without a snapshot, every commitment is read.
+ * The plan's commitments, read as little as possible. Every plan revision after the snapshot's
+ * is one sequenced update, or something else (a definition, a metadata change). When the newest
+ * updates account for every one of those revisions, the commitments that changed since the
+ * snapshot are exactly theirs (and the batch's): those are read by key and the rest come from
+ * the snapshot. Otherwise, or without a snapshot, every commitment is read.
  */
 async function loadCommitments(
   planId: string,
   deps: PlanPublishDependencies,
-  input: { plan: Plan; latest: StatusUpdate[]; previous?: Commitment[]; since?: number; changed?: ChangeHint },
-): Promise<Commitment[]> {
-  const { plan, latest, previous, since } = input;
-  if (!previous || since === undefined || plan.revision < since) return deps.repository.listCommitments(planId);
+  input: { plan: Plan; latest: StatusUpdate[]; previous?: { commitments: Commitment[]; revision: number }; changed?: ChangeHint },
+): Promise<{ commitments: Commitment[]; builtUpon?: number }> {
+  const { plan, latest, previous } = input;
+  const all = async () => ({ commitments: await deps.repository.listCommitments(planId) });
+  if (!previous || plan.revision < previous.revision) return all();
+  const since = previous.revision;
   const revisions = new Set<number>();
   const changed = new Set<string>(input.changed?.commitmentIds ?? []);
   for (const u of latest) {
@@ -335,11 +358,11 @@ async function loadCommitments(
     revisions.add(u.planRevision);
     changed.add(u.commitmentId);
   }
-  if (revisions.size !== plan.revision - since) return deps.repository.listCommitments(planId);
+  if (revisions.size !== plan.revision - since) return all();
   const fresh = await Promise.all([...changed].map((id) => deps.repository.getCommitment(planId, id)));
-  const byId = new Map(previous.map((c) => [c.commitmentId, c]));
+  const byId = new Map(previous.commitments.map((c) => [c.commitmentId, c]));
   for (const c of fresh) if (c) byId.set(c.commitmentId, c);
-  return [...byId.values()];
+  return { commitments: [...byId.values()], builtUpon: since };
 }
 
 const FEED_RENDERERS = { rss: renderRss, atom: renderAtom, jsonFeed: renderJsonFeed } as const;
@@ -537,7 +560,7 @@ export async function publishPlan(
 ): Promise<PublishResult | undefined> {
   const loaded = await loadForPublish(planId, deps, options);
   if (!loaded) return undefined;
-  const { snapshot, hint, updatesRead } = loaded;
+  const { snapshot, hint, updatesRead, builtUpon } = loaded;
   const news = newUpdatesSince(snapshot, options.since);
   const { result: artifacts, fallbacks } = collectRenderFallbacks(() => renderPlanArtifacts(snapshot, hint, news));
   const files = await deps.store.write(`plans/${planId}/`, artifacts);
@@ -546,7 +569,9 @@ export async function publishPlan(
   const record = await deps.store.write(recordKey, [artifact(recordKey, renderDatasetRecord(snapshot), 'jsonld')]);
   // Last: the next round builds on it only once this round is recorded as published. Private
   // bookkeeping, not a published file: not among the files written.
-  if (deps.snapshots) {
+  // A new snapshot after a round that read every commitment, or once the one built upon is
+  // SNAPSHOT_MAX_AGE revisions old; in between, rounds build upon the same one.
+  if (deps.snapshots && (builtUpon === undefined || snapshot.plan.revision - builtUpon >= SNAPSHOT_MAX_AGE)) {
     const key = snapshotKey(planId);
     const kept: CommitmentsSnapshot = { planId, revision: snapshot.plan.revision, commitments: snapshot.commitments };
     // It names the revision, which moved since the last round's: no need to ask what is stored.

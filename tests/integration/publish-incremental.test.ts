@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
 import { summarizeHistory } from '#shared/domain/history';
-import { type PublishResult, publishPlan } from '#shared/publish/publish';
+import { type PublishResult, publishPlan, SNAPSHOT_MAX_AGE } from '#shared/publish/publish';
 import { FEED_ITEM_LIMIT, historyPath, pagePaths } from '#shared/render/snapshot';
 import type { Artifact } from '#shared/store/artifacts';
 import { createDynamoClient } from '#shared/store/dynamo/client';
@@ -269,6 +269,27 @@ describe('the previous snapshot instead of every commitment', () => {
     await publishWithSnapshot(backdated.reader);
     expect(backdated.counts.listed).toBe(1);
     await expectBucketEqualsTable();
+  });
+
+  it(`builds upon a snapshot up to ${SNAPSHOT_MAX_AGE} revisions old, and writes a new one only then`, async () => {
+    await publishWithSnapshot(); // a snapshot of the published revision
+    const snapshotRevision = async () =>
+      (JSON.parse((await env.getObject(`snapshots/${PLAN}.json`))!.body) as { revision: number }).revision;
+    const base = await snapshotRevision();
+    expect(base).toBe(since);
+    const read: string[] = [];
+    for (let i = 1; i <= SNAPSHOT_MAX_AGE; i++) {
+      await post(`c${1 + (i % 4)}`, ['pending', 'delayed', 'on_track'][i % 3]!);
+      const { reader, counts } = countingReader();
+      await publishWithSnapshot(reader);
+      expect(counts.listed).toBe(0);
+      read.push(...counts.byKey);
+      // Every round renders the table's state, though the snapshot it built upon is older than the last published revision.
+      await expectBucketEqualsTable();
+      expect(await snapshotRevision()).toBe(i < SNAPSHOT_MAX_AGE ? base : since);
+    }
+    // Each round read the commitments changed since the snapshot, by key: never more than the plan's four.
+    expect(new Set(read)).toEqual(new Set(['c1', 'c2', 'c3', 'c4']));
   });
 
   it('reads every commitment when a revision is not an update (a definition), or the snapshot is not of the published revision', async () => {
