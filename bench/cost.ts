@@ -51,6 +51,8 @@ export interface CostInputs {
    */
   publisherWriteUnitsPerUpdate?: number;
   publisherReadUnitsPerUpdate?: number;
+  /** The commitments snapshot's PUT, when not in s3PutsPerUpdate (one-at-a-time rounds write it once every so many revisions). */
+  snapshotPutsPerUpdate?: number;
   /** The site root's check after a batch (a LIST of catalog/), when not already in s3ListsPerUpdate. */
   siteListsPerUpdate?: number;
   /** Bytes of commitments.csv + feed.rss, which change with every update, fetched once per follower. */
@@ -125,6 +127,11 @@ export function costModel(inputs: CostInputs): CostModel {
       item: 'S3 PUT + LIST',
       quantity: `${inputs.s3PutsPerUpdate.toFixed(2)} PUT, ${inputs.s3ListsPerUpdate.toFixed(2)} LIST`,
       usdPerMillionUpdates: million * (inputs.s3PutsPerUpdate * PRICES.s3PerPut + inputs.s3ListsPerUpdate * PRICES.s3PerList),
+    },
+    {
+      item: 'S3 PUT (commitments snapshot, amortized)',
+      quantity: inputs.snapshotPutsPerUpdate === undefined ? 'in the PUT count above' : `${inputs.snapshotPutsPerUpdate.toFixed(3)} PUT`,
+      usdPerMillionUpdates: million * (inputs.snapshotPutsPerUpdate ?? 0) * PRICES.s3PerPut,
     },
     {
       item: 'S3 LIST (site root: catalog/ once per batch)',

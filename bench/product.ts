@@ -13,7 +13,7 @@ import { OPENAPI_DOCUMENT_ASSET, openApiDocumentAsset } from '#shared/api/openap
 import { FUNCTION_BUNDLING } from '../infra/bundling.ts';
 
 export { PublishCoordinator } from '#shared/publish/coordinator';
-export { type PublishDependencies, type PublishResult, publishPlan } from '#shared/publish/publish';
+export { type PublishDependencies, type PublishResult, publishPlan, SNAPSHOT_MAX_AGE } from '#shared/publish/publish';
 export { publishChanges } from '#shared/publish/publish-changes';
 
 /** The Lambda functions as deployed: name → entry point. */
