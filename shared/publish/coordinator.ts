@@ -223,11 +223,7 @@ export class PublishCoordinator {
         }
       }
       force = false;
-      if (scope !== 'all') {
-        const watched = scope;
-        const arrivals = (await this.repository.newestPendingCommitments(planId)).filter((id) => !watched.includes(id));
-        if (arrivals.length > 0) scope = [...watched, ...arrivals];
-      }
+      if (scope !== 'all') scope = [...new Set([...scope, ...(await this.repository.newestPendingCommitments(planId))])];
       // Loop: the check after the release (see 3. above); more work takes the lease again.
     }
   }
@@ -307,14 +303,11 @@ export class PublishCoordinator {
       }
       throw error;
     }
-    lease.stopHeartbeat();
     const recorded = await this.repository.recordPublished(planId, {
       owner: lease.owner,
       revision: plan.revision,
       staleWritesHandled: staleWrites,
-      until: this.clock() + this.leaseMs,
       at: new Date(this.clock()).toISOString(),
-      release: true,
     });
     if (!recorded) {
       lease.lost = true;

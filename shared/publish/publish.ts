@@ -221,7 +221,7 @@ interface LoadedPlan {
   hint?: ResolvedHint;
   updatesRead: number;
   /** The revision of the previous round's snapshot the commitments were built upon; undefined: all were read. */
-  builtUpon?: number;
+  builtUpon?: number | undefined;
 }
 
 /**
@@ -238,11 +238,11 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   if (!state) return undefined;
   const { plan, history } = state;
   // Everything, reusing the commitments when they were read already (all reads come after the plan's).
-  const full = async (read?: Commitment[]): Promise<LoadedPlan> => {
+  const full = async (read?: Commitment[], builtUpon?: number): Promise<LoadedPlan> => {
     const [commitments, all] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
     const updates = sequenced(all);
     const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
-    return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length };
+    return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length, builtUpon };
   };
   if (!options.changed || !history) return full();
 
@@ -250,10 +250,10 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     previousCommitments(planId, deps, options.since),
     repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT),
   ]);
-  const { commitments, builtUpon } = await loadCommitments(planId, deps, { plan, latest, previous, changed: options.changed });
+  const [commitments, builtUpon] = await loadCommitments(planId, deps, { plan, latest, previous, changed: options.changed });
   const sorted = sortCommitments(commitments);
   const hint = resolveHint({ plan, commitments: sorted, latest, history }, options);
-  if (!hint) return { ...(await full(commitments)), ...(builtUpon !== undefined ? { builtUpon } : {}) };
+  if (!hint) return full(commitments, builtUpon);
 
   const current = new Map(sorted.map((c) => [c.commitmentId, c]));
   const touchedCommitments = [...hint.commitmentIds].filter((id) => current.has(id));
@@ -274,8 +274,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     touchedCommitments.length * Math.min(FEED_ITEM_LIMIT, perCommitment) +
     [...areas].reduce((sum, slug) => sum + Math.min(FEED_ITEM_LIMIT, perCommitment * inArea(slug)), 0) +
     months.reduce((sum, month) => sum + monthCounts.get(month)!.count, 0);
-  if (options.reads !== 'changed' && total <= partial)
-    return { ...(await full(commitments)), ...(builtUpon !== undefined ? { builtUpon } : {}) };
+  if (options.reads !== 'changed' && total <= partial) return full(commitments, builtUpon);
 
   const [commitmentWindows, areaWindows, monthUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
@@ -296,7 +295,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     hubs: deps.hubs ?? [],
   };
   const updatesRead = latest.length + [...commitmentWindows, ...areaWindows, ...monthUpdates].reduce((sum, list) => sum + list.length, 0);
-  return { snapshot, hint, updatesRead, ...(builtUpon !== undefined ? { builtUpon } : {}) };
+  return { snapshot, hint, updatesRead, builtUpon };
 }
 
 /**
@@ -316,20 +315,14 @@ async function previousCommitments(
   planId: string,
   deps: PlanPublishDependencies,
   since?: number,
-): Promise<{ commitments: Commitment[]; revision: number } | undefined> {
+): Promise<CommitmentsSnapshot | undefined> {
   if (!deps.snapshots || since === undefined || since <= 0) return undefined;
   try {
     // Unreadable for any reason: read every commitment instead.
     const stored = await deps.snapshots.read(snapshotKey(planId));
     if (!stored) return undefined;
     const parsed = JSON.parse(stored.body) as CommitmentsSnapshot;
-    const usable =
-      parsed.planId === planId &&
-      Number.isInteger(parsed.revision) &&
-      parsed.revision > 0 &&
-      parsed.revision <= since &&
-      Array.isArray(parsed.commitments);
-    return usable ? { commitments: parsed.commitments, revision: parsed.revision } : undefined;
+    return parsed.planId === planId && parsed.revision <= since && Array.isArray(parsed.commitments) ? parsed : undefined;
   } catch {
     return undefined;
   }
@@ -345,11 +338,12 @@ async function previousCommitments(
 async function loadCommitments(
   planId: string,
   deps: PlanPublishDependencies,
-  input: { plan: Plan; latest: StatusUpdate[]; previous?: { commitments: Commitment[]; revision: number }; changed?: ChangeHint },
-): Promise<{ commitments: Commitment[]; builtUpon?: number }> {
+  input: { plan: Plan; latest: StatusUpdate[]; previous?: CommitmentsSnapshot | undefined; changed?: ChangeHint },
+): Promise<[Commitment[], number?]> {
   const { plan, latest, previous } = input;
-  const all = async () => ({ commitments: await deps.repository.listCommitments(planId) });
-  if (!previous || plan.revision < previous.revision) return all();
+  const all = async (): Promise<[Commitment[]]> => [await deps.repository.listCommitments(planId)];
+  // A snapshot of a later revision than the plan's reads everything too: no count of revisions matches.
+  if (!previous) return all();
   const since = previous.revision;
   const revisions = new Set<number>();
   const changed = new Set<string>(input.changed?.commitmentIds ?? []);
@@ -362,138 +356,58 @@ async function loadCommitments(
   const fresh = await Promise.all([...changed].map((id) => deps.repository.getCommitment(planId, id)));
   const byId = new Map(previous.commitments.map((c) => [c.commitmentId, c]));
   for (const c of fresh) if (c) byId.set(c.commitmentId, c);
-  return { commitments: [...byId.values()], builtUpon: since };
+  return [[...byId.values()], since];
 }
 
 const FEED_RENDERERS = { rss: renderRss, atom: renderAtom, jsonFeed: renderJsonFeed } as const;
 
-function artifact(key: string, body: string | Uint8Array, format: keyof typeof CONTENT_TYPES): Artifact {
-  return { key, body, contentType: CONTENT_TYPES[format], cacheControl: DEFAULT_CACHE_CONTROL };
+/**
+ * `changed`: the file certainly shows something no published file shows yet (a new update's id
+ * or item), so the store need not look at what is there.
+ */
+function artifact(key: string, body: string | Uint8Array, format: keyof typeof CONTENT_TYPES, changed?: boolean): Artifact {
+  return { key, body, contentType: CONTENT_TYPES[format], cacheControl: DEFAULT_CACHE_CONTROL, ...(changed ? { changed } : {}) };
 }
 
 /** The plan's feeds in every format; an area's and a commitment's in Atom only. */
 const feedFiles = (scope: FeedScope) => (scope.kind === 'plan' ? FEED_FILES : SCOPE_FEED_FILES);
 
-function feedArtifacts(snapshot: PlanSnapshot, scope: FeedScope): Artifact[] {
+/** A feed shows every update of its scope's window: one of the new ones changes it, as the page beside it. */
+function feedArtifacts(snapshot: PlanSnapshot, scope: FeedScope, isNew: (updates: StatusUpdate[]) => boolean): Artifact[] {
   const prefix = `plans/${snapshot.plan.planId}/${scope.dir}`;
-  return feedFiles(scope).map(({ file, format }) => artifact(prefix + file, FEED_RENDERERS[format](snapshot, scope), format));
-}
-
-/** An area's or a commitment's page, beside its feeds: rewritten exactly when they are. */
-function scopePage(snapshot: PlanSnapshot, scope: FeedScope): Artifact[] {
-  const prefix = `plans/${snapshot.plan.planId}/${scope.dir}`;
-  if (scope.area) return [artifact(prefix + INDEX_FILE, renderAreaPage(snapshot, scope.area), 'html')];
-  if (scope.commitment) return [artifact(prefix + INDEX_FILE, renderCommitmentPage(snapshot, scope.commitment), 'html')];
-  return [];
-}
-
-/**
- * The lists by status and by priority, from the commitments alone: a handful of pages, written
- * only when their bytes changed. All of them, or only those `reach` names (a status change
- * moves a commitment between two lists; its row changes in its priority's).
- */
-function listArtifacts(snapshot: PlanSnapshot, reach?: ListReach): Artifact[] {
-  const prefix = `plans/${snapshot.plan.planId}/`;
+  const changed = isNew(scope.updates);
+  const page = scope.area
+    ? renderAreaPage(snapshot, scope.area)
+    : scope.commitment
+      ? renderCommitmentPage(snapshot, scope.commitment)
+      : undefined;
   return [
-    ...countByStatus(snapshot)
-      .filter((c) => !reach || reach.statuses.has(c.code))
-      .map((c) => artifact(prefix + pagePaths.status(c.code), renderStatusList(snapshot, c.code), 'html')),
-    ...priorityGroups(snapshot.commitments)
-      .filter((p) => !reach || reach.priorities.has(p.number))
-      .map((p) => artifact(prefix + pagePaths.priority(p.number), renderPriorityList(snapshot, p), 'html')),
+    ...feedFiles(scope).map(({ file, format }) => artifact(prefix + file, FEED_RENDERERS[format](snapshot, scope), format, changed)),
+    ...(page ? [artifact(prefix + INDEX_FILE, page, 'html', changed)] : []),
   ];
 }
 
-/** The lists a round can change: by status code and by priority number. */
-interface ListReach {
-  statuses: Set<string>;
-  priorities: Set<number>;
+/**
+ * The ids of the updates ordered since the last complete publish (`since`) that the snapshot
+ * holds: no published file shows them yet.
+ */
+export function newUpdatesSince(snapshot: Pick<PlanSnapshot, 'plan' | 'latest'>, since?: number): Set<string> {
+  return new Set(since ? snapshot.latest.filter((u) => u.planRevision > since).map((u) => u.updateId) : []);
 }
 
 /**
- * The updates ordered since the last complete publish (`since`) that this snapshot holds, and
- * whether they are every change since: each plan revision after `since` one of them (no
- * definition, no metadata change, none outside the newest window). Undefined without `since`.
+ * The lists by status and by priority, from the commitments alone: a handful of pages, all
+ * rendered each time (a status change moves a commitment between two of them) and written
+ * only when their bytes changed.
  */
-export interface NewUpdates {
-  updates: StatusUpdate[];
-  onlyUpdates: boolean;
-}
-
-export function newUpdatesSince(snapshot: Pick<PlanSnapshot, 'plan' | 'latest'>, since: number | undefined): NewUpdates | undefined {
-  if (since === undefined || since <= 0) return undefined;
-  const { revision } = snapshot.plan;
-  const updates = snapshot.latest.filter((u) => u.planRevision > since && u.planRevision <= revision);
-  return { updates, onlyUpdates: new Set(updates.map((u) => u.planRevision)).size === revision - since };
-}
-
-/**
- * When every change since the last publish is an update: the statuses those updates moved
- * between and their commitments' priorities. Other lists hold none of the commitments that
- * changed, so their bytes cannot have changed.
- */
-function listReach(snapshot: PlanSnapshot, news?: NewUpdates): ListReach | undefined {
-  if (!news?.onlyUpdates) return undefined;
-  const reach: ListReach = { statuses: new Set(), priorities: new Set() };
-  const byId = new Map(snapshot.commitments.map((c) => [c.commitmentId, c]));
-  for (const u of news.updates) {
-    reach.statuses.add(u.status).add(u.previousStatus);
-    const commitment = byId.get(u.commitmentId);
-    if (!commitment) return undefined;
-    reach.statuses.add(commitment.status);
-    reach.priorities.add(commitment.priority.number);
-  }
-  return reach;
-}
-
-/**
- * The files that certainly show something no published file shows yet: a new update's id or
- * item. The rest (links, datapackage, README, catalog record, a list whose members only changed
- * rows) may or may not have changed, and the store compares them.
- */
-function certainlyChanged(snapshot: PlanSnapshot, scopes: FeedScope[], news?: NewUpdates): Set<string> {
-  const keys = new Set<string>();
-  if (!news || news.updates.length === 0) return keys;
+function listArtifacts(snapshot: PlanSnapshot): Artifact[] {
   const prefix = `plans/${snapshot.plan.planId}/`;
-  const ids = new Set(news.updates.map((u) => u.updateId));
-  const hasNew = (updates: StatusUpdate[]) => updates.some((u) => ids.has(u.updateId));
-  // Every commitment row names its last update.
-  if (snapshot.commitments.some((c) => c.lastUpdateId !== undefined && ids.has(c.lastUpdateId))) {
-    for (const file of ['commitments.csv', XLSX_FILE, 'commitments.json']) keys.add(prefix + file);
-  }
-  // A month's files hold every update of the month.
-  for (const u of news.updates) {
-    const month = reportedMonth(u);
-    if (snapshot.months.get(month)?.some((x) => x.updateId === u.updateId)) {
-      keys.add(prefix + historyPath(month, 'csv')).add(prefix + historyPath(month, 'json'));
-    }
-  }
-  // A feed shows every update of its scope's window; the summary page the newest few of the plan's.
-  const plan = planScope(snapshot);
-  if (hasNew(plan.updates)) for (const { file } of FEED_FILES) keys.add(prefix + file);
-  if (plan.updates[0] && ids.has(plan.updates[0].updateId)) keys.add(prefix + INDEX_FILE);
-  for (const scope of scopes) {
-    if (!hasNew(scope.updates)) continue;
-    for (const { file } of feedFiles(scope)) keys.add(prefix + scope.dir + file);
-    keys.add(prefix + scope.dir + INDEX_FILE);
-  }
-  // A commitment that ends in another status than it was published in moves from one list to another.
-  const oldest = new Map<string, StatusUpdate>();
-  for (const u of news.updates) {
-    const seen = oldest.get(u.commitmentId);
-    if (!seen || u.planRevision < seen.planRevision) oldest.set(u.commitmentId, u);
-  }
-  if (news.onlyUpdates) {
-    for (const c of snapshot.commitments) {
-      const first = oldest.get(c.commitmentId);
-      if (first && first.previousStatus !== c.status) {
-        keys.add(prefix + pagePaths.status(first.previousStatus)).add(prefix + pagePaths.status(c.status));
-        // Its row there shows the status too.
-        keys.add(prefix + pagePaths.priority(c.priority.number));
-      }
-    }
-  }
-  return keys;
+  return [
+    ...countByStatus(snapshot).map((c) => artifact(prefix + pagePaths.status(c.code), renderStatusList(snapshot, c.code), 'html')),
+    ...priorityGroups(snapshot.commitments).map((p) =>
+      artifact(prefix + pagePaths.priority(p.number), renderPriorityList(snapshot, p), 'html'),
+    ),
+  ];
 }
 
 /** The scopes a hint reaches: the named commitments, their areas now, and any areas named. */
@@ -522,34 +436,35 @@ function historyFileChanged(changed: ChangeHint, month: string): boolean {
  * The plan's files for a snapshot: the plan-level ones always, the history files of the months
  * the snapshot holds that the hint reaches, and the feeds of the scopes the hint reaches (every scope without one).
  */
-export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint, news?: NewUpdates): Artifact[] {
+export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint, news = newUpdatesSince(snapshot)): Artifact[] {
   const { plan, commitments } = snapshot;
   const prefix = `plans/${plan.planId}/`;
+  const isNew = (updates: StatusUpdate[]) => updates.some((u) => news.has(u.updateId));
+  // Every commitment row names its last update.
+  const rows = commitments.some((c) => news.has(c.lastUpdateId ?? ''));
   const artifacts: Artifact[] = [
-    artifact(`${prefix}commitments.csv`, renderCommitmentsCsv(plan, commitments), 'csv'),
-    artifact(`${prefix}${XLSX_FILE}`, renderCommitmentsXlsx(plan, commitments, snapshot.generatedAt), 'xlsx'),
-    artifact(`${prefix}commitments.json`, renderCommitmentsJson(snapshot), 'json'),
+    artifact(`${prefix}commitments.csv`, renderCommitmentsCsv(plan, commitments), 'csv', rows),
+    artifact(`${prefix}${XLSX_FILE}`, renderCommitmentsXlsx(plan, commitments, snapshot.generatedAt), 'xlsx', rows),
+    artifact(`${prefix}commitments.json`, renderCommitmentsJson(snapshot), 'json', rows),
     artifact(`${prefix}links.csv`, renderLinksCsv(commitments), 'csv'),
   ];
   for (const [month, oldestFirst] of snapshot.months) {
     if (changed && !historyFileChanged(changed, month)) continue;
     artifacts.push(
-      artifact(prefix + historyPath(month, 'csv'), renderUpdatesCsv(plan, oldestFirst), 'csv'),
-      artifact(prefix + historyPath(month, 'json'), renderUpdatesJson(plan, month, oldestFirst), 'json'),
+      artifact(prefix + historyPath(month, 'csv'), renderUpdatesCsv(plan, oldestFirst), 'csv', isNew(oldestFirst)),
+      artifact(prefix + historyPath(month, 'json'), renderUpdatesJson(plan, month, oldestFirst), 'json', isNew(oldestFirst)),
     );
   }
+  const planFeeds = planScope(snapshot);
   artifacts.push(
-    ...feedArtifacts(snapshot, planScope(snapshot)),
+    ...feedArtifacts(snapshot, planFeeds, isNew),
     artifact(`${prefix}datapackage.json`, renderDatapackage(snapshot), 'json'),
     artifact(`${prefix}README.md`, renderReadme(snapshot), 'markdown'),
-    artifact(`${prefix}${INDEX_FILE}`, renderDashboard(snapshot), 'html'),
-    // Only the lists a change can reach, when the hint and the new updates tell which.
-    ...listArtifacts(snapshot, changed ? listReach(snapshot, news) : undefined),
+    // It lists the newest few updates of the plan.
+    artifact(`${prefix}${INDEX_FILE}`, renderDashboard(snapshot), 'html', isNew(planFeeds.updates.slice(0, 1))),
+    ...listArtifacts(snapshot),
   );
-  const scopes = touchedScopes(snapshot, changed);
-  for (const scope of scopes) artifacts.push(...feedArtifacts(snapshot, scope), ...scopePage(snapshot, scope));
-  const known = certainlyChanged(snapshot, scopes, news);
-  for (const a of artifacts) if (known.has(a.key)) a.changed = true;
+  for (const scope of touchedScopes(snapshot, changed)) artifacts.push(...feedArtifacts(snapshot, scope, isNew));
   return artifacts;
 }
 
@@ -574,9 +489,8 @@ export async function publishPlan(
   if (deps.snapshots && (builtUpon === undefined || snapshot.plan.revision - builtUpon >= SNAPSHOT_MAX_AGE)) {
     const key = snapshotKey(planId);
     const kept: CommitmentsSnapshot = { planId, revision: snapshot.plan.revision, commitments: snapshot.commitments };
-    // It names the revision, which moved since the last round's: no need to ask what is stored.
-    const moved = options.since !== undefined && snapshot.plan.revision > options.since;
-    await deps.store.write(key, [{ ...artifact(key, JSON.stringify(kept), 'json'), ...(moved ? { changed: true } : {}) }]);
+    // It names the revision, which moved since the one stored: no need to ask what is there.
+    await deps.store.write(key, [artifact(key, JSON.stringify(kept), 'json', builtUpon !== undefined)]);
   }
   return {
     planId,

@@ -77,7 +77,7 @@ export const FEED_FILES = [
  * is one more object rewritten with every update, and readers of a narrow scope subscribe
  * from a feed reader, which reads Atom.
  */
-export const SCOPE_FEED_FILES = FEED_FILES.filter((f) => f.format === 'atom');
+export const SCOPE_FEED_FILES = [FEED_FILES[1]];
 
 /** Every plan-level file, in the order people should meet them. */
 export function planFiles(snapshot: Pick<PlanSnapshot, 'history'>): PlanFile[] {

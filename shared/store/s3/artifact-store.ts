@@ -105,8 +105,11 @@ export class S3ArtifactStore implements ArtifactStore {
   async write(prefix: string, artifacts: Artifact[]): Promise<WriteResult> {
     const outside = artifacts.find((artifact) => !artifact.key.startsWith(prefix));
     if (outside) throw new Error(`artifact ${outside.key} is outside the prefix ${prefix} it is compared against`);
-    const uncertain = artifacts.filter((artifact) => !artifact.changed);
-    const existing = uncertain.length > 0 ? await this.storedEtags(prefix, uncertain) : new Map<string, string>();
+    // Nothing to ask about (every artifact marked changed) sends no request.
+    const existing = await this.storedEtags(
+      prefix,
+      artifacts.filter((artifact) => !artifact.changed),
+    );
     const result: WriteResult = { written: [], skipped: [], bytesWritten: 0 };
     // Single-part PUTs with SSE-S3 have the body's MD5 as ETag, on AWS and on the S3 server.
     const changed = artifacts.filter((artifact) => {
