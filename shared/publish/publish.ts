@@ -388,14 +388,6 @@ function feedArtifacts(snapshot: PlanSnapshot, scope: FeedScope, isNew: (updates
 }
 
 /**
- * The ids of the updates ordered since the last complete publish (`since`) that the snapshot
- * holds: no published file shows them yet.
- */
-export function newUpdatesSince(snapshot: Pick<PlanSnapshot, 'plan' | 'latest'>, since?: number): Set<string> {
-  return new Set(since ? snapshot.latest.filter((u) => u.planRevision > since).map((u) => u.updateId) : []);
-}
-
-/**
  * The lists by status and by priority, from the commitments alone: a handful of pages, all
  * rendered each time (a status change moves a commitment between two of them) and written
  * only when their bytes changed.
@@ -436,12 +428,13 @@ function historyFileChanged(changed: ChangeHint, month: string): boolean {
  * The plan's files for a snapshot: the plan-level ones always, the history files of the months
  * the snapshot holds that the hint reaches, and the feeds of the scopes the hint reaches (every scope without one).
  */
-export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint, news = newUpdatesSince(snapshot)): Artifact[] {
+export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint, news = new Set<string>()): Artifact[] {
   const { plan, commitments } = snapshot;
   const prefix = `plans/${plan.planId}/`;
   const isNew = (updates: StatusUpdate[]) => updates.some((u) => news.has(u.updateId));
-  // Every commitment row names its last update.
-  const rows = commitments.some((c) => news.has(c.lastUpdateId ?? ''));
+  // Every commitment row names its last update: a new update's (a history import that does not
+  // become current is the exception: an identical PUT).
+  const rows = news.size > 0;
   const artifacts: Artifact[] = [
     artifact(`${prefix}commitments.csv`, renderCommitmentsCsv(plan, commitments), 'csv', rows),
     artifact(`${prefix}${XLSX_FILE}`, renderCommitmentsXlsx(plan, commitments, snapshot.generatedAt), 'xlsx', rows),
@@ -451,8 +444,8 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
   for (const [month, oldestFirst] of snapshot.months) {
     if (changed && !historyFileChanged(changed, month)) continue;
     artifacts.push(
-      artifact(prefix + historyPath(month, 'csv'), renderUpdatesCsv(plan, oldestFirst), 'csv', isNew(oldestFirst)),
-      artifact(prefix + historyPath(month, 'json'), renderUpdatesJson(plan, month, oldestFirst), 'json', isNew(oldestFirst)),
+      artifact(prefix + historyPath(month, 'csv'), renderUpdatesCsv(plan, oldestFirst), 'csv'),
+      artifact(prefix + historyPath(month, 'json'), renderUpdatesJson(plan, month, oldestFirst), 'json'),
     );
   }
   const planFeeds = planScope(snapshot);
@@ -460,8 +453,8 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
     ...feedArtifacts(snapshot, planFeeds, isNew),
     artifact(`${prefix}datapackage.json`, renderDatapackage(snapshot), 'json'),
     artifact(`${prefix}README.md`, renderReadme(snapshot), 'markdown'),
-    // It lists the newest few updates of the plan.
-    artifact(`${prefix}${INDEX_FILE}`, renderDashboard(snapshot), 'html', isNew(planFeeds.updates.slice(0, 1))),
+    // Compared: it lists the newest few updates, which a backdated one may not be among.
+    artifact(`${prefix}${INDEX_FILE}`, renderDashboard(snapshot), 'html'),
     ...listArtifacts(snapshot),
   );
   for (const scope of touchedScopes(snapshot, changed)) artifacts.push(...feedArtifacts(snapshot, scope, isNew));
@@ -476,7 +469,9 @@ export async function publishPlan(
   const loaded = await loadForPublish(planId, deps, options);
   if (!loaded) return undefined;
   const { snapshot, hint, updatesRead, builtUpon } = loaded;
-  const news = newUpdatesSince(snapshot, options.since);
+  // The updates ordered since the last complete publish: no published file shows them yet.
+  const { since } = options;
+  const news = new Set(since ? snapshot.latest.filter((u) => u.planRevision > since).map((u) => u.updateId) : []);
   const { result: artifacts, fallbacks } = collectRenderFallbacks(() => renderPlanArtifacts(snapshot, hint, news));
   const files = await deps.store.write(`plans/${planId}/`, artifacts);
   // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
@@ -489,8 +484,7 @@ export async function publishPlan(
   if (deps.snapshots && (builtUpon === undefined || snapshot.plan.revision - builtUpon >= SNAPSHOT_MAX_AGE)) {
     const key = snapshotKey(planId);
     const kept: CommitmentsSnapshot = { planId, revision: snapshot.plan.revision, commitments: snapshot.commitments };
-    // It names the revision, which moved since the one stored: no need to ask what is there.
-    await deps.store.write(key, [artifact(key, JSON.stringify(kept), 'json', builtUpon !== undefined)]);
+    await deps.store.write(key, [artifact(key, JSON.stringify(kept), 'json')]);
   }
   return {
     planId,
