@@ -45,6 +45,16 @@ export interface CostInputs {
   s3GetsPerUpdate?: number;
   /** HEADs the store makes to tell what changed, billed as GETs. */
   s3HeadsPerUpdate: number;
+  /**
+   * The publisher's own DynamoDB requests around a publish (measured units): the lease (acquire,
+   * record, release), ordering the queued updates (one transaction) and the state reads.
+   */
+  publisherWriteUnitsPerUpdate?: number;
+  publisherReadUnitsPerUpdate?: number;
+  /** The commitments snapshot's PUT, when not in s3PutsPerUpdate (one-at-a-time rounds write it once every so many revisions). */
+  snapshotPutsPerUpdate?: number;
+  /** The site root's check after a batch (a LIST of catalog/), when not already in s3ListsPerUpdate. */
+  siteListsPerUpdate?: number;
   /** Bytes of commitments.csv + feed.rss, which change with every update, fetched once per follower. */
   changedFeedBytes: number;
 }
@@ -104,9 +114,29 @@ export function costModel(inputs: CostInputs): CostModel {
       usdPerMillionUpdates: million * inputs.publishReadUnitsPerUpdate * PRICES.dynamoPerReadUnit,
     },
     {
+      item: 'DynamoDB writes (publisher: ordering transaction, lease)',
+      quantity: `${(inputs.publisherWriteUnitsPerUpdate ?? 0).toFixed(1)} WRU`,
+      usdPerMillionUpdates: million * (inputs.publisherWriteUnitsPerUpdate ?? 0) * PRICES.dynamoPerWriteUnit,
+    },
+    {
+      item: 'DynamoDB reads (publisher: lease, state, ordering)',
+      quantity: `${(inputs.publisherReadUnitsPerUpdate ?? 0).toFixed(1)} RRU`,
+      usdPerMillionUpdates: million * (inputs.publisherReadUnitsPerUpdate ?? 0) * PRICES.dynamoPerReadUnit,
+    },
+    {
       item: 'S3 PUT + LIST',
       quantity: `${inputs.s3PutsPerUpdate.toFixed(2)} PUT, ${inputs.s3ListsPerUpdate.toFixed(2)} LIST`,
       usdPerMillionUpdates: million * (inputs.s3PutsPerUpdate * PRICES.s3PerPut + inputs.s3ListsPerUpdate * PRICES.s3PerList),
+    },
+    {
+      item: 'S3 PUT (commitments snapshot, amortized)',
+      quantity: inputs.snapshotPutsPerUpdate === undefined ? 'in the PUT count above' : `${inputs.snapshotPutsPerUpdate.toFixed(3)} PUT`,
+      usdPerMillionUpdates: million * (inputs.snapshotPutsPerUpdate ?? 0) * PRICES.s3PerPut,
+    },
+    {
+      item: 'S3 LIST (site root: catalog/ once per batch)',
+      quantity: inputs.siteListsPerUpdate === undefined ? 'in the LIST count above' : `${inputs.siteListsPerUpdate.toFixed(2)} LIST`,
+      usdPerMillionUpdates: million * (inputs.siteListsPerUpdate ?? 0) * PRICES.s3PerList,
     },
     {
       item: 'S3 GET (previous snapshot, touched months)',

@@ -12,7 +12,9 @@ import { openApiJson } from '#scripts/openapi/document';
 import { OPENAPI_DOCUMENT_ASSET, openApiDocumentAsset } from '#shared/api/openapi-document';
 import { FUNCTION_BUNDLING } from '../infra/bundling.ts';
 
-export { type PublishDependencies, type PublishResult, publishPlan } from '#shared/publish/publish';
+export { PublishCoordinator } from '#shared/publish/coordinator';
+export { type PublishDependencies, type PublishResult, publishPlan, SNAPSHOT_MAX_AGE } from '#shared/publish/publish';
+export { publishChanges } from '#shared/publish/publish-changes';
 
 /** The Lambda functions as deployed: name → entry point. */
 export const FUNCTIONS = {

@@ -2,6 +2,7 @@
 import type { Mode, Sizes } from './config.ts';
 import { ASSUMED_MEMORY_MB, type CostModel, costModel, PRICES } from './cost.ts';
 import type { Machine } from './machine.ts';
+import { SNAPSHOT_MAX_AGE } from './product.ts';
 import type { BulkImportResult } from './scenarios/bulk-import.ts';
 import type { BurstResult } from './scenarios/burst.ts';
 import type { CitizenSiteResult } from './scenarios/citizen-site.ts';
@@ -61,6 +62,8 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
     ingestReadUnits: 3,
     changedFeedBytes,
   };
+  // Measured once, end to end, on the cost cell's table (absent when the cell was not).
+  const rounds = cell.publisherRounds;
   return {
     prices: PRICES,
     assumedMemoryMB: ASSUMED_MEMORY_MB,
@@ -76,6 +79,16 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
         s3ListsPerUpdate: cell.s3Lists,
         s3GetsPerUpdate: cell.s3Gets ?? 0,
         s3HeadsPerUpdate: cell.s3Heads ?? 0,
+        // The measured rounds build upon the snapshot the unmeasured first one wrote; one round in
+        // SNAPSHOT_MAX_AGE writes it again.
+        snapshotPutsPerUpdate: 1 / SNAPSHOT_MAX_AGE,
+        ...(rounds
+          ? {
+              publisherWriteUnitsPerUpdate: rounds.single.writeUnits,
+              publisherReadUnitsPerUpdate: rounds.single.readUnits,
+              siteListsPerUpdate: Math.max(0, rounds.single.s3Lists - cell.s3Lists),
+            }
+          : {}),
       }),
       costModel({
         ...common,
@@ -87,6 +100,13 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
         s3ListsPerUpdate: burst.s3ListsPerUpdate,
         s3GetsPerUpdate: burst.s3GetsPerUpdate ?? 0,
         s3HeadsPerUpdate: burst.s3HeadsPerUpdate ?? 0,
+        // The burst's S3 requests were counted on the wire, the site root's LISTs among them.
+        ...(rounds
+          ? {
+              publisherWriteUnitsPerUpdate: rounds.writeUnitsPerUpdate + rounds.writeUnitsPerRound * burst.regenerationsPerUpdate,
+              publisherReadUnitsPerUpdate: rounds.readUnitsPerUpdate + rounds.readUnitsPerRound * burst.regenerationsPerUpdate,
+            }
+          : {}),
       }),
     ],
   };

@@ -23,6 +23,7 @@ import { batchLoad, commitmentId, createTable, deleteTable, type PlanShape, plan
 import { MemoryPlanRepository } from '../memory-repository.ts';
 import { progress } from '../progress.ts';
 import { type BenchRepository, measurePublish, type PublishSample, recordOneUpdate } from '../publish-probe.ts';
+import { measurePublisherRounds, type PublisherRounds } from '../publisher-round.ts';
 import { ratio, type Summary, summarize } from '../stats.ts';
 
 export interface PathResult {
@@ -53,6 +54,8 @@ export interface GrowthCell {
   /** ours / baseline (reads from memory), medians */
   timeRatio: number;
   bytesRatio: number;
+  /** The publisher's lease, ordering and site-root requests around a publish (the cost cell, end to end). */
+  publisherRounds?: PublisherRounds;
 }
 
 export interface GrowthResult {
@@ -222,6 +225,26 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
             })
           : undefined;
         const s = memoryRun.samples;
+        const costCell = commitments === sizes.historyAxisCommitments && history === sizes.commitmentsAxisHistory;
+        const publisherRounds =
+          endToEnd && costCell
+            ? await measurePublisherRounds(ctx, {
+                tableName: name,
+                planId: shape.planId,
+                commitments,
+                store: new S3ArtifactStore(ctx.s3, name),
+                writer: dynamo,
+                reportedAt: (i) => new Date(Date.UTC(PERIOD.end, 11, 31, 13, 0, 0, 0) + i * 1000).toISOString(),
+                several: 8,
+              })
+            : undefined;
+        if (publisherRounds) {
+          const { single, several } = publisherRounds;
+          progress(
+            `growth: publisher around a publish, 1 update: ${single.writeUnits} WRU, ${single.readUnits} RRU, ${single.s3Lists} LIST; ` +
+              `${several.updates} updates: ${several.writeUnits} WRU, ${several.readUnits} RRU (${JSON.stringify(single.requests)})`,
+          );
+        }
         const cell: GrowthCell = {
           commitments,
           history,
@@ -241,6 +264,7 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
             median(s, (x) => x.bytesWritten),
             memoryRun.baseline.bytesWritten,
           ),
+          ...(publisherRounds ? { publisherRounds } : {}),
         };
         cells.push(cell);
         progress(

@@ -118,10 +118,6 @@ class Lease {
     return ours;
   }
 
-  extendedTo(until: number): void {
-    this.validUntil = Math.max(this.validUntil, until);
-  }
-
   /** The fence before a write: valid by our own clock with a margin, or renewed now. */
   async ensureValid(): Promise<void> {
     if (!this.lost && this.coordinator.clock() < this.validUntil - this.margin) return;
@@ -195,8 +191,10 @@ export class PublishCoordinator {
     options: { force?: boolean; pending?: PendingScope } = {},
   ): Promise<PublishOutcome<R>> {
     let force = options.force ?? false;
-    // Whose unsequenced updates this call must see published: the commitments a batch names, or all.
-    const scope: PendingScope = options.pending ?? 'all';
+    // Whose unsequenced updates this call must see published: the commitments a batch names, or
+    // all. Grows with the updates that arrive while a round runs (below): this call publishes
+    // them now, instead of leaving them for a later batch and a later invocation.
+    let scope: PendingScope = options.pending ?? 'all';
     const rounds: Array<{ revision: number; full: boolean; result: R }> = [];
     for (;;) {
       const [state, plan] = await this.readState(planId, scope);
@@ -213,16 +211,20 @@ export class PublishCoordinator {
       }
       const lease = await this.acquire(planId, force, scope);
       if (!lease) continue; // someone else published it while we waited: re-check
+      let released = false;
       try {
-        await this.runRounds(lease, step, force, rounds, scope);
+        released = await this.runRound(lease, step, force, rounds, scope);
       } finally {
         lease.stopHeartbeat();
-        await this.repository.releasePublishLease(planId, lease.owner).catch(() => {
-          /* it expires anyway */
-        });
+        if (!released) {
+          await this.repository.releasePublishLease(planId, lease.owner).catch(() => {
+            /* it expires anyway */
+          });
+        }
       }
       force = false;
-      // Loop: the check after the release (see 3. above).
+      if (scope !== 'all') scope = [...new Set([...scope, ...(await this.repository.newestPendingCommitments(planId))])];
+      // Loop: the check after the release (see 3. above); more work takes the lease again.
     }
   }
 
@@ -263,66 +265,57 @@ export class PublishCoordinator {
     }
   }
 
-  private async runRounds<R>(
+  /**
+   * One round under the lease: order, read the revision, render and write, then record the
+   * revision and give the lease up in the same conditional write. True when it was recorded
+   * (and so released).
+   */
+  private async runRound<R>(
     lease: Lease,
     step: PublishStep<R>,
     force: boolean,
     rounds: Array<{ revision: number; full: boolean; result: R }>,
     scope: PendingScope,
-  ) {
+  ): Promise<boolean> {
     const { planId } = lease;
     lease.startHeartbeat(this.heartbeatMs);
-    // Grows with the updates that arrive while a round runs (below): this lease publishes them
-    // now, instead of leaving them for a later batch and a later invocation.
-    let watched = scope;
-    for (;;) {
-      // Order the updates accepted since (ours and any other pending ones), before the revision
-      // is read: what the round renders then includes them, and they are past publishedRevision.
-      await this.repository.sequenceUpdates(planId, watched);
-      const before = await this.repository.getPublishState(planId);
-      // The revision first, then the snapshot (inside the step): content >= revision.
-      const plan = await this.repository.getPlan(planId);
-      if (!plan) return;
-      const staleWrites = before?.staleWrites ?? 0;
-      const full = force || staleWrites > (before?.staleWritesHandled ?? 0);
-      const store = new FencedStore(this.store, lease);
-      let result: R;
-      try {
-        result = await step({ planId, revision: plan.revision, publishedRevision: before?.publishedRevision ?? 0, full, store });
-      } catch (error) {
-        // Objects written after losing the lease may be older than a newer publisher's.
-        if (store.wrote && (lease.lost || !(await lease.renew().catch(() => false)))) {
-          await this.repository
-            .markStaleWrites(planId)
-            .catch((markError: unknown) =>
-              this.log({ level: 'ERROR', message: 'could not mark stale writes; run mandat verify', planId, error: String(markError) }),
-            );
-        }
-        throw error;
+    // Order the updates accepted since (ours and any other pending ones), before the revision
+    // is read: what the round renders then includes them, and they are past publishedRevision.
+    await this.repository.sequenceUpdates(planId, scope);
+    const before = await this.repository.getPublishState(planId);
+    // The revision first, then the snapshot (inside the step): content >= revision.
+    const plan = await this.repository.getPlan(planId);
+    if (!plan) return false;
+    const staleWrites = before?.staleWrites ?? 0;
+    const full = force || staleWrites > (before?.staleWritesHandled ?? 0);
+    const store = new FencedStore(this.store, lease);
+    let result: R;
+    try {
+      result = await step({ planId, revision: plan.revision, publishedRevision: before?.publishedRevision ?? 0, full, store });
+    } catch (error) {
+      // Objects written after losing the lease may be older than a newer publisher's.
+      if (store.wrote && (lease.lost || !(await lease.renew().catch(() => false)))) {
+        await this.repository
+          .markStaleWrites(planId)
+          .catch((markError: unknown) =>
+            this.log({ level: 'ERROR', message: 'could not mark stale writes; run mandat verify', planId, error: String(markError) }),
+          );
       }
-      const until = this.clock() + this.leaseMs;
-      const recorded = await this.repository.recordPublished(planId, {
-        owner: lease.owner,
-        revision: plan.revision,
-        staleWritesHandled: staleWrites,
-        until,
-        at: new Date(this.clock()).toISOString(),
-      });
-      if (!recorded) {
-        lease.lost = true;
-        if (store.wrote) await this.repository.markStaleWrites(planId);
-        this.log({ message: 'publish lease lost while writing', planId, owner: lease.owner, revision: plan.revision });
-        throw new LeaseLostError(`the publish lease on plan ${planId} was taken over while writing revision ${plan.revision}`);
-      }
-      lease.extendedTo(until);
-      rounds.push({ revision: plan.revision, full, result });
-      force = false;
-      if (watched !== 'all') {
-        const arrivals = (await this.repository.newestPendingCommitments(planId)).filter((id) => !watched.includes(id));
-        if (arrivals.length > 0) watched = [...watched, ...arrivals];
-      }
-      const [state, latest] = await this.readState(planId, watched);
-      if (!latest || isUpToDate(latest, state) || rounds.length >= this.maxRounds) return;
+      throw error;
     }
+    const recorded = await this.repository.recordPublished(planId, {
+      owner: lease.owner,
+      revision: plan.revision,
+      staleWritesHandled: staleWrites,
+      at: new Date(this.clock()).toISOString(),
+    });
+    if (!recorded) {
+      lease.lost = true;
+      if (store.wrote) await this.repository.markStaleWrites(planId);
+      this.log({ message: 'publish lease lost while writing', planId, owner: lease.owner, revision: plan.revision });
+      throw new LeaseLostError(`the publish lease on plan ${planId} was taken over while writing revision ${plan.revision}`);
+    }
+    rounds.push({ revision: plan.revision, full, result });
+    return true;
   }
 }

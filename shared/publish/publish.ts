@@ -6,7 +6,7 @@
  * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
 
-import { compareNewestFirst, type HistoryMonth, yearOfMonth } from '../domain/history.ts';
+import { compareNewestFirst, type HistoryMonth, reportedMonth, yearOfMonth } from '../domain/history.ts';
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { renderAtom } from '../render/atom.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
@@ -19,7 +19,7 @@ import {
   renderCatalog,
   renderDatasetRecord,
 } from '../render/dcat.ts';
-import { CONTENT_TYPES, FEED_FILES } from '../render/files.ts';
+import { CONTENT_TYPES, FEED_FILES, SCOPE_FEED_FILES } from '../render/files.ts';
 import { countByStatus, INDEX_FILE, renderDashboard, renderSiteIndex } from '../render/html.ts';
 import { renderCommitmentsJson, renderUpdatesJson } from '../render/json.ts';
 import { renderJsonFeed } from '../render/json-feed.ts';
@@ -221,6 +221,8 @@ interface LoadedPlan {
   /** Undefined: render every file. */
   hint?: ResolvedHint;
   updatesRead: number;
+  /** The revision of the previous round's snapshot the commitments were built upon; undefined: all were read. */
+  builtUpon?: number | undefined;
 }
 
 /**
@@ -237,11 +239,11 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   if (!state) return undefined;
   const { plan, history } = state;
   // Everything, reusing the commitments when they were read already (all reads come after the plan's).
-  const full = async (read?: Commitment[]): Promise<LoadedPlan> => {
+  const full = async (read?: Commitment[], builtUpon?: number): Promise<LoadedPlan> => {
     const [commitments, all] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
     const updates = sequenced(all);
     const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
-    return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length };
+    return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length, builtUpon };
   };
   if (!options.changed || !history) return full();
 
@@ -249,10 +251,10 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     previousCommitments(planId, deps, options.since),
     repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT),
   ]);
-  const commitments = await loadCommitments(planId, deps, { plan, latest, previous, since: options.since, changed: options.changed });
+  const [commitments, builtUpon] = await loadCommitments(planId, deps, { plan, latest, previous, changed: options.changed });
   const sorted = sortCommitments(commitments);
   const hint = resolveHint({ plan, commitments: sorted, latest, history }, options);
-  if (!hint) return full(commitments);
+  if (!hint) return full(commitments, builtUpon);
 
   const current = new Map(sorted.map((c) => [c.commitmentId, c]));
   const touchedCommitments = [...hint.commitmentIds].filter((id) => current.has(id));
@@ -273,7 +275,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     touchedCommitments.length * Math.min(FEED_ITEM_LIMIT, perCommitment) +
     // The months are not counted: a round builds them from their published files (see monthFromPublished).
     [...areas].reduce((sum, slug) => sum + Math.min(FEED_ITEM_LIMIT, perCommitment * inArea(slug)), 0);
-  if (options.reads !== 'changed' && total <= partial) return full(commitments);
+  if (options.reads !== 'changed' && total <= partial) return full(commitments, builtUpon);
 
   let monthRowsRead = 0;
   const [commitmentWindows, areaWindows, monthUpdates] = await Promise.all([
@@ -304,41 +306,56 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     hubs: deps.hubs ?? [],
   };
   const updatesRead = latest.length + monthRowsRead + [...commitmentWindows, ...areaWindows].reduce((sum, list) => sum + list.length, 0);
-  return { snapshot, hint, updatesRead };
+  return { snapshot, hint, updatesRead, builtUpon };
 }
 
 /**
- * The previous round's commitments, when they are exactly those of the revision recorded as
- * published (`since`): a snapshot of any other revision (a round that crashed before recording,
- * a stale writer's) is never built upon.
+ * How many revisions old a round's snapshot may be before a round writes a new one: each round
+ * reads back the commitments changed since it (at most this many, by key), and the PUT of the
+ * snapshot (every commitment, $5 per million rounds) is made once every this many rounds.
  */
-async function previousCommitments(planId: string, deps: PlanPublishDependencies, since?: number): Promise<Commitment[] | undefined> {
+export const SNAPSHOT_MAX_AGE = 16;
+
+/**
+ * The previous rounds' commitments, when their snapshot is of the revision recorded as
+ * published (`since`) or older: a snapshot of a later revision (a round that crashed before
+ * recording) is never built upon. A snapshot is written whole, after everything a round
+ * rendered, from commitments read after its revision: at least as new as its revision.
+ */
+async function previousCommitments(
+  planId: string,
+  deps: PlanPublishDependencies,
+  since?: number,
+): Promise<CommitmentsSnapshot | undefined> {
   if (!deps.snapshots || since === undefined || since <= 0) return undefined;
   try {
     // Unreadable for any reason: read every commitment instead.
     const stored = await deps.snapshots.read(snapshotKey(planId));
     if (!stored) return undefined;
     const parsed = JSON.parse(stored.body) as CommitmentsSnapshot;
-    return parsed.planId === planId && parsed.revision === since && Array.isArray(parsed.commitments) ? parsed.commitments : undefined;
+    return parsed.planId === planId && parsed.revision <= since && Array.isArray(parsed.commitments) ? parsed : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * The plan's commitments, read as little as possible. Every plan revision after `since` is one
- * sequenced update, or something else (a definition, a metadata change). When the newest updates
- * account for every one of those revisions, the commitments that changed since the snapshot are
- * exactly theirs (and the batch's): those are read by key and the rest come from the snapshot.
- * Otherwise, or without a snapshot, every commitment is read.
+ * The plan's commitments, read as little as possible. Every plan revision after the snapshot's
+ * is one sequenced update, or something else (a definition, a metadata change). When the newest
+ * updates account for every one of those revisions, the commitments that changed since the
+ * snapshot are exactly theirs (and the batch's): those are read by key and the rest come from
+ * the snapshot. Otherwise, or without a snapshot, every commitment is read.
  */
 async function loadCommitments(
   planId: string,
   deps: PlanPublishDependencies,
-  input: { plan: Plan; latest: StatusUpdate[]; previous?: Commitment[]; since?: number; changed?: ChangeHint },
-): Promise<Commitment[]> {
-  const { plan, latest, previous, since } = input;
-  if (!previous || since === undefined || plan.revision < since) return deps.repository.listCommitments(planId);
+  input: { plan: Plan; latest: StatusUpdate[]; previous?: CommitmentsSnapshot | undefined; changed?: ChangeHint },
+): Promise<[Commitment[], number?]> {
+  const { plan, latest, previous } = input;
+  const all = async (): Promise<[Commitment[]]> => [await deps.repository.listCommitments(planId)];
+  // A snapshot of a later revision than the plan's reads everything too: no count of revisions matches.
+  if (!previous) return all();
+  const since = previous.revision;
   const revisions = new Set<number>();
   const changed = new Set<string>(input.changed?.commitmentIds ?? []);
   for (const u of latest) {
@@ -346,30 +363,39 @@ async function loadCommitments(
     revisions.add(u.planRevision);
     changed.add(u.commitmentId);
   }
-  if (revisions.size !== plan.revision - since) return deps.repository.listCommitments(planId);
+  if (revisions.size !== plan.revision - since) return all();
   const fresh = await Promise.all([...changed].map((id) => deps.repository.getCommitment(planId, id)));
-  const byId = new Map(previous.map((c) => [c.commitmentId, c]));
+  const byId = new Map(previous.commitments.map((c) => [c.commitmentId, c]));
   for (const c of fresh) if (c) byId.set(c.commitmentId, c);
-  return [...byId.values()];
+  return [[...byId.values()], since];
 }
 
 const FEED_RENDERERS = { rss: renderRss, atom: renderAtom, jsonFeed: renderJsonFeed } as const;
 
-function artifact(key: string, body: string | Uint8Array, format: keyof typeof CONTENT_TYPES): Artifact {
-  return { key, body, contentType: CONTENT_TYPES[format], cacheControl: DEFAULT_CACHE_CONTROL };
+/**
+ * `changed`: the file certainly shows something no published file shows yet (a new update's id
+ * or item), so the store need not look at what is there.
+ */
+function artifact(key: string, body: string | Uint8Array, format: keyof typeof CONTENT_TYPES, changed?: boolean): Artifact {
+  return { key, body, contentType: CONTENT_TYPES[format], cacheControl: DEFAULT_CACHE_CONTROL, ...(changed ? { changed } : {}) };
 }
 
-function feedArtifacts(snapshot: PlanSnapshot, scope: FeedScope): Artifact[] {
-  const prefix = `plans/${snapshot.plan.planId}/${scope.dir}`;
-  return FEED_FILES.map(({ file, format }) => artifact(prefix + file, FEED_RENDERERS[format](snapshot, scope), format));
-}
+/** The plan's feeds in every format; an area's and a commitment's in Atom only. */
+const feedFiles = (scope: FeedScope) => (scope.kind === 'plan' ? FEED_FILES : SCOPE_FEED_FILES);
 
-/** An area's or a commitment's page, beside its feeds: rewritten exactly when they are. */
-function scopePage(snapshot: PlanSnapshot, scope: FeedScope): Artifact[] {
+/** A feed shows every update of its scope's window: one of the new ones changes it, as the page beside it. */
+function feedArtifacts(snapshot: PlanSnapshot, scope: FeedScope, isNew: (updates: StatusUpdate[]) => boolean): Artifact[] {
   const prefix = `plans/${snapshot.plan.planId}/${scope.dir}`;
-  if (scope.area) return [artifact(prefix + INDEX_FILE, renderAreaPage(snapshot, scope.area), 'html')];
-  if (scope.commitment) return [artifact(prefix + INDEX_FILE, renderCommitmentPage(snapshot, scope.commitment), 'html')];
-  return [];
+  const changed = isNew(scope.updates);
+  const page = scope.area
+    ? renderAreaPage(snapshot, scope.area)
+    : scope.commitment
+      ? renderCommitmentPage(snapshot, scope.commitment)
+      : undefined;
+  return [
+    ...feedFiles(scope).map(({ file, format }) => artifact(prefix + file, FEED_RENDERERS[format](snapshot, scope), format, changed)),
+    ...(page ? [artifact(prefix + INDEX_FILE, page, 'html', changed)] : []),
+  ];
 }
 
 /**
@@ -413,13 +439,17 @@ function historyFileChanged(changed: ChangeHint, month: string): boolean {
  * The plan's files for a snapshot: the plan-level ones always, the history files of the months
  * the snapshot holds that the hint reaches, and the feeds of the scopes the hint reaches (every scope without one).
  */
-export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint): Artifact[] {
+export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint, news = new Set<string>()): Artifact[] {
   const { plan, commitments } = snapshot;
   const prefix = `plans/${plan.planId}/`;
+  const isNew = (updates: StatusUpdate[]) => updates.some((u) => news.has(u.updateId));
+  // Every commitment row names its last update: a new update's (a history import that does not
+  // become current is the exception: an identical PUT).
+  const rows = news.size > 0;
   const artifacts: Artifact[] = [
-    artifact(`${prefix}commitments.csv`, renderCommitmentsCsv(plan, commitments), 'csv'),
-    artifact(`${prefix}${XLSX_FILE}`, renderCommitmentsXlsx(plan, commitments, snapshot.generatedAt), 'xlsx'),
-    artifact(`${prefix}commitments.json`, renderCommitmentsJson(snapshot), 'json'),
+    artifact(`${prefix}commitments.csv`, renderCommitmentsCsv(plan, commitments), 'csv', rows),
+    artifact(`${prefix}${XLSX_FILE}`, renderCommitmentsXlsx(plan, commitments, snapshot.generatedAt), 'xlsx', rows),
+    artifact(`${prefix}commitments.json`, renderCommitmentsJson(snapshot), 'json', rows),
     artifact(`${prefix}links.csv`, renderLinksCsv(commitments), 'csv'),
   ];
   for (const [month, oldestFirst] of snapshot.months) {
@@ -429,14 +459,16 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
       artifact(prefix + historyPath(month, 'json'), renderUpdatesJson(plan, month, oldestFirst), 'json'),
     );
   }
+  const planFeeds = planScope(snapshot);
   artifacts.push(
-    ...feedArtifacts(snapshot, planScope(snapshot)),
+    ...feedArtifacts(snapshot, planFeeds, isNew),
     artifact(`${prefix}datapackage.json`, renderDatapackage(snapshot), 'json'),
     artifact(`${prefix}README.md`, renderReadme(snapshot), 'markdown'),
+    // Compared: it lists the newest few updates, which a backdated one may not be among.
     artifact(`${prefix}${INDEX_FILE}`, renderDashboard(snapshot), 'html'),
     ...listArtifacts(snapshot),
   );
-  for (const scope of touchedScopes(snapshot, changed)) artifacts.push(...feedArtifacts(snapshot, scope), ...scopePage(snapshot, scope));
+  for (const scope of touchedScopes(snapshot, changed)) artifacts.push(...feedArtifacts(snapshot, scope, isNew));
   return artifacts;
 }
 
@@ -447,15 +479,20 @@ export async function publishPlan(
 ): Promise<PublishResult | undefined> {
   const loaded = await loadForPublish(planId, deps, options);
   if (!loaded) return undefined;
-  const { snapshot, hint, updatesRead } = loaded;
-  const { result: artifacts, fallbacks } = collectRenderFallbacks(() => renderPlanArtifacts(snapshot, hint));
+  const { snapshot, hint, updatesRead, builtUpon } = loaded;
+  // The updates ordered since the last complete publish: no published file shows them yet.
+  const { since } = options;
+  const news = new Set(since ? snapshot.latest.filter((u) => u.planRevision > since).map((u) => u.updateId) : []);
+  const { result: artifacts, fallbacks } = collectRenderFallbacks(() => renderPlanArtifacts(snapshot, hint, news));
   const files = await deps.store.write(`plans/${planId}/`, artifacts);
   // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
   const recordKey = datasetRecordKey(planId);
   const record = await deps.store.write(recordKey, [artifact(recordKey, renderDatasetRecord(snapshot), 'jsonld')]);
   // Last: the next round builds on it only once this round is recorded as published. Private
   // bookkeeping, not a published file: not among the files written.
-  if (deps.snapshots) {
+  // A new snapshot after a round that read every commitment, or once the one built upon is
+  // SNAPSHOT_MAX_AGE revisions old; in between, rounds build upon the same one.
+  if (deps.snapshots && (builtUpon === undefined || snapshot.plan.revision - builtUpon >= SNAPSHOT_MAX_AGE)) {
     const key = snapshotKey(planId);
     const kept: CommitmentsSnapshot = { planId, revision: snapshot.plan.revision, commitments: snapshot.commitments };
     await deps.store.write(key, [artifact(key, JSON.stringify(kept), 'json')]);

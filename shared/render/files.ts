@@ -72,6 +72,13 @@ export const FEED_FILES = [
   { file: 'feed.json', kind: 'jsonFeed', format: 'jsonFeed' },
 ] as const satisfies ReadonlyArray<{ file: string; kind: PlanFileKind; format: FileFormat }>;
 
+/**
+ * An area's and a commitment's feeds: Atom only (the plan keeps all three). Each feed format
+ * is one more object rewritten with every update, and readers of a narrow scope subscribe
+ * from a feed reader, which reads Atom.
+ */
+export const SCOPE_FEED_FILES = [FEED_FILES[1]];
+
 /** Every plan-level file, in the order people should meet them. */
 export function planFiles(snapshot: Pick<PlanSnapshot, 'history'>): PlanFile[] {
   const months = historyMonths(snapshot);

@@ -226,8 +226,8 @@ export function badgeStyles(snapshot: PlanSnapshot, codes: string[]): string {
 const FEED_TYPES = { rss: 'application/rss+xml', atom: 'application/atom+xml', jsonFeed: 'application/feed+json' } as const;
 
 /** Feed autodiscovery for the feeds beside a page. */
-export function feedAlternates(title: string): string[] {
-  return FEED_FILES.map(
+export function feedAlternates(title: string, files: ReadonlyArray<(typeof FEED_FILES)[number]> = FEED_FILES): string[] {
+  return files.map(
     ({ file, format }) =>
       `<link rel="alternate" type="${FEED_TYPES[format]}" title="${esc(`${title} (${FORMAT_NAMES[format]})`)}" href="${file}">`,
   );

@@ -6,7 +6,7 @@
  */
 import type { Commitment } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
-import { FEED_FILES } from './files.ts';
+import { SCOPE_FEED_FILES } from './files.ts';
 import {
   badge,
   badgeStyles,
@@ -44,7 +44,7 @@ const UP = '../../';
 
 /** The feeds beside the page, named as the dashboard names them. */
 function localFeeds(words: Labels): string {
-  const links = FEED_FILES.map(({ file, format }) => `<a href="${file}">${FORMAT_NAMES[format]}</a>`);
+  const links = SCOPE_FEED_FILES.map(({ file, format }) => `<a href="${file}">${FORMAT_NAMES[format]}</a>`);
   return `<p class="feeds">${esc(words.feeds)}: ${links.join(' · ')}</p>`;
 }
 
@@ -76,7 +76,7 @@ function pageFrame(
     title: `${options.title} · ${plan.title}`,
     description: `${plan.municipality}: ${plan.title}. ${options.title}`,
     canonical: options.canonical,
-    head: [...(options.feedsTitle ? feedAlternates(options.feedsTitle) : []), badgeStyles(snapshot, codes)],
+    head: [...(options.feedsTitle ? feedAlternates(options.feedsTitle, SCOPE_FEED_FILES) : []), badgeStyles(snapshot, codes)],
     header: [
       `<nav class="crumbs meta" aria-label="${esc(words.plans)}"><a href="${UP}${UP}${INDEX_FILE}">${esc(words.allPlans)}</a> › <a href="${UP}${INDEX_FILE}">${esc(plan.title)}</a>${options.crumb ?? ''}</nav>`,
       `<p class="kicker">${esc(options.kicker)}</p>`,

@@ -26,10 +26,10 @@ export function rowCounts(snapshot: PlanSnapshot): Map<string, number> {
   const counts = new Map<string, number>([
     ['commitments.csv', snapshot.commitments.length],
     ['commitments.json', snapshot.commitments.length],
-    ['links.csv', snapshot.commitments.reduce((sum, c) => sum + c.links.length, 0)],
   ]);
-  // Not the monthly history files: their counts move with every update, and the README would
-  // be rewritten with each (a PUT) for a number the files themselves tell.
+  // Only counts that move with definitions. Not links.csv (an update may replace its
+  // commitment's links) nor the monthly history files (every update adds a row): the README
+  // would be rewritten with each such update (a PUT) for a number the files themselves tell.
   return counts;
 }
 
@@ -59,8 +59,8 @@ export function renderReadme(snapshot: PlanSnapshot): string {
     '',
     `${words.feedsNote}`,
     '',
-    `- ${words.areaFeedsNote}: \`areas/{area_slug}/feed.rss|atom|json\` (${planAreas(snapshot).length})`,
-    `- ${words.commitmentFeedsNote}: \`commitments/{commitment_id}/feed.rss|atom|json\` (${snapshot.commitments.length})`,
+    `- ${words.areaFeedsNote}: \`areas/{area_slug}/feed.atom\` (${planAreas(snapshot).length})`,
+    `- ${words.commitmentFeedsNote}: \`commitments/{commitment_id}/feed.atom\` (${snapshot.commitments.length})`,
     '',
   ];
   const tables: Array<[string, keyof typeof CSV_TABLES]> = [

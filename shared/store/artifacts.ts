@@ -11,6 +11,12 @@ export interface Artifact {
   body: string | Uint8Array;
   contentType: string;
   cacheControl?: string;
+  /**
+   * The publisher knows these bytes differ from the stored ones (they show an update no
+   * published file shows yet): written without asking the store what is there. A wrong mark
+   * costs one identical PUT (same bytes, same ETag), never a wrong file.
+   */
+  changed?: boolean;
 }
 
 export interface WriteResult {
@@ -29,7 +35,8 @@ export interface StoredObject {
 export interface ArtifactWriter {
   /**
    * Writes the artifacts that differ from what is stored under `prefix` (a LIST of the prefix,
-   * or of the few folders written into, tells what is there; every artifact key must start with it).
+   * or of the few folders written into, tells what is there; every artifact key must start with
+   * it), and those marked `changed` without looking.
    */
   write(prefix: string, artifacts: Artifact[]): Promise<WriteResult>;
 }

@@ -26,13 +26,11 @@ export interface PublishLeaseStore {
   /** Extends our lease; false when it is no longer ours. */
   renewPublishLease(planId: string, lease: { owner: string; until: number }): Promise<boolean>;
   /**
-   * Records a complete publish of `revision`, only while we still hold the lease and only
-   * if that does not lower `publishedRevision`; false otherwise (nothing recorded).
+   * Records a complete publish of `revision` and gives the lease up, in one write: only while
+   * we still hold the lease and only if that does not lower `publishedRevision`; false otherwise
+   * (nothing recorded, nothing released).
    */
-  recordPublished(
-    planId: string,
-    input: { owner: string; revision: number; staleWritesHandled: number; until: number; at: string },
-  ): Promise<boolean>;
+  recordPublished(planId: string, input: { owner: string; revision: number; staleWritesHandled: number; at: string }): Promise<boolean>;
   /** Gives the lease up if it is still ours. */
   releasePublishLease(planId: string, owner: string): Promise<void>;
   /** Says that a publisher which lost its lease may have written older objects. */

@@ -3,6 +3,7 @@
  * artifact for a small write (billed as GETs), LISTs of the folders or of the whole prefix for a
  * large one. Against the S3 server, with the requests counted as S3 would bill them.
  */
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '#shared/store/artifacts';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
@@ -50,6 +51,26 @@ describe('S3ArtifactStore.write', () => {
     // Four folders would be four LISTs; four HEADs cost a third of one.
     expect(counts()).toEqual({ HeadObjectCommand: 4, PutObjectCommand: 2 });
     expect((await env.getObject('p/x/b.csv'))!.body).toBe('p/x/b.csv v2');
+  });
+
+  it('writes an artifact the publisher marks as changed without asking what is stored (an identical PUT keeps its ETag)', async () => {
+    const store = new S3ArtifactStore(env.s3, env.bucketName);
+    await store.write('m/', [file('m/a.csv', 'a v1'), file('m/b.csv', 'b v1')]);
+    const before = await env.s3.send(new HeadObjectCommand({ Bucket: env.bucketName, Key: 'm/b.csv' }));
+    requests.splice(0);
+    const result = await store.write('m/', [
+      { ...file('m/a.csv', 'a v2'), changed: true },
+      { ...file('m/b.csv', 'b v1'), changed: true },
+    ]);
+    expect(result.written.sort()).toEqual(['m/a.csv', 'm/b.csv']);
+    expect(counts()).toEqual({ PutObjectCommand: 2 });
+    expect((await env.getObject('m/a.csv'))!.body).toBe('a v2');
+    const after = await env.s3.send(new HeadObjectCommand({ Bucket: env.bucketName, Key: 'm/b.csv' }));
+    expect(after.ETag).toBe(before.ETag);
+    // Unmarked ones beside them are still compared.
+    requests.splice(0);
+    await store.write('m/', [{ ...file('m/a.csv', 'a v3'), changed: true }, file('m/b.csv', 'b v1')]);
+    expect(counts()).toEqual({ HeadObjectCommand: 1, PutObjectCommand: 1 });
   });
 
   it('lists instead when HEADs would cost more: one folder holding many artifacts, or many folders', async () => {

@@ -204,10 +204,10 @@ describe('plan summary in Chromium', () => {
     ]) {
       expect(all).toContain(`${planDir}/${file}`);
     }
-    for (const format of ['rss', 'atom', 'json']) {
-      expect(all).toContain(`${planDir}/commitments/${DEMO_COMMITMENT_ID}/feed.${format}`);
-      expect(all).toContain(`${planDir}/areas/desenvolupament-economic-industria-i-ocupacio/feed.${format}`);
-    }
+    // An area's and a commitment's feed: Atom only.
+    expect(all).toContain(`${planDir}/commitments/${DEMO_COMMITMENT_ID}/feed.atom`);
+    expect(all).toContain(`${planDir}/areas/desenvolupament-economic-industria-i-ocupacio/feed.atom`);
+    expect(all.filter((href) => /\/(areas|commitments)\/[^/]+\/feed\.(rss|json)$/.test(href))).toEqual([]);
     expect(all).toContain(`${planDir}/areas/territori-i-sostenibilitat/index.html`);
     expect(all).toContain(`${planDir}/statuses/delayed/index.html`);
     expect(all).toContain(`${planDir}/priorities/2/index.html`);
@@ -262,7 +262,8 @@ describe('commitment page in Chromium', () => {
     expect(text).toContain('Acta "final"');
     expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
     expect(await page.locator('.history > li').count()).toBe(1);
-    expect(await page.locator('link[rel="alternate"][type="application/rss+xml"]').getAttribute('href')).toBe('feed.rss');
+    expect(await page.locator('link[rel="alternate"][type="application/atom+xml"]').getAttribute('href')).toBe('feed.atom');
+    expect(await page.locator('link[rel="alternate"][type="application/rss+xml"]').count()).toBe(0);
     expect(problems).toEqual([]);
     expect(remote).toEqual([]);
     await close();

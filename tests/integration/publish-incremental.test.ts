@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
 import { summarizeHistory } from '#shared/domain/history';
-import { type PublishResult, publishPlan } from '#shared/publish/publish';
-import { FEED_ITEM_LIMIT, historyPath } from '#shared/render/snapshot';
+import { type PublishResult, publishPlan, SNAPSHOT_MAX_AGE } from '#shared/publish/publish';
+import { FEED_ITEM_LIMIT, historyPath, pagePaths } from '#shared/render/snapshot';
+import type { Artifact } from '#shared/store/artifacts';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 import type { PlanReader } from '#shared/store/plans';
 import { createTestEnvironment, postUpdate, REGION, type TestEnvironment, type TestKey } from '#tests/support/environment';
@@ -76,12 +77,61 @@ describe('incremental publish', () => {
     const result = await publishIncrementally();
     // The newest 100 of the plan, of c1 and of its area, and this month's history: the one update.
     expect(result.updatesRead).toBe(3 * FEED_ITEM_LIMIT + 1);
-    expect(result.written).toEqual(expect.arrayContaining([`plans/${PLAN}/commitments/c1/feed.rss`]));
+    expect(result.written).toEqual(expect.arrayContaining([`plans/${PLAN}/commitments/c1/feed.atom`]));
     const month = new Date().toISOString().slice(0, 7);
     expect(result.written.filter((key) => key.includes('/updates/')).sort()).toEqual([
       `plans/${PLAN}/${historyPath(month, 'csv')}`,
       `plans/${PLAN}/${historyPath(month, 'json')}`,
     ]);
+    await expectBucketEqualsTable();
+  });
+
+  it('after an update now, asks the store only about the files its change leaves uncertain', async () => {
+    const before = (await env.repository.getCommitment(PLAN, 'c4'))!;
+    await post('c4', before.status === 'delayed' ? 'on_track' : 'delayed');
+    const after = (await env.repository.getCommitment(PLAN, 'c4'))!;
+    const offered: Artifact[] = [];
+    const recording = {
+      write: (prefix: string, artifacts: Artifact[]) => {
+        offered.push(...artifacts);
+        return env.store.write(prefix, artifacts);
+      },
+    };
+    await env.repository.sequenceUpdates(PLAN, 'all');
+    const result = await publishPlan(
+      PLAN,
+      { repository: env.repository, store: recording, baseUrl: 'https://mandat.example.org' },
+      { changed: { commitmentIds: [], years: [] }, since },
+    );
+    since = result!.revision;
+    const p = `plans/${PLAN}/`;
+    const area = `${p}areas/${after.areaSlug}/`;
+    const month = new Date().toISOString().slice(0, 7);
+    const marked = offered.filter((a) => a.changed).map((a) => a.key);
+    expect(marked.sort()).toEqual(
+      [
+        ...['commitments.csv', 'commitments.json', 'commitments.xlsx'],
+        ...['feed.rss', 'feed.atom', 'feed.json'],
+        ...['commitments/c4/feed.atom', 'commitments/c4/index.html'],
+      ]
+        .map((key) => p + key)
+        .concat(['feed.atom', 'index.html'].map((file) => area + file))
+        .sort(),
+    );
+    // Whether these changed is not known from the update: the store compares them.
+    expect(offered.filter((a) => !a.changed).map((a) => a.key)).toEqual(
+      expect.arrayContaining([
+        `${p}links.csv`,
+        `${p}datapackage.json`,
+        `${p}README.md`,
+        `${p}index.html`,
+        `${p}${historyPath(month, 'csv')}`,
+      ]),
+    );
+    // The lists are compared too: the two it moved between change, the others keep their bytes.
+    const lists = [pagePaths.status(before.status), pagePaths.status(after.status)].map((k) => p + k);
+    expect(offered.filter((a) => !a.changed).map((a) => a.key)).toEqual(expect.arrayContaining(lists));
+    expect(result!.written).toEqual(expect.arrayContaining(lists));
     await expectBucketEqualsTable();
   });
 
@@ -124,12 +174,12 @@ describe('incremental publish', () => {
     expect(result.updatesRead).toBeLessThan(HISTORY);
     await expectBucketEqualsTable();
 
-    const left = await env.getObject(`plans/${PLAN}/areas/area-de-serveis/feed.rss`);
-    const channel = new XMLParser().parse(left!.body).rss.channel;
-    expect(channel.title).toContain('Àrea de Serveis');
-    expect([channel.item].flat()).toHaveLength(100);
-    const moved = await env.getObject(`plans/${PLAN}/areas/area-nova/feed.rss`);
-    expect([new XMLParser().parse(moved!.body).rss.channel.item].flat()).toHaveLength(1);
+    const left = await env.getObject(`plans/${PLAN}/areas/area-de-serveis/feed.atom`);
+    const feed = new XMLParser().parse(left!.body).feed;
+    expect(feed.title).toContain('Àrea de Serveis');
+    expect([feed.entry].flat()).toHaveLength(100);
+    const moved = await env.getObject(`plans/${PLAN}/areas/area-nova/feed.atom`);
+    expect([new XMLParser().parse(moved!.body).feed.entry].flat()).toHaveLength(1);
   });
 
   it('keeps the history summary when an admin redefines the plan', async () => {
@@ -221,6 +271,27 @@ describe('the previous snapshot instead of every commitment', () => {
     await publishWithSnapshot(backdated.reader);
     expect(backdated.counts.listed).toBe(1);
     await expectBucketEqualsTable();
+  });
+
+  it(`builds upon a snapshot up to ${SNAPSHOT_MAX_AGE} revisions old, and writes a new one only then`, async () => {
+    await publishWithSnapshot(); // a snapshot of the published revision
+    const snapshotRevision = async () =>
+      (JSON.parse((await env.getObject(`snapshots/${PLAN}.json`))!.body) as { revision: number }).revision;
+    const base = await snapshotRevision();
+    expect(base).toBe(since);
+    const read: string[] = [];
+    for (let i = 1; i <= SNAPSHOT_MAX_AGE; i++) {
+      await post(`c${1 + (i % 4)}`, ['pending', 'delayed', 'on_track'][i % 3]!);
+      const { reader, counts } = countingReader();
+      await publishWithSnapshot(reader);
+      expect(counts.listed).toBe(0);
+      read.push(...counts.byKey);
+      // Every round renders the table's state, though the snapshot it built upon is older than the last published revision.
+      await expectBucketEqualsTable();
+      expect(await snapshotRevision()).toBe(i < SNAPSHOT_MAX_AGE ? base : since);
+    }
+    // Each round read the commitments changed since the snapshot, by key: never more than the plan's four.
+    expect(new Set(read)).toEqual(new Set(['c1', 'c2', 'c3', 'c4']));
   });
 
   it('reads every commitment when a revision is not an update (a definition), or the snapshot is not of the published revision', async () => {

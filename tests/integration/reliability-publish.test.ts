@@ -84,25 +84,25 @@ describe('publish coordinator', () => {
     expect((await env.getObject(`plans/plan-b/${historyPath(month, 'json')}`))!.body).toContain(updateId);
   });
 
-  it('never records a lower publishedRevision, nor one without the lease', async () => {
+  it('never records a lower publishedRevision, nor one without the lease; recording gives the lease up', async () => {
     await definePlanWithCommitments(env.repository, 'plan-c', 1);
     const now = Date.now();
-    await env.repository.acquirePublishLease('plan-c', { owner: 'me', until: now + 60_000, now });
+    const acquire = (owner = 'me', at = now) => env.repository.acquirePublishLease('plan-c', { owner, until: at + 60_000, now: at });
     const record = (revision: number, owner = 'me') =>
-      env.repository.recordPublished('plan-c', {
-        owner,
-        revision,
-        staleWritesHandled: 0,
-        until: now + 60_000,
-        at: new Date().toISOString(),
-      });
+      env.repository.recordPublished('plan-c', { owner, revision, staleWritesHandled: 0, at: new Date().toISOString() });
+    await acquire();
     expect(await record(5)).toBe(true);
+    // The same write released the lease: no owner left, and recording again needs it again.
+    expect((await env.repository.getPublishState('plan-c'))!.leaseOwner).toBeUndefined();
+    expect(await record(5)).toBe(false);
+    await acquire();
     expect(await record(4)).toBe(false);
     expect(await record(6, 'someone-else')).toBe(false);
     expect(await record(5)).toBe(true);
     expect((await env.repository.getPublishState('plan-c'))!.publishedRevision).toBe(5);
     // Someone else cannot take a live lease; anyone can take an expired one.
-    expect(await env.repository.acquirePublishLease('plan-c', { owner: 'other', until: now + 60_000, now })).toBeUndefined();
+    await acquire();
+    expect(await acquire('other')).toBeUndefined();
     expect(await env.repository.acquirePublishLease('plan-c', { owner: 'other', until: now + 200_000, now: now + 61_000 })).toBeDefined();
     expect(await record(7)).toBe(false);
   });

@@ -122,6 +122,23 @@ describe('mandat verify and mandat republish', () => {
     expect((await run(verify, '--plan', PLAN)).exitCode).toBe(0);
   });
 
+  it("finds an area's and a commitment's RSS and JSON feeds of the layout before Atom-only ones, and --prune deletes them", async () => {
+    const commitment = (await env.repository.getCommitment(PLAN, 'c1'))!;
+    const scopes = [`plans/${PLAN}/areas/${commitment.areaSlug}/`, `plans/${PLAN}/commitments/${commitment.commitmentId}/`];
+    // Their Atom feeds are published; the other two formats only were, by earlier versions.
+    for (const dir of scopes) expect(await env.getObject(`${dir}feed.atom`)).toBeDefined();
+    const old = scopes.flatMap((dir) => [`${dir}feed.json`, `${dir}feed.rss`]).sort();
+    for (const key of old) await put(key, 'old layout');
+    const found = await run(verify, '--plan', PLAN);
+    expect(found.exitCode).toBe(1);
+    expect((found.json as VerificationReport).plans[0]).toMatchObject({ missing: [], different: [], extra: old });
+    const pruned = await run(republish, '--plan', PLAN, '--prune');
+    expect((pruned.json as { plans: Array<{ deleted: string[] }> }).plans[0]!.deleted.sort()).toEqual(old);
+    for (const key of old) expect(await env.getObject(key)).toBeUndefined();
+    for (const dir of scopes) expect(await env.getObject(`${dir}feed.atom`)).toBeDefined();
+    expect((await run(verify, '--plan', PLAN)).exitCode).toBe(0);
+  });
+
   it('runs as the mandat command, exiting 1 while an orphan remains and 0 once it is gone', async () => {
     const cli = () =>
       spawnSync(process.execPath, [join(ROOT, 'cli/bin.js'), 'verify', '--all', '--json'], {

@@ -101,8 +101,8 @@ describe('WebSub publishing', () => {
   it('the first publish pings each hub once per feed written, as a form-encoded hub.mode=publish', async () => {
     const outcome = await publish(changes({ full: true }), [hubA, hubB]);
     const feeds = outcome.plans[0]!.written.filter((key) => /feed\.(rss|atom|json)$/.test(key));
-    // The plan's, the two areas' and the two commitments' feeds, three formats each.
-    expect(feeds).toHaveLength(15);
+    // The plan's three feeds, and the Atom feed of each of the two areas and the two commitments.
+    expect(feeds).toHaveLength(7);
     const topics = feeds.map((key) => `${BASE_URL}/${key}`).sort();
     for (const hub of [hubA, hubB]) {
       expect(pinged(hub)).toEqual(topics);
@@ -111,14 +111,15 @@ describe('WebSub publishing', () => {
         expect(ping.contentType).toBe('application/x-www-form-urlencoded');
       }
     }
-    expect(outcome.websub).toMatchObject({ sent: 30, failed: [] });
+    expect(outcome.websub).toMatchObject({ sent: 14, failed: [] });
 
     // Each topic is the feed's own rel=self, and the feed advertises both hubs.
     const rss = readRss((await env.getObject(`plans/${DEMO_PLAN_ID}/feed.rss`))!.body);
     const atom = readAtom((await env.getObject(`plans/${DEMO_PLAN_ID}/areas/${AREA}/feed.atom`))!.body);
-    const json = readJsonFeed((await env.getObject(`plans/${DEMO_PLAN_ID}/commitments/c12/feed.json`))!.body);
-    expect(topics).toEqual(expect.arrayContaining([rss.self, atom.self, json.feed.feed_url]));
-    for (const hubs of [rss.hubs, atom.hubs, json.hubs]) expect(hubs).toEqual([hubA.url, hubB.url]);
+    const json = readJsonFeed((await env.getObject(`plans/${DEMO_PLAN_ID}/feed.json`))!.body);
+    const commitment = readAtom((await env.getObject(`plans/${DEMO_PLAN_ID}/commitments/c12/feed.atom`))!.body);
+    expect(topics).toEqual(expect.arrayContaining([rss.self, atom.self, json.feed.feed_url, commitment.self]));
+    for (const hubs of [rss.hubs, atom.hubs, json.hubs, commitment.hubs]) expect(hubs).toEqual([hubA.url, hubB.url]);
   });
 
   it("after an update to c4, pings exactly the plan's, its area's and its commitment's feeds; nothing else", async () => {
@@ -128,9 +129,12 @@ describe('WebSub publishing', () => {
     expect(response.status, response.body).toBe(201);
     const outcome = await publish(changes({ commitmentIds: new Set(['c4']), years: new Set([new Date().getUTCFullYear()]) }), [hubA, hubB]);
     expect(outcome.failedSequences).toEqual([]);
-    const expected = ['', `areas/${AREA}/`, 'commitments/c4/']
-      .flatMap((dir) => ['feed.atom', 'feed.json', 'feed.rss'].map((file) => `${PLAN_PREFIX}${dir}${file}`))
-      .sort();
+    // The plan's three formats; the area's and the commitment's Atom feed.
+    const expected = [
+      ...['feed.atom', 'feed.json', 'feed.rss'].map((file) => `${PLAN_PREFIX}${file}`),
+      `${PLAN_PREFIX}areas/${AREA}/feed.atom`,
+      `${PLAN_PREFIX}commitments/c4/feed.atom`,
+    ].sort();
     expect(pinged(hubA)).toEqual(expected);
     expect(pinged(hubB)).toEqual(expected);
     expect(pinged(hubA).some((url) => url.includes('/c12/') || url.includes('/areas/territori/'))).toBe(false);
@@ -156,11 +160,11 @@ describe('WebSub publishing', () => {
       );
       expect(outcome.failedSequences).toEqual([]);
       expect(outcome.plans[0]!.written).toContain(`plans/${DEMO_PLAN_ID}/feed.rss`);
-      expect(outcome.websub!.sent).toBe(27);
+      expect(outcome.websub!.sent).toBe(15);
       const failedHubs = new Set(outcome.websub!.failed.map((f) => f.hub));
       expect(failedHubs).toEqual(new Set([failing.url, hanging.url]));
-      expect(outcome.websub!.failed).toHaveLength(18);
-      expect(failing.pings).toHaveLength(9);
+      expect(outcome.websub!.failed).toHaveLength(10);
+      expect(failing.pings).toHaveLength(5);
     } finally {
       await Promise.all([stopHub(failing), stopHub(hanging)]);
     }

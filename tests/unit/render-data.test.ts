@@ -111,7 +111,8 @@ describe('README.md data dictionary', () => {
 
   it('explains every file with its row count, every column, the status vocabulary and the data time', () => {
     expect(readme).toContain('| [commitments.csv](commitments.csv) | Estat actual de cada compromís | 3 |');
-    expect(readme).toContain('| [links.csv](links.csv) | Informació relacionada: un enllaç per fila | 2 |');
+    // No row count that an update can move (an update may replace its commitment's links).
+    expect(readme).toContain('| [links.csv](links.csv) | Informació relacionada: un enllaç per fila |  |');
     expect(readme).toMatch(/\| \[updates\/2019\/06\.csv\]\(updates\/2019\/06\.csv\) \| .* \(2019-06\) \| {2}\|/);
     for (const resource of datapackage.resources.filter((r) => r.schema)) {
       for (const field of resource.schema!.fields) expect(readme).toContain(`| \`${field.name}\` | ${field.type} |`);
@@ -121,10 +122,16 @@ describe('README.md data dictionary', () => {
     expect(readme).toContain('## Notes');
   });
 
-  it('keeps its bytes when an update changes only the history and the commitments state (no PUT)', () => {
+  it('keeps its bytes when an update changes the history, the commitments state and their links (no PUT)', () => {
     const later = fixtureSnapshot();
     const c = later.commitments[0]!;
-    later.commitments[0] = { ...c, status: 'on_track', updatedAt: '2019-06-30T18:00:00.000Z' };
+    // An update replaces its commitment's links: links.csv changes, the README does not.
+    const links = [
+      ...c.links,
+      { title: 'Acta', url: 'https://example.org/acta.pdf' },
+      { title: 'Plec', url: 'https://example.org/plec.pdf' },
+    ];
+    later.commitments[0] = { ...c, status: 'on_track', updatedAt: '2019-06-30T18:00:00.000Z', links };
     later.generatedAt = '2019-06-30T18:00:00.000Z';
     later.history.months!.get('2019-06')!.count += 1;
     const readmeOf = (s: typeof later) => renderPlanArtifacts(s).find((a) => a.key.endsWith('README.md'))!.body;

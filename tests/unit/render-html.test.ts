@@ -140,12 +140,9 @@ describe('commitment page', () => {
     expect(history).toContain('Encara no iniciat.');
   });
 
-  it('advertises its own feeds and names its canonical URL', () => {
-    for (const type of ['application/rss+xml', 'application/atom+xml', 'application/feed+json']) {
-      expect(commitmentPage).toMatch(
-        new RegExp(`<link rel="alternate" type="${type.replace('+', '\\+')}" title="[^"]+" href="feed\\.(rss|atom|json)">`),
-      );
-    }
+  it('advertises its own feed (Atom) and names its canonical URL', () => {
+    expect(commitmentPage).toMatch(/<link rel="alternate" type="application\/atom\+xml" title="[^"]+" href="feed\.atom">/);
+    expect(commitmentPage).not.toMatch(/feed\.(rss|json)/);
     expect(commitmentPage).toContain(
       '<link rel="canonical" href="https://mandat.example.org/plans/terrassa-2015-2019/commitments/c4/index.html">',
     );
@@ -166,8 +163,11 @@ describe('area page', () => {
       ['5', '../../commitments/c5/index.html'],
     ]);
     expect(areaPage).toContain('<li><span class="badge status-delayed">En execució però amb retard</span> <strong>1</strong></li>');
-    expect(areaPage).toContain('<a href="feed.rss">RSS</a>');
+    // An area's feed is Atom only: the page names and advertises that one, no other format.
+    expect(areaPage).toContain('<a href="feed.atom">Atom</a>');
     expect(areaPage).toContain('<link rel="alternate" type="application/atom+xml"');
+    expect(areaPage).not.toContain('feed.rss');
+    expect(areaPage).not.toContain('feed.json');
   });
 });
 

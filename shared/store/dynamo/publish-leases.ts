@@ -53,18 +53,17 @@ export class DynamoPublishLeases extends DynamoTable implements PublishLeaseStor
 
   async recordPublished(
     planId: string,
-    input: { owner: string; revision: number; staleWritesHandled: number; until: number; at: string },
+    input: { owner: string; revision: number; staleWritesHandled: number; at: string },
   ): Promise<boolean> {
     return this.conditionalUpdate({
       Key: itemKeys.publishState(planId),
-      UpdateExpression: 'SET publishedRevision = :revision, staleWritesHandled = :handled, publishedAt = :at, leaseUntil = :until',
+      UpdateExpression: 'SET publishedRevision = :revision, staleWritesHandled = :handled, publishedAt = :at REMOVE leaseOwner, leaseUntil',
       ConditionExpression: 'leaseOwner = :owner AND (attribute_not_exists(publishedRevision) OR publishedRevision <= :revision)',
       ExpressionAttributeValues: {
         ':owner': input.owner,
         ':revision': input.revision,
         ':handled': input.staleWritesHandled,
         ':at': input.at,
-        ':until': input.until,
       },
     });
   }

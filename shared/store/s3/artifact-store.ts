@@ -105,11 +105,15 @@ export class S3ArtifactStore implements ArtifactStore {
   async write(prefix: string, artifacts: Artifact[]): Promise<WriteResult> {
     const outside = artifacts.find((artifact) => !artifact.key.startsWith(prefix));
     if (outside) throw new Error(`artifact ${outside.key} is outside the prefix ${prefix} it is compared against`);
-    const existing = await this.storedEtags(prefix, artifacts);
+    // Nothing to ask about (every artifact marked changed) sends no request.
+    const existing = await this.storedEtags(
+      prefix,
+      artifacts.filter((artifact) => !artifact.changed),
+    );
     const result: WriteResult = { written: [], skipped: [], bytesWritten: 0 };
     // Single-part PUTs with SSE-S3 have the body's MD5 as ETag, on AWS and on the S3 server.
     const changed = artifacts.filter((artifact) => {
-      const same = existing.get(artifact.key) === md5(artifact.body);
+      const same = !artifact.changed && existing.get(artifact.key) === md5(artifact.body);
       if (same) result.skipped.push(artifact.key);
       return !same;
     });
