@@ -6,7 +6,7 @@
  * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
 
-import { compareNewestFirst, type HistoryMonth, reportedMonth, yearOfMonth } from '../domain/history.ts';
+import { compareNewestFirst, type HistoryMonth, yearOfMonth } from '../domain/history.ts';
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { renderAtom } from '../render/atom.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
