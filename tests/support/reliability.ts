@@ -107,7 +107,9 @@ export async function waitUntilPublished(repository: SequencingRepository, planI
     `plan ${planId} to be published`,
     async () => {
       const [plan, state] = await Promise.all([repository.getPlan(planId), repository.getPublishState(planId)]);
-      if (!plan || !state || state.leaseOwner) return undefined;
+      // A lease still running may be writing; an expired one cannot (its writes are fenced), and
+      // stays named until the next publisher takes it when its release failed (it is best effort).
+      if (!plan || !state || (state.leaseOwner && (state.leaseUntil ?? Number.POSITIVE_INFINITY) > Date.now())) return undefined;
       if (!(plan.revision <= state.publishedRevision && state.staleWrites <= state.staleWritesHandled)) return undefined;
       return (await repository.hasPendingUpdates(planId, 'all')) ? undefined : state.publishedRevision;
     },
