@@ -12,28 +12,73 @@
  */
 import { compareNewestFirst, type HistoryMonth, reportedMonth } from '../domain/history.ts';
 import type { Plan, StatusUpdate } from '../domain/model.ts';
-import { updateJson } from '../render/json.ts';
+import { renderUpdatesJson } from '../render/json.ts';
 import { historyPath } from '../render/snapshot.ts';
 import type { ArtifactStore } from '../store/artifacts.ts';
 
+/** A row's fields as the renderer writes them, in its order, with the type each must have. */
+const ROW_FIELDS: ReadonlyArray<readonly [string, 'string' | 'number' | 'boolean' | 'progress' | 'links']> = [
+  ['updateId', 'string'],
+  ['reportedAt', 'string'],
+  ['receivedAt', 'string'],
+  ['commitmentId', 'string'],
+  ['commitmentNumber', 'number'],
+  ['commitmentTitle', 'string'],
+  ['area', 'string'],
+  ['areaSlug', 'string'],
+  ['previousStatus', 'string'],
+  ['status', 'string'],
+  ['statusLabel', 'string'],
+  ['progress', 'progress'],
+  ['observations', 'string'],
+  ['links', 'links'],
+  ['revision', 'number'],
+  ['planRevision', 'number'],
+  ['keyId', 'string'],
+  ['imported', 'boolean'],
+];
+
+function linksOf(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every((link) => typeof link === 'object' && link !== null && typeof link.title === 'string' && typeof link.url === 'string')
+  );
+}
+
+function wellTyped(row: Record<string, unknown>): boolean {
+  const keys = Object.keys(row);
+  if (keys.length !== ROW_FIELDS.length) return false;
+  for (let i = 0; i < ROW_FIELDS.length; i++) {
+    const [name, type] = ROW_FIELDS[i]!;
+    const value = row[name];
+    if (keys[i] !== name) return false;
+    if (type === 'progress' ? value !== null && typeof value !== 'number' : type === 'links' ? !linksOf(value) : typeof value !== type) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /**
- * The updates of a published month file. Throws unless each row is exactly what the renderer
- * writes for it under this plan (fields, their order and types, status labels): a file written by
- * another version of the renderer, under another vocabulary, or by hand is not built upon.
+ * The updates of a published month file. Throws unless the file is exactly what the renderer
+ * writes for them under this plan, byte for byte (fields, their order and types, status labels,
+ * layout): a file written by another version of the renderer, under another vocabulary, or by
+ * hand is not built upon. One render of the whole month and one comparison: the rows rendered
+ * are kept (see rememberedRow), so the publish that follows renders the month from them.
  */
 export function parseMonthFile(plan: Plan, body: string): StatusUpdate[] {
-  const doc = JSON.parse(body) as { planId: string; updates: Array<Record<string, unknown>> };
-  return doc.updates.map((row) => {
-    const { statusLabel: _, progress, ...rest } = row;
-    const update = { ...rest, planId: plan.planId, ...(progress === null ? {} : { progress }) } as unknown as StatusUpdate;
-    // Every field there (a missing one, rendered as null, would differ) and each as rendered.
-    const same = JSON.stringify(updateJson(plan, update), (_, value) => value ?? null) === JSON.stringify(row);
-    // The file's month needs no check: mergeMonth keeps no row of another month.
-    if (doc.planId !== plan.planId || !same) {
-      throw Error();
-    }
-    return update;
+  const doc = JSON.parse(body) as { planId: unknown; month: unknown; updates: unknown };
+  if (typeof doc?.month !== 'string' || !Array.isArray(doc.updates)) throw Error('not a month file');
+  const updates = (doc.updates as unknown[]).map((row) => {
+    // Every field there with its type (a missing one or a null would render the same as it is read).
+    if (typeof row !== 'object' || row === null || !wellTyped(row as Record<string, unknown>)) throw Error('not a row as rendered');
+    const { statusLabel: _, progress, ...rest } = row as Record<string, unknown>;
+    return { ...rest, planId: plan.planId, ...(progress === null ? {} : { progress }) } as unknown as StatusUpdate;
   });
+  // The plan's id and the labels under its vocabulary are in the comparison; the file's month needs
+  // no more: mergeMonth keeps no row of another month.
+  if (renderUpdatesJson(plan, doc.month, updates) !== body) throw Error('not as rendered');
+  return updates;
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
 import type { PlanSnapshot } from './snapshot.ts';
+import { rememberedRow } from './update-rows.ts';
 
 function planHeader(plan: Plan) {
   return {
@@ -68,5 +69,27 @@ export function updateJson(plan: Plan, u: StatusUpdate) {
 /** One month (`YYYY-MM`) of history, oldest first. */
 export function renderUpdatesJson(plan: Plan, month: string, updates: StatusUpdate[]): string {
   const year = Number(month.slice(0, 4));
-  return JSON.stringify({ planId: plan.planId, year, month, updates: updates.map((u) => updateJson(plan, u)) }, null, 2) + '\n';
+  // What JSON.stringify(doc, null, 2) writes, with the rows (kept across publishes) spliced in.
+  const empty = JSON.stringify({ planId: plan.planId, year, month, updates: [] }, null, 2);
+  if (updates.length === 0) return `${empty}\n`;
+  let text = `${empty.slice(0, -EMPTY_TAIL.length)}[\n`;
+  for (let i = 0; i < updates.length; i++) {
+    const u = updates[i]!;
+    const label = statusLabel(plan.statuses, u.status, plan.language);
+    if (i > 0) text += ',\n';
+    text += rememberedRow('json', u, label, () => ({ text: updateEntry(plan, u), keep: true }));
+  }
+  return `${text}\n  ]\n}\n`;
+}
+
+/** How the empty list closes the document: `[]`, the line break and the brace. */
+const EMPTY_TAIL = '[]\n}';
+
+/**
+ * An entry of the `updates` list as JSON.stringify(doc, null, 2) writes it at that depth: two
+ * levels in. The only line breaks JSON.stringify writes are its own (a string's are escaped), so
+ * indenting after each one indents the entry.
+ */
+function updateEntry(plan: Plan, u: StatusUpdate): string {
+  return `    ${JSON.stringify(updateJson(plan, u), null, 2).replaceAll('\n', '\n    ')}`;
 }
