@@ -11,8 +11,9 @@
  * ones as that are all of them, wherever a late update's reportedAt put it.
  */
 import { compareNewestFirst, type HistoryMonth, reportedMonth } from '../domain/history.ts';
-import type { Plan, StatusUpdate } from '../domain/model.ts';
-import { renderUpdatesJson } from '../render/json.ts';
+import type { Link, Plan, StatusUpdate } from '../domain/model.ts';
+import { isStoredInstant } from '../render/csv.ts';
+import { renderUpdatesJson, UPDATES_JSON_TAIL, updateJsonEntry, updatesJsonHead } from '../render/json.ts';
 import { historyPath } from '../render/snapshot.ts';
 import type { ArtifactStore } from '../store/artifacts.ts';
 
@@ -38,48 +39,88 @@ const ROW_FIELDS: ReadonlyArray<readonly [string, 'string' | 'number' | 'boolean
   ['imported', 'boolean'],
 ];
 
-function linksOf(value: unknown): boolean {
-  return (
-    Array.isArray(value) &&
-    value.every((link) => typeof link === 'object' && link !== null && typeof link.title === 'string' && typeof link.url === 'string')
-  );
-}
-
-function wellTyped(row: Record<string, unknown>): boolean {
-  const keys = Object.keys(row);
-  if (keys.length !== ROW_FIELDS.length) return false;
-  for (let i = 0; i < ROW_FIELDS.length; i++) {
-    const [name, type] = ROW_FIELDS[i]!;
-    const value = row[name];
-    if (keys[i] !== name) return false;
-    if (type === 'progress' ? value !== null && typeof value !== 'number' : type === 'links' ? !linksOf(value) : typeof value !== type) {
-      return false;
-    }
-  }
-  return true;
-}
-
 /**
  * The updates of a published month file. Throws unless the file is exactly what the renderer
  * writes for them under this plan, byte for byte (fields, their order and types, status labels,
  * layout): a file written by another version of the renderer, under another vocabulary, or by
- * hand is not built upon. One render of the whole month and one comparison: the rows rendered
- * are kept (see rememberedRow), so the publish that follows renders the month from them.
+ * hand is not built upon. Compared entry by entry as renderUpdatesJson joins them, without
+ * building the document; the entries rendered are kept (see rememberedRow), so the publish that
+ * follows renders the month from them.
  */
 export function parseMonthFile(plan: Plan, body: string): StatusUpdate[] {
-  const doc = JSON.parse(body) as { planId: unknown; month: unknown; updates: unknown };
+  const doc = JSON.parse(body) as { month: unknown; updates: unknown };
   if (typeof doc?.month !== 'string' || !Array.isArray(doc.updates)) throw Error('not a month file');
-  const updates = (doc.updates as unknown[]).map((row) => {
-    // Every field there with its type (a missing one or a null would render the same as it is read).
-    if (typeof row !== 'object' || row === null || !wellTyped(row as Record<string, unknown>)) throw Error('not a row as rendered');
-    const { statusLabel: _, progress, ...rest } = row as Record<string, unknown>;
-    return { ...rest, planId: plan.planId, ...(progress === null ? {} : { progress }) } as unknown as StatusUpdate;
-  });
+  const month = doc.month;
+  const updates = (doc.updates as unknown[]).map(updateOfRow(plan));
   // The plan's id and the labels under its vocabulary are in the comparison; the file's month needs
   // no more: mergeMonth keeps no row of another month.
-  if (renderUpdatesJson(plan, doc.month, updates) !== body) throw Error('not as rendered');
+  if (updates.length === 0) {
+    if (renderUpdatesJson(plan, month, updates) !== body) throw Error('not as rendered');
+    return updates;
+  }
+  const head = updatesJsonHead(plan, month);
+  let at = head.length;
+  if (!body.startsWith(head)) throw Error('not as rendered');
+  for (let i = 0; i < updates.length; i++) {
+    const separator = i === 0 ? '\n' : ',\n';
+    const entry = updateJsonEntry(plan, updates[i]!);
+    if (!body.startsWith(separator, at) || !body.startsWith(entry, at + separator.length)) throw Error('not as rendered');
+    at += separator.length + entry.length;
+  }
+  if (at + UPDATES_JSON_TAIL.length !== body.length || !body.endsWith(UPDATES_JSON_TAIL)) throw Error('not as rendered');
   return updates;
 }
+
+const isLink = (link: unknown) =>
+  typeof link === 'object' && link !== null && typeof (link as Link).title === 'string' && typeof (link as Link).url === 'string';
+
+/**
+ * An update from a row, which must have every field with its type: a missing one, or a null,
+ * would render just as it is read and pass the comparison.
+ */
+const updateOfRow =
+  (plan: Plan) =>
+  (value: unknown): StatusUpdate => {
+    if (typeof value !== 'object' || value === null) throw Error('not a row');
+    const row = value as Record<string, unknown>;
+    const keys = Object.keys(row);
+    if (keys.length !== ROW_FIELDS.length) throw Error('not a row as rendered');
+    for (let i = 0; i < ROW_FIELDS.length; i++) {
+      const [name, type] = ROW_FIELDS[i]!;
+      const field = row[name];
+      const typed =
+        type === 'progress'
+          ? field === null || typeof field === 'number'
+          : type === 'links'
+            ? Array.isArray(field) && field.every(isLink)
+            : typeof field === type;
+      if (keys[i] !== name || !typed) throw Error('not a row as rendered');
+    }
+    const u = row as unknown as StatusUpdate & { progress: number | null };
+    return {
+      planId: plan.planId,
+      commitmentId: u.commitmentId,
+      updateId: u.updateId,
+      reportedAt: u.reportedAt,
+      receivedAt: u.receivedAt,
+      status: u.status,
+      previousStatus: u.previousStatus,
+      observations: u.observations,
+      links: u.links,
+      ...(u.progress === null ? {} : { progress: u.progress }),
+      revision: u.revision,
+      planRevision: u.planRevision,
+      keyId: u.keyId,
+      commitmentNumber: u.commitmentNumber,
+      commitmentTitle: u.commitmentTitle,
+      area: u.area,
+      areaSlug: u.areaSlug,
+      imported: u.imported,
+    };
+  };
+
+/** The month an update was reported in: cut from an instant as stored, else through Date. */
+const monthOf = (u: StatusUpdate) => (isStoredInstant(u.reportedAt) ? u.reportedAt.slice(0, 7) : reportedMonth(u));
 
 /**
  * The month's updates, oldest first as the files order them, from the published rows and the
@@ -92,12 +133,12 @@ export function mergeMonth(
   summary: Pick<HistoryMonth, 'count' | 'revision'>,
 ): StatusUpdate[] | undefined {
   const byId = new Map(published.map((u) => [u.updateId, u]));
-  for (const u of newest) if (reportedMonth(u) === month) byId.set(u.updateId, u);
+  for (const u of newest) if (monthOf(u) === month) byId.set(u.updateId, u);
   const rows = [...byId.values()];
   // A row past the summary (a racing round's file, an update ordered since it was read) or of
   // another month: not provably this month's history.
   return rows.length === summary.count &&
-    rows.every((u) => u.planRevision > 0 && u.planRevision <= summary.revision && reportedMonth(u) === month)
+    rows.every((u) => u.planRevision > 0 && u.planRevision <= summary.revision && monthOf(u) === month)
     ? rows.sort((a, b) => compareNewestFirst(b, a))
     : undefined;
 }

@@ -70,7 +70,7 @@ function digits(s: string, from: number, length: number): number {
  * Whether `iso` is an instant as stored (`YYYY-MM-DDTHH:MM:SS.sssZ`) that Date would give back
  * unchanged: Date rolls an impossible day over (February 30th is March 2nd), so those go to it.
  */
-function storedInstant(iso: string): boolean {
+export function isStoredInstant(iso: string): boolean {
   if (iso.length !== 24 || iso[4] !== '-' || iso[7] !== '-' || iso[10] !== 'T' || iso[13] !== ':' || iso[16] !== ':') return false;
   if (iso[19] !== '.' || iso[23] !== 'Z' || digits(iso, 20, 3) < 0) return false;
   const year = digits(iso, 0, 4);
@@ -91,7 +91,7 @@ function storedInstant(iso: string): boolean {
  * The instants stored are cut as they are (thousands per dense month); anything else goes through Date.
  */
 export function csvDateTime(iso: string): string {
-  if (typeof iso === 'string' && storedInstant(iso)) return `${iso.slice(0, 19)}Z`;
+  if (typeof iso === 'string' && isStoredInstant(iso)) return `${iso.slice(0, 19)}Z`;
   return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

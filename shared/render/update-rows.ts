@@ -11,27 +11,6 @@
  */
 import type { StatusUpdate } from '../domain/model.ts';
 
-/** Every field of an update that a history row shows (links apart: compared one by one). */
-const FIELDS = [
-  'planId',
-  'updateId',
-  'reportedAt',
-  'receivedAt',
-  'commitmentId',
-  'commitmentNumber',
-  'commitmentTitle',
-  'area',
-  'areaSlug',
-  'previousStatus',
-  'status',
-  'progress',
-  'observations',
-  'revision',
-  'planRevision',
-  'keyId',
-  'imported',
-] as const satisfies ReadonlyArray<keyof StatusUpdate>;
-
 interface Entry {
   source: StatusUpdate;
   label: string;
@@ -56,10 +35,30 @@ function plainLinks(u: StatusUpdate): boolean {
   return true;
 }
 
+/** Every field a history row shows, the status label apart (links: each title and url). */
 function sameContent(a: StatusUpdate, b: StatusUpdate): boolean {
-  if (a === b) return true;
-  for (const field of FIELDS) if (a[field] !== b[field]) return false;
-  if (a.links.length !== b.links.length) return false;
+  if (
+    a.updateId !== b.updateId ||
+    a.planId !== b.planId ||
+    a.planRevision !== b.planRevision ||
+    a.revision !== b.revision ||
+    a.reportedAt !== b.reportedAt ||
+    a.receivedAt !== b.receivedAt ||
+    a.commitmentId !== b.commitmentId ||
+    a.commitmentNumber !== b.commitmentNumber ||
+    a.commitmentTitle !== b.commitmentTitle ||
+    a.area !== b.area ||
+    a.areaSlug !== b.areaSlug ||
+    a.previousStatus !== b.previousStatus ||
+    a.status !== b.status ||
+    a.progress !== b.progress ||
+    a.observations !== b.observations ||
+    a.keyId !== b.keyId ||
+    (a.imported === true) !== (b.imported === true) ||
+    a.links.length !== b.links.length
+  ) {
+    return false;
+  }
   for (let i = 0; i < a.links.length; i++) {
     if (a.links[i]!.title !== b.links[i]!.title || a.links[i]!.url !== b.links[i]!.url) return false;
   }
@@ -77,8 +76,8 @@ export function rememberedRow(
   render: () => { text: string; keep: boolean },
 ): string {
   if (!plainLinks(u)) return render().text;
-  const key = `${u.planId}\n${u.updateId}\n${u.planRevision}`;
-  let entry = memo.rows.get(key);
+  // By id only: everything else is compared, so an id seen with other content is a miss, never a wrong row.
+  let entry = memo.rows.get(u.updateId);
   if (entry && entry.label === label && sameContent(entry.source, u)) {
     const known = entry[kind];
     if (known !== undefined) return known;
@@ -94,7 +93,7 @@ export function rememberedRow(
   if (!entry) {
     // A copy of what the row shows: a caller mutating its update afterwards cannot change what is compared.
     entry = { source: { ...u, links: u.links.map((l) => ({ title: l.title, url: l.url })) }, label };
-    memo.rows.set(key, entry);
+    memo.rows.set(u.updateId, entry);
   }
   entry[kind] = text;
   // Twice the row: the copy of the update it was rendered from is about as long.
