@@ -12,9 +12,11 @@
  */
 import { compareNewestFirst, type HistoryMonth, reportedMonth } from '../domain/history.ts';
 import type { Link, Plan, StatusUpdate } from '../domain/model.ts';
+import { statusLabel } from '../domain/vocabulary.ts';
 import { isStoredInstant } from '../render/csv.ts';
 import { renderUpdatesJson, UPDATES_JSON_TAIL, updateJsonEntry, updatesJsonHead } from '../render/json.ts';
 import { historyPath } from '../render/snapshot.ts';
+import { keptRow } from '../render/update-rows.ts';
 import type { ArtifactStore } from '../store/artifacts.ts';
 
 /** A row's fields as the renderer writes them, in its order, with the type each must have. */
@@ -48,6 +50,62 @@ const ROW_FIELDS: ReadonlyArray<readonly [string, 'string' | 'number' | 'boolean
  * follows renders the month from them.
  */
 export function parseMonthFile(plan: Plan, body: string): StatusUpdate[] {
+  return keptMonthFile(plan, body) ?? readMonthFile(plan, body);
+}
+
+/** How each entry of a month file starts, up to its id (JSON.stringify(doc, null, 2), two levels in). */
+const ENTRY_START = '    {\n      "updateId": ';
+const UPDATES_OPEN = '\n  "updates": [';
+
+/**
+ * The month file read without parsing it, when every entry is, byte for byte, the JSON entry kept
+ * for its update (see keptRow) under the status label the plan gives it now: the file is then
+ * exactly what the renderer writes for those kept updates, as readMonthFile would require, and they
+ * are what it would read back (only well-typed updates are kept). Undefined otherwise.
+ */
+function keptMonthFile(plan: Plan, body: string): StatusUpdate[] | undefined {
+  // A string's line breaks are escaped: the first line opening the list is the document's own.
+  const open = body.indexOf(UPDATES_OPEN);
+  if (open < 1 || body[open - 1] !== ',') return undefined;
+  let month: unknown;
+  try {
+    month = (JSON.parse(`${body.slice(0, open - 1)}}`) as { month?: unknown }).month;
+  } catch {
+    return undefined;
+  }
+  if (typeof month !== 'string') return undefined;
+  const head = updatesJsonHead(plan, month);
+  if (!body.startsWith(head)) return undefined;
+  const updates: StatusUpdate[] = [];
+  let at = head.length;
+  while (!(updates.length > 0 && at + UPDATES_JSON_TAIL.length === body.length && body.endsWith(UPDATES_JSON_TAIL))) {
+    const separator = updates.length === 0 ? '\n' : ',\n';
+    if (!body.startsWith(separator, at) || !body.startsWith(ENTRY_START, at + separator.length)) return undefined;
+    at += separator.length;
+    const idStart = at + ENTRY_START.length;
+    const idEnd = body.indexOf(',\n', idStart);
+    let id: unknown;
+    try {
+      id = idEnd < 0 ? undefined : JSON.parse(body.slice(idStart, idEnd));
+    } catch {
+      return undefined;
+    }
+    const kept = typeof id === 'string' ? keptRow(id) : undefined;
+    if (
+      !kept ||
+      kept.source.planId !== plan.planId ||
+      kept.label !== statusLabel(plan.statuses, kept.source.status, plan.language) ||
+      !body.startsWith(kept.json, at)
+    ) {
+      return undefined;
+    }
+    updates.push(kept.source);
+    at += kept.json.length;
+  }
+  return updates;
+}
+
+function readMonthFile(plan: Plan, body: string): StatusUpdate[] {
   const doc = JSON.parse(body) as { month: unknown; updates: unknown };
   if (typeof doc?.month !== 'string' || !Array.isArray(doc.updates)) throw Error('not a month file');
   const month = doc.month;
