@@ -8,33 +8,90 @@
  */
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
-import { observationsText } from './observations.ts';
+import { observationsText, observationsTextOrFallback } from './observations.ts';
+import { rememberedRow } from './update-rows.ts';
 
 /**
  * OWASP's advice for CSV injection: a cell starting with = + - @ (or tab / CR) gets a leading
  * apostrophe, which spreadsheets show as text. Numbers we write ourselves are left alone.
  */
 export function neutraliseCell(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return dangerousStart(value) ? `'${value}` : value;
 }
+
+function dangerousStart(value: string): boolean {
+  const c = value.charCodeAt(0);
+  // = + - @ tab CR
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
 
 /** A field with a comma, a quote or a line break is quoted, its quotes doubled (RFC 4180, 2.6–2.7). */
 export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-export function toCsv(header: readonly string[], rows: Array<Array<string | number | undefined>>): string {
-  const data = rows.map((row) =>
-    row.map((cell) => (typeof cell === 'string' ? neutraliseCell(cell) : cell === undefined ? '' : String(cell))),
-  );
-  return [header as readonly string[], ...data].map((row) => `${row.map(csvField).join(',')}\r\n`).join('');
+type Cell = string | number | undefined;
+
+/** One record with its CRLF: strings neutralised, then every field quoted as it needs. */
+export function csvLine(row: readonly Cell[]): string {
+  let line = '';
+  for (let i = 0; i < row.length; i++) {
+    const cell = row[i];
+    const text = typeof cell === 'string' ? (dangerousStart(cell) ? `'${cell}` : cell) : cell === undefined ? '' : String(cell);
+    line += i === 0 ? csvField(text) : `,${csvField(text)}`;
+  }
+  return `${line}\r\n`;
+}
+
+export function toCsv(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  let text = '';
+  for (let i = 0; i < header.length; i++) text += i === 0 ? csvField(header[i]!) : `,${csvField(header[i]!)}`;
+  text += '\r\n';
+  for (const row of rows) text += csvLine(row);
+  return text;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The digits at `from`…`from + length` of `s` as a number, or -1 if any is not a digit. */
+function digits(s: string, from: number, length: number): number {
+  let n = 0;
+  for (let i = from; i < from + length; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Whether `iso` is an instant as stored (`YYYY-MM-DDTHH:MM:SS.sssZ`) that Date would give back
+ * unchanged: Date rolls an impossible day over (February 30th is March 2nd), so those go to it.
+ */
+export function isStoredInstant(iso: string): boolean {
+  if (iso.length !== 24 || iso[4] !== '-' || iso[7] !== '-' || iso[10] !== 'T' || iso[13] !== ':' || iso[16] !== ':') return false;
+  if (iso[19] !== '.' || iso[23] !== 'Z' || digits(iso, 20, 3) < 0) return false;
+  const year = digits(iso, 0, 4);
+  const month = digits(iso, 5, 2);
+  const day = digits(iso, 8, 2);
+  const hour = digits(iso, 11, 2);
+  const minute = digits(iso, 14, 2);
+  const second = digits(iso, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+    return false;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= DAYS_IN_MONTH[month - 1]! + (leap ? 1 : 0);
 }
 
 /**
  * Datetimes at whole seconds (`2019-06-30T10:00:00Z`): the Table Schema default datetime format,
  * which Frictionless validators and portals' type inference read; the JSON files keep milliseconds.
+ * The instants stored are cut as they are (thousands per dense month); anything else goes through Date.
  */
 export function csvDateTime(iso: string): string {
+  if (typeof iso === 'string' && isStoredInstant(iso)) return `${iso.slice(0, 19)}Z`;
   return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
@@ -121,30 +178,38 @@ export const UPDATE_COLUMNS = [
 
 /** History rows, oldest first. Links are "title <url>" lines: history rows are immutable records. */
 export function renderUpdatesCsv(plan: Plan, updates: StatusUpdate[]): string {
-  return toCsv(
-    UPDATE_COLUMNS,
-    updates.map((u) => [
-      u.planId,
-      u.updateId,
-      csvDateTime(u.reportedAt),
-      csvDateTime(u.receivedAt),
-      u.commitmentId,
-      u.commitmentNumber,
-      u.commitmentTitle,
-      u.area,
-      u.areaSlug,
-      u.previousStatus,
-      u.status,
-      statusLabel(plan.statuses, u.status, plan.language),
-      u.progress,
-      observationsText(u.observations, `update ${u.updateId}`),
-      u.links.map((l) => `${l.title} <${l.url}>`).join('\n'),
-      u.revision,
-      u.planRevision,
-      u.keyId,
-      u.imported === true ? 'true' : 'false',
-    ]),
-  );
+  let text = toCsv(UPDATE_COLUMNS, []);
+  for (const u of updates) {
+    const label = statusLabel(plan.statuses, u.status, plan.language);
+    text += rememberedRow('csv', u, label, () => updateCsvLine(u, label));
+  }
+  return text;
+}
+
+function updateCsvLine(u: StatusUpdate, label: string): { text: string; keep: boolean } {
+  const observations = observationsTextOrFallback(u.observations, `update ${u.updateId}`);
+  const text = csvLine([
+    u.planId,
+    u.updateId,
+    csvDateTime(u.reportedAt),
+    csvDateTime(u.receivedAt),
+    u.commitmentId,
+    u.commitmentNumber,
+    u.commitmentTitle,
+    u.area,
+    u.areaSlug,
+    u.previousStatus,
+    u.status,
+    label,
+    u.progress,
+    observations.text,
+    u.links.map((l) => `${l.title} <${l.url}>`).join('\n'),
+    u.revision,
+    u.planRevision,
+    u.keyId,
+    u.imported === true ? 'true' : 'false',
+  ]);
+  return { text, keep: !observations.fellBack };
 }
 
 export type ColumnName = (typeof COMMITMENT_COLUMNS)[number] | (typeof LINK_COLUMNS)[number] | (typeof UPDATE_COLUMNS)[number];

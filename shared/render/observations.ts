@@ -69,10 +69,15 @@ export function observationsHtml(markdown: string, subject: string): string {
 
 /** The observations as plain text; as written if the renderer fails on them. */
 export function observationsText(markdown: string, subject: string): string {
+  return observationsTextOrFallback(markdown, subject).text;
+}
+
+/** The same, telling whether it fell back: a text that did is not kept by callers' own memos, so it is reported each time. */
+export function observationsTextOrFallback(markdown: string, subject: string): { text: string; fellBack: boolean } {
   try {
-    return remembered('text', markdown, markdownToText);
+    return { text: remembered('text', markdown, markdownToText), fellBack: false };
   } catch (error) {
     fallBack(subject, 'text', error);
-    return markdown.trim();
+    return { text: markdown.trim(), fellBack: true };
   }
 }
