@@ -8,14 +8,8 @@ import type { IdempotencyRecord } from './requests.ts';
 /** A plan as the public list shows it: its registry entry (written with its definition) and its current revision. */
 export type PlanEntry = Pick<Plan, 'planId' | 'title' | 'municipality' | 'revision'>;
 
-export interface PlanStore {
-  getPlan(planId: string): Promise<Plan | undefined>;
-  /** One page of the plans registry (one bounded Query, whatever else the table holds). */
-  listPlans(page: PageRequest): Promise<Page<PlanEntry>>;
-  getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined>;
-  /** The commitment and where its queue of writers stands, in one consistent read. */
-  getCommitmentQueue(planId: string, commitmentId: string): Promise<{ commitment: Commitment; queue: WriterQueue } | undefined>;
-  listCommitments(planId: string): Promise<Commitment[]>;
+/** A plan's history, as publishers read it (the API never does). */
+export interface HistoryReader {
   /** History, oldest first. `year` limits it to updates reported in that year, `month` (`YYYY-MM`) to that month. */
   listUpdates(planId: string, options?: { year?: number; month?: string }): Promise<StatusUpdate[]>;
   /**
@@ -25,7 +19,16 @@ export interface PlanStore {
   getPlanHistory(planId: string): Promise<{ plan: Plan; history?: HistorySummary } | undefined>;
   /** The `limit` newest updates of the plan, a commitment or an area, newest first (the history's order). */
   latestUpdates(planId: string, scope: HistoryScope, limit: number): Promise<StatusUpdate[]>;
+}
 
+export interface PlanStore {
+  getPlan(planId: string): Promise<Plan | undefined>;
+  /** One page of the plans registry (one bounded Query, whatever else the table holds). */
+  listPlans(page: PageRequest): Promise<Page<PlanEntry>>;
+  getCommitment(planId: string, commitmentId: string): Promise<Commitment | undefined>;
+  /** The commitment and where its queue of writers stands, in one consistent read. */
+  getCommitmentQueue(planId: string, commitmentId: string): Promise<{ commitment: Commitment; queue: WriterQueue } | undefined>;
+  listCommitments(planId: string): Promise<Commitment[]>;
   /**
    * One accepted status update, all or nothing: the history item (new), the commitment
    * (at `expectedRevision`) and the nonce (unused). `turn` 0: only while nobody queues on the
@@ -115,10 +118,7 @@ export interface WriterQueue {
 export const MAX_ITEMS_PER_TRANSACTION = 96;
 
 /** What rendering a plan reads: a read-only slice of the repository (an in-memory copy can serve it). */
-export type PlanReader = Pick<
-  PlanStore,
-  'getPlan' | 'getPlanHistory' | 'getCommitment' | 'listCommitments' | 'listUpdates' | 'latestUpdates'
->;
+export type PlanReader = Pick<PlanStore, 'getPlan' | 'getCommitment' | 'listCommitments'> & HistoryReader;
 
 /** Every plan id, page by page: for operators' tools (republish, verify), not for public requests. */
 export async function everyPlanId(plans: Pick<PlanStore, 'listPlans'>): Promise<string[]> {

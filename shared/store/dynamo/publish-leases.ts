@@ -6,7 +6,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PublishLeaseStore, PublishState } from '../publish-leases.ts';
 import { itemKeys, toPublishState } from './items.ts';
-import { DynamoTable } from './table.ts';
+import { DynamoTable, type TableClass } from './table.ts';
 
 export class DynamoPublishLeases extends DynamoTable implements PublishLeaseStore {
   async getPublishState(planId: string): Promise<PublishState | undefined> {
@@ -103,10 +103,6 @@ export class DynamoPublishLeases extends DynamoTable implements PublishLeaseStor
     }
   }
 }
-
-// TypeScript's mixin pattern needs exactly this constructor type.
-// biome-ignore lint/suspicious/noExplicitAny: a mixin's base constructor takes any arguments
-type TableClass = abstract new (...args: any[]) => DynamoTable;
 
 /**
  * Adds the publish lease port to a table adapter: for the publishers' adapters only, so the

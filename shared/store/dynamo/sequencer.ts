@@ -13,6 +13,7 @@ import { reportedMonth, reportedYear } from '../../domain/history.ts';
 import { backoffDelay, sleep } from '../../domain/retry.ts';
 import { ConflictError, type WriteConflict } from '../conflicts.ts';
 import type { PendingScope, UpdateSequencer } from '../sequencer.ts';
+import { withHistoryReads } from './history-reads.ts';
 import { historyMonthUpdates, itemKeys } from './items.ts';
 import { DynamoPlanReads } from './plan-reads.ts';
 import { withPublishLeases } from './publish-leases.ts';
@@ -248,7 +249,7 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
 }
 
 /** The publish function's adapter: the plan reads, the leases, and ordering updates. */
-export class DynamoPublishReads extends withPublishLeases(DynamoPlanReads) implements UpdateSequencer {
+export class DynamoPublishReads extends withPublishLeases(withHistoryReads(DynamoPlanReads)) implements UpdateSequencer {
   private readonly sequencer: DynamoUpdateSequencer;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {

@@ -4,13 +4,14 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PendingScope, UpdateSequencer } from '../sequencer.ts';
+import { withHistoryReads } from './history-reads.ts';
 import { withPublishLeases } from './publish-leases.ts';
 import { DynamoRegistryFill } from './registry-fill.ts';
 import { DynamoPlanRepository } from './repository.ts';
 import { DynamoUpdateSequencer } from './sequencer.ts';
 
 /** Every port, with ordering updates: operators' commands, the local runtime, the tests and the bench. */
-export class DynamoSequencingRepository extends withPublishLeases(DynamoPlanRepository) implements UpdateSequencer {
+export class DynamoSequencingRepository extends withPublishLeases(withHistoryReads(DynamoPlanRepository)) implements UpdateSequencer {
   private readonly sequencer: DynamoUpdateSequencer;
 
   constructor(client: DynamoDBDocumentClient, tableName: string) {

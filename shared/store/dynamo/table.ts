@@ -161,3 +161,7 @@ export class DynamoTable {
     return items;
   }
 }
+
+/** A table adapter's constructor, as TypeScript's mixin pattern needs it (the publishers' mixins extend one). */
+// biome-ignore lint/suspicious/noExplicitAny: a mixin's base constructor takes any arguments
+export type TableClass = abstract new (...args: any[]) => DynamoTable;
