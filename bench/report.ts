@@ -237,7 +237,9 @@ export function rows(r: BenchResults): Row[] {
       section,
       label: `mandat import-history of ${fmtCount(x.history)} past updates`,
       median: fmtMs(x.historyImport.ms),
-      detail: `${x.historyImport.requests} requests, ${(x.history / (x.historyImport.ms / 1000)).toFixed(0)} updates/s`,
+      detail:
+        `${x.historyImport.requests} requests, ${(x.history / (x.historyImport.ms / 1000)).toFixed(0)} updates/s` +
+        (x.publishedMs === undefined ? '' : `; every file published ${fmtMs(x.publishedMs)} after the last request`),
     });
     out.push({
       section,

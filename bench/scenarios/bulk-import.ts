@@ -44,6 +44,11 @@ export interface BulkImportResult {
   baseline: { commitments: number; ms: number; perSecond: number };
   /** Batch import's commitments per second over the baseline's. */
   speedup: number;
+  /**
+   * From the end of the runs to every plan of the scenario published (its files re-rendered for
+   * the imported history): waited for here, so that no publish of this scenario runs into the next.
+   */
+  publishedMs?: number;
 }
 
 const STATUSES = ['not_started', 'pending', 'delayed', 'on_track'];
@@ -77,6 +82,17 @@ function historyCsv(commitments: number, count: number): string {
     return `c${(i % commitments) + 1},${at},${STATUSES[(i >> 2) % 4]},"Balanç ${i}: seguiment del compromís",`;
   });
   return `${header}\n${rows.join('\n')}\n`;
+}
+
+/** Until the plan's files cover its revision and nothing waits to be ordered (3 minutes at most). */
+async function waitPublished(repository: DynamoSequencingRepository, planId: string): Promise<void> {
+  const deadline = performance.now() + 180_000;
+  while (performance.now() < deadline) {
+    const [plan, state] = await Promise.all([repository.getPlan(planId), repository.getPublishState(planId)]);
+    if (plan && state && plan.revision <= state.publishedRevision && !(await repository.hasPendingUpdates(planId, 'all'))) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`plan ${planId} was not published within 3 minutes of the bulk import`);
 }
 
 export async function bulkImport(ctx: BenchContext, sizes: BulkImportSizes): Promise<BulkImportResult> {
@@ -158,7 +174,12 @@ export async function bulkImport(ctx: BenchContext, sizes: BulkImportSizes): Pro
     );
     const baselineMs = performance.now() - started;
     const perSecond = sizes.baselineCommitments / (baselineMs / 1000);
+    const quiet = performance.now();
+    for (const planId of ['bulk', 'baseline']) await waitPublished(repository, planId);
+    const publishedMs = performance.now() - quiet;
+    progress(`every plan published ${(publishedMs / 1000).toFixed(1)} s after the last request`);
     return {
+      publishedMs,
       commitments: sizes.commitments,
       history: sizes.history,
       import: first,
