@@ -207,8 +207,6 @@ export async function importHistory(
     let size = 0;
     // Each month a transaction's updates land in has its summary item in that transaction too.
     let months = new Set<string>();
-    // A commitment is one item of a transaction: rewritten, or marked changed when it only gains past updates.
-    let commitmentsIn = new Set<string>();
     const monthOf = (u: { update: StatusUpdate }) => reportedMonth(u.update);
     const perPart = Math.floor((MAX_ITEMS_PER_TRANSACTION - 1) / 2);
     for (const write of writes) {
@@ -220,20 +218,15 @@ export async function importHistory(
       for (const part of parts) {
         const partMonths = new Set(part.updates.map(monthOf));
         const newMonths = [...partMonths].filter((m) => !months.has(m)).length;
-        const commitmentId = part.commitment?.commitment.commitmentId ?? part.updates[0]?.update.commitmentId;
-        const newCommitment = commitmentId !== undefined && !commitmentsIn.has(commitmentId) ? 1 : 0;
-        const items = part.updates.length + newCommitment;
+        const items = part.updates.length + (part.commitment ? 1 : 0);
         if (transactions.length === 0 || size + items + newMonths > MAX_ITEMS_PER_TRANSACTION) {
           transactions.push([]);
           size = 0;
           months = new Set();
-          commitmentsIn = new Set();
         }
         transactions.at(-1)!.push(part);
-        size += part.updates.length + (commitmentId !== undefined && !commitmentsIn.has(commitmentId) ? 1 : 0);
-        size += [...partMonths].filter((m) => !months.has(m)).length;
+        size += items + [...partMonths].filter((m) => !months.has(m)).length;
         for (const m of partMonths) months.add(m);
-        if (commitmentId !== undefined) commitmentsIn.add(commitmentId);
       }
     }
     if (transactions.length === 0 && nonce) {

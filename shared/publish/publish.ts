@@ -293,13 +293,39 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
       }),
     ),
   ]);
+  // Updates recorded since the last publish but outside the newest window (history imported
+  // into the past) are found only here, in their month: their commitments and areas list them
+  // too, so they are rendered with their windows as well.
+  const byCommitment = new Map(touchedCommitments.map((id, i) => [id, commitmentWindows[i]!]));
+  const byArea = new Map([...areas].map((slug, i) => [slug, areaWindows[i]!]));
+  if (options.since !== undefined) {
+    const since = options.since;
+    const late = monthUpdates.flat().filter((u) => u.planRevision > since);
+    const lateCommitments = [...new Set(late.map((u) => u.commitmentId))].filter((id) => current.has(id) && !byCommitment.has(id));
+    const lateAreas = [...new Set([...late.map((u) => u.areaSlug), ...lateCommitments.map((id) => current.get(id)!.areaSlug)])].filter(
+      (slug) => !byArea.has(slug),
+    );
+    const [extraCommitments, extraAreas] = await Promise.all([
+      Promise.all(lateCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
+      Promise.all(lateAreas.map((slug) => repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
+    ]);
+    lateCommitments.forEach((id, i) => {
+      byCommitment.set(id, extraCommitments[i]!);
+      hint.commitmentIds.add(id);
+    });
+    lateAreas.forEach((slug, i) => {
+      byArea.set(slug, extraAreas[i]!);
+      hint.areaSlugs.add(slug);
+    });
+    monthRowsRead += [...extraCommitments, ...extraAreas].reduce((sum, list) => sum + list.length, 0);
+  }
   const snapshot: PlanSnapshot = {
     plan,
     commitments: sorted,
     history,
     latest,
-    latestByCommitment: new Map(touchedCommitments.map((id, i) => [id, commitmentWindows[i]!])),
-    latestByArea: new Map([...areas].map((slug, i) => [slug, areaWindows[i]!])),
+    latestByCommitment: byCommitment,
+    latestByArea: byArea,
     months: new Map(months.map((month, i) => [month, monthUpdates[i]!])),
     generatedAt: plan.updatedAt,
     baseUrl: deps.baseUrl,

@@ -118,8 +118,8 @@ async function runScenario(operations: Operation[]): Promise<void> {
       since ? { changed: { commitmentIds: [], years: [] }, since, reads: 'changed' } : {},
     );
     since = result!.revision;
-    // Every file, the month files above all: an import older than a commitment's newest updates
-    // marks the commitment changed, so its page lists the imported rows too.
+    // Every file, the month files above all: history imported since the last publish, older than
+    // the newest updates, is found in its month, and its commitment's page lists it too.
     const report = (await verifyBucket(env, [planId])).plans[0]!;
     expect({ missing: report.missing, different: report.different, extra: report.extra }).toEqual({
       missing: [],

@@ -280,22 +280,6 @@ export class DynamoPlanRepository extends DynamoPlanReads implements ApiReposito
       items.push(this.commitmentPut(commitment, expectedRevision));
       conflicts.push('revision');
     }
-    // A commitment that only gains past updates keeps its state but is marked changed at this
-    // plan revision: a later round tells from it that the commitment's page and feeds list more.
-    const rewritten = new Set(input.commitments.map((c) => c.commitment.commitmentId));
-    for (const commitmentId of new Set(input.updates.map((u) => u.commitmentId))) {
-      if (rewritten.has(commitmentId)) continue;
-      items.push({
-        Update: {
-          TableName: this.tableName,
-          Key: itemKeys.commitment(planId, commitmentId),
-          UpdateExpression: 'SET planRevision = :planRevision',
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: { ':planRevision': expectedPlanRevision + 1 },
-        },
-      });
-      conflicts.push('revision');
-    }
     items.push(withHistory(this.planBump(planId, expectedPlanRevision, now), input.updates));
     conflicts.push('revision');
     for (const month of historyMonthUpdates(planId, input.updates)) {
