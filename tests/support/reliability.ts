@@ -103,6 +103,19 @@ export function createPublisher(
 
 /** Until the plan's files are recorded as published at the table's revision, with no lease held and no update left unsequenced. */
 export async function waitUntilPublished(repository: SequencingRepository, planId: string, timeoutMs = 20_000): Promise<number> {
+  return waitForPublish(repository, planId, timeoutMs).catch(async (error: Error) => {
+    // What the plan was waiting for, for the next reader of a failed run.
+    const [plan, state, pending] = await Promise.all([
+      repository.getPlan(planId),
+      repository.getPublishState(planId),
+      repository.hasPendingUpdates(planId, 'all'),
+    ]);
+    const seen = { revision: plan?.revision, state, pending, now: Date.now() };
+    throw new Error(`${error.message}: ${JSON.stringify(seen)}`);
+  });
+}
+
+function waitForPublish(repository: SequencingRepository, planId: string, timeoutMs: number): Promise<number> {
   return eventually(
     `plan ${planId} to be published`,
     async () => {
