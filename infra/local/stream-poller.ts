@@ -18,6 +18,7 @@ import {
   GetShardIteratorCommand,
   type Shard,
   type _Record as StreamRecord,
+  TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { DEAD_LETTER_FILE, type DeadLetter } from '#shared/config/local-data';
@@ -139,6 +140,19 @@ export class StreamPoller {
       try {
         out = await this.options.client.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: batchSize - records.length }));
       } catch (error) {
+        if (error instanceof TrimmedDataAccessException) {
+          // The iterator points before what the shard still holds (DynamoDB Local trims too):
+          // read on from the oldest record left, as the event source mapping does. Before this,
+          // the poller asked again with the same iterator forever, and the shard's later records
+          // (every change after) never reached the publisher. Records read twice publish nothing new.
+          const it = await this.options.client.send(
+            new GetShardIteratorCommand({ StreamArn: this.options.streamArn, ShardId: shard.shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+          );
+          shard.iterator = it.ShardIterator;
+          shard.done = !it.ShardIterator;
+          this.options.log?.(`stream poller: shard ${shard.shardId} was trimmed under its iterator; reading on from its oldest record`);
+          return records;
+        }
         if (error instanceof ExpiredIteratorException) {
           shard.iterator = undefined;
           shard.done = true;

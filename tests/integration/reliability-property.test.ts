@@ -48,6 +48,8 @@ beforeAll(async () => {
       pollIntervalMs: 20,
       retryAttempts: -1,
       retryDelayMs: 20,
+      // A batch that keeps failing holds up every record behind it: say why, for a failed run's reader.
+      log: (message) => process.stderr.write(`poller ${i}: ${message}\n`),
     });
     await poller.start('TRIM_HORIZON');
     pollers.push(poller);
