@@ -119,3 +119,17 @@ export function fixtureSnapshot(overrides: { language?: string } = {}): PlanSnap
   ];
   return snapshotOf(plan, commitments, updates, FIXTURE_BASE_URL);
 }
+
+/** The month and the small plan the month-history tests render (only what the history files read). */
+export const MONTH_FIXTURE = '2025-03';
+export const monthFixturePlan = {
+  planId: 'p',
+  title: 'Pla',
+  municipality: 'Terrassa',
+  period: '2023-2027',
+  language: 'ca',
+  license: 'CC-BY-4.0',
+  statuses: DEFAULT_STATUSES,
+  revision: 1,
+  updatedAt: '2025-03-01T00:00:00.000Z',
+} as unknown as Plan;

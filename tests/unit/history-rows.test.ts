@@ -7,11 +7,12 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { Plan, StatusUpdate } from '#shared/domain/model';
-import { DEFAULT_STATUSES, statusLabel } from '#shared/domain/vocabulary';
+import { statusLabel } from '#shared/domain/vocabulary';
 import { parseMonthFile } from '#shared/publish/month-history';
 import { csvDateTime, renderUpdatesCsv, toCsv, UPDATE_COLUMNS } from '#shared/render/csv';
 import { renderUpdatesJson, updateJson } from '#shared/render/json';
 import { collectRenderFallbacks, observationsText } from '#shared/render/observations';
+import { MONTH_FIXTURE, monthFixturePlan } from '#tests/support/render-fixture';
 
 /** Observations containing this make the Markdown renderer throw. */
 const POISON = '☠ renderer failure ☠';
@@ -27,18 +28,8 @@ vi.mock('#shared/render/markdown', async (importOriginal) => {
   };
 });
 
-const MONTH = '2025-03';
-const plan = {
-  planId: 'p',
-  title: 'Pla',
-  municipality: 'Terrassa',
-  period: '2023-2027',
-  language: 'ca',
-  license: 'CC-BY-4.0',
-  statuses: DEFAULT_STATUSES,
-  revision: 1,
-  updatedAt: '2025-03-01T00:00:00.000Z',
-} as unknown as Plan;
+const MONTH = MONTH_FIXTURE;
+const plan = monthFixturePlan;
 
 /** What the month files were before rows were kept: every row rendered, the JSON by JSON.stringify. */
 const referenceJson = (p: Plan, month: string, updates: StatusUpdate[]) =>

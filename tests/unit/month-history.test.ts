@@ -5,24 +5,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { reportedMonth, summarizeHistory } from '#shared/domain/history';
-import type { Plan, StatusUpdate } from '#shared/domain/model';
-import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
+import type { StatusUpdate } from '#shared/domain/model';
 import { mergeMonth, monthFromPublished, parseMonthFile } from '#shared/publish/month-history';
 import { renderUpdatesCsv } from '#shared/render/csv';
 import { renderUpdatesJson } from '#shared/render/json';
+import { MONTH_FIXTURE, monthFixturePlan } from '#tests/support/render-fixture';
 
-const MONTH = '2025-03';
-const plan = {
-  planId: 'p',
-  title: 'Pla',
-  municipality: 'Terrassa',
-  period: '2023-2027',
-  language: 'ca',
-  license: 'CC-BY-4.0',
-  statuses: DEFAULT_STATUSES,
-  revision: 1,
-  updatedAt: '2025-03-01T00:00:00.000Z',
-} as unknown as Plan;
+const MONTH = MONTH_FIXTURE;
+const plan = monthFixturePlan;
 
 const update = (i: number, over: Partial<StatusUpdate> = {}): StatusUpdate => ({
   planId: 'p',
