@@ -7,6 +7,7 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type Artifact, type ArtifactWriter, artifactBytes, DEFAULT_CACHE_CONTROL, type WriteResult } from '#shared/store/artifacts';
+import type { PlanReader } from '#shared/store/plans';
 import { MemoryPlanRepository } from './memory-repository.ts';
 import { publishPlan } from './product.ts';
 
@@ -77,11 +78,11 @@ export class BaselinePublisher {
   }
 
   /** The same from a table already in memory: what is left of the baseline without its scan. */
-  async publishAll(repository: MemoryPlanRepository): Promise<BaselineRun> {
+  async publishAll(repository: PlanReader & { planIds(): string[] | Promise<string[]> }): Promise<BaselineRun> {
     const t0 = performance.now();
     let puts = 0;
     let bytesWritten = 0;
-    const plans = repository.planIds();
+    const plans = await repository.planIds();
     for (const planId of plans) {
       const result = await publishPlan(planId, { repository, store: this.store, baseUrl: this.options.baseUrl });
       puts += result?.written.length ?? 0;

@@ -20,8 +20,8 @@ import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
 import { BaselinePublisher, type BaselineRun } from '../baseline.ts';
 import { BASE_URL, type BenchContext } from '../context.ts';
 import { batchLoad, commitmentId, createTable, deleteTable, type PlanShape, planItems } from '../data.ts';
-import { MemoryPlanRepository } from '../memory-repository.ts';
 import { progress } from '../progress.ts';
+import { RemotePlanRepository } from '../remote-repository.ts';
 import { type BenchRepository, measurePublish, type PublishSample, recordOneUpdate } from '../publish-probe.ts';
 import { measurePublisherRounds, type PublisherRounds } from '../publisher-round.ts';
 import { ratio, type Summary, summarize } from '../stats.ts';
@@ -165,8 +165,9 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
     await createTable(ctx.raw, name);
     await ctx.createBucket(name);
     await ctx.createBucket(memoryBucket);
+    // In a worker: the table's 100,000 updates are not the publisher's heap (bench/remote-repository.ts).
+    const memory = new RemotePlanRepository();
     try {
-      const memory = new MemoryPlanRepository();
       const dynamo = new DynamoSequencingRepository(ctx.doc, name);
       let loaded = 0;
       let inTable = true;
@@ -184,19 +185,11 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
         progress(`growth: ${commitments} commitments, history ${loaded} → ${history}${endToEnd ? ' (also into DynamoDB Local)' : ''}`);
         const items = planItems(shape, { from: loaded, to: history }, loaded === 0);
         if (endToEnd) {
-          await batchLoad(
-            ctx.doc,
-            name,
-            (function* tee() {
-              for (const item of items) {
-                memory.addItem(item);
-                yield item;
-              }
-            })(),
-            { concurrency: 16 },
-          );
+          const loading = [...items];
+          await memory.addItems(loading);
+          await batchLoad(ctx.doc, name, loading, { concurrency: 16 });
         } else {
-          for (const item of items) memory.addItem(item);
+          await memory.addItems(items);
           inTable = false;
         }
         loaded = history;
@@ -276,6 +269,7 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
         );
       }
     } finally {
+      await memory.close();
       await deleteTable(ctx.raw, name);
     }
   }
