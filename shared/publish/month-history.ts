@@ -1,7 +1,7 @@
 /**
  * A touched month's history without reading the whole month from the table: the rows of its
- * published JSON file plus the month's updates among the plan's newest (already read for the
- * feeds). Taken only when it provably gives the month's complete history, else undefined and the
+ * published JSON file (its parts' files, for a month longer than one) plus the month's updates
+ * among the plan's newest (already read for the feeds). Taken only when it provably gives the month's complete history, else undefined and the
  * caller reads the month from the table.
  *
  * Why the count is proof enough: every row kept is an update of the month that the table holds
@@ -15,7 +15,7 @@ import type { Link, Plan, StatusUpdate } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
 import { isStoredInstant } from '../render/csv.ts';
 import { renderUpdatesJson, UPDATES_JSON_TAIL, updateJsonEntry, updatesJsonHead } from '../render/json.ts';
-import { historyPath } from '../render/snapshot.ts';
+import { historyPath, monthPartCount } from '../render/snapshot.ts';
 import { keptRow } from '../render/update-rows.ts';
 import type { ArtifactStore } from '../store/artifacts.ts';
 
@@ -201,18 +201,38 @@ export function mergeMonth(
     : undefined;
 }
 
-/** The month built from its published file (one GET) and `newest`, or undefined: read it from the table. */
+/** A month built from its published files: its rows, and the rows each published part holds (by id; undefined where no part was found). */
+export interface PublishedMonth {
+  rows: StatusUpdate[];
+  parts: Array<string[] | undefined>;
+}
+
+/**
+ * The month built from its published files (one GET per part, in parallel: as many parts as the
+ * summary's count makes) and `newest`, or undefined: read it from the table.
+ */
 export async function monthFromPublished(
   files: Pick<ArtifactStore, 'read'>,
   plan: Plan,
   month: string,
   newest: StatusUpdate[],
   summary: Pick<HistoryMonth, 'count' | 'revision'>,
-): Promise<StatusUpdate[] | undefined> {
+): Promise<PublishedMonth | undefined> {
   try {
-    const stored = await files.read(`plans/${plan.planId}/${historyPath(month, 'json')}`);
-    // No file yet (a new month): the newest updates may hold all of it.
-    return mergeMonth(month, stored ? parseMonthFile(plan, stored.body) : [], newest, summary);
+    const bodies = await Promise.all(
+      Array.from({ length: monthPartCount(summary.count) }, (_, i) =>
+        files.read(`plans/${plan.planId}/${historyPath(month, 'json', i + 1)}`),
+      ),
+    );
+    // A part not there yet (a new month, the month's next part): the newest updates may hold its rows.
+    const parts = bodies.map((stored) => (stored ? parseMonthFile(plan, stored.body) : undefined));
+    const rows = mergeMonth(
+      month,
+      parts.flatMap((part) => part ?? []),
+      newest,
+      summary,
+    );
+    return rows && { rows, parts: parts.map((part) => part?.map((u) => u.updateId)) };
   } catch {
     // Unreadable, unparsable, not as rendered (a row's date that is no date, too).
     return undefined;

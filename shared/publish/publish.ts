@@ -33,6 +33,7 @@ import {
   FEED_ITEM_LIMIT,
   type FeedScope,
   historyPath,
+  monthParts,
   type PlanSnapshot,
   pagePaths,
   planAreas,
@@ -223,6 +224,8 @@ interface LoadedPlan {
   updatesRead: number;
   /** The revision of the previous round's snapshot the commitments were built upon; undefined: all were read. */
   builtUpon?: number | undefined;
+  /** The months built from their published files: the updates each part's file holds, by id. */
+  publishedParts?: Map<string, Array<string[] | undefined>>;
 }
 
 /**
@@ -278,6 +281,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   if (options.reads !== 'changed' && total <= partial) return full(commitments, builtUpon);
 
   let monthRowsRead = 0;
+  const publishedParts = new Map<string, Array<string[] | undefined>>();
   const [commitmentWindows, areaWindows, monthUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
     Promise.all([...areas].map((slug) => repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
@@ -285,7 +289,10 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
       months.map(async (month) => {
         // The published file plus the newest updates when they add up, else the month from the table.
         const built = deps.snapshots && (await monthFromPublished(deps.snapshots, plan, month, latest, monthCounts.get(month)!));
-        if (built) return built;
+        if (built) {
+          publishedParts.set(month, built.parts);
+          return built.rows;
+        }
         const read = await repository.listUpdates(planId, { month });
         monthRowsRead += read.length;
         // The table orders equal instants by updateId, the files by revision (as snapshotOf does).
@@ -332,7 +339,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     hubs: deps.hubs ?? [],
   };
   const updatesRead = latest.length + monthRowsRead + [...commitmentWindows, ...areaWindows].reduce((sum, list) => sum + list.length, 0);
-  return { snapshot, hint, updatesRead, builtUpon };
+  return { snapshot, hint, updatesRead, builtUpon, publishedParts };
 }
 
 /**
@@ -465,7 +472,20 @@ function historyFileChanged(changed: ChangeHint, month: string): boolean {
  * The plan's files for a snapshot: the plan-level ones always, the history files of the months
  * the snapshot holds that the hint reaches, and the feeds of the scopes the hint reaches (every scope without one).
  */
-export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint, news = new Set<string>()): Artifact[] {
+/** Months whose parts were read back from their published files, with the revision last published completely. */
+export interface PublishedMonths {
+  parts: Map<string, Array<string[] | undefined>>;
+  since: number;
+}
+
+const sameRows = (ids: string[], rows: StatusUpdate[]) => ids.length === rows.length && rows.every((u, i) => u.updateId === ids[i]);
+
+export function renderPlanArtifacts(
+  snapshot: PlanSnapshot,
+  changed?: ChangeHint,
+  news = new Set<string>(),
+  published?: PublishedMonths,
+): Artifact[] {
   const { plan, commitments } = snapshot;
   const prefix = `plans/${plan.planId}/`;
   const isNew = (updates: StatusUpdate[]) => updates.some((u) => news.has(u.updateId));
@@ -480,10 +500,20 @@ export function renderPlanArtifacts(snapshot: PlanSnapshot, changed?: ChangeHint
   ];
   for (const [month, oldestFirst] of snapshot.months) {
     if (changed && !historyFileChanged(changed, month)) continue;
-    artifacts.push(
-      artifact(prefix + historyPath(month, 'csv'), renderUpdatesCsv(plan, oldestFirst), 'csv'),
-      artifact(prefix + historyPath(month, 'json'), renderUpdatesJson(plan, month, oldestFirst), 'json'),
-    );
+    const before = published?.parts.get(month);
+    for (const [i, rows] of monthParts(oldestFirst).entries()) {
+      const stored = before?.[i];
+      // The rows its file was read back with, all published by a complete round (none after
+      // `since`: a crashed round may have written the JSON part and not the CSV): both files are
+      // these rows' render already.
+      if (stored && sameRows(stored, rows) && rows.every((u) => u.planRevision <= published!.since)) continue;
+      // Other rows than its file holds, or no file yet: certainly changed.
+      const differs = before !== undefined && !(stored && sameRows(stored, rows));
+      artifacts.push(
+        artifact(prefix + historyPath(month, 'csv', i + 1), renderUpdatesCsv(plan, rows), 'csv', differs),
+        artifact(prefix + historyPath(month, 'json', i + 1), renderUpdatesJson(plan, month, rows), 'json', differs),
+      );
+    }
   }
   const planFeeds = planScope(snapshot);
   artifacts.push(
@@ -505,11 +535,12 @@ export async function publishPlan(
 ): Promise<PublishResult | undefined> {
   const loaded = await loadForPublish(planId, deps, options);
   if (!loaded) return undefined;
-  const { snapshot, hint, updatesRead, builtUpon } = loaded;
+  const { snapshot, hint, updatesRead, builtUpon, publishedParts } = loaded;
   // The updates ordered since the last complete publish: no published file shows them yet.
   const { since } = options;
   const news = new Set(since ? snapshot.latest.filter((u) => u.planRevision > since).map((u) => u.updateId) : []);
-  const { result: artifacts, fallbacks } = collectRenderFallbacks(() => renderPlanArtifacts(snapshot, hint, news));
+  const published = since && publishedParts?.size ? { parts: publishedParts, since } : undefined;
+  const { result: artifacts, fallbacks } = collectRenderFallbacks(() => renderPlanArtifacts(snapshot, hint, news, published));
   const files = await deps.store.write(`plans/${planId}/`, artifacts);
   // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
   const recordKey = datasetRecordKey(planId);

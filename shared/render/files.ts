@@ -4,7 +4,7 @@
  */
 
 import type { Labels } from './labels.ts';
-import { type AreaSummary, historyMonths, historyPath, type PlanSnapshot } from './snapshot.ts';
+import { type AreaSummary, historyMonths, historyPath, monthPartCount, type PlanSnapshot } from './snapshot.ts';
 
 export const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8; header=present',
@@ -62,6 +62,8 @@ export interface PlanFile {
   format: FileFormat;
   /** For the monthly history files updates/{YYYY}/{MM}.*: the month, `YYYY-MM`. */
   month?: string;
+  /** For a month longer than one file: which part (from 1) of how many. */
+  part?: { index: number; of: number };
   /** The CSV table it holds, if any. */
   table?: 'commitments' | 'links' | 'updates';
 }
@@ -88,10 +90,16 @@ export function planFiles(snapshot: Pick<PlanSnapshot, 'history'>): PlanFile[] {
     { path: 'commitments.xlsx', kind: 'commitmentsXlsx', format: 'xlsx' },
     { path: 'commitments.json', kind: 'commitmentsJson', format: 'json' },
     { path: 'links.csv', kind: 'linksCsv', format: 'csv', table: 'links' },
-    ...months.flatMap((month): PlanFile[] => [
-      { path: historyPath(month, 'csv'), kind: 'updatesCsv', format: 'csv', month, table: 'updates' },
-      { path: historyPath(month, 'json'), kind: 'updatesJson', format: 'json', month },
-    ]),
+    ...months.flatMap((month): PlanFile[] => {
+      const of = monthPartCount(snapshot.history.months?.get(month)?.count ?? 0);
+      return Array.from({ length: of }, (_, i): PlanFile[] => {
+        const part = of > 1 ? { part: { index: i + 1, of } } : {};
+        return [
+          { path: historyPath(month, 'csv', i + 1), kind: 'updatesCsv', format: 'csv', month, table: 'updates', ...part },
+          { path: historyPath(month, 'json', i + 1), kind: 'updatesJson', format: 'json', month, ...part },
+        ];
+      }).flat();
+    }),
     ...FEED_FILES.map(({ file, kind, format }): PlanFile => ({ path: file, kind, format })),
     { path: 'datapackage.json', kind: 'datapackage', format: 'json' },
     { path: 'README.md', kind: 'readme', format: 'markdown' },
@@ -100,7 +108,8 @@ export function planFiles(snapshot: Pick<PlanSnapshot, 'history'>): PlanFile[] {
 
 export function fileTitle(file: PlanFile, words: Labels): string {
   const base = words.files[file.kind];
-  return file.month !== undefined ? `${base} (${file.month})` : base;
+  if (file.month === undefined) return base;
+  return file.part ? `${base} (${file.month}, ${file.part.index}/${file.part.of})` : `${base} (${file.month})`;
 }
 
 export const areaFeedPath = (area: AreaSummary, file: string) => `areas/${area.slug}/${file}`;

@@ -422,7 +422,7 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
   }
   const historyItem = (group: (typeof files)[number][]) =>
     `<li>${esc(fillLabel(words.updatesOfYear, { year: Number(group[0]!.month!.slice(0, 4)) }))} (${FORMAT_NAMES[group[0]!.format]}): ${group
-      .map((f) => `<a href="${esc(f.path)}">${f.month}</a>`)
+      .map((f) => `<a href="${esc(f.path)}">${f.month}${f.part ? ` (${f.part.index}/${f.part.of})` : ''}</a>`)
       .join(', ')}</li>`;
   const dataItems = files.filter((f) => !isFeed(f) && !f.month).map(fileItem);
   dataItems.splice(dataItems.length - 2, 0, ...[...historyLines.values()].map(historyItem));

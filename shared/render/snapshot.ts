@@ -78,13 +78,35 @@ export function historyYears(snapshot: Pick<PlanSnapshot, 'history'>): number[] 
   return [...snapshot.history.years.keys()].sort((a, b) => a - b);
 }
 
-/** Months (`YYYY-MM`) that have history, oldest first: one history file each. */
+/** Months (`YYYY-MM`) that have history, oldest first: one history file each, or more (see MONTH_PART_ROWS). */
 export function historyMonths(snapshot: Pick<PlanSnapshot, 'history'>): string[] {
   return historyMonthKeys(snapshot.history);
 }
 
-/** Where a month's history lives under plans/{planId}/: `updates/{YYYY}/{MM}.csv|json`. */
-export const historyPath = (month: string, extension: 'csv' | 'json') => `updates/${month.slice(0, 4)}/${month.slice(5, 7)}.${extension}`;
+/**
+ * Rows per monthly history file. A longer month continues in parts of this many rows, in the
+ * files' order: an update reported now lands in the last part, so a publish rewrites that part
+ * alone instead of every row of a dense month (25,000 updates a year make months of 2,000 rows,
+ * 2.5 MB per file). A city's usual month (tens of updates) is one file, as before.
+ */
+export const MONTH_PART_ROWS = 500;
+
+/** How many files a month of `count` updates takes. */
+export const monthPartCount = (count: number) => Math.max(1, Math.ceil(count / MONTH_PART_ROWS));
+
+/** A month's rows (oldest first) cut into its files' parts: the first MONTH_PART_ROWS, the next, … */
+export function monthParts<T>(rows: readonly T[]): T[][] {
+  const parts: T[][] = [];
+  for (let start = 0; start < rows.length; start += MONTH_PART_ROWS) parts.push(rows.slice(start, start + MONTH_PART_ROWS));
+  return parts.length > 0 ? parts : [[]];
+}
+
+/**
+ * Where a month's history lives under plans/{planId}/: `updates/{YYYY}/{MM}.csv|json`, and a
+ * long month's further parts `updates/{YYYY}/{MM}-part-{n}.csv|json` (n from 2).
+ */
+export const historyPath = (month: string, extension: 'csv' | 'json', part = 1) =>
+  `updates/${month.slice(0, 4)}/${month.slice(5, 7)}${part > 1 ? `-part-${part}` : ''}.${extension}`;
 
 export function planUrl(snapshot: { baseUrl: string; plan: Pick<Plan, 'planId'> }, path = ''): string {
   return `${snapshot.baseUrl}/plans/${encodeURIComponent(snapshot.plan.planId)}/${path}`;

@@ -9,6 +9,7 @@ import type { StatusUpdate } from '#shared/domain/model';
 import { mergeMonth, monthFromPublished, parseMonthFile } from '#shared/publish/month-history';
 import { renderUpdatesCsv } from '#shared/render/csv';
 import { renderUpdatesJson } from '#shared/render/json';
+import { historyPath, MONTH_PART_ROWS, monthPartCount, monthParts } from '#shared/render/snapshot';
 import { MONTH_FIXTURE, monthFixturePlan } from '#tests/support/render-fixture';
 
 const MONTH = MONTH_FIXTURE;
@@ -40,6 +41,8 @@ const oldestFirst = (updates: StatusUpdate[]) =>
   [...updates].sort((a, b) => a.reportedAt.localeCompare(b.reportedAt) || a.planRevision - b.planRevision);
 const summaryOf = (updates: StatusUpdate[]) => summarizeHistory(updates).months!.get(MONTH)!;
 const files = (updates: StatusUpdate[]) => [renderUpdatesCsv(plan, updates), renderUpdatesJson(plan, MONTH, updates)];
+/** Spread over the month, so that the rows sort by reportedAt alone. */
+const reportedIn = (i: number) => new Date(Date.UTC(2025, 2, 1) + i * 60_000).toISOString();
 const store = (body?: string) => ({ read: async () => (body === undefined ? undefined : { body, etag: 'x' }) });
 
 describe('a month from its published file', () => {
@@ -123,8 +126,50 @@ describe('a month from its published file', () => {
     const failing = { read: async () => Promise.reject(new Error('AccessDenied')) };
     expect(await monthFromPublished(failing, plan, MONTH, rows, summary)).toBeUndefined();
     expect(await monthFromPublished(store('{"garbage"'), plan, MONTH, rows, summary)).toBeUndefined();
-    expect(await monthFromPublished(store(), plan, MONTH, rows, summary)).toEqual(rows);
+    expect(await monthFromPublished(store(), plan, MONTH, rows, summary)).toEqual({ rows, parts: [undefined] });
     expect(await monthFromPublished(store(), plan, MONTH, rows.slice(1), summary)).toBeUndefined();
     expect(reportedMonth(rows[0]!)).toBe(MONTH);
+  });
+
+  it('reads a long month from every part its count makes, and tells what each part held', async () => {
+    const published = oldestFirst(Array.from({ length: MONTH_PART_ROWS + 20 }, (_, i) => update(i, { reportedAt: reportedIn(i) })));
+    const late = update(5_000, { reportedAt: `${MONTH}-28T23:00:00.000Z`, planRevision: 9_000 });
+    const parts = monthParts(published);
+    expect(parts.map((p) => p.length)).toEqual([MONTH_PART_ROWS, 20]);
+    const byKey = new Map(parts.map((rows, i) => [`plans/p/${historyPath(MONTH, 'json', i + 1)}`, renderUpdatesJson(plan, MONTH, rows)]));
+    const asked: string[] = [];
+    const files = {
+      read: async (key: string) => {
+        asked.push(key);
+        const body = byKey.get(key);
+        return body === undefined ? undefined : { body, etag: 'x' };
+      },
+    };
+    const all = [...published, late];
+    const built = await monthFromPublished(files, plan, MONTH, [late], summaryOf(all));
+    expect(asked.sort()).toEqual(['plans/p/updates/2025/03-part-2.json', 'plans/p/updates/2025/03.json']);
+    expect(built?.rows).toEqual(oldestFirst(all));
+    expect(built?.parts).toEqual(parts.map((rows) => rows.map((u) => u.updateId)));
+    // A part missing (a crash, a deletion): its rows are not there, the count does not add up.
+    byKey.delete('plans/p/updates/2025/03.json');
+    expect(await monthFromPublished(files, plan, MONTH, [late], summaryOf(all))).toBeUndefined();
+    // The month's third part, not written yet, is asked for once the count reaches it.
+    asked.length = 0;
+    const more = Array.from({ length: MONTH_PART_ROWS }, (_, i) => update(10_000 + i, { reportedAt: `${MONTH}-28T23:30:00.000Z` }));
+    await monthFromPublished(files, plan, MONTH, more, summaryOf([...published, ...more]));
+    expect(asked).toContain('plans/p/updates/2025/03-part-3.json');
+  });
+});
+
+describe('a month in parts', () => {
+  it('cuts a month into parts of MONTH_PART_ROWS in file order, names the first as the month and the others by number', () => {
+    expect(monthParts([])).toEqual([[]]);
+    expect(monthParts([1, 2, 3]).length).toBe(1);
+    const rows = Array.from({ length: 2 * MONTH_PART_ROWS + 1 }, (_, i) => i);
+    expect(monthParts(rows).map((p) => p.length)).toEqual([MONTH_PART_ROWS, MONTH_PART_ROWS, 1]);
+    expect(monthParts(rows).flat()).toEqual(rows);
+    expect([0, 1, MONTH_PART_ROWS, MONTH_PART_ROWS + 1].map(monthPartCount)).toEqual([1, 1, 1, 2]);
+    expect(historyPath('2025-03', 'csv')).toBe('updates/2025/03.csv');
+    expect(historyPath('2025-03', 'json', 2)).toBe('updates/2025/03-part-2.json');
   });
 });
