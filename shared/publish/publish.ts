@@ -432,18 +432,45 @@ function feedArtifacts(snapshot: PlanSnapshot, scope: FeedScope, isNew: (updates
 }
 
 /**
- * The lists by status and by priority, from the commitments alone: a handful of pages, all
- * rendered each time (a status change moves a commitment between two of them) and written
- * only when their bytes changed.
+ * The lists by status and by priority, from the commitments alone, written only when their
+ * bytes changed. All of them; or, given `reach` (the new updates, when they are every change
+ * since the last publish), only those their commitments' rows are or were in: a list holding
+ * none of those commitments shows what it showed. The lists a commitment moved between since
+ * and its priority's (its row shows the status) certainly changed: marked, not compared.
  */
-function listArtifacts(snapshot: PlanSnapshot): Artifact[] {
+function listArtifacts(snapshot: PlanSnapshot, reach?: StatusUpdate[]): Artifact[] {
   const prefix = `plans/${snapshot.plan.planId}/`;
+  const lists = reach && listReach(snapshot, reach);
+  const list = (path: string, render: () => string) =>
+    lists && !lists.has(path) ? [] : [artifact(prefix + path, render(), 'html', lists?.get(path))];
   return [
-    ...countByStatus(snapshot).map((c) => artifact(prefix + pagePaths.status(c.code), renderStatusList(snapshot, c.code), 'html')),
-    ...priorityGroups(snapshot.commitments).map((p) =>
-      artifact(prefix + pagePaths.priority(p.number), renderPriorityList(snapshot, p), 'html'),
-    ),
+    ...countByStatus(snapshot).flatMap((c) => list(pagePaths.status(c.code), () => renderStatusList(snapshot, c.code))),
+    ...priorityGroups(snapshot.commitments).flatMap((p) => list(pagePaths.priority(p.number), () => renderPriorityList(snapshot, p))),
   ];
+}
+
+/** The lists the new updates reach, each with whether it certainly changed; undefined: all may have. */
+function listReach(snapshot: PlanSnapshot, updates: StatusUpdate[]): Map<string, boolean> | undefined {
+  const lists = new Map<string, boolean>();
+  const reach = (path: string, changed: boolean) => lists.set(path, changed || (lists.get(path) ?? false));
+  // Per commitment, oldest first: the status it was published in, then the newest update's.
+  const ends = new Map<string, [string, string]>();
+  for (const u of [...updates].sort((a, b) => a.planRevision - b.planRevision)) {
+    ends.set(u.commitmentId, [ends.get(u.commitmentId)?.[0] ?? u.previousStatus, u.status]);
+    reach(pagePaths.status(u.previousStatus), false);
+    reach(pagePaths.status(u.status), false);
+  }
+  const byId = new Map(snapshot.commitments.map((c) => [c.commitmentId, c]));
+  for (const [id, [was, newest]] of ends) {
+    const c = byId.get(id);
+    // Gone, or moved on by an update not yet ordered: its lists cannot be told.
+    if (c?.status !== newest) return undefined;
+    const moved = was !== c.status;
+    reach(pagePaths.status(was), moved);
+    reach(pagePaths.status(c.status), moved);
+    reach(pagePaths.priority(c.priority.number), moved);
+  }
+  return lists;
 }
 
 /** The scopes a hint reaches: the named commitments, their areas now, and any areas named. */
@@ -468,10 +495,6 @@ function historyFileChanged(changed: ChangeHint, month: string): boolean {
   return [...changed.years].includes(yearOfMonth(month));
 }
 
-/**
- * The plan's files for a snapshot: the plan-level ones always, the history files of the months
- * the snapshot holds that the hint reaches, and the feeds of the scopes the hint reaches (every scope without one).
- */
 /** Months whose parts were read back from their published files, with the revision last published completely. */
 export interface PublishedMonths {
   parts: Map<string, Array<string[] | undefined>>;
@@ -480,10 +503,16 @@ export interface PublishedMonths {
 
 const sameRows = (ids: string[], rows: StatusUpdate[]) => ids.length === rows.length && rows.every((u, i) => u.updateId === ids[i]);
 
+/**
+ * The plan's files for a snapshot: the plan-level ones always, the history files of the months
+ * the snapshot holds that the hint reaches, and the feeds of the scopes the hint reaches (every scope without one).
+ */
 export function renderPlanArtifacts(
   snapshot: PlanSnapshot,
   changed?: ChangeHint,
   news = new Set<string>(),
+  /** The new updates, when they are every change since the last publish: only the lists they reach are rendered. */
+  reach?: StatusUpdate[],
   published?: PublishedMonths,
 ): Artifact[] {
   const { plan, commitments } = snapshot;
@@ -520,9 +549,9 @@ export function renderPlanArtifacts(
     ...feedArtifacts(snapshot, planFeeds, isNew),
     artifact(`${prefix}datapackage.json`, renderDatapackage(snapshot), 'json'),
     artifact(`${prefix}README.md`, renderReadme(snapshot), 'markdown'),
-    // Compared: it lists the newest few updates, which a backdated one may not be among.
-    artifact(`${prefix}${INDEX_FILE}`, renderDashboard(snapshot), 'html'),
-    ...listArtifacts(snapshot),
+    // It lists the plan's newest few updates: the newest one new changes it (a backdated one may not be among them).
+    artifact(`${prefix}${INDEX_FILE}`, renderDashboard(snapshot), 'html', news.has(planFeeds.updates[0]?.updateId ?? '')),
+    ...listArtifacts(snapshot, changed && reach),
   );
   for (const scope of touchedScopes(snapshot, changed)) artifacts.push(...feedArtifacts(snapshot, scope, isNew));
   return artifacts;
@@ -538,9 +567,14 @@ export async function publishPlan(
   const { snapshot, hint, updatesRead, builtUpon, publishedParts } = loaded;
   // The updates ordered since the last complete publish: no published file shows them yet.
   const { since } = options;
-  const news = new Set(since ? snapshot.latest.filter((u) => u.planRevision > since).map((u) => u.updateId) : []);
+  const fresh = since ? snapshot.latest.filter((u) => u.planRevision > since && u.planRevision <= snapshot.plan.revision) : [];
+  const news = new Set(fresh.map((u) => u.updateId));
+  // Every revision since is one of them (no definition, none beyond the newest updates read).
+  const every = !!since && new Set(fresh.map((u) => u.planRevision)).size === snapshot.plan.revision - since;
   const published = since && publishedParts?.size ? { parts: publishedParts, since } : undefined;
-  const { result: artifacts, fallbacks } = collectRenderFallbacks(() => renderPlanArtifacts(snapshot, hint, news, published));
+  const { result: artifacts, fallbacks } = collectRenderFallbacks(() =>
+    renderPlanArtifacts(snapshot, hint, news, every ? fresh : undefined, published),
+  );
   const files = await deps.store.write(`plans/${planId}/`, artifacts);
   // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
   const recordKey = datasetRecordKey(planId);

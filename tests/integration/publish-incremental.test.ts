@@ -19,7 +19,7 @@ import type { Artifact } from '#shared/store/artifacts';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 import type { PlanReader } from '#shared/store/plans';
 import { createTestEnvironment, postUpdate, REGION, type TestEnvironment, type TestKey } from '#tests/support/environment';
-import { definePlanWithCommitments, verifyBucket } from '#tests/support/reliability';
+import { definePlanWithCommitments, STATUSES, verifyBucket } from '#tests/support/reliability';
 
 const PLAN = 'long-history';
 const HISTORY = 800;
@@ -34,16 +34,38 @@ async function post(commitmentId: string, status: string, reportedAt?: string): 
 
 /** As the stream handler calls it after a batch: its own hint empty, the rest told by the table since the last publish. */
 async function publishIncrementally(): Promise<PublishResult> {
+  return (await publishOffering()).result;
+}
+
+/** The same, keeping every artifact the store was offered (marked `changed` or to compare). */
+async function publishOffering(): Promise<{ result: PublishResult; offered: Artifact[] }> {
+  const offered: Artifact[] = [];
+  const recording = {
+    write: (prefix: string, artifacts: Artifact[]) => {
+      offered.push(...artifacts);
+      return env.store.write(prefix, artifacts);
+    },
+  };
   // The publisher's first step under its lease: the accepted updates get their plan revisions.
   await env.repository.sequenceUpdates(PLAN, 'all');
   const result = await publishPlan(
     PLAN,
-    { repository: env.repository, store: env.store, baseUrl: 'https://mandat.example.org' },
+    { repository: env.repository, store: recording, baseUrl: 'https://mandat.example.org' },
     { changed: { commitmentIds: [], years: [] }, since },
   );
   since = result!.revision;
-  return result!;
+  return { result: result!, offered };
 }
+
+const P = `plans/${PLAN}/`;
+const LIST = /\/(statuses|priorities)\//;
+/** The status and priority lists among these artifacts (all, or those marked changed), as full keys. */
+const listsOf = (artifacts: Artifact[], marked?: boolean) =>
+  artifacts
+    .filter((a) => LIST.test(a.key) && (marked === undefined || !!a.changed === marked))
+    .map((a) => a.key)
+    .sort();
+const keysOf = (paths: Iterable<string>) => [...new Set(paths)].map((path) => P + path).sort();
 
 async function expectBucketEqualsTable() {
   const report = await verifyBucket(env, [PLAN]);
@@ -86,52 +108,36 @@ describe('incremental publish', () => {
     await expectBucketEqualsTable();
   });
 
-  it('after an update now, asks the store only about the files its change leaves uncertain', async () => {
+  it('after a status change now, asks the store only about the files its change leaves uncertain, and renders only the lists it can reach', async () => {
     const before = (await env.repository.getCommitment(PLAN, 'c4'))!;
     await post('c4', before.status === 'delayed' ? 'on_track' : 'delayed');
     const after = (await env.repository.getCommitment(PLAN, 'c4'))!;
-    const offered: Artifact[] = [];
-    const recording = {
-      write: (prefix: string, artifacts: Artifact[]) => {
-        offered.push(...artifacts);
-        return env.store.write(prefix, artifacts);
-      },
-    };
-    await env.repository.sequenceUpdates(PLAN, 'all');
-    const result = await publishPlan(
-      PLAN,
-      { repository: env.repository, store: recording, baseUrl: 'https://mandat.example.org' },
-      { changed: { commitmentIds: [], years: [] }, since },
-    );
-    since = result!.revision;
-    const p = `plans/${PLAN}/`;
-    const area = `${p}areas/${after.areaSlug}/`;
+    const { result, offered } = await publishOffering();
+    const area = `${P}areas/${after.areaSlug}/`;
     const month = new Date().toISOString().slice(0, 7);
+    // The lists it moved between and its priority's (its row shows the status): certainly changed, like the summary page, which shows it first.
+    const lists = keysOf([pagePaths.status(before.status), pagePaths.status(after.status), pagePaths.priority(after.priority.number)]);
     const marked = offered.filter((a) => a.changed).map((a) => a.key);
     expect(marked.sort()).toEqual(
       [
         ...['commitments.csv', 'commitments.json', 'commitments.xlsx'],
-        ...['feed.rss', 'feed.atom', 'feed.json'],
+        ...['feed.rss', 'feed.atom', 'feed.json', 'index.html'],
         ...['commitments/c4/feed.atom', 'commitments/c4/index.html'],
       ]
-        .map((key) => p + key)
-        .concat(['feed.atom', 'index.html'].map((file) => area + file))
+        .map((key) => P + key)
+        .concat(
+          ['feed.atom', 'index.html'].map((file) => area + file),
+          lists,
+        )
         .sort(),
     );
     // Whether these changed is not known from the update: the store compares them.
     expect(offered.filter((a) => !a.changed).map((a) => a.key)).toEqual(
-      expect.arrayContaining([
-        `${p}links.csv`,
-        `${p}datapackage.json`,
-        `${p}README.md`,
-        `${p}index.html`,
-        `${p}${historyPath(month, 'csv')}`,
-      ]),
+      expect.arrayContaining([`${P}links.csv`, `${P}datapackage.json`, `${P}README.md`, `${P}${historyPath(month, 'csv')}`]),
     );
-    // The lists are compared too: the two it moved between change, the others keep their bytes.
-    const lists = [pagePaths.status(before.status), pagePaths.status(after.status)].map((k) => p + k);
-    expect(offered.filter((a) => !a.changed).map((a) => a.key)).toEqual(expect.arrayContaining(lists));
-    expect(result!.written).toEqual(expect.arrayContaining(lists));
+    // No other list: none holds c4's row, before or after.
+    expect(listsOf(offered)).toEqual(lists);
+    expect(result.written).toEqual(expect.arrayContaining(lists));
     await expectBucketEqualsTable();
   });
 
@@ -220,6 +226,91 @@ describe('incremental publish', () => {
       await publishIncrementally();
       await expectBucketEqualsTable();
     }
+  });
+});
+
+describe('only the status and priority lists a round can reach', () => {
+  const current = async (id: string) => (await env.repository.getCommitment(PLAN, id))!;
+  const other = (...statuses: string[]) => STATUSES.find((s) => !statuses.includes(s))!;
+  const allLists = async () => (await env.listObjects(P)).filter((key) => LIST.test(key)).sort();
+
+  it('after an update that keeps the status: its status list and its priority list, compared', async () => {
+    const c1 = await current('c1');
+    await post('c1', c1.status);
+    const { offered } = await publishOffering();
+    expect(listsOf(offered)).toEqual(keysOf([pagePaths.status(c1.status), pagePaths.priority(c1.priority.number)]));
+    expect(listsOf(offered, true)).toEqual([]);
+    // The other lists were not rendered: still equal to a full render.
+    expect((await allLists()).length).toBeGreaterThan(2);
+    await expectBucketEqualsTable();
+  });
+
+  it('after several updates in one round: the lists each moved through, marked where a commitment ends in another status', async () => {
+    const [c1, c2, c3] = [await current('c1'), await current('c2'), await current('c3')];
+    // c1 leaves its status and comes back; c2 moves once; c3 moves twice.
+    const away = other(c1.status);
+    await post('c1', away);
+    await post('c1', c1.status);
+    const moved = other(c2.status);
+    await post('c2', moved);
+    const [first, second] = [other(c3.status), other(c3.status, other(c3.status))];
+    await post('c3', first);
+    await post('c3', second);
+    const { offered } = await publishOffering();
+    const status = pagePaths.status;
+    const priority = (c: typeof c1) => pagePaths.priority(c.priority.number);
+    expect(listsOf(offered)).toEqual(
+      keysOf([status(c1.status), status(away), priority(c1), status(c2.status), status(moved), priority(c2)])
+        .concat(keysOf([status(c3.status), status(first), status(second), priority(c3)]))
+        .filter((key, i, all) => all.indexOf(key) === i)
+        .sort(),
+    );
+    expect(listsOf(offered, true)).toEqual(
+      keysOf([status(c2.status), status(moved), priority(c2), status(c3.status), status(second), priority(c3)]),
+    );
+    await expectBucketEqualsTable();
+  });
+
+  it('after a backdated update: every list when it lies beyond the newest updates read, only its reach when among them', async () => {
+    const c2 = await current('c2');
+    await post('c2', other(c2.status), '2023-04-04T10:00:00.000Z');
+    const long = await publishOffering();
+    expect(listsOf(long.offered)).toEqual(await allLists());
+    expect(listsOf(long.offered, true)).toEqual([]);
+    // Not the plan's newest update: the summary page is compared.
+    expect(long.offered.find((a) => a.key === `${P}index.html`)!.changed).toBeFalsy();
+    await expectBucketEqualsTable();
+
+    // An hour ago: older than this run's updates, newer than the long history, so among the plan's newest.
+    const now = await current('c2');
+    const back = other(now.status);
+    await post('c2', back, new Date(Date.now() - 3_600_000).toISOString());
+    const recent = await publishOffering();
+    const lists = keysOf([pagePaths.status(now.status), pagePaths.status(back), pagePaths.priority(now.priority.number)]);
+    expect(listsOf(recent.offered)).toEqual(lists);
+    expect(listsOf(recent.offered, true)).toEqual(lists);
+    expect(recent.offered.find((a) => a.key === `${P}index.html`)!.changed).toBeFalsy();
+    await expectBucketEqualsTable();
+  });
+
+  it('after a definition in the round (a commitment moved to another priority): every list, compared', async () => {
+    const c3 = await current('c3');
+    const priority = { number: 3, title: 'Priority 3' };
+    await defineCommitment(
+      env.repository,
+      PLAN,
+      'c3',
+      { number: c3.number, title: c3.title, priority, area: c3.area },
+      { now: new Date() },
+    );
+    const c4 = await current('c4');
+    await post('c4', other(c4.status));
+    const { offered } = await publishOffering();
+    const lists = await allLists();
+    expect(lists).toContain(`${P}${pagePaths.priority(3)}`);
+    expect(listsOf(offered)).toEqual(lists);
+    expect(listsOf(offered, true)).toEqual([]);
+    await expectBucketEqualsTable();
   });
 });
 

@@ -28,8 +28,10 @@ interface PendingList {
   keys: string[];
 }
 
-/** How many of a plan's newest updates a round looks at for arrivals its batch did not name. */
+/** How many of a plan's newest updates a round looks at, at most, for arrivals its batch did not name. */
 const NEWEST_UPDATES = 100;
+/** The first page of them: all a quiet plan reads. */
+const FIRST_PAGE = 10;
 
 interface UpdateHead {
   planRevision: number;
@@ -54,20 +56,30 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
   }
 
   async newestPendingCommitments(planId: string): Promise<string[]> {
-    // One page of the newest updates (about 15 read units): arrivals are reported now, so they are there.
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': 'UPDATE#' },
-        ProjectionExpression: 'commitmentId, planRevision',
-        ScanIndexForward: false,
-        Limit: NEWEST_UPDATES,
-        ConsistentRead: true,
-      }),
-    );
-    const pending = (out.Items ?? []).filter((item) => !(Number(item.planRevision) > 0)).map((item) => String(item.commitmentId));
-    return [...new Set(pending)];
+    // Newest first, a page of 10 (about 3 read units), then pages twice as large only while a
+    // whole page still waits to be ordered (a burst), up to 100 updates in all: a quiet plan's
+    // newest are ordered already, and one still waiting below an ordered one has its own batch.
+    const pending = new Set<string>();
+    let start: Record<string, unknown> | undefined;
+    for (let read = 0, limit = FIRST_PAGE; read < NEWEST_UPDATES; read += limit, limit = Math.min(2 * limit, NEWEST_UPDATES - read)) {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': 'UPDATE#' },
+          ProjectionExpression: 'commitmentId, planRevision',
+          ScanIndexForward: false,
+          Limit: limit,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      const items = out.Items ?? [];
+      for (const item of items) if (!(Number(item.planRevision) > 0)) pending.add(String(item.commitmentId));
+      start = out.LastEvaluatedKey;
+      if (!start || items.some((item) => Number(item.planRevision) > 0)) break;
+    }
+    return [...pending];
   }
 
   async sequenceUpdates(planId: string, scope: PendingScope): Promise<number> {

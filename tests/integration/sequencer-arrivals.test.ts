@@ -1,0 +1,72 @@
+/**
+ * After a round, the publisher looks among the plan's newest updates for ones accepted while it
+ * ran (still unsequenced). Against DynamoDB Local: a quiet plan costs one small page; a burst of
+ * more arrivals than that page holds is found whole, page after page.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoClient } from '#shared/store/dynamo/client';
+import { DynamoUpdateSequencer } from '#shared/store/dynamo/sequencer';
+import { createTestEnvironment, postUpdate, REGION, type TestEnvironment, type TestKey } from '#tests/support/environment';
+import { definePlanWithCommitments, STATUSES } from '#tests/support/reliability';
+
+const PLAN = 'arrivals-plan';
+
+let env: TestEnvironment;
+let official: TestKey;
+let sequencer: DynamoUpdateSequencer;
+const queries: number[] = [];
+
+beforeAll(async () => {
+  env = await createTestEnvironment();
+  await definePlanWithCommitments(env.repository, PLAN, 30);
+  official = await env.addKey('official', 'official', [{ planId: PLAN }]);
+  // Its own client, which counts the Queries (and the items each returned).
+  const client = createDynamoClient({ region: REGION, dynamodbEndpoint: env.dynamodbEndpoint });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName === 'QueryCommand') queries.push(((result.output as { Items?: unknown[] }).Items ?? []).length);
+      return result;
+    },
+    { step: 'initialize', name: 'countQueries' },
+  );
+  sequencer = new DynamoUpdateSequencer(client, env.tableName);
+}, 120_000);
+afterAll(() => env.destroy());
+
+const post = (commitmentId: string, n: number) =>
+  postUpdate(env, official, PLAN, commitmentId, { status: STATUSES[n % STATUSES.length], observations: `Update ${n}.` });
+
+describe('newestPendingCommitments', () => {
+  it('finds none on a quiet plan, reading one page of 10', async () => {
+    for (let n = 1; n <= 12; n++) await post(`c${n}`, n);
+    expect(await env.repository.sequenceUpdates(PLAN, 'all')).toBe(12);
+    queries.splice(0);
+    expect(await sequencer.newestPendingCommitments(PLAN)).toEqual([]);
+    expect(queries).toEqual([10]);
+  });
+
+  it('finds every commitment of a burst of 25 arrivals, more than a page holds, and stops at the first page holding an ordered update', async () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `c${i + 1}`);
+    for (const [i, id] of ids.entries()) await post(id, i);
+    queries.splice(0);
+    const found = await sequencer.newestPendingCommitments(PLAN);
+    expect(found.sort()).toEqual([...ids].sort());
+    // 10 waiting, then 20 of which 15 wait and 5 were ordered: no third page.
+    expect(queries).toEqual([10, 20]);
+
+    expect(await env.repository.sequenceUpdates(PLAN, 'all')).toBe(25);
+    queries.splice(0);
+    expect(await sequencer.newestPendingCommitments(PLAN)).toEqual([]);
+    expect(queries).toEqual([10]);
+  });
+
+  it('reads at most the 100 newest updates, as before: a larger burst is found up to that bound', async () => {
+    // 105 waiting on the 30 commitments: the fourth page is cut to 30 so that 100 are read in all.
+    for (let n = 1; n <= 105; n++) await post(`c${1 + (n % 30)}`, n);
+    queries.splice(0);
+    const found = await sequencer.newestPendingCommitments(PLAN);
+    expect(queries).toEqual([10, 20, 40, 30]);
+    expect(found.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `c${i + 1}`).sort());
+  });
+});
