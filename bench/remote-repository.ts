@@ -58,7 +58,8 @@ export class RemotePlanRepository implements PlanReader {
     this.call('latestUpdates', planId, scope, limit);
   getPlan = (planId: string): Promise<Plan | undefined> => this.call('getPlan', planId);
   listPlans = (): Promise<Plan[]> => this.call('listPlans');
-  getCommitment = (planId: string, commitmentId: string): Promise<Commitment | undefined> => this.call('getCommitment', planId, commitmentId);
+  getCommitment = (planId: string, commitmentId: string): Promise<Commitment | undefined> =>
+    this.call('getCommitment', planId, commitmentId);
   listCommitments = (planId: string): Promise<Commitment[]> => this.call('listCommitments', planId);
   listUpdates = (planId: string, options?: { year?: number; month?: string }): Promise<StatusUpdate[]> =>
     this.call('listUpdates', planId, options);

@@ -21,9 +21,9 @@ import { BaselinePublisher, type BaselineRun } from '../baseline.ts';
 import { BASE_URL, type BenchContext } from '../context.ts';
 import { batchLoad, commitmentId, createTable, deleteTable, type PlanShape, planItems } from '../data.ts';
 import { progress } from '../progress.ts';
-import { RemotePlanRepository } from '../remote-repository.ts';
 import { type BenchRepository, measurePublish, type PublishSample, recordOneUpdate } from '../publish-probe.ts';
 import { measurePublisherRounds, type PublisherRounds } from '../publisher-round.ts';
+import { RemotePlanRepository } from '../remote-repository.ts';
 import { ratio, type Summary, summarize } from '../stats.ts';
 
 export interface PathResult {
