@@ -304,7 +304,7 @@ export class PublishCoordinator {
         publishedRevision: before?.publishedRevision ?? 0,
         full,
         store,
-        ...(before?.siteRecord ? { siteRecord: before.siteRecord } : {}),
+        siteRecord: before?.siteRecord,
         forgetSiteRecord: () => this.repository.forgetSiteRecord(planId),
         confirmSiteRecord: (md5) => {
           siteRecord = md5;
@@ -326,7 +326,7 @@ export class PublishCoordinator {
       revision: plan.revision,
       staleWritesHandled: staleWrites,
       at: new Date(this.clock()).toISOString(),
-      ...(siteRecord ? { siteRecord } : {}),
+      siteRecord,
     });
     if (!recorded) {
       lease.lost = true;

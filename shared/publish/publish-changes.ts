@@ -17,7 +17,7 @@ import { changedTopics, type HubNotifier, type HubPingReport, pingHubs } from '.
 
 export interface ChangesOutcome {
   plans: PublishResult[];
-  /** The site root's checks made by the rounds (none when no plan's catalog record changed). */
+  /** The last site root's check of the rounds (none when no plan's catalog record changed). */
   site?: SitePublishResult;
   /** Stream positions of the changes that were not published. */
   failedSequences: string[];
@@ -72,7 +72,6 @@ function mergeRounds(outcome: PublishOutcome<PublishResult | undefined>): Publis
     bytesWritten: results.reduce((sum, r) => sum + r.bytesWritten, 0),
     updatesRead: results.reduce((sum, r) => sum + r.updatesRead, 0),
     renderFallbacks: results.flatMap((r) => r.renderFallbacks ?? []),
-    ...(results.findLast((r) => r.site) ? { site: results.findLast((r) => r.site)!.site! } : {}),
   };
 }
 
@@ -111,17 +110,8 @@ export async function publishChanges(
     }
   }
   // The site's root was checked inside the rounds whose plan's record changed (see publishPlan).
-  const sites = outcome.plans.flatMap((plan) => (plan.site ? [plan.site] : []));
-  if (sites.length > 0) {
-    outcome.site = {
-      written: sites.flatMap((site) => site.written),
-      skipped: sites.flatMap((site) => site.skipped),
-      bytesWritten: sites.reduce((sum, site) => sum + site.bytesWritten, 0),
-      plans: sites.at(-1)!.plans,
-      rebuilt: sites.some((site) => site.rebuilt),
-    };
-    if (outcome.site.rebuilt) observer.logger.info('site root rebuilt', { plans: outcome.site.plans, written: outcome.site.written });
-  }
+  outcome.site = outcome.plans.findLast((plan) => plan.site)?.site;
+  if (outcome.site?.rebuilt) observer.logger.info('site root rebuilt', { plans: outcome.site.plans, written: outcome.site.written });
   // Subscribers learn of what was written, once per changed feed; a hub's failure changes nothing above.
   if (deps.notifier && deps.hubs?.length) {
     const topics = changedTopics(

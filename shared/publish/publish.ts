@@ -544,10 +544,9 @@ export async function publishPlan(
   // Under the lease, before the round is recorded: a failure fails the round, which is retried.
   let siteResult: SitePublishResult | undefined;
   if (site && checkSite) {
-    const settled = await settleSite({ store: site.store, baseUrl: deps.baseUrl });
-    siteResult = settled.result;
+    siteResult = await publishSite({ store: site.store, baseUrl: deps.baseUrl });
     // Confirmed only for the record the root was built from (a stale writer's is not ours).
-    if (settled.records.get(recordKey) === recordTag) site.round.confirmSiteRecord(recordTag);
+    if (siteResult.records?.get(recordKey) === recordTag) site.round.confirmSiteRecord(recordTag);
   }
   return {
     planId,
@@ -588,6 +587,8 @@ export interface SitePublishResult extends WriteResult {
   plans: number;
   /** False when the root already matched every plan's record (the usual case). */
   rebuilt: boolean;
+  /** The records' ETags that the root was found to match. */
+  records?: Map<string, string>;
 }
 
 function builtFrom(records: Array<[string, string]>): string {
@@ -608,19 +609,12 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 }
 
 export async function publishSite(deps: Pick<PublishDependencies, 'store' | 'baseUrl'>): Promise<SitePublishResult> {
-  return (await settleSite(deps)).result;
-}
-
-/** Rebuilds the root until it matches the records listed; returns those records' ETags too. */
-async function settleSite(
-  deps: Pick<PublishDependencies, 'store' | 'baseUrl'>,
-): Promise<{ result: SitePublishResult; records: Map<string, string> }> {
   const result: SitePublishResult = { written: [], skipped: [], bytesWritten: 0, plans: 0, rebuilt: false };
   for (let attempt = 0; ; attempt++) {
     const listed = await deps.store.etags(SITE_RECORDS_PREFIX);
     const records = [...listed].filter(([key]) => RECORD_KEY.test(key)).sort(([a], [b]) => a.localeCompare(b));
     result.plans = records.length;
-    if (listed.get(BUILT_FROM_KEY) === md5(builtFrom(records))) return { result, records: new Map(records) };
+    if (listed.get(BUILT_FROM_KEY) === md5(builtFrom(records))) return { ...result, records: new Map(records) };
     if (attempt === MAX_SITE_ATTEMPTS) {
       throw new Error(`the site root did not settle after ${MAX_SITE_ATTEMPTS} rebuilds: plan records keep changing under it`);
     }

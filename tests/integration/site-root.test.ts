@@ -41,7 +41,11 @@ class FailingSiteStore implements ArtifactStore {
 
 beforeAll(async () => {
   env = await createTestEnvironment();
-  official = await env.addKey('official', 'official', PLANS.map((planId) => ({ planId })));
+  official = await env.addKey(
+    'official',
+    'official',
+    PLANS.map((planId) => ({ planId })),
+  );
   env.s3.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { Prefix?: string; Key?: string };
@@ -73,7 +77,7 @@ async function expectRootShows(titles: string[]) {
 /** The publish state confirms the record that is stored. */
 async function expectConfirmed(planId: string) {
   const stored = await env.getObject(datasetRecordKey(planId));
-  expect((await env.repository.getPublishState(planId))?.siteRecord).toBe(stored!.etag?.replace(/"/g, ""));
+  expect((await env.repository.getPublishState(planId))?.siteRecord).toBe(stored!.etag?.replace(/"/g, ''));
 }
 
 describe("the site's root", () => {

@@ -71,13 +71,9 @@ export class DynamoPublishLeases extends DynamoTable implements PublishLeaseStor
   }
 
   async forgetSiteRecord(planId: string): Promise<void> {
+    // Only under a lease taken: the item exists.
     await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: itemKeys.publishState(planId),
-        UpdateExpression: 'SET kind = :kind, planId = :planId REMOVE siteRecord',
-        ExpressionAttributeValues: { ':kind': 'publish-state', ':planId': planId },
-      }),
+      new UpdateCommand({ TableName: this.tableName, Key: itemKeys.publishState(planId), UpdateExpression: 'REMOVE siteRecord' }),
     );
   }
 
