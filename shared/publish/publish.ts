@@ -567,8 +567,10 @@ export async function publishPlan(
 // every plan on every update; instead each plan publishes its own DCAT record under
 // catalog/plans/, and the root is assembled from those records only when they changed:
 //
-// - One LIST of catalog/ per batch tells whether the root is stale: catalog/built-from.txt
-//   holds the records' ETags the root was built from, and S3 gives its MD5 in the same LIST.
+// - One LIST of catalog/ tells whether the root is stale: catalog/built-from.txt holds the
+//   records' ETags the root was built from, and S3 gives its MD5 in the same LIST. A plan's
+//   round makes it only when its record is not the one its publish state says the root
+//   includes (see publishPlan), so most rounds make none.
 // - A record changes only when a plan's metadata, file list or modification *day* changes,
 //   so with 1,000 plans the root is rebuilt at most about once per plan per day.
 // - Records are cached by ETag across invocations of a warm Lambda, so a rebuild GETs only
