@@ -53,7 +53,7 @@ export interface CostInputs {
   publisherReadUnitsPerUpdate?: number;
   /** The commitments snapshot's PUT, when not in s3PutsPerUpdate (one-at-a-time rounds write it once every so many revisions). */
   snapshotPutsPerUpdate?: number;
-  /** The site root's check after a batch (a LIST of catalog/), when not already in s3ListsPerUpdate. */
+  /** The site root's check (a LIST of catalog/, made by a round whose plan's record changed), when not already in s3ListsPerUpdate. */
   siteListsPerUpdate?: number;
   /** Bytes of commitments.csv + feed.rss, which change with every update, fetched once per follower. */
   changedFeedBytes: number;
@@ -134,7 +134,7 @@ export function costModel(inputs: CostInputs): CostModel {
       usdPerMillionUpdates: million * (inputs.snapshotPutsPerUpdate ?? 0) * PRICES.s3PerPut,
     },
     {
-      item: 'S3 LIST (site root: catalog/ once per batch)',
+      item: "S3 LIST (site root: catalog/, in a round whose plan's record changed)",
       quantity: inputs.siteListsPerUpdate === undefined ? 'in the LIST count above' : `${inputs.siteListsPerUpdate.toFixed(2)} LIST`,
       usdPerMillionUpdates: million * (inputs.siteListsPerUpdate ?? 0) * PRICES.s3PerList,
     },

@@ -3,7 +3,7 @@
  * render and its reads) leaves out: the publish lease (acquire, record, release), ordering the
  * queued updates (one transaction: each update stamped, its commitment's queue cleared, the plan
  * and month items moved) and the state reads around them; and the site root's check (a LIST of
- * `catalog/`) after the batch. Measured on DynamoDB Local with the units it reports, for a round
+ * `catalog/`), which a round makes only when its plan's catalog record changed. Measured on DynamoDB Local with the units it reports, for a round
  * of one update and a round of several (different commitments, one month), so a burst's cost
  * splits into what each update adds and what each regeneration costs once.
  */
@@ -37,7 +37,7 @@ export interface PublisherRounds {
   writeUnitsPerRound: number;
   readUnitsPerUpdate: number;
   readUnitsPerRound: number;
-  /** The site root's LISTs per round (the plan's own publish lists nothing). */
+  /** The site root's LISTs per round: 0 when the plan's record is unchanged (the plan's own publish lists nothing). */
   siteListsPerRound: number;
 }
 
@@ -94,7 +94,7 @@ export async function measurePublisherRounds(
         s3Gets: count(io, 'S3 GET'),
       };
     };
-    // A first round lays down what later ones build on (the snapshot, the site root).
+    // A first round lays down what later ones build on (the snapshot, the site root and its confirmation).
     await round(1);
     const single = await round(1);
     const several = await round(options.several);

@@ -53,7 +53,7 @@ export interface OperatorSession {
   repository: DynamoSequencingRepository;
   store: S3ArtifactStore;
   coordinator: PublishCoordinator;
-  /** publishPlan bound to this runtime: the step the coordinator runs. */
+  /** publishPlan bound to this runtime: the step the coordinator runs (the plan's files, then the site's root). */
   publish: (planId: string, context: PublishRound) => ReturnType<typeof publishPlan>;
   close(): void;
 }
@@ -79,8 +79,15 @@ export function openOperatorSession(dataDirOption?: string): OperatorSession {
     repository,
     store,
     coordinator: new PublishCoordinator({ repository, store, ...leaseOptionsFromEnv(env) }),
+    // A forced round is full: it always checks the site's root, and records what it confirmed.
     publish: (planId, context) =>
-      publishPlan(planId, { repository, store: context.store, baseUrl: config.publicBaseUrl, hubs: config.websubHubs }),
+      publishPlan(planId, {
+        repository,
+        store: context.store,
+        baseUrl: config.publicBaseUrl,
+        hubs: config.websubHubs,
+        site: { round: context, store },
+      }),
     close() {
       dynamo.destroy();
       s3.destroy();

@@ -18,7 +18,8 @@ const help = `Usage: mandat republish (--plan ID [--plan ID …] | --all) [--pru
 Renders every file of the plan(s) from the table and writes those whose bytes differ from the
 bucket: the repair after objects were lost, damaged or written by hand. It takes each plan's
 publish lease like the publisher does, so it never races it, and it leaves the plan recorded
-as published at the revision it read.
+as published at the revision it read. It also checks the site's root (catalog.jsonld,
+index.html) against every plan's catalog record, and rebuilds it when they differ.
 
 Options:
   --plan ID        a plan to rebuild (repeat for several)

@@ -30,6 +30,12 @@ export interface PublishRound {
   full: boolean;
   /** The store to write through: fenced by the lease. */
   store: ArtifactWriter;
+  /** The MD5 of the plan's DCAT record that the site's root was confirmed to include (undefined: not confirmed). */
+  siteRecord?: string;
+  /** Forgets `siteRecord` in the publish state: before the round writes a record that differs from it. */
+  forgetSiteRecord(): Promise<void>;
+  /** The record the root was confirmed, in this round, to include: recorded with the round. */
+  confirmSiteRecord(md5: string): void;
 }
 
 /** Renders and writes a plan's files; `publishPlan` in whatever shape it has, bound to its dependencies. */
@@ -290,8 +296,20 @@ export class PublishCoordinator {
     const full = force || staleWrites > (before?.staleWritesHandled ?? 0);
     const store = new FencedStore(this.store, lease);
     let result: R;
+    let siteRecord: string | undefined;
     try {
-      result = await step({ planId, revision: plan.revision, publishedRevision: before?.publishedRevision ?? 0, full, store });
+      result = await step({
+        planId,
+        revision: plan.revision,
+        publishedRevision: before?.publishedRevision ?? 0,
+        full,
+        store,
+        siteRecord: before?.siteRecord,
+        forgetSiteRecord: () => this.repository.forgetSiteRecord(planId),
+        confirmSiteRecord: (md5) => {
+          siteRecord = md5;
+        },
+      });
     } catch (error) {
       // Objects written after losing the lease may be older than a newer publisher's.
       if (store.wrote && (lease.lost || !(await lease.renew().catch(() => false)))) {
@@ -308,6 +326,7 @@ export class PublishCoordinator {
       revision: plan.revision,
       staleWritesHandled: staleWrites,
       at: new Date(this.clock()).toISOString(),
+      siteRecord,
     });
     if (!recorded) {
       lease.lost = true;

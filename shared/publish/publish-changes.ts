@@ -1,6 +1,6 @@
 /**
  * What a batch of changes re-renders: each touched plan published once under its publish lease,
- * then the site's root if a plan's catalog record changed.
+ * with the site's root checked in the plan's round when its catalog record changed.
  *
  * What to re-render comes from two sources, merged: the changes given (commitments and areas
  * touched, including the area a commitment left) and the table itself (every commitment changed
@@ -12,18 +12,12 @@
  */
 import type { PlanChanges } from '../domain/plan-changes.ts';
 import { PublishCoordinator, type PublishOutcome } from './coordinator.ts';
-import {
-  type PublishDependencies,
-  type PublishOptions,
-  type PublishResult,
-  publishPlan,
-  publishSite,
-  type SitePublishResult,
-} from './publish.ts';
+import { type PublishDependencies, type PublishOptions, type PublishResult, publishPlan, type SitePublishResult } from './publish.ts';
 import { changedTopics, type HubNotifier, type HubPingReport, pingHubs } from './websub.ts';
 
 export interface ChangesOutcome {
   plans: PublishResult[];
+  /** The last site root's check of the rounds (none when no plan's catalog record changed). */
   site?: SitePublishResult;
   /** Stream positions of the changes that were not published. */
   failedSequences: string[];
@@ -100,7 +94,7 @@ export async function publishChanges(
                 publishPlan(
                   planId,
                   // The previous round's commitments are read back from the bucket; this round's written through the fence.
-                  { ...deps, store: round.store, snapshots: deps.store },
+                  { ...deps, store: round.store, snapshots: deps.store, site: { round, store: deps.store } },
                   round.full || changes.full ? {} : { changed: changes, since: round.publishedRevision, reads: deps.reads },
                 ),
               // The updates these changes carry are sequenced (and so published) before the plan counts as up to date.
@@ -115,19 +109,9 @@ export async function publishChanges(
       outcome.failedSequences.push(...changes.sequences);
     }
   }
-  if (touched.size === 0) return outcome;
-  try {
-    // One LIST when nothing changed; a rebuild only when some plan's catalog record did.
-    outcome.site = await publishSite(deps);
-    if (outcome.site.rebuilt) {
-      observer.logger.info('site root rebuilt', { plans: outcome.site.plans, written: outcome.site.written });
-    }
-  } catch (error) {
-    observer.logger.error('site publish failed', { error });
-    // The root is marked stale until rebuilt; retrying the batch rebuilds it (plans re-render to the same bytes).
-    const all = [...touched.values()].flatMap((changes) => changes.sequences);
-    outcome.failedSequences = [...new Set([...outcome.failedSequences, ...all])];
-  }
+  // The site's root was checked inside the rounds whose plan's record changed (see publishPlan).
+  outcome.site = outcome.plans.findLast((plan) => plan.site)?.site;
+  if (outcome.site?.rebuilt) observer.logger.info('site root rebuilt', { plans: outcome.site.plans, written: outcome.site.written });
   // Subscribers learn of what was written, once per changed feed; a hub's failure changes nothing above.
   if (deps.notifier && deps.hubs?.length) {
     const topics = changedTopics(

@@ -53,6 +53,7 @@ import {
 import type { PlanReader, PlanStore } from '../store/plans.ts';
 import type { PublishLeaseStore } from '../store/publish-leases.ts';
 import type { UpdateSequencer } from '../store/sequencer.ts';
+import type { PublishRound } from './coordinator.ts';
 import { monthFromPublished } from './month-history.ts';
 
 export { CONTENT_TYPES } from '../render/files.ts';
@@ -77,7 +78,12 @@ export type PlanPublishDependencies = Omit<PublishDependencies, 'store' | 'repos
   store: ArtifactWriter;
   /** Where the previous round's commitments are read back from (the artifact store). */
   snapshots?: Pick<ArtifactStore, 'read'>;
+  /** A coordinated round that keeps the site's root in step with the plan's record (see publishPlan). */
+  site?: { round: SiteRound; store: ArtifactStore };
 };
+
+/** What a round knows of the site's root (see PublishRound). */
+export type SiteRound = Pick<PublishRound, 'full' | 'siteRecord' | 'forgetSiteRecord' | 'confirmSiteRecord'>;
 
 /** The commitments a complete round rendered, and the plan revision it rendered: private to the publisher. */
 export const SNAPSHOTS_PREFIX = 'snapshots/';
@@ -198,6 +204,8 @@ export interface PublishResult extends WriteResult {
   updatesRead: number;
   /** Observations the Markdown renderer failed on, published as plain text instead (to be reported). */
   renderFallbacks?: RenderFallback[];
+  /** The site root's check, when the round ran one. */
+  site?: SitePublishResult;
 }
 
 /**
@@ -576,9 +584,19 @@ export async function publishPlan(
     renderPlanArtifacts(snapshot, hint, news, every ? fresh : undefined, published),
   );
   const files = await deps.store.write(`plans/${planId}/`, artifacts);
-  // The plan's DCAT record feeds the root catalog; publishSite notices when it changed.
+  // The plan's DCAT record feeds the root catalog. In a coordinated round, a record equal to the
+  // one the root was confirmed to include is what is stored (see "The site's root" in the
+  // reliability document): neither it nor the root is looked at.
   const recordKey = datasetRecordKey(planId);
-  const record = await deps.store.write(recordKey, [artifact(recordKey, renderDatasetRecord(snapshot), 'jsonld')]);
+  const recordBody = renderDatasetRecord(snapshot);
+  const recordTag = md5(recordBody);
+  const { site } = deps;
+  const checkSite = !site || site.round.full || site.round.siteRecord !== recordTag;
+  // Forgotten before a different record is stored: a crash before the root includes it leaves no confirmation.
+  if (site?.round.siteRecord && checkSite && site.round.siteRecord !== recordTag) await site.round.forgetSiteRecord();
+  const record = checkSite
+    ? await deps.store.write(recordKey, [artifact(recordKey, recordBody, 'jsonld')])
+    : { written: [], skipped: [recordKey], bytesWritten: 0 };
   // Last: the next round builds on it only once this round is recorded as published. Private
   // bookkeeping, not a published file: not among the files written.
   // A new snapshot after a round that read every commitment, or once the one built upon is
@@ -587,6 +605,13 @@ export async function publishPlan(
     const key = snapshotKey(planId);
     const kept: CommitmentsSnapshot = { planId, revision: snapshot.plan.revision, commitments: snapshot.commitments };
     await deps.store.write(key, [artifact(key, JSON.stringify(kept), 'json')]);
+  }
+  // Under the lease, before the round is recorded: a failure fails the round, which is retried.
+  let siteResult: SitePublishResult | undefined;
+  if (site && checkSite) {
+    siteResult = await publishSite({ store: site.store, baseUrl: deps.baseUrl });
+    // Confirmed only for the record the root was built from (a stale writer's is not ours).
+    if (siteResult.records?.get(recordKey) === recordTag) site.round.confirmSiteRecord(recordTag);
   }
   return {
     planId,
@@ -597,6 +622,7 @@ export async function publishPlan(
     written: [...files.written, ...record.written],
     skipped: [...files.skipped, ...record.skipped],
     bytesWritten: files.bytesWritten + record.bytesWritten,
+    ...(siteResult ? { site: siteResult } : {}),
   };
 }
 
@@ -606,8 +632,10 @@ export async function publishPlan(
 // every plan on every update; instead each plan publishes its own DCAT record under
 // catalog/plans/, and the root is assembled from those records only when they changed:
 //
-// - One LIST of catalog/ per batch tells whether the root is stale: catalog/built-from.txt
-//   holds the records' ETags the root was built from, and S3 gives its MD5 in the same LIST.
+// - One LIST of catalog/ tells whether the root is stale: catalog/built-from.txt holds the
+//   records' ETags the root was built from, and S3 gives its MD5 in the same LIST. A plan's
+//   round makes it only when its record is not the one its publish state says the root
+//   includes (see publishPlan), so most rounds make none.
 // - A record changes only when a plan's metadata, file list or modification *day* changes,
 //   so with 1,000 plans the root is rebuilt at most about once per plan per day.
 // - Records are cached by ETag across invocations of a warm Lambda, so a rebuild GETs only
@@ -626,6 +654,8 @@ export interface SitePublishResult extends WriteResult {
   plans: number;
   /** False when the root already matched every plan's record (the usual case). */
   rebuilt: boolean;
+  /** The records' ETags that the root was found to match. */
+  records?: Map<string, string>;
 }
 
 function builtFrom(records: Array<[string, string]>): string {
@@ -651,7 +681,7 @@ export async function publishSite(deps: Pick<PublishDependencies, 'store' | 'bas
     const listed = await deps.store.etags(SITE_RECORDS_PREFIX);
     const records = [...listed].filter(([key]) => RECORD_KEY.test(key)).sort(([a], [b]) => a.localeCompare(b));
     result.plans = records.length;
-    if (listed.get(BUILT_FROM_KEY) === md5(builtFrom(records))) return result;
+    if (listed.get(BUILT_FROM_KEY) === md5(builtFrom(records))) return { ...result, records: new Map(records) };
     if (attempt === MAX_SITE_ATTEMPTS) {
       throw new Error(`the site root did not settle after ${MAX_SITE_ATTEMPTS} rebuilds: plan records keep changing under it`);
     }

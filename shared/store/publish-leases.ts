@@ -14,6 +14,11 @@ export interface PublishState {
   /** Epoch milliseconds. */
   leaseUntil?: number;
   publishedAt?: string;
+  /**
+   * The MD5 (S3's ETag) of the plan's DCAT record that the site's root was confirmed to include;
+   * absent when not confirmed, or forgotten before a different record was written.
+   */
+  siteRecord?: string;
 }
 
 export interface PublishLeaseStore {
@@ -28,9 +33,14 @@ export interface PublishLeaseStore {
   /**
    * Records a complete publish of `revision` and gives the lease up, in one write: only while
    * we still hold the lease and only if that does not lower `publishedRevision`; false otherwise
-   * (nothing recorded, nothing released).
+   * (nothing recorded, nothing released). With `siteRecord`, records it too (else it is kept).
    */
-  recordPublished(planId: string, input: { owner: string; revision: number; staleWritesHandled: number; at: string }): Promise<boolean>;
+  recordPublished(
+    planId: string,
+    input: { owner: string; revision: number; staleWritesHandled: number; at: string; siteRecord?: string },
+  ): Promise<boolean>;
+  /** Forgets `siteRecord`: always safe (the next round checks the root), so unconditional. */
+  forgetSiteRecord(planId: string): Promise<void>;
   /** Gives the lease up if it is still ours. */
   releasePublishLease(planId: string, owner: string): Promise<void>;
   /** Says that a publisher which lost its lease may have written older objects. */

@@ -260,8 +260,10 @@ describe('incremental publishing', () => {
     expect(written).not.toContain(`${PLAN}datapackage.json`);
     // The data dictionary names the files and the day, not each update: same month and day, same bytes.
     expect(written).not.toContain(`${PLAN}README.md`);
-    // Same year and day as before: the catalog record, the root catalog and the root index stay as they were.
-    expect(outcome.site?.rebuilt).toBe(false);
+    // Same year and day as before: the catalog record is the one the root was confirmed to
+    // include, so the round looks at neither; the root catalog and the root index stay as they were.
+    expect(outcome.site).toBeUndefined();
+    expect(plan!.skipped).toContain(`catalog/plans/${DEMO_PLAN_ID}.jsonld`);
     expect(written.filter((k) => !k.startsWith(PLAN))).toEqual([]);
 
     // The partial publish left nothing stale: a full regeneration finds nothing to write.

@@ -108,6 +108,18 @@ describe('mandat verify and mandat republish', () => {
     expect(state.publishedRevision).toBe((await env.repository.getPlan(PLAN))!.revision);
   });
 
+  it("republish always checks the site's root: one removed by hand is rebuilt", async () => {
+    for (const key of ['catalog.jsonld', 'index.html', 'catalog/built-from.txt']) {
+      await env.s3.send(new DeleteObjectCommand({ Bucket: env.bucketName, Key: key }));
+    }
+    expect((await run(republish, '--plan', PLAN)).exitCode).toBe(0);
+    expect((await env.getObject('catalog.jsonld'))?.body).toContain(`plans/${PLAN}/`);
+    expect((await env.getObject('index.html'))?.body).toContain(`href="plans/${PLAN}/index.html"`);
+    expect((await env.repository.getPublishState(PLAN))?.siteRecord).toBe(
+      (await env.getObject(`catalog/plans/${PLAN}.jsonld`))?.etag?.replace(/"/g, ''),
+    );
+  });
+
   it('finds the yearly history files of the layout before monthly ones, and --prune deletes them', async () => {
     const year = new Date().getUTCFullYear();
     const old = [`plans/${PLAN}/updates/${year}.csv`, `plans/${PLAN}/updates/${year}.json`];

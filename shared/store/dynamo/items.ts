@@ -246,5 +246,6 @@ export function toPublishState(planId: string, item: Record<string, unknown>): P
     ...(typeof item.leaseOwner === 'string' ? { leaseOwner: item.leaseOwner } : {}),
     ...(typeof item.leaseUntil === 'number' ? { leaseUntil: item.leaseUntil } : {}),
     ...(typeof item.publishedAt === 'string' ? { publishedAt: item.publishedAt } : {}),
+    ...(typeof item.siteRecord === 'string' ? { siteRecord: item.siteRecord } : {}),
   };
 }

@@ -53,19 +53,28 @@ export class DynamoPublishLeases extends DynamoTable implements PublishLeaseStor
 
   async recordPublished(
     planId: string,
-    input: { owner: string; revision: number; staleWritesHandled: number; at: string },
+    input: { owner: string; revision: number; staleWritesHandled: number; at: string; siteRecord?: string },
   ): Promise<boolean> {
+    const site = input.siteRecord === undefined ? '' : ', siteRecord = :site';
     return this.conditionalUpdate({
       Key: itemKeys.publishState(planId),
-      UpdateExpression: 'SET publishedRevision = :revision, staleWritesHandled = :handled, publishedAt = :at REMOVE leaseOwner, leaseUntil',
+      UpdateExpression: `SET publishedRevision = :revision, staleWritesHandled = :handled, publishedAt = :at${site} REMOVE leaseOwner, leaseUntil`,
       ConditionExpression: 'leaseOwner = :owner AND (attribute_not_exists(publishedRevision) OR publishedRevision <= :revision)',
       ExpressionAttributeValues: {
         ':owner': input.owner,
         ':revision': input.revision,
         ':handled': input.staleWritesHandled,
         ':at': input.at,
+        ...(input.siteRecord === undefined ? {} : { ':site': input.siteRecord }),
       },
     });
+  }
+
+  async forgetSiteRecord(planId: string): Promise<void> {
+    // Only under a lease taken: the item exists.
+    await this.client.send(
+      new UpdateCommand({ TableName: this.tableName, Key: itemKeys.publishState(planId), UpdateExpression: 'REMOVE siteRecord' }),
+    );
   }
 
   async releasePublishLease(planId: string, owner: string): Promise<void> {
@@ -117,6 +126,7 @@ export function withPublishLeases<Base extends TableClass>(base: Base) {
     recordPublished: PublishLeaseStore['recordPublished'] = (planId, input) => this.leases.recordPublished(planId, input);
     releasePublishLease: PublishLeaseStore['releasePublishLease'] = (planId, owner) => this.leases.releasePublishLease(planId, owner);
     markStaleWrites: PublishLeaseStore['markStaleWrites'] = (planId) => this.leases.markStaleWrites(planId);
+    forgetSiteRecord: PublishLeaseStore['forgetSiteRecord'] = (planId) => this.leases.forgetSiteRecord(planId);
   }
   return WithPublishLeases;
 }
