@@ -7,86 +7,108 @@
 
 import { EU_FILE_TYPES, fileTitle, IANA_MEDIA_TYPES, planFiles } from './files.ts';
 import { chromeLanguage, labelsFor } from './labels.ts';
+import { packJson, unpackJson } from './packed.ts';
 import { dashboardUrl, latest, type PlanSnapshot, planUrl } from './snapshot.ts';
 
 export const CATALOG_FILE = 'catalog.jsonld';
 /** One DCAT record per plan, read back to assemble the root catalog and the root index. */
 export const datasetRecordKey = (planId: string) => `catalog/plans/${planId}.jsonld`;
 
-export const DCAT_CONTEXT = {
-  dcat: 'http://www.w3.org/ns/dcat#',
-  dcatap: 'http://data.europa.eu/r5r/',
-  skos: 'http://www.w3.org/2004/02/skos/core#',
-  dct: 'http://purl.org/dc/terms/',
-  foaf: 'http://xmlns.com/foaf/0.1/',
-  locn: 'http://www.w3.org/ns/locn#',
-  vcard: 'http://www.w3.org/2006/vcard/ns#',
-  xsd: 'http://www.w3.org/2001/XMLSchema#',
-} as const;
-
-const EU_AUTHORITY = 'http://publications.europa.eu/resource/authority';
-
-/** ISO 639-1 → the EU Publications Office language table (mostly ISO 639-2/B, upper case). */
-const EU_LANGUAGES: Record<string, string> = {
-  ca: 'CAT',
-  es: 'SPA',
-  en: 'ENG',
-  fr: 'FRA',
-  de: 'DEU',
-  it: 'ITA',
-  pt: 'POR',
-  eu: 'EUS',
-  gl: 'GLG',
-  oc: 'OCI',
-  nl: 'NLD',
-  da: 'DAN',
-  sv: 'SWE',
-  fi: 'FIN',
-  pl: 'POL',
-  cs: 'CES',
-  sk: 'SLK',
-  sl: 'SLV',
-  hr: 'HRV',
-  hu: 'HUN',
-  ro: 'RON',
-  bg: 'BUL',
-  el: 'ELL',
-  et: 'EST',
-  lv: 'LAV',
-  lt: 'LIT',
-  mt: 'MLT',
-  ga: 'GLE',
-  lb: 'LTZ',
-  no: 'NOR',
-};
-
 /**
- * Licences of the EU Publications Office licence table, by SPDX id or canonical URL: DCAT-AP
- * asks for that table's IRIs. A licence not in it is named by its own URL.
+ * The vocabulary tables of the records (the JSON-LD context; the EU Publications Office's
+ * language and licence tables), packed into the Lambda bundle like the labels (packed.ts).
  */
-const EU_LICENCES: Record<string, string> = {
-  'CC-BY-4.0': 'CC_BY_4_0',
-  'CC-BY-SA-4.0': 'CC_BYSA_4_0',
-  'CC-BY-3.0': 'CC_BY_3_0',
-  'CC-BY-SA-3.0': 'CC_BYSA_3_0',
-  'CC0-1.0': 'CC0',
-  'ODbL-1.0': 'ODBL_1_0',
-  'ODC-By-1.0': 'ODC_BY_1_0',
-  'PDDL-1.0': 'ODC_PDDL_1_0',
-  'EUPL-1.2': 'EUPL_1_2',
-  'OGL-UK-3.0': 'OGL_3_0',
+const DCAT_TABLE_SOURCE = {
+  context: {
+    dcat: 'http://www.w3.org/ns/dcat#',
+    dcatap: 'http://data.europa.eu/r5r/',
+    skos: 'http://www.w3.org/2004/02/skos/core#',
+    dct: 'http://purl.org/dc/terms/',
+    foaf: 'http://xmlns.com/foaf/0.1/',
+    locn: 'http://www.w3.org/ns/locn#',
+    vcard: 'http://www.w3.org/2006/vcard/ns#',
+    xsd: 'http://www.w3.org/2001/XMLSchema#',
+  },
+  /** ISO 639-1 → the EU Publications Office language table (mostly ISO 639-2/B, upper case). */
+  languages: {
+    ca: 'CAT',
+    es: 'SPA',
+    en: 'ENG',
+    fr: 'FRA',
+    de: 'DEU',
+    it: 'ITA',
+    pt: 'POR',
+    eu: 'EUS',
+    gl: 'GLG',
+    oc: 'OCI',
+    nl: 'NLD',
+    da: 'DAN',
+    sv: 'SWE',
+    fi: 'FIN',
+    pl: 'POL',
+    cs: 'CES',
+    sk: 'SLK',
+    sl: 'SLV',
+    hr: 'HRV',
+    hu: 'HUN',
+    ro: 'RON',
+    bg: 'BUL',
+    el: 'ELL',
+    et: 'EST',
+    lv: 'LAV',
+    lt: 'LIT',
+    mt: 'MLT',
+    ga: 'GLE',
+    lb: 'LTZ',
+    no: 'NOR',
+  } as Record<string, string>,
+  /**
+   * Licences of the EU Publications Office licence table, by SPDX id or canonical URL: DCAT-AP
+   * asks for that table's IRIs. A licence not in it is named by its own URL.
+   */
+  licences: {
+    'CC-BY-4.0': 'CC_BY_4_0',
+    'CC-BY-SA-4.0': 'CC_BYSA_4_0',
+    'CC-BY-3.0': 'CC_BY_3_0',
+    'CC-BY-SA-3.0': 'CC_BYSA_3_0',
+    'CC0-1.0': 'CC0',
+    'ODbL-1.0': 'ODBL_1_0',
+    'ODC-By-1.0': 'ODC_BY_1_0',
+    'PDDL-1.0': 'ODC_PDDL_1_0',
+    'EUPL-1.2': 'EUPL_1_2',
+    'OGL-UK-3.0': 'OGL_3_0',
+  } as Record<string, string>,
+  licenceUrls: {
+    'creativecommons.org/licenses/by/4.0': 'CC-BY-4.0',
+    'creativecommons.org/licenses/by-sa/4.0': 'CC-BY-SA-4.0',
+    'creativecommons.org/licenses/by/3.0': 'CC-BY-3.0',
+    'creativecommons.org/licenses/by-sa/3.0': 'CC-BY-SA-3.0',
+    'creativecommons.org/publicdomain/zero/1.0': 'CC0-1.0',
+    'opendatacommons.org/licenses/odbl/1-0': 'ODbL-1.0',
+    'opendatacommons.org/licenses/odbl/1.0': 'ODbL-1.0',
+    'opendatacommons.org/licenses/by/1-0': 'ODC-By-1.0',
+    'opendatacommons.org/licenses/pddl/1-0': 'PDDL-1.0',
+  } as Record<string, string>,
 };
-const LICENCE_URLS: Record<string, string> = {
-  'creativecommons.org/licenses/by/4.0': 'CC-BY-4.0',
-  'creativecommons.org/licenses/by-sa/4.0': 'CC-BY-SA-4.0',
-  'creativecommons.org/licenses/by/3.0': 'CC-BY-3.0',
-  'creativecommons.org/licenses/by-sa/3.0': 'CC-BY-SA-3.0',
-  'creativecommons.org/publicdomain/zero/1.0': 'CC0-1.0',
-  'opendatacommons.org/licenses/odbl/1-0': 'ODbL-1.0',
-  'opendatacommons.org/licenses/odbl/1.0': 'ODbL-1.0',
-  'opendatacommons.org/licenses/by/1-0': 'ODC-By-1.0',
-  'opendatacommons.org/licenses/pddl/1-0': 'PDDL-1.0',
-};
+
+/** Replaced by esbuild's `define` in the Lambda bundles (`packDcatTables()`); absent (undefined) when run from source. */
+declare const MANDAT_DCAT_TABLES: string | undefined;
+
+/** The name the bundling defines. */
+export const DCAT_TABLES_DEFINE = 'MANDAT_DCAT_TABLES';
+
+export function packDcatTables(): string {
+  return packJson(DCAT_TABLE_SOURCE);
+}
+
+const DCAT_TABLES: typeof DCAT_TABLE_SOURCE =
+  typeof MANDAT_DCAT_TABLES === 'string' ? unpackJson<typeof DCAT_TABLE_SOURCE>(MANDAT_DCAT_TABLES) : DCAT_TABLE_SOURCE;
+
+export const DCAT_CONTEXT = DCAT_TABLES.context;
+const EU_AUTHORITY = 'http://publications.europa.eu/resource/authority';
+const EU_LANGUAGES = DCAT_TABLES.languages;
+const EU_LICENCES = DCAT_TABLES.licences;
+const LICENCE_URLS = DCAT_TABLES.licenceUrls;
 
 export function licenceUri(license: { id: string; url: string }): string {
   const byUrl = LICENCE_URLS[license.url.replace(/^https?:\/\/(www\.)?/, '').replace(/\/(legalcode)?(\.[a-z]+)?$/, '')];

@@ -1,4 +1,5 @@
 /** What the Lambda bundling gives esbuild's `define`: each renderer's static text, packed (see packed.ts). */
+import { DCAT_TABLES_DEFINE, packDcatTables } from './dcat.ts';
 import { COLUMN_MEANINGS_DEFINE, packColumnMeanings } from './dictionary.ts';
 import { PAGE_STYLE_DEFINE, packPageStyle } from './html.ts';
 import { LABELS_DEFINE, packLabels } from './labels.ts';
@@ -9,5 +10,6 @@ export function packedTextDefines(): Record<string, string> {
     [LABELS_DEFINE]: JSON.stringify(packLabels()),
     [COLUMN_MEANINGS_DEFINE]: JSON.stringify(packColumnMeanings()),
     [PAGE_STYLE_DEFINE]: JSON.stringify(packPageStyle()),
+    [DCAT_TABLES_DEFINE]: JSON.stringify(packDcatTables()),
   };
 }
