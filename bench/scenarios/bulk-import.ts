@@ -15,6 +15,7 @@ import { ensureTable } from '#infra/local/setup';
 import { DynamoSequencingRepository } from '#shared/store/dynamo/sequencing';
 import { SignedClient } from '../../cli/client.ts';
 import type { BenchContext } from '../context.ts';
+import { deleteTable } from '../data.ts';
 import { progress } from '../progress.ts';
 import { registerKey } from '../signing.ts';
 
@@ -191,5 +192,8 @@ export async function bulkImport(ctx: BenchContext, sizes: BulkImportSizes): Pro
     };
   } finally {
     await stack.stop();
+    // As the growth cells do: the next scenarios share DynamoDB Local, which slows with every
+    // table (and stream) it keeps.
+    await deleteTable(ctx.raw, tableName);
   }
 }

@@ -121,9 +121,12 @@ export async function burst(
   const months = new Set([new Date(Date.now() - 60_000).toISOString().slice(0, 7), new Date().toISOString().slice(0, 7)]);
   const historyIds = new Set<string>();
   for (const month of months) {
-    const response = await fetch(`${running.origin}/plans/${plan.planId}/${historyPath(month, 'csv')}`);
-    if (!response.ok) continue;
-    for (const row of parse(await response.text(), { columns: true }) as Array<{ update_id: string }>) historyIds.add(row.update_id);
+    // A month of more than MONTH_PART_ROWS updates continues in parts: read them until one is missing.
+    for (let part = 1; ; part++) {
+      const response = await fetch(`${running.origin}/plans/${plan.planId}/${historyPath(month, 'csv', part)}`);
+      if (!response.ok) break;
+      for (const row of parse(await response.text(), { columns: true }) as Array<{ update_id: string }>) historyIds.add(row.update_id);
+    }
   }
   const missingFromHistory = accepted.filter((u) => !historyIds.has(u.updateId)).length;
   const current = parse(await (await fetch(`${running.origin}/plans/${plan.planId}/commitments.csv`)).text(), { columns: true }) as Array<{
