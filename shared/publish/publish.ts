@@ -632,18 +632,20 @@ export async function publishPlan(
 // every plan on every update; instead each plan publishes its own DCAT record under
 // catalog/plans/, and the root is assembled from those records only when they changed:
 //
-// - One LIST of catalog/ tells whether the root is stale: catalog/built-from.txt holds the
-//   records' ETags the root was built from, and S3 gives its MD5 in the same LIST. A plan's
-//   round makes it only when its record is not the one its publish state says the root
-//   includes (see publishPlan), so most rounds make none.
+// - A LIST of `catalog` and one of index.html tell whether the root is stale:
+//   catalog/built-from.txt holds the records' ETags the root was built from and the root files'
+//   own, and S3 gives its MD5 in the same LIST. A plan's round makes them only when its record
+//   is not the one its publish state says the root includes (see publishPlan): most make none.
 // - A record changes only when a plan's metadata, file list or modification *day* changes,
 //   so with 1,000 plans the root is rebuilt at most about once per plan per day.
 // - Records are cached by ETag across invocations of a warm Lambda, so a rebuild GETs only
 //   the records that changed since.
 // - After writing, the root is checked again; a rebuild that raced with another plan's
-//   record write goes round again, so the root always ends equal to the records.
+//   record write, or whose root another rebuild overwrote, goes round again, so the root
+//   always ends equal to the records.
 
-export const SITE_RECORDS_PREFIX = 'catalog/';
+/** The records, the marker and catalog.jsonld in one listing. */
+const SITE_ROOT_PREFIX = 'catalog';
 export const BUILT_FROM_KEY = 'catalog/built-from.txt';
 const RECORD_KEY = /^catalog\/plans\/[^/]+\.jsonld$/;
 const MAX_SITE_ATTEMPTS = 4;
@@ -678,10 +680,16 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
 export async function publishSite(deps: Pick<PublishDependencies, 'store' | 'baseUrl'>): Promise<SitePublishResult> {
   const result: SitePublishResult = { written: [], skipped: [], bytesWritten: 0, plans: 0, rebuilt: false };
   for (let attempt = 0; ; attempt++) {
-    const listed = await deps.store.etags(SITE_RECORDS_PREFIX);
+    // `catalog` without its slash lists catalog.jsonld too: the root files' own ETags are in the
+    // marker, so a root written from an older listing after the marker is seen (two rebuilds at once).
+    const [listed, index] = await Promise.all([deps.store.etags(SITE_ROOT_PREFIX), deps.store.etags(INDEX_FILE)]);
     const records = [...listed].filter(([key]) => RECORD_KEY.test(key)).sort(([a], [b]) => a.localeCompare(b));
     result.plans = records.length;
-    if (listed.get(BUILT_FROM_KEY) === md5(builtFrom(records))) return { ...result, records: new Map(records) };
+    const root: Array<[string, string]> = [
+      [CATALOG_FILE, listed.get(CATALOG_FILE) ?? ''],
+      [INDEX_FILE, index.get(INDEX_FILE) ?? ''],
+    ];
+    if (listed.get(BUILT_FROM_KEY) === md5(builtFrom([...records, ...root]))) return { ...result, records: new Map(records) };
     if (attempt === MAX_SITE_ATTEMPTS) {
       throw new Error(`the site root did not settle after ${MAX_SITE_ATTEMPTS} rebuilds: plan records keep changing under it`);
     }
@@ -698,12 +706,18 @@ export async function publishSite(deps: Pick<PublishDependencies, 'store' | 'bas
     });
     const present = read.filter((entry): entry is [string, string, DatasetNode] => entry !== undefined);
     const datasets = present.map(([, , node]) => node);
+    const catalog = renderCatalog(deps.baseUrl, datasets);
+    const page = renderSiteIndex(deps.baseUrl, datasets);
     const writes = await Promise.all([
-      deps.store.write(CATALOG_FILE, [artifact(CATALOG_FILE, renderCatalog(deps.baseUrl, datasets), 'jsonld')]),
-      deps.store.write(INDEX_FILE, [artifact(INDEX_FILE, renderSiteIndex(deps.baseUrl, datasets), 'html')]),
+      deps.store.write(CATALOG_FILE, [artifact(CATALOG_FILE, catalog, 'jsonld')]),
+      deps.store.write(INDEX_FILE, [artifact(INDEX_FILE, page, 'html')]),
     ]);
-    // The marker goes last: a crash before it leaves the root marked stale, so the next batch rebuilds it.
-    const marker = builtFrom(present.map(([key, etag]) => [key, etag]));
+    // The marker goes last: a crash before it leaves the root marked stale, so the next check rebuilds it.
+    const marker = builtFrom([
+      ...present.map(([key, etag]): [string, string] => [key, etag]),
+      [CATALOG_FILE, md5(catalog)],
+      [INDEX_FILE, md5(page)],
+    ]);
     writes.push(
       await deps.store.write(BUILT_FROM_KEY, [
         { ...artifact(BUILT_FROM_KEY, marker, 'markdown'), contentType: 'text/plain; charset=utf-8' },
