@@ -540,12 +540,13 @@ export function renderPlanArtifacts(
     const before = published?.parts.get(month);
     for (const [i, rows] of monthParts(oldestFirst).entries()) {
       const stored = before?.[i];
+      const same = stored !== undefined && sameRows(stored, rows);
       // The rows its file was read back with, all published by a complete round (none after
       // `since`: a crashed round may have written the JSON part and not the CSV): both files are
       // these rows' render already.
-      if (stored && sameRows(stored, rows) && rows.every((u) => u.planRevision <= published!.since)) continue;
+      if (same && rows.every((u) => u.planRevision <= published!.since)) continue;
       // Other rows than its file holds, or no file yet: certainly changed.
-      const differs = before !== undefined && !(stored && sameRows(stored, rows));
+      const differs = before !== undefined && !same;
       artifacts.push(
         artifact(prefix + historyPath(month, 'csv', i + 1), renderUpdatesCsv(plan, rows), 'csv', differs),
         artifact(prefix + historyPath(month, 'json', i + 1), renderUpdatesJson(plan, month, rows), 'json', differs),

@@ -120,15 +120,20 @@ describe('mandat verify and mandat republish', () => {
     );
   });
 
-  it('finds the yearly history files of the layout before monthly ones, and --prune deletes them', async () => {
-    const year = new Date().getUTCFullYear();
-    const old = [`plans/${PLAN}/updates/${year}.csv`, `plans/${PLAN}/updates/${year}.json`];
+  /** Objects of an earlier layout: `verify` lists them as extra, `republish --prune` deletes exactly them. */
+  async function expectFoundAndPruned(old: string[]) {
     for (const key of old) await put(key, 'old layout');
     const found = await run(verify, '--plan', PLAN);
     expect(found.exitCode).toBe(1);
     expect((found.json as VerificationReport).plans[0]).toMatchObject({ missing: [], different: [], extra: old });
     const pruned = await run(republish, '--plan', PLAN, '--prune');
     expect((pruned.json as { plans: Array<{ deleted: string[] }> }).plans[0]!.deleted.sort()).toEqual(old);
+  }
+
+  it('finds the yearly history files of the layout before monthly ones, and --prune deletes them', async () => {
+    const year = new Date().getUTCFullYear();
+    const old = [`plans/${PLAN}/updates/${year}.csv`, `plans/${PLAN}/updates/${year}.json`];
+    await expectFoundAndPruned(old);
     expect(await env.getObject(old[0]!)).toBeUndefined();
     expect(await env.getObject(`plans/${PLAN}/${history}`)).toBeDefined();
     expect((await run(verify, '--plan', PLAN)).exitCode).toBe(0);
@@ -140,12 +145,7 @@ describe('mandat verify and mandat republish', () => {
     // Their Atom feeds are published; the other two formats only were, by earlier versions.
     for (const dir of scopes) expect(await env.getObject(`${dir}feed.atom`)).toBeDefined();
     const old = scopes.flatMap((dir) => [`${dir}feed.json`, `${dir}feed.rss`]).sort();
-    for (const key of old) await put(key, 'old layout');
-    const found = await run(verify, '--plan', PLAN);
-    expect(found.exitCode).toBe(1);
-    expect((found.json as VerificationReport).plans[0]).toMatchObject({ missing: [], different: [], extra: old });
-    const pruned = await run(republish, '--plan', PLAN, '--prune');
-    expect((pruned.json as { plans: Array<{ deleted: string[] }> }).plans[0]!.deleted.sort()).toEqual(old);
+    await expectFoundAndPruned(old);
     for (const key of old) expect(await env.getObject(key)).toBeUndefined();
     for (const dir of scopes) expect(await env.getObject(`${dir}feed.atom`)).toBeDefined();
     expect((await run(verify, '--plan', PLAN)).exitCode).toBe(0);

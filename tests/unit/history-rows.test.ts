@@ -31,6 +31,24 @@ vi.mock('#shared/render/markdown', async (importOriginal) => {
 const MONTH = MONTH_FIXTURE;
 const plan = monthFixturePlan;
 
+/** One update of the fixture's month, with what a test is about. */
+const oneUpdate = (over: Pick<StatusUpdate, 'updateId' | 'observations' | 'links'> & Partial<StatusUpdate>): StatusUpdate => ({
+  planId: 'p',
+  commitmentId: 'c1',
+  reportedAt: '2025-03-02T10:00:00.000Z',
+  receivedAt: '2025-03-02T10:00:00.000Z',
+  status: 'pending',
+  previousStatus: '',
+  revision: 1,
+  planRevision: 1,
+  keyId: 'k',
+  commitmentNumber: 1,
+  commitmentTitle: 'C',
+  area: 'A',
+  areaSlug: 'a',
+  ...over,
+});
+
 /** What the month files were before rows were kept: every row rendered, the JSON by JSON.stringify. */
 const referenceJson = (p: Plan, month: string, updates: StatusUpdate[]) =>
   `${JSON.stringify({ planId: p.planId, year: Number(month.slice(0, 4)), month, updates: updates.map((u) => updateJson(p, u)) }, null, 2)}\n`;
@@ -172,24 +190,7 @@ describe('history rows kept across publishes', () => {
   });
 
   it('see a change made to an update after its row was kept', () => {
-    const u: StatusUpdate = {
-      planId: 'p',
-      commitmentId: 'c1',
-      updateId: 'u-mutated',
-      reportedAt: '2025-03-02T10:00:00.000Z',
-      receivedAt: '2025-03-02T10:00:00.000Z',
-      status: 'pending',
-      previousStatus: '',
-      observations: 'abans',
-      links: [{ title: 'a', url: 'https://example.org/a' }],
-      revision: 1,
-      planRevision: 1,
-      keyId: 'k',
-      commitmentNumber: 1,
-      commitmentTitle: 'C',
-      area: 'A',
-      areaSlug: 'a',
-    };
+    const u = oneUpdate({ updateId: 'u-mutated', observations: 'abans', links: [{ title: 'a', url: 'https://example.org/a' }] });
     renderUpdatesCsv(plan, [u]);
     renderUpdatesJson(plan, MONTH, [u]);
     u.observations = 'després';
@@ -199,24 +200,7 @@ describe('history rows kept across publishes', () => {
   });
 
   it('report an observation the renderer fails on at every publish, not only the first', () => {
-    const u: StatusUpdate = {
-      planId: 'p',
-      commitmentId: 'c1',
-      updateId: 'u-poisoned',
-      reportedAt: '2025-03-02T10:00:00.000Z',
-      receivedAt: '2025-03-02T10:00:00.000Z',
-      status: 'pending',
-      previousStatus: '',
-      observations: `**${POISON}**`,
-      links: [],
-      revision: 1,
-      planRevision: 1,
-      keyId: 'k',
-      commitmentNumber: 1,
-      commitmentTitle: 'C',
-      area: 'A',
-      areaSlug: 'a',
-    };
+    const u = oneUpdate({ updateId: 'u-poisoned', observations: `**${POISON}**`, links: [] });
     for (let i = 0; i < 2; i++) {
       const { result, fallbacks } = collectRenderFallbacks(() => renderUpdatesCsv(plan, [u]));
       expect(result).toContain(`**${POISON}**`);
@@ -225,25 +209,7 @@ describe('history rows kept across publishes', () => {
   });
 
   it('take a published month back only when every row has every field with its type, even laid out as the renderer lays it out', () => {
-    const u: StatusUpdate = {
-      planId: 'p',
-      commitmentId: 'c1',
-      updateId: 'u-typed',
-      reportedAt: '2025-03-02T10:00:00.000Z',
-      receivedAt: '2025-03-02T10:00:00.000Z',
-      status: 'pending',
-      previousStatus: '',
-      observations: 'text',
-      links: [{ title: 'a', url: 'https://example.org/a' }],
-      progress: 40,
-      revision: 1,
-      planRevision: 1,
-      keyId: 'k',
-      commitmentNumber: 1,
-      commitmentTitle: 'C',
-      area: 'A',
-      areaSlug: 'a',
-    };
+    const u = oneUpdate({ updateId: 'u-typed', observations: 'text', links: [{ title: 'a', url: 'https://example.org/a' }], progress: 40 });
     const body = renderUpdatesJson(plan, MONTH, [u]);
     // Read back as kept (the entry was just rendered), or parsed: the same update either way.
     expect(parseMonthFile(plan, body)).toEqual([expect.objectContaining(u)]);
