@@ -1,8 +1,10 @@
 /**
  * After a round, the publisher looks among the plan's newest updates for ones accepted while it
  * ran (still unsequenced). Against DynamoDB Local: a quiet plan costs one small page; a burst of
- * more arrivals than that page holds is found whole, page after page.
+ * more arrivals than that page holds is found whole, page after page. And an update enters the
+ * local indexes (the feeds' windows) only when it is ordered.
  */
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 import { DynamoUpdateSequencer } from '#shared/store/dynamo/sequencer';
@@ -68,5 +70,48 @@ describe('newestPendingCommitments', () => {
     const found = await sequencer.newestPendingCommitments(PLAN);
     expect(queries).toEqual([10, 20, 40, 30]);
     expect(found.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `c${i + 1}`).sort());
+  });
+});
+
+describe('the local indexes', () => {
+  const indexed = async (index: 'byCommitment' | 'byArea', prefix: string) => {
+    const client = createDynamoClient({ region: REGION, dynamodbEndpoint: env.dynamodbEndpoint });
+    try {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: env.tableName,
+          IndexName: index,
+          KeyConditionExpression: 'PK = :pk AND begins_with(#sk, :prefix)',
+          ExpressionAttributeNames: { '#sk': index },
+          ExpressionAttributeValues: { ':pk': `PLAN#${PLAN}`, ':prefix': prefix },
+          ConsistentRead: true,
+        }),
+      );
+      return (out.Items ?? []).map((item) => ({ updateId: item.updateId, planRevision: item.planRevision }));
+    } finally {
+      client.destroy();
+    }
+  };
+
+  it('hold an accepted update only once it is ordered, with its plan revision, and the feeds read it then', async () => {
+    await env.repository.sequenceUpdates(PLAN, 'all');
+    const commitment = await env.repository.getCommitment(PLAN, 'c7');
+    const before = await indexed('byCommitment', 'c7#');
+    const areaBefore = await indexed('byArea', `${commitment!.areaSlug}#`);
+    const { updateId } = await post('c7', 1);
+
+    // Accepted and waiting: in the table, in no index, in no window.
+    const waiting = await env.repository.listUpdates(PLAN);
+    expect(waiting.find((u) => u.updateId === updateId)?.planRevision).toBe(0);
+    expect(await indexed('byCommitment', 'c7#')).toEqual(before);
+    expect(await indexed('byArea', `${commitment!.areaSlug}#`)).toEqual(areaBefore);
+
+    expect(await env.repository.sequenceUpdates(PLAN, 'all')).toBe(1);
+    const { revision } = (await env.repository.getPlan(PLAN))!;
+    const entry = { updateId, planRevision: revision };
+    expect(await indexed('byCommitment', 'c7#')).toContainEqual(entry);
+    expect(await indexed('byArea', `${commitment!.areaSlug}#`)).toContainEqual(entry);
+    expect((await env.repository.latestUpdates(PLAN, { commitmentId: 'c7' }, 1))[0]).toMatchObject(entry);
+    expect((await env.repository.latestUpdates(PLAN, { areaSlug: commitment!.areaSlug }, 1))[0]).toMatchObject(entry);
   });
 });

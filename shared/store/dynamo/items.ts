@@ -24,8 +24,9 @@
  * Publish-state items live outside the plan's partition on purpose: the publisher reacts only
  * to `PLAN#` records, so its own lease writes never trigger another publish.
  *
- * Update items also carry the sort keys of the two local indexes:
- * `byCommitment` = `{commitmentId}#{reportedAt}#{updateId}` and `byArea` = `{areaSlug}#…`.
+ * Sequenced update items also carry the sort keys of the two local indexes (the sequencer adds
+ * them with the plan revision): `byCommitment` = `{commitmentId}#{reportedAt}#{updateId}` and
+ * `byArea` = `{areaSlug}#…`.
  * A commitment item carries `pending`: the sort keys of its updates not yet given a plan
  * revision (appended by the update transaction, cleared by the publisher's sequencer); an
  * unsequenced update has `planRevision` 0. It also carries the queue of its writers without
@@ -213,13 +214,26 @@ export function historyMonthUpdates(
   });
 }
 
-/** An update as a table item, with its local index itemKeys. */
+/** The sort keys of an update's entries in the two local indexes. */
+export function updateIndexKeys(update: Pick<StatusUpdate, 'commitmentId' | 'areaSlug' | 'reportedAt' | 'updateId'>) {
+  return {
+    byCommitment: `${update.commitmentId}#${update.reportedAt}#${update.updateId}`,
+    byArea: `${update.areaSlug}#${update.reportedAt}#${update.updateId}`,
+  };
+}
+
+/**
+ * An update as a table item. A sequenced update carries its local index keys; an unsequenced
+ * one (planRevision 0) does not: the indexes serve only the feeds' windows, which show ordered
+ * updates alone, so the sequencer adds the keys when it stamps the revision. Writing the item
+ * into both indexes at ingest and rewriting both entries at the stamp cost two index writes per
+ * update more than writing them once.
+ */
 export function updateItem(update: StatusUpdate): Record<string, unknown> {
   return {
     ...itemKeys.update(update.planId, update.reportedAt, update.updateId),
     kind: 'update',
-    byCommitment: `${update.commitmentId}#${update.reportedAt}#${update.updateId}`,
-    byArea: `${update.areaSlug}#${update.reportedAt}#${update.updateId}`,
+    ...(update.planRevision > 0 ? updateIndexKeys(update) : {}),
     ...update,
   };
 }

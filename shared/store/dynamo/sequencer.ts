@@ -3,7 +3,7 @@
  * key to its commitment's `pending` list (and leaves the update's `planRevision` at 0); here the
  * publisher turns those lists into plan revisions. One transaction per chunk of at most 100
  * items: the plan item (revision moved on, history summary counted, condition: the revision read),
- * each update stamped (condition: still unsequenced) and each commitment's list shortened by the
+ * each update stamped and given its local index keys (condition: still unsequenced) and each commitment's list shortened by the
  * entries handled (condition: the list still holds them) with its `planRevision` moved on. A
  * chunk that loses a race (a definition moved the plan, another sequencer got there first) wrote
  * nothing and is read and tried again; a stamped update is never counted twice.
@@ -14,7 +14,7 @@ import { backoffDelay, sleep } from '../../domain/retry.ts';
 import { ConflictError, type WriteConflict } from '../conflicts.ts';
 import type { PendingScope, UpdateSequencer } from '../sequencer.ts';
 import { withHistoryReads } from './history-reads.ts';
-import { historyMonthUpdates, itemKeys } from './items.ts';
+import { historyMonthUpdates, itemKeys, updateIndexKeys } from './items.ts';
 import { DynamoPlanReads } from './plan-reads.ts';
 import { withPublishLeases } from './publish-leases.ts';
 import { DynamoTable, type TransactItem } from './table.ts';
@@ -35,6 +35,7 @@ const FIRST_PAGE = 10;
 
 interface UpdateHead {
   planRevision: number;
+  updateId: string;
   reportedAt: string;
   receivedAt: string;
   areaSlug: string;
@@ -138,7 +139,7 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     const heads = new Map<string, UpdateHead>();
     const found = await this.batchGet(
       lists.flatMap((list) => list.keys.map((sk) => ({ PK: pk, SK: sk }))),
-      'SK, planRevision, reportedAt, receivedAt, areaSlug, #status, previousStatus',
+      'SK, planRevision, updateId, reportedAt, receivedAt, areaSlug, #status, previousStatus',
       { '#status': 'status' },
     );
     for (const item of found) heads.set(String(item.SK), item as unknown as UpdateHead);
@@ -199,13 +200,15 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
       years.set(year, counted);
       areas.add(entry.update.areaSlug);
       if (entry.update.receivedAt > latest) latest = entry.update.receivedAt;
+      // With its revision, the update enters the local indexes the feeds' windows are read from.
+      const { byCommitment, byArea } = updateIndexKeys({ ...entry.update, commitmentId: entry.commitmentId });
       items.push({
         Update: {
           TableName: this.tableName,
           Key: { PK: pk, SK: entry.sk },
-          UpdateExpression: 'SET planRevision = :revision',
+          UpdateExpression: 'SET planRevision = :revision, byCommitment = :byCommitment, byArea = :byArea',
           ConditionExpression: 'planRevision = :zero',
-          ExpressionAttributeValues: { ':revision': revision, ':zero': 0 },
+          ExpressionAttributeValues: { ':revision': revision, ':zero': 0, ':byCommitment': byCommitment, ':byArea': byArea },
         },
       });
       conflicts.push('revision');
