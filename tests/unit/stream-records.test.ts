@@ -31,10 +31,14 @@ describe('stream records', () => {
   });
 
   it("do not publish an update's plan revision being given, nor the plan's revision and summary moving", () => {
+    // Given its revision, an update also enters the local indexes (their keys are set with it).
     const update = (planRevision: number): Image => ({
       commitmentId: { S: 'c1' },
       areaSlug: { S: 'serveis' },
       planRevision: { N: String(planRevision) },
+      ...(planRevision > 0
+        ? { byCommitment: { S: 'c1#2026-01-01T00:00:00.000Z#a' }, byArea: { S: 'serveis#2026-01-01T00:00:00.000Z#a' } }
+        : {}),
     });
     const stamped = modify('UPDATE#2026-01-01T00:00:00.000Z#a', update(0), update(6));
     const plan = (revision: number, count: number): Image => ({

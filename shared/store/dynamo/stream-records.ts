@@ -29,9 +29,11 @@ const text = (image: Image, name: string) => image?.[name]?.S;
 
 /**
  * What the publisher's sequencer writes on a commitment or an update (its place in the plan's
- * order), and the queue of a commitment's writers (ticket*): nothing a reader sees.
+ * order, and with it the update's local index keys), and the queue of a commitment's writers
+ * (ticket*): nothing a reader sees.
  */
-const isSequencing = (field: string) => field === 'pending' || field === 'planRevision' || field.startsWith('ticket');
+const SEQUENCING = new Set(['pending', 'planRevision', 'byCommitment', 'byArea']);
+const isSequencing = (field: string) => SEQUENCING.has(field) || field.startsWith('ticket');
 
 /**
  * A change made by the publisher itself while ordering updates (a plan revision given, a queue
