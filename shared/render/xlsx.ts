@@ -12,6 +12,7 @@
  */
 import type { Commitment, Plan } from '../domain/model.ts';
 import { COMMITMENT_COLUMNS, commitmentRow } from './csv.ts';
+import { packJson, unpackJson } from './packed.ts';
 import { escapeXml } from './xml.ts';
 import { zip } from './zip.ts';
 
@@ -63,44 +64,58 @@ function sheetXml(rows: Cell[][]): string {
   ].join('');
 }
 
-const CONTENT_TYPES = [
-  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
-  '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">',
-  '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>',
-  '<Default Extension="xml" ContentType="application/xml"/>',
-  '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>',
-  '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>',
-  '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>',
-  '</Types>',
-].join('');
+/**
+ * The workbook's parts that never change (and the workbook's head), packed in the Lambda bundles.
+ * Literals joined with `+`, not Array.join: esbuild drops only what it knows has no side effects.
+ */
+const PART_SOURCE = {
+  contentTypes:
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+    '<Default Extension="xml" ContentType="application/xml"/>' +
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' +
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' +
+    '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>' +
+    '</Types>',
+  rootRels:
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>' +
+    '</Relationships>',
+  workbookRels:
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>' +
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>' +
+    '</Relationships>',
+  /** Two cell formats: 0 plain, 1 bold (the header). */
+  styles:
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' +
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>' +
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>' +
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>' +
+    '</styleSheet>',
+  workbookHead:
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
+};
 
-const ROOT_RELS = [
-  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
-  '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">',
-  '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>',
-  '</Relationships>',
-].join('');
+/** Replaced by esbuild's `define` in the Lambda bundles (`packXlsxParts()`); absent (undefined) when run from source. */
+declare const MANDAT_XLSX_PARTS: string | undefined;
 
-const WORKBOOK_RELS = [
-  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
-  '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">',
-  '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>',
-  '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>',
-  '</Relationships>',
-].join('');
+/** The name the bundling defines. */
+export const XLSX_PARTS_DEFINE = 'MANDAT_XLSX_PARTS';
 
-/** Two cell formats: 0 plain, 1 bold (the header). */
-const STYLES = [
-  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
-  '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">',
-  '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>',
-  '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>',
-  '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>',
-  '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>',
-  '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>',
-  '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>',
-  '</styleSheet>',
-].join('');
+export function packXlsxParts(): string {
+  return packJson(PART_SOURCE);
+}
+
+const PARTS = typeof MANDAT_XLSX_PARTS === 'string' ? unpackJson<typeof PART_SOURCE>(MANDAT_XLSX_PARTS) : PART_SOURCE;
 
 /** Sheet names: at most 31 characters, none of : \ / ? * [ ]. */
 const sheetName = (planId: string) => planId.replace(/[:\\/?*[\]]/g, '-').slice(0, 31) || 'commitments';
@@ -108,19 +123,18 @@ const sheetName = (planId: string) => planId.replace(/[:\\/?*[\]]/g, '-').slice(
 export function renderCommitmentsXlsx(plan: Plan, commitments: Commitment[], generatedAt: string): Uint8Array {
   const rows: Cell[][] = [[...COMMITMENT_COLUMNS], ...commitments.map((c) => commitmentRow(plan, c))];
   const workbook = [
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
+    PARTS.workbookHead,
     `<sheets><sheet name="${escapeXml(sheetName(plan.planId))}" sheetId="1" r:id="rId1"/></sheets>`,
     '</workbook>',
   ].join('');
   const encode = (xml: string) => new TextEncoder().encode(xml);
   return zip(
     {
-      '[Content_Types].xml': encode(CONTENT_TYPES),
-      '_rels/.rels': encode(ROOT_RELS),
+      '[Content_Types].xml': encode(PARTS.contentTypes),
+      '_rels/.rels': encode(PARTS.rootRels),
       'xl/workbook.xml': encode(workbook),
-      'xl/_rels/workbook.xml.rels': encode(WORKBOOK_RELS),
-      'xl/styles.xml': encode(STYLES),
+      'xl/_rels/workbook.xml.rels': encode(PARTS.workbookRels),
+      'xl/styles.xml': encode(PARTS.styles),
       'xl/worksheets/sheet1.xml': encode(sheetXml(rows)),
     },
     new Date(generatedAt),

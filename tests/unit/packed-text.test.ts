@@ -1,6 +1,6 @@
 /**
  * The Lambda bundles carry the renderers' static text (labels, column meanings, the pages'
- * stylesheet) packed as build-time defines instead of as literals. A bundle built with the
+ * stylesheet, the DCAT tables, the spreadsheet's fixed parts) packed as build-time defines instead of as literals. A bundle built with the
  * stack's defines must write every file byte for byte as the renderers run from source do, in
  * every language, and must not carry the literals any more.
  */
@@ -111,6 +111,7 @@ describe('packed text in the Lambda bundles', () => {
     for (const language of ['ca', 'es', 'en']) expect(code).not.toContain(labelsFor(language).readmeIntro);
     expect(code).not.toContain(columnMeaning('imported', 'es'));
     expect(code).not.toContain('.history>li{margin:0 0 1rem');
+    expect(code).not.toContain('spreadsheetml.styles+xml');
   });
 });
 
