@@ -6,7 +6,7 @@
  * same state twice writes nothing and ETags stay stable for conditional GETs.
  */
 
-import { compareNewestFirst, type HistoryMonth, yearOfMonth } from '../domain/history.ts';
+import { compareNewestFirst, type HistoryMonth, type HistorySummary, yearOfMonth } from '../domain/history.ts';
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { renderAtom } from '../render/atom.ts';
 import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
@@ -93,6 +93,20 @@ interface CommitmentsSnapshot {
   planId: string;
   revision: number;
   commitments: Commitment[];
+  windows?: FeedWindows;
+}
+
+/**
+ * The feeds' windows a round rendered, kept with its snapshot so that the next rounds move them
+ * on by the updates ordered since instead of reading them again (a plan's and an area's window is
+ * about 100 items, 25 read units each). Each is the newest FEED_ITEM_LIMIT updates of its scope
+ * at the snapshot's revision or later (never earlier: they are read or moved on after the plan);
+ * `updates` is how many updates the plan had ordered at the snapshot's revision.
+ */
+interface FeedWindows {
+  updates: number;
+  plan: StatusUpdate[];
+  areas: Record<string, StatusUpdate[]>;
 }
 
 /**
@@ -234,6 +248,13 @@ interface LoadedPlan {
   builtUpon?: number | undefined;
   /** The months built from their published files: the updates each part's file holds, by id. */
   publishedParts?: Map<string, Array<string[] | undefined>>;
+  /**
+   * The feeds' windows to keep with the next snapshot; `renewWindows`: the snapshot's could not
+   * all be moved on (none kept, an update beyond the newest read, an area it lacks), so a new
+   * snapshot keeps the ones read from the table instead of the next rounds reading them again.
+   */
+  windows?: FeedWindows;
+  renewWindows?: boolean;
 }
 
 /**
@@ -254,14 +275,28 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     const [commitments, all] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
     const updates = sequenced(all);
     const snapshot = snapshotOf(plan, commitments, updates, deps.baseUrl, deps.hubs);
-    return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length, builtUpon };
+    // Every window, from the whole history.
+    const windows = history && {
+      updates: orderedUpdates(history),
+      plan: snapshot.latest,
+      areas: Object.fromEntries(snapshot.latestByArea),
+    };
+    return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length, builtUpon, ...(windows ? { windows } : {}) };
   };
   if (!options.changed || !history) return full();
 
-  const [previous, latest] = await Promise.all([
-    previousCommitments(planId, deps, options.since),
-    repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT),
+  // The updates ordered since the snapshot (at most SNAPSHOT_MAX_AGE revisions before `since`,
+  // one update each when they come one at a time) are the newest: read only as many, with the snapshot.
+  const { since } = options;
+  const fewest = deps.snapshots && since ? Math.min(FEED_ITEM_LIMIT, plan.revision - since + SNAPSHOT_MAX_AGE) : FEED_ITEM_LIMIT;
+  const [previous, newest] = await Promise.all([
+    previousCommitments(planId, deps, since),
+    repository.latestUpdates(planId, undefined, fewest),
   ]);
+  const moved = previous && windowsSince(previous, plan, history, newest);
+  // Fewer than asked for is every ordered update: the plan's window already.
+  const whole = newest.length < fewest || fewest === FEED_ITEM_LIMIT;
+  const latest = moved?.plan ?? (whole ? newest : await repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT));
   const [commitments, builtUpon] = await loadCommitments(planId, deps, { plan, latest, previous, changed: options.changed });
   const sorted = sortCommitments(commitments);
   const hint = resolveHint({ plan, commitments: sorted, latest, history }, options);
@@ -292,7 +327,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const publishedParts = new Map<string, Array<string[] | undefined>>();
   const [commitmentWindows, areaWindows, monthUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
-    Promise.all([...areas].map((slug) => repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
+    Promise.all([...areas].map((slug) => moved?.areas[slug] ?? repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
     Promise.all(
       months.map(async (month) => {
         // The published file plus the newest updates when they add up, else the month from the table.
@@ -313,8 +348,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   // too, so they are rendered with their windows as well.
   const byCommitment = new Map(touchedCommitments.map((id, i) => [id, commitmentWindows[i]!]));
   const byArea = new Map([...areas].map((slug, i) => [slug, areaWindows[i]!]));
-  if (options.since !== undefined) {
-    const since = options.since;
+  if (since !== undefined) {
     const late = monthUpdates.flat().filter((u) => u.planRevision > since);
     const lateCommitments = [...new Set(late.map((u) => u.commitmentId))].filter((id) => current.has(id) && !byCommitment.has(id));
     const lateAreas = [...new Set([...late.map((u) => u.areaSlug), ...lateCommitments.map((id) => current.get(id)!.areaSlug)])].filter(
@@ -346,8 +380,48 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     baseUrl: deps.baseUrl,
     hubs: deps.hubs ?? [],
   };
-  const updatesRead = latest.length + monthRowsRead + [...commitmentWindows, ...areaWindows].reduce((sum, list) => sum + list.length, 0);
-  return { snapshot, hint, updatesRead, builtUpon, publishedParts };
+  const areasRead = [...areas].flatMap((slug, i) => (moved?.areas[slug] ? [] : [areaWindows[i]!]));
+  const updatesRead =
+    newest.length +
+    (latest === newest || moved ? 0 : latest.length) +
+    monthRowsRead +
+    [...commitmentWindows, ...areasRead].reduce((sum, list) => sum + list.length, 0);
+  // Every window this round holds is of its revision or later: the next snapshot keeps them all.
+  const windows = { updates: orderedUpdates(history), plan: latest, areas: { ...moved?.areas, ...Object.fromEntries(byArea) } };
+  return { snapshot, hint, updatesRead, builtUpon, publishedParts, windows, renewWindows: !moved || areasRead.length > 0 };
+}
+
+const orderedUpdates = (history: HistorySummary) => [...history.years.values()].reduce((sum, year) => sum + year.count, 0);
+
+/** The newest FEED_ITEM_LIMIT of a window and the updates ordered since it (the same update may be in both). */
+function newestWindow(window: StatusUpdate[], since: StatusUpdate[]): StatusUpdate[] {
+  if (since.length === 0) return window;
+  const byId = new Map(window.map((u) => [u.updateId, u]));
+  for (const u of since) byId.set(u.updateId, u);
+  return [...byId.values()].sort(compareNewestFirst).slice(0, FEED_ITEM_LIMIT);
+}
+
+/**
+ * The previous snapshot's windows moved on to the plan's revision, or undefined when the newest
+ * updates read do not hold every update ordered since the snapshot: the history's count says how
+ * many there are (a definition adds none), and an update put into the past or one of a larger
+ * backlog is not among the newest. Updates are never changed or removed once ordered, so a window
+ * plus every update ordered since is the window now.
+ */
+function windowsSince(previous: CommitmentsSnapshot, plan: Plan, history: HistorySummary, newest: StatusUpdate[]): FeedWindows | undefined {
+  const kept = previous.windows;
+  if (!kept) return undefined;
+  const updates = orderedUpdates(history);
+  const fresh = newest.filter((u) => u.planRevision > previous.revision && u.planRevision <= plan.revision);
+  if (fresh.length !== updates - kept.updates) return undefined;
+  const areas: Record<string, StatusUpdate[]> = {};
+  for (const [slug, window] of Object.entries(kept.areas)) {
+    areas[slug] = newestWindow(
+      window,
+      fresh.filter((u) => u.areaSlug === slug),
+    );
+  }
+  return { updates, plan: newestWindow(kept.plan, fresh), areas };
 }
 
 /**
@@ -573,7 +647,7 @@ export async function publishPlan(
 ): Promise<PublishResult | undefined> {
   const loaded = await loadForPublish(planId, deps, options);
   if (!loaded) return undefined;
-  const { snapshot, hint, updatesRead, builtUpon, publishedParts } = loaded;
+  const { snapshot, hint, updatesRead, builtUpon, publishedParts, windows, renewWindows } = loaded;
   // The updates ordered since the last complete publish: no published file shows them yet.
   const { since } = options;
   const fresh = since ? snapshot.latest.filter((u) => u.planRevision > since && u.planRevision <= snapshot.plan.revision) : [];
@@ -602,9 +676,15 @@ export async function publishPlan(
   // bookkeeping, not a published file: not among the files written.
   // A new snapshot after a round that read every commitment, or once the one built upon is
   // SNAPSHOT_MAX_AGE revisions old; in between, rounds build upon the same one.
-  if (deps.snapshots && (builtUpon === undefined || snapshot.plan.revision - builtUpon >= SNAPSHOT_MAX_AGE)) {
+  // Also when windows were read from the table: the rounds after would read them again.
+  if (deps.snapshots && (builtUpon === undefined || renewWindows || snapshot.plan.revision - builtUpon >= SNAPSHOT_MAX_AGE)) {
     const key = snapshotKey(planId);
-    const kept: CommitmentsSnapshot = { planId, revision: snapshot.plan.revision, commitments: snapshot.commitments };
+    const kept: CommitmentsSnapshot = {
+      planId,
+      revision: snapshot.plan.revision,
+      commitments: snapshot.commitments,
+      ...(windows ? { windows } : {}),
+    };
     await deps.store.write(key, [artifact(key, JSON.stringify(kept), 'json')]);
   }
   // Under the lease, before the round is recorded: a failure fails the round, which is retried.

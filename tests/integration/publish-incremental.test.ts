@@ -12,7 +12,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommitment, definePlan } from '#shared/api/definitions';
 import { DEMO_PLAN } from '#shared/domain/demo-plan';
-import { summarizeHistory } from '#shared/domain/history';
+import { type HistoryScope, summarizeHistory } from '#shared/domain/history';
 import { type PublishResult, publishPlan, SNAPSHOT_MAX_AGE } from '#shared/publish/publish';
 import { FEED_ITEM_LIMIT, historyPath, pagePaths } from '#shared/render/snapshot';
 import type { Artifact } from '#shared/store/artifacts';
@@ -317,12 +317,17 @@ describe('only the status and priority lists a round can reach', () => {
 describe('the previous snapshot instead of every commitment', () => {
   /** The repository, counting the commitments each publish reads. */
   function countingReader() {
-    const counts = { listed: 0, byKey: [] as string[] };
+    const counts = { listed: 0, byKey: [] as string[], windows: [] as string[] };
     const reader = {
       getPlan: env.repository.getPlan.bind(env.repository),
       getPlanHistory: env.repository.getPlanHistory.bind(env.repository),
       listUpdates: env.repository.listUpdates.bind(env.repository),
-      latestUpdates: env.repository.latestUpdates.bind(env.repository),
+      // "plan 17", "area serveis 100", "commitment c1 100": the newest updates read, of what, how many at most.
+      latestUpdates: (planId: string, scope: HistoryScope, limit: number) => {
+        const of = !scope ? 'plan' : 'areaSlug' in scope ? `area ${scope.areaSlug}` : `commitment ${scope.commitmentId}`;
+        counts.windows.push(`${of} ${limit}`);
+        return env.repository.latestUpdates(planId, scope, limit);
+      },
       listCommitments: (planId: string) => {
         counts.listed++;
         return env.repository.listCommitments(planId);
@@ -335,12 +340,15 @@ describe('the previous snapshot instead of every commitment', () => {
     return { reader, counts };
   }
 
-  async function publishWithSnapshot(reader: PlanReader = env.repository): Promise<PublishResult> {
+  async function publishWithSnapshot(
+    reader: PlanReader = env.repository,
+    how: 'changed' | 'everything' = 'changed',
+  ): Promise<PublishResult> {
     await env.repository.sequenceUpdates(PLAN, 'all');
     const result = await publishPlan(
       PLAN,
       { repository: reader, store: env.store, snapshots: env.store, baseUrl: 'https://mandat.example.org' },
-      { changed: { commitmentIds: [], years: [] }, since, reads: 'changed' },
+      how === 'everything' ? {} : { changed: { commitmentIds: [], years: [] }, since, reads: 'changed' },
     );
     since = result!.revision;
     return result!;
@@ -364,18 +372,23 @@ describe('the previous snapshot instead of every commitment', () => {
     await expectBucketEqualsTable();
   });
 
-  it(`builds upon a snapshot up to ${SNAPSHOT_MAX_AGE} revisions old, and writes a new one only then`, async () => {
-    await publishWithSnapshot(); // a snapshot of the published revision
+  it(`builds upon a snapshot up to ${SNAPSHOT_MAX_AGE} revisions old, and writes a new one only then; the feeds' windows are moved on, not read`, async () => {
+    // Everything read: a snapshot of the published revision, with every area's window.
+    await publishWithSnapshot(env.repository, 'everything');
     const snapshotRevision = async () =>
       (JSON.parse((await env.getObject(`snapshots/${PLAN}.json`))!.body) as { revision: number }).revision;
     const base = await snapshotRevision();
     expect(base).toBe(since);
     const read: string[] = [];
     for (let i = 1; i <= SNAPSHOT_MAX_AGE; i++) {
-      await post(`c${1 + (i % 4)}`, ['pending', 'delayed', 'on_track'][i % 3]!);
+      const commitmentId = `c${1 + (i % 4)}`;
+      await post(commitmentId, ['pending', 'delayed', 'on_track'][i % 3]!);
       const { reader, counts } = countingReader();
       await publishWithSnapshot(reader);
       expect(counts.listed).toBe(0);
+      // The updates ordered since the snapshot (one per round, i of them) are among the newest
+      // read, never the plan's or an area's whole window: only the commitment's own is read.
+      expect(counts.windows).toEqual([`plan ${1 + SNAPSHOT_MAX_AGE}`, `commitment ${commitmentId} ${FEED_ITEM_LIMIT}`]);
       read.push(...counts.byKey);
       // Every round renders the table's state, though the snapshot it built upon is older than the last published revision.
       await expectBucketEqualsTable();
@@ -412,6 +425,49 @@ describe('the previous snapshot instead of every commitment', () => {
     const stale = countingReader();
     await publishWithSnapshot(stale.reader);
     expect(stale.counts.listed).toBe(1);
+    await expectBucketEqualsTable();
+  });
+
+  it("moves the feeds' windows on across a commitment moved to another area, and reads them again after an update put into the past", async () => {
+    await publishWithSnapshot(env.repository, 'everything');
+    const windowsRead = (counts: { windows: string[] }) => counts.windows.filter((w) => !w.startsWith('commitment '));
+    const c2 = (await env.repository.getCommitment(PLAN, 'c2'))!;
+    const other = c2.area === 'Àrea de Serveis' ? 'Àrea de Territori' : 'Àrea de Serveis';
+    await defineCommitment(
+      env.repository,
+      PLAN,
+      'c2',
+      { number: 2, title: c2.title, priority: c2.priority, area: other },
+      { now: new Date() },
+    );
+    // A definition is no update: the history's count says none was ordered since, and no window is read.
+    const defined = countingReader();
+    await publishWithSnapshot(defined.reader);
+    expect(windowsRead(defined.counts)).toEqual([expect.stringMatching(/^plan \d+$/)]);
+    expect(windowsRead(defined.counts)[0]).not.toBe(`plan ${FEED_ITEM_LIMIT}`);
+    await expectBucketEqualsTable();
+    // Its first update in the new area: both areas' windows moved on, none read.
+    await post('c2', 'delayed');
+    const moved = countingReader();
+    await publishWithSnapshot(moved.reader);
+    expect(windowsRead(moved.counts)).toEqual([expect.stringMatching(/^plan \d+$/)]);
+    expect(windowsRead(moved.counts)[0]).not.toBe(`plan ${FEED_ITEM_LIMIT}`);
+    await expectBucketEqualsTable();
+
+    // Reported long ago: not among the newest updates, so the plan's window and the areas' touched are read whole.
+    await post('c1', 'on_track', '2023-03-03T10:00:00.000Z');
+    const past = countingReader();
+    await publishWithSnapshot(past.reader);
+    expect(windowsRead(past.counts)).toContain(`plan ${FEED_ITEM_LIMIT}`);
+    expect(windowsRead(past.counts).filter((w) => w.startsWith('area '))).not.toEqual([]);
+    await expectBucketEqualsTable();
+
+    // The snapshot kept what was read: the next update now, in the same area, reads no window again.
+    await post('c1', 'pending');
+    const after = countingReader();
+    await publishWithSnapshot(after.reader);
+    expect(windowsRead(after.counts)).toEqual([expect.stringMatching(/^plan \d+$/)]);
+    expect(windowsRead(after.counts)[0]).not.toBe(`plan ${FEED_ITEM_LIMIT}`);
     await expectBucketEqualsTable();
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A touched month is built from its published file plus the newest updates when they provably
- * make the whole month, else read from the table. Either way the month's files must be what a
- * full render of the table gives. Random interleavings of updates (now and backdated into older
+ * make the whole month, else read from the table; the feeds' windows are the previous snapshot's
+ * moved on by the updates ordered since, when the newest updates provably hold them all, else
+ * read from the table. Either way every file must be what a full render of the table gives. Random interleavings of updates (now and backdated into older
  * months), history imports (written straight into months), published files tampered with behind
  * the publisher's back, and publishes as a round makes them (sequence, then publish what changed since); after each publish every
  * month file of the plan is compared with a full render (`mandat verify`), on DynamoDB Local and the
@@ -10,8 +11,9 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { HistoryScope } from '#shared/domain/history';
 import { publishPlan } from '#shared/publish/publish';
-import { historyPath } from '#shared/render/snapshot';
+import { FEED_ITEM_LIMIT, historyPath } from '#shared/render/snapshot';
 import type { StoredObject } from '#shared/store/artifacts';
 import type { SequencingRepository } from '#shared/store/ports';
 import type { S3ArtifactStore } from '#shared/store/s3/artifact-store';
@@ -27,6 +29,9 @@ let env: TestEnvironment;
 let run = 0;
 /** Across runs: GETs of month files (each an attempt to build the month from it), and months read from the table after one. */
 const built = { attempts: 0, fromTable: 0 };
+/** Across runs: rounds that read the plan's or an area's whole window from the table, and rounds that moved them on from the snapshot. */
+const windows = { read: 0, moved: 0 };
+let windowReads: string[] = [];
 
 beforeAll(async () => {
   env = await createTestEnvironment();
@@ -73,6 +78,10 @@ function countingRepository(repository: SequencingRepository): SequencingReposit
       if (options?.month) built.fromTable++;
       return repository.listUpdates(planId, options);
     },
+    latestUpdates: (planId: string, scope: HistoryScope, limit: number) => {
+      if (!scope || 'areaSlug' in scope) windowReads.push(!scope ? `plan ${limit}` : 'area');
+      return repository.latestUpdates(planId, scope, limit);
+    },
   });
 }
 
@@ -112,11 +121,16 @@ async function runScenario(operations: Operation[]): Promise<void> {
   // table says changed since the last complete publish (everything, the first time).
   const publish = async () => {
     await env.repository.sequenceUpdates(planId, 'all');
+    windowReads = [];
     const result = await publishPlan(
       planId,
       { repository, store, snapshots: store, baseUrl: BASE_URL },
       since ? { changed: { commitmentIds: [], years: [] }, since, reads: 'changed' } : {},
     );
+    if (since) {
+      if (windowReads.some((read) => read === 'area' || read === `plan ${FEED_ITEM_LIMIT}`)) windows.read++;
+      else windows.moved++;
+    }
     since = result!.revision;
     // Every file, the month files above all: history imported since the last publish, older than
     // the newest updates, is found in its month, and its commitment's page lists it too.
@@ -188,4 +202,8 @@ it('builds every touched month byte for byte as a full render of the table, from
   // Both ways were taken: months built from their file, and the late or tampered ones read from the table.
   expect(built.attempts - built.fromTable).toBeGreaterThan(0);
   expect(built.fromTable).toBeGreaterThan(0);
+  // And both ways for the feeds' windows: moved on by the updates ordered since the snapshot, or
+  // read again (an update put into the past, a history import, an area the snapshot lacked).
+  expect(windows.moved).toBeGreaterThan(0);
+  expect(windows.read).toBeGreaterThan(0);
 }, 900_000);
