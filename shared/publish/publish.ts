@@ -293,10 +293,14 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     previousCommitments(planId, deps, since),
     repository.latestUpdates(planId, undefined, fewest),
   ]);
-  const moved = previous && windowsSince(previous, plan, history, newest);
   // Fewer than asked for is every ordered update: the plan's window already.
   const whole = newest.length < fewest || fewest === FEED_ITEM_LIMIT;
-  const latest = moved?.plan ?? (whole ? newest : await repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT));
+  const window = whole ? newest : undefined;
+  let moved = previous && windowsSince(previous, plan, history, newest);
+  // Not all among the newest few (an update put a little into the past): the plan's whole window may hold them.
+  const read = moved || window ? window : await repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT);
+  if (!moved && read !== window) moved = previous && windowsSince(previous, plan, history, read!);
+  const latest = moved?.plan ?? read ?? newest;
   const [commitments, builtUpon] = await loadCommitments(planId, deps, { plan, latest, previous, changed: options.changed });
   const sorted = sortCommitments(commitments);
   const hint = resolveHint({ plan, commitments: sorted, latest, history }, options);
@@ -325,9 +329,16 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
 
   let monthRowsRead = 0;
   const publishedParts = new Map<string, Array<string[] | undefined>>();
-  const [commitmentWindows, areaWindows, monthUpdates] = await Promise.all([
+  // Without windows to move on (none kept yet, or beyond the newest 100), every area's is read
+  // once and kept, not only the touched ones': the rounds after then read none.
+  const unkept =
+    deps.snapshots && since && !moved
+      ? [...new Set([...commitmentsPerArea.keys(), ...history.areaSlugs])].filter((slug) => !areas.has(slug))
+      : [];
+  const [commitmentWindows, areaWindows, unkeptWindows, monthUpdates] = await Promise.all([
     Promise.all(touchedCommitments.map((id) => repository.latestUpdates(planId, { commitmentId: id }, FEED_ITEM_LIMIT))),
     Promise.all([...areas].map((slug) => moved?.areas[slug] ?? repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
+    Promise.all(unkept.map((slug) => repository.latestUpdates(planId, { areaSlug: slug }, FEED_ITEM_LIMIT))),
     Promise.all(
       months.map(async (month) => {
         // The published file plus the newest updates when they add up, else the month from the table.
@@ -383,11 +394,15 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const areasRead = [...areas].flatMap((slug, i) => (moved?.areas[slug] ? [] : [areaWindows[i]!]));
   const updatesRead =
     newest.length +
-    (latest === newest || moved ? 0 : latest.length) +
+    (read && read !== newest ? read.length : 0) +
     monthRowsRead +
-    [...commitmentWindows, ...areasRead].reduce((sum, list) => sum + list.length, 0);
+    [...commitmentWindows, ...areasRead, ...unkeptWindows].reduce((sum, list) => sum + list.length, 0);
   // Every window this round holds is of its revision or later: the next snapshot keeps them all.
-  const windows = { updates: orderedUpdates(history), plan: latest, areas: { ...moved?.areas, ...Object.fromEntries(byArea) } };
+  const windows = {
+    updates: orderedUpdates(history),
+    plan: latest,
+    areas: { ...moved?.areas, ...Object.fromEntries(unkept.map((slug, i) => [slug, unkeptWindows[i]!])), ...Object.fromEntries(byArea) },
+  };
   return { snapshot, hint, updatesRead, builtUpon, publishedParts, windows, renewWindows: !moved || areasRead.length > 0 };
 }
 

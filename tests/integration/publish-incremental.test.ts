@@ -428,7 +428,7 @@ describe('the previous snapshot instead of every commitment', () => {
     await expectBucketEqualsTable();
   });
 
-  it("moves the feeds' windows on across a commitment moved to another area, and reads them again after an update put into the past", async () => {
+  it("moves the feeds' windows on across a commitment moved to another area, and reads them again after an update put far into the past", async () => {
     await publishWithSnapshot(env.repository, 'everything');
     const windowsRead = (counts: { windows: string[] }) => counts.windows.filter((w) => !w.startsWith('commitment '));
     const c2 = (await env.repository.getCommitment(PLAN, 'c2'))!;
@@ -462,12 +462,21 @@ describe('the previous snapshot instead of every commitment', () => {
     expect(windowsRead(past.counts).filter((w) => w.startsWith('area '))).not.toEqual([]);
     await expectBucketEqualsTable();
 
-    // The snapshot kept what was read: the next update now, in the same area, reads no window again.
-    await post('c1', 'pending');
+    // The snapshot kept what was read, every area's: the next update now, in the other area, reads no window again.
+    await post('c2', 'pending');
     const after = countingReader();
     await publishWithSnapshot(after.reader);
     expect(windowsRead(after.counts)).toEqual([expect.stringMatching(/^plan \d+$/)]);
     expect(windowsRead(after.counts)[0]).not.toBe(`plan ${FEED_ITEM_LIMIT}`);
+    await expectBucketEqualsTable();
+
+    // Reported a little in the past: below the newest few read first, within the plan's window,
+    // which is then read and holds it; the areas' windows are still moved on.
+    const thirtieth = (await env.repository.latestUpdates(PLAN, undefined, 30)).at(-1)!;
+    await post('c3', 'delayed', new Date(Date.parse(thirtieth.reportedAt) - 1000).toISOString());
+    const recent = countingReader();
+    await publishWithSnapshot(recent.reader);
+    expect(windowsRead(recent.counts)).toEqual([expect.stringMatching(/^plan \d+$/), `plan ${FEED_ITEM_LIMIT}`]);
     await expectBucketEqualsTable();
   });
 });
