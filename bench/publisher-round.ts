@@ -5,7 +5,8 @@
  * and month items moved) and the state reads around them; and the site root's check (a LIST of
  * `catalog/`), which a round makes only when its plan's catalog record changed. Measured on DynamoDB Local with the units it reports, for a round
  * of one update and a round of several (different commitments, one month), so a burst's cost
- * splits into what each update adds and what each regeneration costs once.
+ * splits into what each update adds and what each regeneration costs once. The publish's own
+ * reads in those rounds are metered apart: a burst's regenerations read what they do.
  */
 import { DynamoPublishReads } from '#shared/store/dynamo/sequencer';
 import type { S3ArtifactStore } from '#shared/store/s3/artifact-store';
@@ -18,9 +19,11 @@ import { type BenchRepository, recordOneUpdate } from './publish-probe.ts';
 
 export interface PublisherRound {
   updates: number;
-  /** Units of the lease, ordering and state requests (the publish's own reads are measured apart). */
+  /** Units of the lease, ordering and state requests (the publish's own reads are counted apart). */
   writeUnits: number;
   readUnits: number;
+  /** The publish's own reads (plan, history, commitments, windows, months), in read units. */
+  publishReadUnits: number;
   requests: Record<string, number>;
   /** S3 requests of the whole round, the plan's files and the site root's check. */
   s3Puts: number;
@@ -37,6 +40,9 @@ export interface PublisherRounds {
   writeUnitsPerRound: number;
   readUnitsPerUpdate: number;
   readUnitsPerRound: number;
+  /** The same split of the publish's own reads: what a burst's regenerations read. */
+  publishReadUnitsPerUpdate: number;
+  publishReadUnitsPerRound: number;
   /** The site root's LISTs per round: 0 when the plan's record is unchanged (the plan's own publish lists nothing). */
   siteListsPerRound: number;
 }
@@ -55,10 +61,11 @@ export async function measurePublisherRounds(
   },
 ): Promise<PublisherRounds> {
   const meter = new CapacityMeter(ctx.dynamodbEndpoint);
+  const publishMeter = new CapacityMeter(ctx.dynamodbEndpoint);
   try {
     const metered = new DynamoPublishReads(meter.client, options.tableName);
-    const reads = new DynamoPublishReads(ctx.doc, options.tableName);
-    // Only the coordinator's requests are metered; the publish's own reads are in the growth cell.
+    // The publish's own reads on a meter of their own: the coordinator's are the lines above them.
+    const reads = new DynamoPublishReads(publishMeter.client, options.tableName);
     const coordinator = new PublishCoordinator({ repository: metered, store: options.store });
     // The writer without the sequencer: ordering the update is the round's job here.
     const source = options.writer;
@@ -74,6 +81,7 @@ export async function measurePublisherRounds(
         await recordOneUpdate(writer, options.planId, id, options.reportedAt(next++));
       }
       meter.take();
+      publishMeter.take();
       ctx.io.reset();
       await publishChanges(
         new Map([
@@ -87,6 +95,7 @@ export async function measurePublisherRounds(
         updates,
         writeUnits: capacity.writeUnits,
         readUnits: capacity.readUnits,
+        publishReadUnits: publishMeter.take().readUnits,
         requests: capacity.requests,
         s3Puts: count(io, 'S3 PUT'),
         s3Heads: count(io, 'S3 HEAD'),
@@ -101,6 +110,7 @@ export async function measurePublisherRounds(
     const perUpdate = (pick: (r: PublisherRound) => number) => Math.max(0, (pick(several) - pick(single)) / (options.several - 1));
     const writeUnitsPerUpdate = perUpdate((r) => r.writeUnits);
     const readUnitsPerUpdate = perUpdate((r) => r.readUnits);
+    const publishReadUnitsPerUpdate = perUpdate((r) => r.publishReadUnits);
     return {
       single,
       several,
@@ -108,9 +118,12 @@ export async function measurePublisherRounds(
       writeUnitsPerRound: Math.max(0, single.writeUnits - writeUnitsPerUpdate),
       readUnitsPerUpdate,
       readUnitsPerRound: Math.max(0, single.readUnits - readUnitsPerUpdate),
+      publishReadUnitsPerUpdate,
+      publishReadUnitsPerRound: Math.max(0, single.publishReadUnits - publishReadUnitsPerUpdate),
       siteListsPerRound: single.s3Lists,
     };
   } finally {
     meter.destroy();
+    publishMeter.destroy();
   }
 }

@@ -95,7 +95,11 @@ export function deriveCost(results: BenchResults): BenchResults['cost'] {
         label: `burst of ${burst.accepted} updates (plan of ${burst.plan.commitments} commitments, ${burst.plan.history}+ updates)`,
         publishInvocationsPerUpdate: burst.invocations / burst.accepted,
         publishMsPerUpdate: burst.publishMsPerUpdate,
-        publishReadUnitsPerUpdate: burst.readUnitsPerRegeneration * burst.regenerationsPerUpdate,
+        // What the regenerations read, from the measured rounds of one and of several updates (each
+        // builds on the previous round's snapshot, as the burst's do); without them, a whole read of the plan each.
+        publishReadUnitsPerUpdate: rounds
+          ? rounds.publishReadUnitsPerUpdate + rounds.publishReadUnitsPerRound * burst.regenerationsPerUpdate
+          : burst.readUnitsPerRegeneration * burst.regenerationsPerUpdate,
         s3PutsPerUpdate: burst.s3PutsPerUpdate,
         s3ListsPerUpdate: burst.s3ListsPerUpdate,
         s3GetsPerUpdate: burst.s3GetsPerUpdate ?? 0,

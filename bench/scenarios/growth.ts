@@ -235,7 +235,8 @@ export async function growth(ctx: BenchContext, sizes: GrowthSizes): Promise<Gro
           const { single, several } = publisherRounds;
           progress(
             `growth: publisher around a publish, 1 update: ${single.writeUnits} WRU, ${single.readUnits} RRU, ${single.s3Lists} LIST (${single.s3Heads} HEAD in the round); ` +
-              `${several.updates} updates: ${several.writeUnits} WRU, ${several.readUnits} RRU (${JSON.stringify(single.requests)})`,
+              `${several.updates} updates: ${several.writeUnits} WRU, ${several.readUnits} RRU (${JSON.stringify(single.requests)}); ` +
+              `the publish's own reads: ${single.publishReadUnits} RRU, ${several.publishReadUnits} RRU`,
           );
         }
         const cell: GrowthCell = {
