@@ -452,6 +452,12 @@ export const SNAPSHOT_MAX_AGE = 16;
  * recording) is never built upon. A snapshot is written whole, after everything a round
  * rendered, from commitments read after its revision: at least as new as its revision.
  */
+/**
+ * A snapshot read back unchanged (the store answers a warm function's If-None-Match with the
+ * object it kept) is not parsed again; the rounds that share it only read it.
+ */
+const parsedSnapshots = new WeakMap<object, CommitmentsSnapshot>();
+
 async function previousCommitments(
   planId: string,
   deps: PlanPublishDependencies,
@@ -462,7 +468,11 @@ async function previousCommitments(
     // Unreadable for any reason: read every commitment instead.
     const stored = await deps.snapshots.read(snapshotKey(planId));
     if (!stored) return undefined;
-    const parsed = JSON.parse(stored.body) as CommitmentsSnapshot;
+    let parsed = parsedSnapshots.get(stored);
+    if (!parsed) {
+      parsed = JSON.parse(stored.body) as CommitmentsSnapshot;
+      parsedSnapshots.set(stored, parsed);
+    }
     return parsed.planId === planId && parsed.revision <= since && Array.isArray(parsed.commitments) ? parsed : undefined;
   } catch {
     return undefined;

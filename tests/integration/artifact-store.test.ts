@@ -3,7 +3,7 @@
  * artifact for a small write (billed as GETs), LISTs of the folders or of the whole prefix for a
  * large one. Against the S3 server, with the requests counted as S3 would bill them.
  */
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '#shared/store/artifacts';
 import { S3ArtifactStore } from '#shared/store/s3/artifact-store';
@@ -88,5 +88,52 @@ describe('S3ArtifactStore.write', () => {
     const changed = spread.map((a, i) => (i === 7 ? file(a.key, 'changed') : a));
     expect((await store.write('r/', changed)).written).toEqual(['r/7/index.csv']);
     expect(counts()).toEqual({ ListObjectsV2Command: 1, PutObjectCommand: 1 });
+  });
+});
+
+describe('S3ArtifactStore.read', () => {
+  it('asks again with If-None-Match: an unchanged object comes back as the same object, without its body; a changed or deleted one as it is now', async () => {
+    const store = new S3ArtifactStore(env.s3, env.bucketName);
+    // Another writer (another function instance) changes and deletes behind this one's back.
+    const other = new S3ArtifactStore(env.s3, env.bucketName);
+    // The HTTP status of each response this test's reads get: 200 with a body, 304 without.
+    const statuses: number[] = [];
+    const seen = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      try {
+        const out = (await next(args)) as { response?: { statusCode?: number } };
+        statuses.push(out.response?.statusCode ?? 0);
+        return out;
+      } catch (error) {
+        statuses.push((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0);
+        throw error;
+      }
+    };
+    env.s3.middlewareStack.add(seen as never, { step: 'deserialize', name: 'readStatuses' });
+    try {
+      await other.write('r/', [file('r/snapshot.json', '{"v":1}')]);
+      statuses.splice(0);
+      const first = await store.read('r/snapshot.json');
+      const again = await store.read('r/snapshot.json');
+      expect(again).toBe(first);
+      expect(first?.body).toBe('{"v":1}');
+      expect(statuses).toEqual([200, 304]);
+
+      await other.write('r/', [file('r/snapshot.json', '{"v":2}')]);
+      statuses.splice(0);
+      const changed = await store.read('r/snapshot.json');
+      expect(changed?.body).toBe('{"v":2}');
+      expect(changed).not.toBe(first);
+      expect(statuses).toEqual([200]);
+
+      await env.s3.send(new DeleteObjectCommand({ Bucket: env.bucketName, Key: 'r/snapshot.json' }));
+      expect(await store.read('r/snapshot.json')).toBeUndefined();
+      await other.write('r/', [file('r/snapshot.json', '{"v":2}')]);
+      statuses.splice(0);
+      // Forgotten when it was gone: read whole again, not answered from what was kept.
+      expect((await store.read('r/snapshot.json'))?.body).toBe('{"v":2}');
+      expect(statuses).toEqual([200]);
+    } finally {
+      env.s3.middlewareStack.remove('readStatuses');
+    }
   });
 });

@@ -24,7 +24,18 @@ const FOLDER_LISTINGS = 8;
 const HEAD_PRICE_IN_LISTS = 0.08;
 const HEAD_CHECKS = 100;
 
+/**
+ * Objects read back (the publisher's snapshot, the months' files, the catalog records) are kept,
+ * up to this many, so that a warm function asks for the next read with If-None-Match: an
+ * unchanged object (a 304, billed as the GET it is) is neither transferred nor decoded again, and
+ * the same StoredObject comes back, which callers may memoize their parse on. A snapshot is a
+ * few MB at most, a month's part under 1 MB: this bounds the memory kept to a few hundred MB.
+ */
+const REMEMBERED_OBJECTS = 64;
+
 export class S3ArtifactStore implements ArtifactStore {
+  private readonly remembered = new Map<string, StoredObject>();
+
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
@@ -93,10 +104,18 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async read(key: string): Promise<StoredObject | undefined> {
+    const known = this.remembered.get(key);
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { body: await out.Body!.transformToString('utf8'), etag: (out.ETag ?? '').replace(/"/g, '') };
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(known ? { IfNoneMatch: `"${known.etag}"` } : {}) }),
+      );
+      const stored = { body: await out.Body!.transformToString('utf8'), etag: (out.ETag ?? '').replace(/"/g, '') };
+      if (this.remembered.size >= REMEMBERED_OBJECTS) this.remembered.clear();
+      this.remembered.set(key, stored);
+      return stored;
     } catch (error) {
+      if (known && (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 304) return known;
+      this.remembered.delete(key);
       if ((error as Error).name === 'NoSuchKey') return undefined;
       throw error;
     }
