@@ -305,6 +305,15 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const sorted = sortCommitments(commitments);
   const hint = resolveHint({ plan, commitments: sorted, latest, history }, options);
   if (!hint) return full(commitments, builtUpon);
+  // A commitment in another area than the snapshot's copy: the area it left lists it no more. Its
+  // `previousAreaSlug` says so only until its next update, which may come before a round does.
+  const areaBefore = new Map(previous?.commitments.map((c) => [c.commitmentId, c.areaSlug]));
+  for (const c of sorted) {
+    const was = areaBefore.get(c.commitmentId);
+    if (was === undefined || was === c.areaSlug) continue;
+    hint.areaSlugs.add(was);
+    hint.commitmentIds.add(c.commitmentId);
+  }
 
   const current = new Map(sorted.map((c) => [c.commitmentId, c]));
   const touchedCommitments = [...hint.commitmentIds].filter((id) => current.has(id));
