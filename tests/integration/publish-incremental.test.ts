@@ -428,17 +428,18 @@ describe('the previous snapshot instead of every commitment', () => {
     await expectBucketEqualsTable();
   });
 
+  /** An admin's definition moving a commitment to the plan's other area; its state before. */
+  async function moveToTheOtherArea(commitmentId: string) {
+    const before = (await env.repository.getCommitment(PLAN, commitmentId))!;
+    const area = before.area === 'Àrea de Serveis' ? 'Àrea de Territori' : 'Àrea de Serveis';
+    const { number, title, priority } = before;
+    await defineCommitment(env.repository, PLAN, commitmentId, { number, title, priority, area }, { now: new Date() });
+    return before;
+  }
+
   it('re-renders the area a commitment left when an update follows the move before a publish (the update no longer names that area)', async () => {
     await publishWithSnapshot(env.repository, 'everything');
-    const c4 = (await env.repository.getCommitment(PLAN, 'c4'))!;
-    const other = c4.area === 'Àrea de Serveis' ? 'Àrea de Territori' : 'Àrea de Serveis';
-    await defineCommitment(
-      env.repository,
-      PLAN,
-      'c4',
-      { number: 4, title: c4.title, priority: c4.priority, area: other },
-      { now: new Date() },
-    );
+    const c4 = await moveToTheOtherArea('c4');
     // Published by a round that the move's own stream record has not reached yet: only the table tells.
     await post('c4', 'on_track');
     await publishWithSnapshot();
@@ -450,28 +451,20 @@ describe('the previous snapshot instead of every commitment', () => {
   it("moves the feeds' windows on across a commitment moved to another area, and reads them again after an update put far into the past", async () => {
     await publishWithSnapshot(env.repository, 'everything');
     const windowsRead = (counts: { windows: string[] }) => counts.windows.filter((w) => !w.startsWith('commitment '));
-    const c2 = (await env.repository.getCommitment(PLAN, 'c2'))!;
-    const other = c2.area === 'Àrea de Serveis' ? 'Àrea de Territori' : 'Àrea de Serveis';
-    await defineCommitment(
-      env.repository,
-      PLAN,
-      'c2',
-      { number: 2, title: c2.title, priority: c2.priority, area: other },
-      { now: new Date() },
-    );
+    /** A round that reads neither the plan's window nor an area's, only the plan's newest few; its files as a full render's. */
+    const publishMovingTheWindows = async () => {
+      const { reader, counts } = countingReader();
+      await publishWithSnapshot(reader);
+      expect(windowsRead(counts)).toEqual([expect.stringMatching(/^plan \d+$/)]);
+      expect(windowsRead(counts)[0]).not.toBe(`plan ${FEED_ITEM_LIMIT}`);
+      await expectBucketEqualsTable();
+    };
+    await moveToTheOtherArea('c2');
     // A definition is no update: the history's count says none was ordered since, and no window is read.
-    const defined = countingReader();
-    await publishWithSnapshot(defined.reader);
-    expect(windowsRead(defined.counts)).toEqual([expect.stringMatching(/^plan \d+$/)]);
-    expect(windowsRead(defined.counts)[0]).not.toBe(`plan ${FEED_ITEM_LIMIT}`);
-    await expectBucketEqualsTable();
+    await publishMovingTheWindows();
     // Its first update in the new area: both areas' windows moved on, none read.
     await post('c2', 'delayed');
-    const moved = countingReader();
-    await publishWithSnapshot(moved.reader);
-    expect(windowsRead(moved.counts)).toEqual([expect.stringMatching(/^plan \d+$/)]);
-    expect(windowsRead(moved.counts)[0]).not.toBe(`plan ${FEED_ITEM_LIMIT}`);
-    await expectBucketEqualsTable();
+    await publishMovingTheWindows();
 
     // Reported long ago: not among the newest updates, so the plan's window and the areas' touched are read whole.
     await post('c1', 'on_track', '2023-03-03T10:00:00.000Z');
@@ -483,11 +476,7 @@ describe('the previous snapshot instead of every commitment', () => {
 
     // The snapshot kept what was read, every area's: the next update now, in the other area, reads no window again.
     await post('c2', 'pending');
-    const after = countingReader();
-    await publishWithSnapshot(after.reader);
-    expect(windowsRead(after.counts)).toEqual([expect.stringMatching(/^plan \d+$/)]);
-    expect(windowsRead(after.counts)[0]).not.toBe(`plan ${FEED_ITEM_LIMIT}`);
-    await expectBucketEqualsTable();
+    await publishMovingTheWindows();
 
     // Reported a little in the past: below the newest few read first, within the plan's window,
     // which is then read and holds it; the areas' windows are still moved on.
