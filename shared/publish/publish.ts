@@ -293,14 +293,15 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     previousCommitments(planId, deps, since),
     repository.latestUpdates(planId, undefined, fewest),
   ]);
-  // Fewer than asked for is every ordered update: the plan's window already.
-  const whole = newest.length < fewest || fewest === FEED_ITEM_LIMIT;
-  const window = whole ? newest : undefined;
   let moved = previous && windowsSince(previous, plan, history, newest);
-  // Not all among the newest few (an update put a little into the past): the plan's whole window may hold them.
-  const read = moved || window ? window : await repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT);
-  if (!moved && read !== window) moved = previous && windowsSince(previous, plan, history, read!);
-  const latest = moved?.plan ?? read ?? newest;
+  // Fewer than asked for is every ordered update: the plan's window already. Otherwise, when the
+  // newest few do not hold every update since (one put a little into the past), the plan's whole window may.
+  let windowRead: StatusUpdate[] = [];
+  if (!moved && newest.length >= fewest && fewest < FEED_ITEM_LIMIT) {
+    windowRead = await repository.latestUpdates(planId, undefined, FEED_ITEM_LIMIT);
+    moved = previous && windowsSince(previous, plan, history, windowRead);
+  }
+  const latest = moved?.plan ?? (windowRead.length > 0 ? windowRead : newest);
   const [commitments, builtUpon] = await loadCommitments(planId, deps, { plan, latest, previous, changed: options.changed });
   const sorted = sortCommitments(commitments);
   const hint = resolveHint({ plan, commitments: sorted, latest, history }, options);
@@ -327,7 +328,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const months = [...monthCounts.keys()].filter((month) => hint.months.has(month) || hint.years.has(yearOfMonth(month))).sort();
 
   // Items read each way, estimated with the history spread evenly over the commitments.
-  const total = [...history.years.values()].reduce((sum, entry) => sum + entry.count, 0);
+  const total = orderedUpdates(history);
   const perCommitment = total / Math.max(1, sorted.length);
   const inArea = (slug: string) => commitmentsPerArea.get(slug) ?? 1;
   const partial =
@@ -403,7 +404,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const areasRead = [...areas].flatMap((slug, i) => (moved?.areas[slug] ? [] : [areaWindows[i]!]));
   const updatesRead =
     newest.length +
-    (read && read !== newest ? read.length : 0) +
+    windowRead.length +
     monthRowsRead +
     [...commitmentWindows, ...areasRead, ...unkeptWindows].reduce((sum, list) => sum + list.length, 0);
   // Every window this round holds is of its revision or later: the next snapshot keeps them all.
