@@ -17,7 +17,7 @@ import { isStoredInstant } from '../render/csv.ts';
 import { renderUpdatesJson, UPDATES_JSON_TAIL, updateJsonEntry, updatesJsonHead } from '../render/json.ts';
 import { historyPath, monthPartCount } from '../render/snapshot.ts';
 import { keptRow } from '../render/update-rows.ts';
-import type { ArtifactStore } from '../store/artifacts.ts';
+import type { ArtifactStore, StoredObject } from '../store/artifacts.ts';
 
 /** A row's fields as the renderer writes them, in its order, with the type each must have. */
 const ROW_FIELDS: ReadonlyArray<readonly [string, 'string' | 'number' | 'boolean' | 'progress' | 'links']> = [
@@ -208,6 +208,24 @@ export interface PublishedMonth {
 }
 
 /**
+ * A part's rows by the object read, as long as the plan renders its rows the same way: the store
+ * hands back the very object it read before when S3 answers 304 (If-None-Match), so a warm
+ * publisher does not scan a dense month's unchanged parts again, round after round. Only rows
+ * read back as kept copies are remembered: they are frozen, and nothing can change them.
+ */
+const partsRead = new WeakMap<StoredObject, { as: string; rows: readonly StatusUpdate[] }>();
+
+function partRows(plan: Plan, month: string, stored: StoredObject): StatusUpdate[] {
+  // All the plan gives a month file's rows: its id, language and labels, and the file's head.
+  const as = JSON.stringify([plan.planId, plan.language, plan.statuses, updatesJsonHead(plan, month)]);
+  const known = partsRead.get(stored);
+  if (known?.as === as) return [...known.rows];
+  const kept = keptMonthFile(plan, stored.body);
+  if (kept) partsRead.set(stored, { as, rows: Object.freeze([...kept]) });
+  return kept ?? readMonthFile(plan, stored.body);
+}
+
+/**
  * The month built from its published files (one GET per part, in parallel: as many parts as the
  * summary's count makes) and `newest`, or undefined: read it from the table.
  */
@@ -225,7 +243,7 @@ export async function monthFromPublished(
       ),
     );
     // A part not there yet (a new month, the month's next part): the newest updates may hold its rows.
-    const parts = bodies.map((stored) => (stored ? parseMonthFile(plan, stored.body) : undefined));
+    const parts = bodies.map((stored) => (stored ? partRows(plan, month, stored) : undefined));
     const rows = mergeMonth(
       month,
       parts.flatMap((part) => part ?? []),

@@ -131,6 +131,40 @@ describe('a month from its published file', () => {
     expect(reportedMonth(rows[0]!)).toBe(MONTH);
   });
 
+  it('scans an unchanged part once: the same object read again (S3 answering 304) gives its rows without its body being read', async () => {
+    // As the table gives them (`imported` set): only such rows are kept, and read back as kept.
+    const rows = oldestFirst(Array.from({ length: 6 }, (_, i) => update(300 + i, { imported: false })));
+    const body = renderUpdatesJson(plan, MONTH, rows);
+    let scans = 0;
+    const stored = {
+      etag: 'x',
+      get body() {
+        scans++;
+        return body;
+      },
+    };
+    const files = { read: async () => stored };
+    const summary = summaryOf(rows);
+    const first = await monthFromPublished(files, plan, MONTH, [], summary);
+    expect(first?.rows).toEqual(rows);
+    expect(scans).toBe(1);
+    expect(await monthFromPublished(files, plan, MONTH, [], summary)).toEqual(first);
+    expect(scans).toBe(1);
+    // A later update with it: the part's rows as before, plus the update.
+    const late = update(400, { reportedAt: `${MONTH}-28T23:00:00.000Z`, planRevision: 900, imported: false });
+    expect((await monthFromPublished(files, plan, MONTH, [late], summaryOf([...rows, late])))?.rows).toEqual(oldestFirst([...rows, late]));
+    expect(scans).toBe(1);
+    // Other status labels: the file is not what the plan renders now, so it is read again, and refused.
+    const relabelled = {
+      ...plan,
+      statuses: plan.statuses.map((s) => ({ ...s, labels: Object.fromEntries(Object.entries(s.labels).map(([k, v]) => [k, `${v}!`])) })),
+    };
+    expect(await monthFromPublished(files, relabelled, MONTH, [], summary)).toBeUndefined();
+    expect(scans).toBeGreaterThan(1);
+    // Another object with the same text (S3 answering 200): read again.
+    expect((await monthFromPublished({ read: async () => ({ body, etag: 'x' }) }, plan, MONTH, [], summary))?.rows).toEqual(rows);
+  });
+
   it('reads a long month from every part its count makes, and tells what each part held', async () => {
     const published = oldestFirst(Array.from({ length: MONTH_PART_ROWS + 20 }, (_, i) => update(i, { reportedAt: reportedIn(i) })));
     const late = update(5_000, { reportedAt: `${MONTH}-28T23:00:00.000Z`, planRevision: 9_000 });
