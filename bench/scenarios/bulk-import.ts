@@ -9,13 +9,15 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '#infra/local/emulators';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { freePort, startDynamoDbLocal } from '#infra/local/emulators';
 import { startLocalStack } from '#infra/local/local-stack';
 import { ensureTable } from '#infra/local/setup';
+import { createDynamoClient } from '#shared/store/dynamo/client';
 import { DynamoSequencingRepository } from '#shared/store/dynamo/sequencing';
 import { SignedClient } from '../../cli/client.ts';
-import type { BenchContext } from '../context.ts';
-import { deleteTable } from '../data.ts';
+import { type BenchContext, CREDENTIALS, REGION } from '../context.ts';
 import { progress } from '../progress.ts';
 import { registerKey } from '../signing.ts';
 
@@ -97,10 +99,31 @@ async function waitPublished(repository: DynamoSequencingRepository, planId: str
 }
 
 export async function bulkImport(ctx: BenchContext, sizes: BulkImportSizes): Promise<BulkImportResult> {
+  // A DynamoDB Local of its own: what 10,000 imported updates leave in the emulator after their
+  // table is deleted slowed every end-to-end scenario after it (freshness at 20/s ×3), and what
+  // those leave slowed this one (the history import ×8): docs/PERFORMANCE.md, "Freshness under load".
+  progress('bulk import: starting a DynamoDB Local of its own');
+  const dynamo = await startDynamoDbLocal();
+  const raw = new DynamoDBClient({ region: REGION, endpoint: dynamo.endpoint, credentials: CREDENTIALS });
+  const doc = createDynamoClient({ region: REGION, dynamodbEndpoint: dynamo.endpoint });
+  try {
+    return await importOn(ctx, sizes, { endpoint: dynamo.endpoint, raw, doc });
+  } finally {
+    raw.destroy();
+    doc.destroy();
+    await dynamo.stop();
+  }
+}
+
+async function importOn(
+  ctx: BenchContext,
+  sizes: BulkImportSizes,
+  { endpoint, raw, doc }: { endpoint: string; raw: DynamoDBClient; doc: DynamoDBDocumentClient },
+): Promise<BulkImportResult> {
   const tableName = 'bench-bulk';
   const bucketName = 'bench-bulk';
-  await ensureTable(ctx.raw, tableName);
-  const repository = new DynamoSequencingRepository(ctx.doc, tableName);
+  await ensureTable(raw, tableName);
+  const repository = new DynamoSequencingRepository(doc, tableName);
   const admin = await registerKey(repository, 'bench-admin', 'admin', []);
   const keyFile = join(ctx.tmp, 'bench-admin.pem');
   writeFileSync(keyFile, admin.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
@@ -108,7 +131,7 @@ export async function bulkImport(ctx: BenchContext, sizes: BulkImportSizes): Pro
   const stack = await startLocalStack({
     dataDir: join(ctx.tmp, 'bulk-stack'),
     port,
-    dynamodbEndpoint: ctx.dynamodbEndpoint,
+    dynamodbEndpoint: endpoint,
     s3Endpoint: ctx.s3Endpoint,
     tableName,
     bucketName,
@@ -192,8 +215,5 @@ export async function bulkImport(ctx: BenchContext, sizes: BulkImportSizes): Pro
     };
   } finally {
     await stack.stop();
-    // As the growth cells do: the next scenarios share DynamoDB Local, which slows with every
-    // table (and stream) it keeps.
-    await deleteTable(ctx.raw, tableName);
   }
 }
