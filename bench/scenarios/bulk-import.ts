@@ -101,7 +101,7 @@ async function waitPublished(repository: DynamoSequencingRepository, planId: str
 export async function bulkImport(ctx: BenchContext, sizes: BulkImportSizes): Promise<BulkImportResult> {
   // A DynamoDB Local of its own: what 10,000 imported updates leave in the emulator after their
   // table is deleted slowed every end-to-end scenario after it (freshness at 20/s ×3), and what
-  // those leave slowed this one (the history import ×8): docs/PERFORMANCE.md, "Freshness under load".
+  // those leave slowed this one (the history import ×7): docs/PERFORMANCE.md, "Freshness under load".
   progress('bulk import: starting a DynamoDB Local of its own');
   const dynamo = await startDynamoDbLocal();
   const raw = new DynamoDBClient({ region: REGION, endpoint: dynamo.endpoint, credentials: CREDENTIALS });
