@@ -457,17 +457,17 @@ function windowsSince(previous: CommitmentsSnapshot, plan: Plan, history: Histor
 export const SNAPSHOT_MAX_AGE = 16;
 
 /**
- * The previous rounds' commitments, when their snapshot is of the revision recorded as
- * published (`since`) or older: a snapshot of a later revision (a round that crashed before
- * recording) is never built upon. A snapshot is written whole, after everything a round
- * rendered, from commitments read after its revision: at least as new as its revision.
- */
-/**
  * A snapshot read back unchanged (the store answers a warm function's If-None-Match with the
  * object it kept) is not parsed again; the rounds that share it only read it.
  */
 const parsedSnapshots = new WeakMap<object, CommitmentsSnapshot>();
 
+/**
+ * The previous rounds' commitments, when their snapshot is of the revision recorded as
+ * published (`since`) or older: a snapshot of a later revision (a round that crashed before
+ * recording) is never built upon. A snapshot is written whole, after everything a round
+ * rendered, from commitments read after its revision: at least as new as its revision.
+ */
 async function previousCommitments(
   planId: string,
   deps: PlanPublishDependencies,
