@@ -211,17 +211,17 @@ export interface PublishedMonth {
  * A part's rows by the object read, as long as the plan renders its rows the same way: the store
  * hands back the very object it read before when S3 answers 304 (If-None-Match), so a warm
  * publisher does not scan a dense month's unchanged parts again, round after round. Only rows
- * read back as kept copies are remembered: they are frozen, and nothing can change them.
+ * read back as kept copies are remembered: each is frozen, and the list is only ever read.
  */
 const partsRead = new WeakMap<StoredObject, { as: string; rows: readonly StatusUpdate[] }>();
 
-function partRows(plan: Plan, month: string, stored: StoredObject): StatusUpdate[] {
-  // All the plan gives a month file's rows: its id, language and labels, and the file's head.
-  const as = JSON.stringify([plan.planId, plan.language, plan.statuses, updatesJsonHead(plan, month)]);
+function partRows(plan: Plan, stored: StoredObject): readonly StatusUpdate[] {
+  // What the plan gives a month file's rows besides its key's plan and month: its labels in its language.
+  const as = plan.language + JSON.stringify(plan.statuses);
   const known = partsRead.get(stored);
-  if (known?.as === as) return [...known.rows];
+  if (known?.as === as) return known.rows;
   const kept = keptMonthFile(plan, stored.body);
-  if (kept) partsRead.set(stored, { as, rows: Object.freeze([...kept]) });
+  if (kept) partsRead.set(stored, { as, rows: kept });
   return kept ?? readMonthFile(plan, stored.body);
 }
 
@@ -243,7 +243,7 @@ export async function monthFromPublished(
       ),
     );
     // A part not there yet (a new month, the month's next part): the newest updates may hold its rows.
-    const parts = bodies.map((stored) => (stored ? partRows(plan, month, stored) : undefined));
+    const parts = bodies.map((stored) => (stored ? partRows(plan, stored) : undefined));
     const rows = mergeMonth(
       month,
       parts.flatMap((part) => part ?? []),

@@ -311,9 +311,10 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const areaBefore = new Map(previous?.commitments.map((c) => [c.commitmentId, c.areaSlug]));
   for (const c of sorted) {
     const was = areaBefore.get(c.commitmentId);
-    if (was === undefined || was === c.areaSlug) continue;
-    hint.areaSlugs.add(was);
-    hint.commitmentIds.add(c.commitmentId);
+    if (was && was !== c.areaSlug) {
+      hint.areaSlugs.add(was);
+      hint.commitmentIds.add(c.commitmentId);
+    }
   }
 
   const current = new Map(sorted.map((c) => [c.commitmentId, c]));
@@ -478,11 +479,8 @@ async function previousCommitments(
     // Unreadable for any reason: read every commitment instead.
     const stored = await deps.snapshots.read(snapshotKey(planId));
     if (!stored) return undefined;
-    let parsed = parsedSnapshots.get(stored);
-    if (!parsed) {
-      parsed = JSON.parse(stored.body) as CommitmentsSnapshot;
-      parsedSnapshots.set(stored, parsed);
-    }
+    const parsed = parsedSnapshots.get(stored) ?? (JSON.parse(stored.body) as CommitmentsSnapshot);
+    parsedSnapshots.set(stored, parsed);
     return parsed.planId === planId && parsed.revision <= since && Array.isArray(parsed.commitments) ? parsed : undefined;
   } catch {
     return undefined;
