@@ -436,7 +436,8 @@ function newestWindow(window: StatusUpdate[], since: StatusUpdate[]): StatusUpda
  */
 function windowsSince(previous: CommitmentsSnapshot, plan: Plan, history: HistorySummary, newest: StatusUpdate[]): FeedWindows | undefined {
   const kept = previous.windows;
-  if (!kept) return undefined;
+  // None kept, or not as this version keeps them (another version's, edited by hand): read them again.
+  if (!kept || ![kept.plan, ...Object.values(kept.areas ?? 0)].every(Array.isArray)) return undefined;
   const updates = orderedUpdates(history);
   const fresh = newest.filter((u) => u.planRevision > previous.revision && u.planRevision <= plan.revision);
   if (fresh.length !== updates - kept.updates) return undefined;

@@ -428,6 +428,23 @@ describe('the previous snapshot instead of every commitment', () => {
     await expectBucketEqualsTable();
   });
 
+  it('builds upon the commitments of a snapshot whose windows are not as kept (another version, edited by hand), reading the windows again', async () => {
+    await publishWithSnapshot(env.repository, 'everything');
+    const key = `snapshots/${PLAN}.json`;
+    const kept = JSON.parse((await env.getObject(key))!.body) as { windows: { areas: Record<string, unknown> } };
+    for (const slug of Object.keys(kept.windows.areas)) kept.windows.areas[slug] = 'not a window';
+    await env.store.write('snapshots/', [{ key, body: JSON.stringify(kept), contentType: 'application/json', cacheControl: 'no-cache' }]);
+    await post('c2', 'delayed');
+    const { reader, counts } = countingReader();
+    await publishWithSnapshot(reader);
+    expect(counts.listed).toBe(0);
+    await expectBucketEqualsTable();
+    // The windows read again are kept in a new snapshot, as they are.
+    const renewed = JSON.parse((await env.getObject(key))!.body) as { revision: number; windows: { areas: Record<string, unknown> } };
+    expect(renewed.revision).toBe(since);
+    expect(Object.values(renewed.windows.areas).every(Array.isArray)).toBe(true);
+  });
+
   /** An admin's definition moving a commitment to the plan's other area; its state before. */
   async function moveToTheOtherArea(commitmentId: string) {
     const before = (await env.repository.getCommitment(PLAN, commitmentId))!;
