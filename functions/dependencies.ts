@@ -8,25 +8,28 @@
  */
 
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Config, loadConfig } from '#shared/config/config';
+import type { PublishConfig } from '#shared/config/config';
 import { createDynamoClient } from '#shared/store/dynamo/client';
 
-export interface FunctionDependencies {
-  config: Config;
+export interface FunctionDependencies<C extends PublishConfig> {
+  config: C;
   dynamo: DynamoDBDocumentClient;
 }
 
-let built: FunctionDependencies | undefined;
+/** Built per loader: each function reads only its own settings (publish bundles none of the API's). */
+const built = new Map<unknown, FunctionDependencies<PublishConfig>>();
 
-export function functionDependencies(): FunctionDependencies {
-  if (!built) {
-    const config = loadConfig();
-    built = { config, dynamo: createDynamoClient(config) };
+export function functionDependencies<C extends PublishConfig>(load: () => C): FunctionDependencies<C> {
+  let found = built.get(load);
+  if (!found) {
+    const config = load();
+    found = { config, dynamo: createDynamoClient(config) };
+    built.set(load, found);
   }
-  return built;
+  return found as FunctionDependencies<C>;
 }
 
 /** Tests and the local runtime point the same process at fresh emulators. */
 export function resetFunctionDependencies(): void {
-  built = undefined;
+  built.clear();
 }

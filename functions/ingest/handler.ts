@@ -1,7 +1,7 @@
 /** HTTP API / Function URL event (payload v2) → the API → response. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ApiRequest, type ApiResponse, createApi, problemResponse } from '#shared/api/api';
-import type { Config } from '#shared/config/config';
+import { type Config, loadConfig } from '#shared/config/config';
 import { Problem } from '#shared/domain/problem';
 import { cachingSealer, LocalSecretSealer, lazySealer, readMasterKeyFile, type SecretSealer } from '#shared/signing/secret-sealer';
 import { DynamoPlanRepository } from '#shared/store/dynamo/repository';
@@ -9,7 +9,7 @@ import { type FunctionDependencies, functionDependencies } from '../dependencies
 import { observeApiRequest } from './observability.ts';
 
 /** The API over the current dependencies (rebuilt when tests or the local runtime reset them). */
-let api: { dependencies: FunctionDependencies; handle: ReturnType<typeof createApi> } | undefined;
+let api: { dependencies: FunctionDependencies<Config>; handle: ReturnType<typeof createApi> } | undefined;
 
 export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   const headers: Record<string, string | undefined> = {};
@@ -55,7 +55,7 @@ function toResult(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
 export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
   const observation = observeApiRequest(event, context);
   try {
-    const dependencies = functionDependencies();
+    const dependencies = functionDependencies(loadConfig);
     if (api?.dependencies !== dependencies) {
       const { config, dynamo } = dependencies;
       const repository = new DynamoPlanRepository(dynamo, config.tableName);

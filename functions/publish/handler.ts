@@ -1,5 +1,6 @@
 /** DynamoDB stream batch → the touched plans' files regenerated: the dependencies, wired once per environment. */
 
+import { loadPublishConfig } from '#shared/config/config';
 import { leaseOptionsFromEnv, PublishCoordinator } from '#shared/publish/coordinator';
 import { httpHubNotifier } from '#shared/publish/websub-http';
 import { DynamoPublishReads } from '#shared/store/dynamo/sequencer';
@@ -14,7 +15,7 @@ let dependencies: BatchDependencies | undefined;
 let builtFrom: ReturnType<typeof functionDependencies> | undefined;
 
 export const handler = createStreamPublishHandler(() => {
-  const shared = functionDependencies();
+  const shared = functionDependencies(loadPublishConfig);
   // Rebuilt when the shared ones are (tests and the local runtime reset them between emulators).
   if (!dependencies || builtFrom !== shared) {
     const { config, dynamo } = shared;

@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { EMULATOR_CREDENTIALS } from '#shared/aws/client-options';
+import { loadConfig } from '#shared/config/config';
 import { DATA_DIR_LAYOUT } from '#shared/config/local-data';
 import { removeRuntimeFile, writeRuntimeFile } from '#shared/config/runtime-file';
 import { ensureMasterKeyFile } from '#shared/signing/secret-sealer';
@@ -116,7 +117,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { handler: ingest } = await import('#functions/ingest/handler');
     const { handler: publish } = await import('#functions/publish/handler');
     const { functionDependencies } = handlers;
-    const { config, dynamo } = functionDependencies();
+    const { config, dynamo } = functionDependencies(loadConfig);
     const repository = new DynamoSequencingRepository(dynamo, config.tableName);
 
     // Data from a version before the plans and keys registries: add their entries (the lists read only those).

@@ -4,7 +4,8 @@
  * deployment is fixed in one go rather than one variable per cold start.
  */
 
-export interface Config {
+/** What the publish function reads: where the table, the bucket and the site are, and the WebSub hubs. */
+export interface PublishConfig {
   region: string;
   tableName: string;
   bucketName: string;
@@ -12,6 +13,12 @@ export interface Config {
   publicBaseUrl: string;
   dynamodbEndpoint?: string;
   s3Endpoint?: string;
+  /** WebSub hubs the feeds advertise and the publisher pings after a change (WEBSUB_HUBS); empty = off. */
+  websubHubs: string[];
+}
+
+/** Everything, the API's settings included: the ingest function, operators' commands, the local runtime. */
+export interface Config extends PublishConfig {
   /** Allowed distance between a signature's `created` and the server clock, in seconds. */
   clockSkewSeconds: number;
   /** How long a nonce is remembered; must exceed twice the skew window. */
@@ -27,8 +34,6 @@ export interface Config {
    */
   secrets?: { kind: 'kms'; kmsKeyId: string } | { kind: 'local'; masterKeyFile: string };
   kmsEndpoint?: string;
-  /** WebSub hubs the feeds advertise and the publisher pings after a change (WEBSUB_HUBS); empty = off. */
-  websubHubs: string[];
 }
 
 export class ConfigError extends Error {
@@ -51,49 +56,35 @@ const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KMS_KEY_ID =
   /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|[0-9a-f-]{36}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+)$/;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const problems: string[] = [];
+type Problems = string[];
+
+const readUrl = (env: NodeJS.ProcessEnv, problems: Problems, name: string, optional: boolean): string | undefined => {
+  const value = env[name]?.trim();
+  if (!value) return optional ? undefined : '';
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
+    problems.push(`${name} must be an absolute http(s) URL, got "${value}"`);
+  return value.replace(/(?<!\/)\/+$/, '');
+};
+
+const readText = (env: NodeJS.ProcessEnv, problems: Problems, name: string, pattern: RegExp, what: string): string => {
+  const value = env[name]?.trim() ?? '';
+  if (value && !pattern.test(value)) problems.push(`${name} must be ${what}, got "${value}"`);
+  return value;
+};
+
+function checked<T>(problems: Problems, config: T): T {
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  return config;
+}
+
+function publishSettings(env: NodeJS.ProcessEnv, problems: Problems): PublishConfig {
   const missing = REQUIRED_VARIABLES.filter((name) => !env[name]?.trim());
   if (missing.length > 0) problems.push(`Missing environment variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-
-  const text = (name: string, pattern: RegExp, what: string): string => {
-    const value = env[name]?.trim() ?? '';
-    if (value && !pattern.test(value)) problems.push(`${name} must be ${what}, got "${value}"`);
-    return value;
-  };
-  const url = (name: string, optional: boolean): string | undefined => {
-    const value = env[name]?.trim();
-    if (!value) return optional ? undefined : '';
-    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol))
-      problems.push(`${name} must be an absolute http(s) URL, got "${value}"`);
-    return value.replace(/(?<!\/)\/+$/, '');
-  };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-      return fallback;
-    }
-    return value;
-  };
-
-  const tableName = text('TABLE_NAME', TABLE_NAME, 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
-  const bucketName = text('BUCKET_NAME', BUCKET_NAME, 'an S3 bucket name (3-63 of a-z 0-9 . -)');
-  const publicBaseUrl = url('PUBLIC_BASE_URL', false)!;
-  const dynamodbEndpoint = url('DYNAMODB_ENDPOINT', true);
-  const s3Endpoint = url('S3_ENDPOINT', true);
-  const clockSkewSeconds = integer('CLOCK_SKEW_SECONDS', 300, 1, 3600);
-  const nonceTtlSeconds = integer('NONCE_TTL_SECONDS', 3600, 1, 7 * 24 * 3600);
-  const bodyLimitBytes = integer('BODY_LIMIT_BYTES', MAX_BODY_LIMIT_BYTES, 1024, MAX_BODY_LIMIT_BYTES);
-  // Long enough that guessing it is hopeless; the value itself is never echoed.
-  const originSecret = env.ORIGIN_SECRET?.trim() || undefined;
-  if (originSecret !== undefined && originSecret.length < 32) problems.push('ORIGIN_SECRET must be at least 32 characters');
-  const kmsKeyId = text('SECRETS_KMS_KEY_ID', KMS_KEY_ID, 'a KMS key ARN, key id or alias');
-  const masterKeyFile = env.SECRETS_MASTER_KEY_FILE?.trim() ?? '';
-  if (kmsKeyId && masterKeyFile) problems.push('SECRETS_KMS_KEY_ID and SECRETS_MASTER_KEY_FILE exclude each other: set one');
-  const kmsEndpoint = url('KMS_ENDPOINT', true);
+  const tableName = readText(env, problems, 'TABLE_NAME', TABLE_NAME, 'a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)');
+  const bucketName = readText(env, problems, 'BUCKET_NAME', BUCKET_NAME, 'an S3 bucket name (3-63 of a-z 0-9 . -)');
+  const publicBaseUrl = readUrl(env, problems, 'PUBLIC_BASE_URL', false)!;
+  const dynamodbEndpoint = readUrl(env, problems, 'DYNAMODB_ENDPOINT', true);
+  const s3Endpoint = readUrl(env, problems, 'S3_ENDPOINT', true);
   const websubHubs = [
     ...new Set(
       (env.WEBSUB_HUBS ?? '')
@@ -107,8 +98,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`WEBSUB_HUBS must be comma-separated absolute http(s) URLs, got "${hub}"`);
     }
   }
-
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return {
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'eu-west-1',
     tableName,
@@ -116,6 +105,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl,
     dynamodbEndpoint,
     s3Endpoint,
+    websubHubs,
+  };
+}
+
+/** The publish function's configuration: it never reads the API's settings, so it neither checks nor bundles them. */
+export function loadPublishConfig(env: NodeJS.ProcessEnv = process.env): PublishConfig {
+  const problems: Problems = [];
+  return checked(problems, publishSettings(env, problems));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: Problems = [];
+  const base = publishSettings(env, problems);
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const clockSkewSeconds = integer('CLOCK_SKEW_SECONDS', 300, 1, 3600);
+  const nonceTtlSeconds = integer('NONCE_TTL_SECONDS', 3600, 1, 7 * 24 * 3600);
+  const bodyLimitBytes = integer('BODY_LIMIT_BYTES', MAX_BODY_LIMIT_BYTES, 1024, MAX_BODY_LIMIT_BYTES);
+  // Long enough that guessing it is hopeless; the value itself is never echoed.
+  const originSecret = env.ORIGIN_SECRET?.trim() || undefined;
+  if (originSecret !== undefined && originSecret.length < 32) problems.push('ORIGIN_SECRET must be at least 32 characters');
+  const kmsKeyId = readText(env, problems, 'SECRETS_KMS_KEY_ID', KMS_KEY_ID, 'a KMS key ARN, key id or alias');
+  const masterKeyFile = env.SECRETS_MASTER_KEY_FILE?.trim() ?? '';
+  if (kmsKeyId && masterKeyFile) problems.push('SECRETS_KMS_KEY_ID and SECRETS_MASTER_KEY_FILE exclude each other: set one');
+  const kmsEndpoint = readUrl(env, problems, 'KMS_ENDPOINT', true);
+
+  return checked(problems, {
+    ...base,
     clockSkewSeconds,
     // A nonce must outlive every window in which its signature could still be accepted.
     nonceTtlSeconds: Math.max(nonceTtlSeconds, clockSkewSeconds * 2 + 60),
@@ -127,6 +153,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ? { secrets: { kind: 'local' as const, masterKeyFile } }
         : {}),
     ...(kmsEndpoint ? { kmsEndpoint } : {}),
-    websubHubs,
-  };
+  });
 }

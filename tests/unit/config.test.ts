@@ -1,7 +1,7 @@
 /** Configuration: read once, validated, and every bad variable named in one error. */
 import { describe, expect, it } from 'vitest';
 import { createApi } from '#shared/api/api';
-import { ConfigError, loadConfig, MAX_BODY_LIMIT_BYTES } from '#shared/config/config';
+import { ConfigError, loadConfig, loadPublishConfig, MAX_BODY_LIMIT_BYTES } from '#shared/config/config';
 import { LIMITS } from '#shared/domain/model';
 import type { PlanRepository } from '#shared/store/ports';
 
@@ -139,5 +139,22 @@ describe('the configured body limit', () => {
     });
     expect(response.status).toBe(413);
     expect(JSON.parse(response.body)).toMatchObject({ status: 413, detail: 'the body is 2049 bytes; the limit is 2048' });
+  });
+});
+
+describe('loadPublishConfig (the publish function)', () => {
+  it('reads what publishing needs, checked as for ingest, and nothing of the API', () => {
+    const env = { ...minimal, S3_ENDPOINT: 'http://127.0.0.1:4569/', WEBSUB_HUBS: 'https://hub.example.org/h' };
+    const { region, tableName, bucketName, publicBaseUrl, dynamodbEndpoint, s3Endpoint, websubHubs } = loadConfig(env);
+    expect(loadPublishConfig(env)).toEqual({ region, tableName, bucketName, publicBaseUrl, dynamodbEndpoint, s3Endpoint, websubHubs });
+    expect(() => loadPublishConfig({ BUCKET_NAME: 'Bad_Bucket', PUBLIC_BASE_URL: 'ftp://x' })).toThrow(
+      'Invalid configuration: Missing environment variable TABLE_NAME; BUCKET_NAME must be an S3 bucket name (3-63 of a-z 0-9 . -), got "Bad_Bucket"; PUBLIC_BASE_URL must be an absolute http(s) URL, got "ftp://x"',
+    );
+  });
+
+  it('is not stopped by a setting only the API reads', () => {
+    const env = { ...minimal, CLOCK_SKEW_SECONDS: 'soon', ORIGIN_SECRET: 'short' };
+    expect(() => loadConfig(env)).toThrow(/CLOCK_SKEW_SECONDS must be a whole number.*ORIGIN_SECRET must be at least 32 characters/);
+    expect(loadPublishConfig(env).tableName).toBe('mandat-obert');
   });
 });
