@@ -71,6 +71,8 @@ export interface PublishCoordinatorOptions {
   heartbeatMs?: number;
   /** Rounds per publish call before leaving the rest to the publishers of the newer changes. */
   maxRounds?: number;
+  /** In a burst, how long at most to wait for arrivals to pause before the next round; 0 never waits. */
+  gatherMs?: number;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
   log?: (entry: Record<string, unknown>) => void;
@@ -78,6 +80,11 @@ export interface PublishCoordinatorOptions {
 
 export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_LEASE_WAIT_MS = 20_000;
+export const DEFAULT_GATHER_MS = 10_000;
+/** A round found this many commitments waiting after it: a burst. */
+const GATHER_WAITING = 10;
+/** Arrivals are over when the newest update stays the same this long. */
+const GATHER_PAUSE_MS = 500;
 
 /** Lease settings from the environment: PUBLISH_LEASE_SECONDS, PUBLISH_LEASE_WAIT_SECONDS. */
 export function leaseOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<PublishCoordinatorOptions, 'leaseMs' | 'leaseWaitMs'> {
@@ -171,6 +178,7 @@ export class PublishCoordinator {
   readonly leaseWaitMs: number;
   readonly heartbeatMs: number;
   readonly maxRounds: number;
+  readonly gatherMs: number;
   readonly clock: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly log: (entry: Record<string, unknown>) => void;
@@ -182,6 +190,7 @@ export class PublishCoordinator {
     this.leaseWaitMs = options.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS;
     this.heartbeatMs = options.heartbeatMs ?? Math.floor(this.leaseMs / 3);
     this.maxRounds = options.maxRounds ?? 10;
+    this.gatherMs = options.gatherMs ?? DEFAULT_GATHER_MS;
     this.clock = options.clock ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
     this.log = options.log ?? (() => {});
@@ -229,7 +238,19 @@ export class PublishCoordinator {
         }
       }
       force = false;
-      if (scope !== 'all') scope = [...new Set([...scope, ...(await this.repository.newestPendingCommitments(planId))])];
+      const waiting = await this.repository.newestPendingCommitments(planId);
+      if (waiting.length >= GATHER_WAITING && this.gatherMs > 0) {
+        // A burst: each round while it lasts would rewrite the files of the commitments it touches
+        // again. Waiting (without the lease) until arrivals pause writes them once; all that waits
+        // by then is this call's to publish.
+        const until = this.clock() + this.gatherMs;
+        for (let newest = ''; this.clock() < until; await this.sleep(GATHER_PAUSE_MS)) {
+          const now = await this.repository.newestArrival(planId);
+          if (now === newest) break;
+          newest = now;
+        }
+        scope = 'all';
+      } else if (scope !== 'all') scope = [...new Set([...scope, ...waiting])];
       // Loop: the check after the release (see 3. above); more work takes the lease again.
     }
   }

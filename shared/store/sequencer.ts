@@ -17,6 +17,8 @@ export interface UpdateSequencer {
    * round ran, which the batch that started it did not name (their own batch would, later).
    */
   newestPendingCommitments(planId: string): Promise<string[]>;
+  /** The newest update's key ('' for none): while it moves, updates are still arriving. */
+  newestArrival(planId: string): Promise<string>;
   /** Sequences every pending update of these commitments; returns how many it sequenced. */
   sequenceUpdates(planId: string, scope: PendingScope): Promise<number>;
 }

@@ -56,6 +56,26 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     return (await this.pendingLists(planId, scope)).length > 0;
   }
 
+  async newestArrival(planId: string): Promise<string> {
+    return String((await this.newest(planId, 1, 'SK')).Items?.[0]?.SK ?? '');
+  }
+
+  /** A page of the plan's updates, newest first. */
+  private newest(planId: string, limit: number, projection: string, start?: Record<string, unknown>) {
+    return this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': 'UPDATE#' },
+        ProjectionExpression: projection,
+        ScanIndexForward: false,
+        Limit: limit,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+  }
+
   async newestPendingCommitments(planId: string): Promise<string[]> {
     // Newest first, a page of 10 (about 3 read units), then pages twice as large only while a
     // whole page still waits to be ordered (a burst), up to 100 updates in all: a quiet plan's
@@ -63,18 +83,7 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     const pending = new Set<string>();
     let start: Record<string, unknown> | undefined;
     for (let read = 0, limit = FIRST_PAGE; read < NEWEST_UPDATES; read += limit, limit = Math.min(2 * limit, NEWEST_UPDATES - read)) {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': 'UPDATE#' },
-          ProjectionExpression: 'commitmentId, planRevision',
-          ScanIndexForward: false,
-          Limit: limit,
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
+      const out = await this.newest(planId, limit, 'commitmentId, planRevision', start);
       const items = out.Items ?? [];
       for (const item of items) if (!(Number(item.planRevision) > 0)) pending.add(String(item.commitmentId));
       start = out.LastEvaluatedKey;
@@ -275,4 +284,5 @@ export class DynamoPublishReads extends withPublishLeases(withHistoryReads(Dynam
   hasPendingUpdates = (planId: string, scope: PendingScope): Promise<boolean> => this.sequencer.hasPendingUpdates(planId, scope);
   sequenceUpdates = (planId: string, scope: PendingScope): Promise<number> => this.sequencer.sequenceUpdates(planId, scope);
   newestPendingCommitments = (planId: string): Promise<string[]> => this.sequencer.newestPendingCommitments(planId);
+  newestArrival = (planId: string): Promise<string> => this.sequencer.newestArrival(planId);
 }

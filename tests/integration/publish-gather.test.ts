@@ -1,0 +1,163 @@
+/**
+ * A burst of updates to one plan: after a round that leaves many commitments waiting, the
+ * publisher waits (its lease released) until arrivals pause, so the files of the commitments the
+ * burst touches are written once for it rather than once per round. Against DynamoDB Local and
+ * the S3 server, with the coordinator's clock and sleep in the test's hands: arrivals are posted
+ * from inside its waits, so "still arriving" and "paused" are exact, not timing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GATHER_MS, PublishCoordinator, type PublishCoordinatorOptions } from '#shared/publish/coordinator';
+import { publishPlan } from '#shared/publish/publish';
+import type { Artifact, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
+import { BASE_URL, createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
+import { createPublisher, definePlanWithCommitments, STATUSES, verifyBucket } from '#tests/support/reliability';
+
+let env: TestEnvironment;
+let official: TestKey;
+let plans = 0;
+
+beforeAll(async () => {
+  env = await createTestEnvironment();
+}, 120_000);
+afterAll(async () => {
+  await env.destroy();
+});
+
+let posted = 0;
+async function post(planId: string, commitmentId: string): Promise<string> {
+  const n = ++posted;
+  return (await postUpdate(env, official, planId, commitmentId, { status: STATUSES[n % STATUSES.length], observations: `update ${n}` }))
+    .updateId;
+}
+
+/** A published plan of 30 commitments, nothing waiting. */
+async function quietPlan(): Promise<string> {
+  const planId = `gather-${++plans}`;
+  await definePlanWithCommitments(env.repository, planId, 30);
+  official = await env.addKey(`${planId}-official`, 'official', [{ planId }]);
+  await createPublisher(env.repository, env.store).publishPlan(planId);
+  return planId;
+}
+
+/** The bucket's store, counting how often each key is written and running `duringFirstWrite` inside the first round. */
+function countingStore(duringFirstWrite: () => Promise<void>) {
+  const writes = new Map<string, number>();
+  let first = true;
+  const store: ArtifactWriter = {
+    async write(prefix: string, artifacts: Artifact[]): Promise<WriteResult> {
+      if (first) {
+        first = false;
+        await duringFirstWrite();
+      }
+      const result = await env.store.write(prefix, artifacts);
+      for (const key of result.written) writes.set(key, (writes.get(key) ?? 0) + 1);
+      return result;
+    },
+  };
+  return { store, writesOf: (file: string) => writes.get(file) ?? 0 };
+}
+
+/** A coordinator on a clock that moves only when it sleeps; each sleep runs `onSleep` (arrivals). */
+function coordinatorWithClock(
+  store: ArtifactWriter,
+  onSleep: (ms: number) => Promise<void>,
+  options: Partial<PublishCoordinatorOptions> = {},
+) {
+  let now = Date.now();
+  const sleeps: number[] = [];
+  const coordinator = new PublishCoordinator({
+    repository: env.repository,
+    store,
+    heartbeatMs: 0,
+    clock: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+      await onSleep(ms);
+    },
+    ...options,
+  });
+  return { coordinator, sleeps };
+}
+
+function publishFor(coordinator: PublishCoordinator, planId: string, batch: string[]) {
+  return coordinator.publish(
+    planId,
+    (round) => publishPlan(planId, { repository: env.repository, store: round.store, baseUrl: BASE_URL }),
+    { pending: batch },
+  );
+}
+
+describe('publishing a burst', () => {
+  it('waits while updates keep arriving, then publishes all of them in one more round: each commitment page written once', async () => {
+    const planId = await quietPlan();
+    await post(planId, 'c1');
+    // Twelve commitments get an update while the first round (the stream's batch: c1) runs.
+    const { store, writesOf } = countingStore(async () => {
+      for (let n = 2; n <= 13; n++) await post(planId, `c${n}`);
+    });
+    // Then arrivals go on through three of the publisher's waits (ten more each), and stop.
+    let waves = 0;
+    const later: string[] = [];
+    const { coordinator, sleeps } = coordinatorWithClock(store, async () => {
+      if (++waves > 3) return;
+      for (let n = 1; n <= 10; n++) later.push(await post(planId, `c${((waves * 10 + n) % 30) + 1}`));
+    });
+
+    const outcome = await publishFor(coordinator, planId, ['c1']);
+
+    // Round 1 (c1), then the wait (three waits with arrivals, one without), then one round for the rest.
+    expect(outcome.status === 'published' && outcome.rounds.length).toBe(2);
+    expect(sleeps).toEqual([500, 500, 500, 500]);
+    expect(await env.repository.hasPendingUpdates(planId, 'all')).toBe(false);
+    // c14's page: no update before the wait, one during it; written once, by the round after it.
+    expect(writesOf(`plans/${planId}/commitments/c14/index.html`)).toBe(1);
+    expect(writesOf(`plans/${planId}/commitments.csv`)).toBe(2);
+    const feed = (await env.getObject(`plans/${planId}/feed.rss`))!.body;
+    for (const updateId of later) expect(feed).toContain(updateId);
+    expect((await verifyBucket(env, [planId])).differences).toBe(0);
+  });
+
+  it('waits no longer than gatherMs when arrivals never pause, and still publishes what came', async () => {
+    const planId = await quietPlan();
+    await post(planId, 'c1');
+    const { store } = countingStore(async () => {
+      for (let n = 2; n <= 13; n++) await post(planId, `c${n}`);
+    });
+    // An update arrives during every wait: the burst does not end while the publisher waits.
+    let arrivals = 0;
+    const { coordinator, sleeps } = coordinatorWithClock(
+      store,
+      async () => {
+        if (arrivals++ < 12) await post(planId, `c${(arrivals % 30) + 1}`);
+      },
+      { gatherMs: 1_500 },
+    );
+
+    const outcome = await publishFor(coordinator, planId, ['c1']);
+
+    // 1.5 s of waiting at most: three waits, then the round; what arrived later is for the next batch or round.
+    expect(sleeps.slice(0, 3)).toEqual([500, 500, 500]);
+    expect(outcome.status === 'published' && outcome.rounds.length).toBeGreaterThanOrEqual(2);
+    const firstWait = outcome.status === 'published' ? outcome.rounds[1]!.revision - outcome.rounds[0]!.revision : 0;
+    expect(firstWait).toBeGreaterThanOrEqual(12 + 3);
+    await createPublisher(env.repository, env.store).publishPlan(planId);
+    expect((await verifyBucket(env, [planId])).differences).toBe(0);
+  });
+
+  it('does not wait after a round that leaves few commitments waiting: a lone update is published at once', async () => {
+    const planId = await quietPlan();
+    await post(planId, 'c1');
+    const { store } = countingStore(async () => {
+      await post(planId, 'c2');
+    });
+    const { coordinator, sleeps } = coordinatorWithClock(store, async () => {});
+
+    const outcome = await publishFor(coordinator, planId, ['c1']);
+
+    expect(sleeps).toEqual([]);
+    expect(outcome.status === 'published' && outcome.rounds.length).toBe(2);
+    expect((await verifyBucket(env, [planId])).differences).toBe(0);
+    expect(DEFAULT_GATHER_MS).toBe(10_000);
+  });
+});
