@@ -71,7 +71,7 @@ export interface PublishCoordinatorOptions {
   heartbeatMs?: number;
   /** Rounds per publish call before leaving the rest to the publishers of the newer changes. */
   maxRounds?: number;
-  /** In a burst, how long at most to wait for arrivals to pause before the next round; 0 never waits. */
+  /** In a burst, how long at most to wait for arrivals to slow before the next round (0: not at all). */
   gatherMs?: number;
   clock?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -81,9 +81,11 @@ export interface PublishCoordinatorOptions {
 export const DEFAULT_LEASE_MS = 30_000;
 export const DEFAULT_LEASE_WAIT_MS = 20_000;
 export const DEFAULT_GATHER_MS = 10_000;
-/** A round found this many commitments waiting after it: a burst. */
+/** A burst: at least this many commitments found waiting after a round, */
 const GATHER_WAITING = 10;
-/** Arrivals are over when the newest update stays the same this long. */
+/** arriving at 50 or more a second (one per 20 ms of the round and its wait; 20 a second are published round after round). */
+const GATHER_MS_PER_ARRIVAL = 20;
+/** How often the publisher looks, while it waits, at how many more arrived. */
 const GATHER_PAUSE_MS = 500;
 
 /** Lease settings from the environment: PUBLISH_LEASE_SECONDS, PUBLISH_LEASE_WAIT_SECONDS. */
@@ -224,6 +226,7 @@ export class PublishCoordinator {
         // publishers of those newer changes will take over (they fail until they can).
         return { planId, status: 'published', revision: plan.revision, publishedRevision: state?.publishedRevision ?? 0, rounds };
       }
+      const began = this.clock();
       const lease = await this.acquire(planId, force, scope);
       if (!lease) continue; // someone else published it while we waited: re-check
       let released = false;
@@ -239,15 +242,16 @@ export class PublishCoordinator {
       }
       force = false;
       const waiting = await this.repository.newestPendingCommitments(planId);
-      if (waiting.length >= GATHER_WAITING && this.gatherMs > 0) {
+      if (waiting.length >= GATHER_WAITING && waiting.length * GATHER_MS_PER_ARRIVAL >= this.clock() - began) {
         // A burst: each round while it lasts would rewrite the files of the commitments it touches
-        // again. Waiting (without the lease) until arrivals pause writes them once; all that waits
-        // by then is this call's to publish.
+        // again. Waiting (without the lease) while updates keep coming that fast, 10 s at most,
+        // writes them once; all that waits by then is this call's to publish.
         const until = this.clock() + this.gatherMs;
-        for (let newest = ''; this.clock() < until; await this.sleep(GATHER_PAUSE_MS)) {
-          const now = await this.repository.newestArrival(planId);
-          if (now === newest) break;
-          newest = now;
+        for (let [newest] = await this.repository.newestArrivals(planId); this.clock() < until; ) {
+          await this.sleep(GATHER_PAUSE_MS);
+          const arrived = await this.repository.newestArrivals(planId, newest);
+          if (arrived.length * GATHER_MS_PER_ARRIVAL < GATHER_PAUSE_MS) break;
+          newest = arrived[0];
         }
         scope = 'all';
       } else if (scope !== 'all') scope = [...new Set([...scope, ...waiting])];

@@ -17,8 +17,11 @@ export interface UpdateSequencer {
    * round ran, which the batch that started it did not name (their own batch would, later).
    */
   newestPendingCommitments(planId: string): Promise<string[]>;
-  /** The newest update's key ('' for none): while it moves, updates are still arriving. */
-  newestArrival(planId: string): Promise<string>;
+  /**
+   * Keys of the plan's updates newer than `after`, newest first (an update's key begins with the
+   * time it is reported for: these arrived since, unless backdated); without `after`, the newest alone.
+   */
+  newestArrivals(planId: string, after?: string): Promise<string[]>;
   /** Sequences every pending update of these commitments; returns how many it sequenced. */
   sequenceUpdates(planId: string, scope: PendingScope): Promise<number>;
 }

@@ -115,3 +115,17 @@ describe('the local indexes', () => {
     expect((await env.repository.latestUpdates(PLAN, { areaSlug: commitment!.areaSlug }, 1))[0]).toMatchObject(entry);
   });
 });
+
+describe('newestArrivals (the publisher counting a burst while it waits)', () => {
+  it('gives the newest key alone, then the keys reported after it, newest first; a backdated update is not among them', async () => {
+    const [newest] = await sequencer.newestArrivals(PLAN);
+    expect(newest).toMatch(/^UPDATE#/);
+    expect(await sequencer.newestArrivals(PLAN, newest)).toEqual([]);
+    const ids = [];
+    for (let n = 1; n <= 3; n++) ids.push((await post(`c${n}`, n)).updateId);
+    await postUpdate(env, official, PLAN, 'c4', { status: 'delayed', observations: 'Backdated.', reportedAt: '2020-01-15T10:00:00Z' });
+    const arrived = await sequencer.newestArrivals(PLAN, newest);
+    expect(arrived.map((key) => key.split('#').at(-1))).toEqual(ids.reverse());
+    expect(await sequencer.newestArrivals(PLAN, arrived[0])).toEqual([]);
+  });
+});

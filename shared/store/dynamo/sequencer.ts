@@ -56,8 +56,19 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     return (await this.pendingLists(planId, scope)).length > 0;
   }
 
-  async newestArrival(planId: string): Promise<string> {
-    return String((await this.newest(planId, 1, 'SK')).Items?.[0]?.SK ?? '');
+  async newestArrivals(planId: string, after?: string): Promise<string[]> {
+    const items =
+      after === undefined
+        ? ((await this.newest(planId, 1, 'SK')).Items ?? [])
+        : await this.queryAll({
+            TableName: this.tableName,
+            KeyConditionExpression: 'PK = :pk AND SK BETWEEN :a AND :z',
+            ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':a': after, ':z': 'UPDATE$' },
+            ProjectionExpression: 'SK',
+            ScanIndexForward: false,
+            ConsistentRead: true,
+          });
+    return items.map((item) => String(item.SK)).filter((key) => key !== after);
   }
 
   /** A page of the plan's updates, newest first. */
@@ -284,5 +295,5 @@ export class DynamoPublishReads extends withPublishLeases(withHistoryReads(Dynam
   hasPendingUpdates = (planId: string, scope: PendingScope): Promise<boolean> => this.sequencer.hasPendingUpdates(planId, scope);
   sequenceUpdates = (planId: string, scope: PendingScope): Promise<number> => this.sequencer.sequenceUpdates(planId, scope);
   newestPendingCommitments = (planId: string): Promise<string[]> => this.sequencer.newestPendingCommitments(planId);
-  newestArrival = (planId: string): Promise<string> => this.sequencer.newestArrival(planId);
+  newestArrivals = (planId: string, after?: string): Promise<string[]> => this.sequencer.newestArrivals(planId, after);
 }
