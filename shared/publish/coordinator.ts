@@ -241,20 +241,23 @@ export class PublishCoordinator {
         }
       }
       force = false;
-      const waiting = await this.repository.newestPendingCommitments(planId);
-      if (waiting.length >= GATHER_WAITING && waiting.length * GATHER_MS_PER_ARRIVAL >= this.clock() - began) {
-        // A burst: each round while it lasts would rewrite the files of the commitments it touches
-        // again. Waiting (without the lease) while updates keep coming that fast, 10 s at most,
-        // writes them once; all that waits by then is this call's to publish.
-        const until = this.clock() + this.gatherMs;
-        for (let [newest] = await this.repository.newestArrivals(planId); this.clock() < until; ) {
-          await this.sleep(GATHER_PAUSE_MS);
-          const arrived = await this.repository.newestArrivals(planId, newest);
-          if (arrived.length * GATHER_MS_PER_ARRIVAL < GATHER_PAUSE_MS) break;
-          newest = arrived[0];
-        }
-        scope = 'all';
-      } else if (scope !== 'all') scope = [...new Set([...scope, ...waiting])];
+      if (scope !== 'all') {
+        const waiting = await this.repository.newestPendingCommitments(planId);
+        if (waiting.length >= GATHER_WAITING && waiting.length * GATHER_MS_PER_ARRIVAL >= this.clock() - began) {
+          // A burst: each round while it lasts would rewrite the files of the commitments it touches
+          // again. Waiting (without the lease) while updates keep coming that fast, 10 s at most and
+          // once a call (the function's timeout), writes them once; all that waits by then is this
+          // call's to publish.
+          const until = this.clock() + this.gatherMs;
+          for (let [newest] = await this.repository.newestArrivals(planId); this.clock() < until; ) {
+            await this.sleep(GATHER_PAUSE_MS);
+            const arrived = await this.repository.newestArrivals(planId, newest);
+            if (arrived.length * GATHER_MS_PER_ARRIVAL < GATHER_PAUSE_MS) break;
+            newest = arrived[0];
+          }
+          scope = 'all';
+        } else scope = [...new Set([...scope, ...waiting])];
+      }
       // Loop: the check after the release (see 3. above); more work takes the lease again.
     }
   }

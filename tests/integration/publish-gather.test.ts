@@ -138,18 +138,28 @@ describe('publishing a burst', () => {
     expect((await verifyBucket(env, [planId])).differences).toBe(0);
   });
 
-  it('waits no longer than gatherMs when arrivals never slow, and still publishes what came', async () => {
+  it('waits no longer than gatherMs when arrivals never slow, and once a call: the rounds after it follow at once', async () => {
     const planId = await quietPlan();
     await post(planId, 'c1');
+    // 12 updates during the first round; 25 during each wait; 12 more during the round after the wait.
+    let during = 'first round';
     const { store } = countingStore(async () => {
       for (let n = 2; n <= 13; n++) await post(planId, `c${n}`);
     });
-    // 25 updates during every wait: the burst does not end while the publisher waits.
+    const writer: ArtifactWriter = {
+      async write(prefix, artifacts) {
+        if (during === 'after the wait') {
+          during = 'later';
+          for (let n = 14; n <= 25; n++) await post(planId, `c${n}`);
+        }
+        return store.write(prefix, artifacts);
+      },
+    };
     let waves = 0;
     const { coordinator, sleeps } = coordinatorWithClock(
-      store,
+      writer,
       async () => {
-        if (++waves > 3) return;
+        if (++waves === 3) during = 'after the wait';
         for (let n = 1; n <= 25; n++) await post(planId, `c${n}`);
       },
       { gatherMs: 1_500 },
@@ -157,10 +167,12 @@ describe('publishing a burst', () => {
 
     const outcome = await publishFor(coordinator, planId, ['c1']);
 
-    // 1.5 s of waiting at most: three waits, then the round, which publishes everything that came.
+    // 1.5 s of waiting at most: three waits, then the round, which publishes everything that came;
+    // the 12 that arrived during it go out in a third round without another wait.
     expect(sleeps).toEqual([500, 500, 500]);
-    expect(outcome.status === 'published' && outcome.rounds.length).toBe(2);
-    expect(outcome.status === 'published' && outcome.rounds[1]!.revision - outcome.rounds[0]!.revision).toBe(12 + 75);
+    const rounds = outcome.status === 'published' ? outcome.rounds.map((r) => r.revision) : [];
+    expect(rounds.length).toBe(3);
+    expect([rounds[1]! - rounds[0]!, rounds[2]! - rounds[1]!]).toEqual([12 + 75, 12]);
     expect((await verifyBucket(env, [planId])).differences).toBe(0);
   });
 
