@@ -83,9 +83,9 @@ export const DEFAULT_LEASE_WAIT_MS = 20_000;
 export const DEFAULT_GATHER_MS = 10_000;
 /** A burst: at least this many commitments found waiting after a round, */
 const GATHER_WAITING = 10;
-/** arriving at 50 or more a second (one per 20 ms of the round and its wait; 20 a second are published round after round). */
+/** and updates reported at 50 or more a second (one per 20 ms; a steady 20 a second is published round after round). */
 const GATHER_MS_PER_ARRIVAL = 20;
-/** How often the publisher looks, while it waits, at how many more arrived. */
+/** How far back the publisher counts, and how long it waits between counts. */
 const GATHER_PAUSE_MS = 500;
 
 /** Lease settings from the environment: PUBLISH_LEASE_SECONDS, PUBLISH_LEASE_WAIT_SECONDS. */
@@ -226,7 +226,6 @@ export class PublishCoordinator {
         // publishers of those newer changes will take over (they fail until they can).
         return { planId, status: 'published', revision: plan.revision, publishedRevision: state?.publishedRevision ?? 0, rounds };
       }
-      const began = this.clock();
       const lease = await this.acquire(planId, force, scope);
       if (!lease) continue; // someone else published it while we waited: re-check
       let released = false;
@@ -243,20 +242,22 @@ export class PublishCoordinator {
       force = false;
       if (scope !== 'all') {
         const waiting = await this.repository.newestPendingCommitments(planId);
-        if (waiting.length >= GATHER_WAITING && waiting.length * GATHER_MS_PER_ARRIVAL >= this.clock() - began) {
-          // A burst: each round while it lasts would rewrite the files of the commitments it touches
-          // again. Waiting (without the lease) while updates keep coming that fast, 10 s at most and
-          // once a call (the function's timeout), writes them once; all that waits by then is this
-          // call's to publish.
+        // A burst: 10 or more commitments waiting, and 25 or more updates reported in the last half
+        // second. Each round while it lasts would rewrite the files of the commitments it touches
+        // again; waiting (without the lease) while they keep coming that fast, 10 s at most and
+        // once a call (the function's timeout), writes them once. All that waits by then is this
+        // call's to publish.
+        let gathered = false;
+        if (waiting.length >= GATHER_WAITING) {
           const until = this.clock() + this.gatherMs;
-          for (let [newest] = await this.repository.newestArrivals(planId); this.clock() < until; ) {
-            await this.sleep(GATHER_PAUSE_MS);
-            const arrived = await this.repository.newestArrivals(planId, newest);
+          for (let since = `UPDATE#${new Date(this.clock() - GATHER_PAUSE_MS).toISOString()}`; this.clock() < until; gathered = true) {
+            const arrived = await this.repository.newestArrivals(planId, since);
             if (arrived.length * GATHER_MS_PER_ARRIVAL < GATHER_PAUSE_MS) break;
-            newest = arrived[0];
+            since = arrived[0]!;
+            await this.sleep(GATHER_PAUSE_MS);
           }
-          scope = 'all';
-        } else scope = [...new Set([...scope, ...waiting])];
+        }
+        scope = gathered ? 'all' : [...new Set([...scope, ...waiting])];
       }
       // Loop: the check after the release (see 3. above); more work takes the lease again.
     }

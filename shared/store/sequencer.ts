@@ -18,10 +18,10 @@ export interface UpdateSequencer {
    */
   newestPendingCommitments(planId: string): Promise<string[]>;
   /**
-   * Keys of the plan's updates newer than `after`, newest first (an update's key begins with the
-   * time it is reported for: these arrived since, unless backdated); without `after`, the newest alone.
+   * Keys of the plan's updates after `after` (a key, or `UPDATE#` and a time), newest first. An
+   * update's key begins with the time it is reported for: these arrived since, unless backdated.
    */
-  newestArrivals(planId: string, after?: string): Promise<string[]>;
+  newestArrivals(planId: string, after: string): Promise<string[]>;
   /** Sequences every pending update of these commitments; returns how many it sequenced. */
   sequenceUpdates(planId: string, scope: PendingScope): Promise<number>;
 }

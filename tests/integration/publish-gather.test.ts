@@ -1,9 +1,10 @@
 /**
- * A burst of updates to one plan: after a round that leaves many commitments waiting, the
- * publisher waits (its lease released) until arrivals pause, so the files of the commitments the
- * burst touches are written once for it rather than once per round. Against DynamoDB Local and
- * the S3 server, with the coordinator's clock and sleep in the test's hands: arrivals are posted
- * from inside its waits, so "still arriving" and "paused" are exact, not timing.
+ * A burst of updates to one plan: after a round that leaves 10 or more commitments waiting while
+ * updates come at 50 a second or faster, the publisher waits (its lease released) while they keep
+ * coming that fast, so the files of the commitments the burst touches are written once for it
+ * rather than once per round. Against DynamoDB Local and the S3 server, with the coordinator's
+ * clock and sleep in the test's hands: arrivals are posted from inside its rounds and waits, so
+ * "still arriving" and "slowed" are exact, not timing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GATHER_MS, PublishCoordinator, type PublishCoordinatorOptions } from '#shared/publish/coordinator';
@@ -92,9 +93,9 @@ describe('publishing a burst', () => {
   it('waits while updates keep arriving fast, then publishes all of them in one more round: each commitment page written once', async () => {
     const planId = await quietPlan();
     await post(planId, 'c1');
-    // Twelve commitments get an update while the first round (the stream's batch: c1) runs.
+    // Every commitment gets an update while the first round (the stream's batch: c1) runs: a burst.
     const { store, writesOf } = countingStore(async () => {
-      for (let n = 2; n <= 13; n++) await post(planId, `c${n}`);
+      for (let n = 1; n <= 30; n++) await post(planId, `c${n}`);
     });
     // Then 30 updates arrive during each of the publisher's first three waits (60 a second), and none after.
     let waves = 0;
@@ -110,7 +111,7 @@ describe('publishing a burst', () => {
     expect(outcome.status === 'published' && outcome.rounds.length).toBe(2);
     expect(sleeps).toEqual([500, 500, 500, 500]);
     expect(await env.repository.hasPendingUpdates(planId, 'all')).toBe(false);
-    // c14's page: no update before the wait, three during it; written once, by the round after it.
+    // c14's page: no update before the wait, four during it and the first round; written once, by the round after it.
     expect(writesOf(`plans/${planId}/commitments/c14/index.html`)).toBe(1);
     expect(writesOf(`plans/${planId}/commitments.csv`)).toBe(2);
     const feed = (await env.getObject(`plans/${planId}/feed.rss`))!.body;
@@ -122,7 +123,7 @@ describe('publishing a burst', () => {
     const planId = await quietPlan();
     await post(planId, 'c1');
     const { store } = countingStore(async () => {
-      for (let n = 2; n <= 13; n++) await post(planId, `c${n}`);
+      for (let n = 1; n <= 30; n++) await post(planId, `c${n}`);
     });
     // Five updates in a half second: 10 a second, a steady load rather than a burst.
     let waves = 0;
@@ -141,10 +142,10 @@ describe('publishing a burst', () => {
   it('waits no longer than gatherMs when arrivals never slow, and once a call: the rounds after it follow at once', async () => {
     const planId = await quietPlan();
     await post(planId, 'c1');
-    // 12 updates during the first round; 25 during each wait; 12 more during the round after the wait.
+    // 30 updates during the first round; 25 during each wait; 12 more during the round after the wait.
     let during = 'first round';
     const { store } = countingStore(async () => {
-      for (let n = 2; n <= 13; n++) await post(planId, `c${n}`);
+      for (let n = 1; n <= 30; n++) await post(planId, `c${n}`);
     });
     const writer: ArtifactWriter = {
       async write(prefix, artifacts) {
@@ -172,7 +173,22 @@ describe('publishing a burst', () => {
     expect(sleeps).toEqual([500, 500, 500]);
     const rounds = outcome.status === 'published' ? outcome.rounds.map((r) => r.revision) : [];
     expect(rounds.length).toBe(3);
-    expect([rounds[1]! - rounds[0]!, rounds[2]! - rounds[1]!]).toEqual([12 + 75, 12]);
+    expect([rounds[1]! - rounds[0]!, rounds[2]! - rounds[1]!]).toEqual([30 + 75, 12]);
+    expect((await verifyBucket(env, [planId])).differences).toBe(0);
+  });
+
+  it('does not wait for a steady load: 12 commitments waiting, but fewer than 25 updates in the last half second', async () => {
+    const planId = await quietPlan();
+    await post(planId, 'c1');
+    const { store } = countingStore(async () => {
+      for (let n = 2; n <= 13; n++) await post(planId, `c${n}`);
+    });
+    const { coordinator, sleeps } = coordinatorWithClock(store, async () => {});
+
+    const outcome = await publishFor(coordinator, planId, ['c1']);
+
+    expect(sleeps).toEqual([]);
+    expect(outcome.status === 'published' && outcome.rounds.length).toBe(2);
     expect((await verifyBucket(env, [planId])).differences).toBe(0);
   });
 

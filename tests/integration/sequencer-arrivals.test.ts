@@ -116,16 +116,18 @@ describe('the local indexes', () => {
   });
 });
 
-describe('newestArrivals (the publisher counting a burst while it waits)', () => {
-  it('gives the newest key alone, then the keys reported after it, newest first; a backdated update is not among them', async () => {
-    const [newest] = await sequencer.newestArrivals(PLAN);
-    expect(newest).toMatch(/^UPDATE#/);
-    expect(await sequencer.newestArrivals(PLAN, newest)).toEqual([]);
+describe('newestArrivals (the publisher counting a burst)', () => {
+  it('gives the keys reported after a time or a key, newest first; a backdated update is not among them', async () => {
+    const since = `UPDATE#${new Date(Date.now() - 1000).toISOString()}`;
+    const before = await sequencer.newestArrivals(PLAN, since);
     const ids = [];
     for (let n = 1; n <= 3; n++) ids.push((await post(`c${n}`, n)).updateId);
     await postUpdate(env, official, PLAN, 'c4', { status: 'delayed', observations: 'Backdated.', reportedAt: '2020-01-15T10:00:00Z' });
-    const arrived = await sequencer.newestArrivals(PLAN, newest);
-    expect(arrived.map((key) => key.split('#').at(-1))).toEqual(ids.reverse());
-    expect(await sequencer.newestArrivals(PLAN, arrived[0])).toEqual([]);
+    const arrived = await sequencer.newestArrivals(PLAN, since);
+    expect(arrived.slice(0, 3).map((key) => key.split('#').at(-1))).toEqual([...ids].reverse());
+    expect(arrived.length).toBe(before.length + 3);
+    // After the newest key: nothing; after the first of the three: the two after it.
+    expect(await sequencer.newestArrivals(PLAN, arrived[0]!)).toEqual([]);
+    expect(await sequencer.newestArrivals(PLAN, arrived[2]!)).toEqual(arrived.slice(0, 2));
   });
 });

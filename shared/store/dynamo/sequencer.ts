@@ -56,35 +56,16 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     return (await this.pendingLists(planId, scope)).length > 0;
   }
 
-  async newestArrivals(planId: string, after?: string): Promise<string[]> {
-    const items =
-      after === undefined
-        ? ((await this.newest(planId, 1, 'SK')).Items ?? [])
-        : await this.queryAll({
-            TableName: this.tableName,
-            KeyConditionExpression: 'PK = :pk AND SK BETWEEN :a AND :z',
-            ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':a': after, ':z': 'UPDATE$' },
-            ProjectionExpression: 'SK',
-            ScanIndexForward: false,
-            ConsistentRead: true,
-          });
+  async newestArrivals(planId: string, after: string): Promise<string[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :a AND :z',
+      ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':a': after, ':z': 'UPDATE$' },
+      ProjectionExpression: 'SK',
+      ScanIndexForward: false,
+      ConsistentRead: true,
+    });
     return items.map((item) => String(item.SK)).filter((key) => key !== after);
-  }
-
-  /** A page of the plan's updates, newest first. */
-  private newest(planId: string, limit: number, projection: string, start?: Record<string, unknown>) {
-    return this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': 'UPDATE#' },
-        ProjectionExpression: projection,
-        ScanIndexForward: false,
-        Limit: limit,
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
   }
 
   async newestPendingCommitments(planId: string): Promise<string[]> {
@@ -94,7 +75,18 @@ export class DynamoUpdateSequencer extends DynamoTable implements UpdateSequence
     const pending = new Set<string>();
     let start: Record<string, unknown> | undefined;
     for (let read = 0, limit = FIRST_PAGE; read < NEWEST_UPDATES; read += limit, limit = Math.min(2 * limit, NEWEST_UPDATES - read)) {
-      const out = await this.newest(planId, limit, 'commitmentId, planRevision', start);
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': `PLAN#${planId}`, ':prefix': 'UPDATE#' },
+          ProjectionExpression: 'commitmentId, planRevision',
+          ScanIndexForward: false,
+          Limit: limit,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
       const items = out.Items ?? [];
       for (const item of items) if (!(Number(item.planRevision) > 0)) pending.add(String(item.commitmentId));
       start = out.LastEvaluatedKey;
@@ -295,5 +287,5 @@ export class DynamoPublishReads extends withPublishLeases(withHistoryReads(Dynam
   hasPendingUpdates = (planId: string, scope: PendingScope): Promise<boolean> => this.sequencer.hasPendingUpdates(planId, scope);
   sequenceUpdates = (planId: string, scope: PendingScope): Promise<number> => this.sequencer.sequenceUpdates(planId, scope);
   newestPendingCommitments = (planId: string): Promise<string[]> => this.sequencer.newestPendingCommitments(planId);
-  newestArrivals = (planId: string, after?: string): Promise<string[]> => this.sequencer.newestArrivals(planId, after);
+  newestArrivals = (planId: string, after: string): Promise<string[]> => this.sequencer.newestArrivals(planId, after);
 }

@@ -22,7 +22,7 @@ export class DynamoSequencingRepository extends withPublishLeases(withHistoryRea
   hasPendingUpdates = (planId: string, scope: PendingScope): Promise<boolean> => this.sequencer.hasPendingUpdates(planId, scope);
   sequenceUpdates = (planId: string, scope: PendingScope): Promise<number> => this.sequencer.sequenceUpdates(planId, scope);
   newestPendingCommitments = (planId: string): Promise<string[]> => this.sequencer.newestPendingCommitments(planId);
-  newestArrivals = (planId: string, after?: string): Promise<string[]> => this.sequencer.newestArrivals(planId, after);
+  newestArrivals = (planId: string, after: string): Promise<string[]> => this.sequencer.newestArrivals(planId, after);
   /** Adds the registry entries of plans and keys written before the registries existed (an operator's step). */
   fillRegistry = (): Promise<{ plans: number; keys: number }> => new DynamoRegistryFill(this.client, this.tableName).fillRegistry();
 }
