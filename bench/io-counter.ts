@@ -12,10 +12,12 @@ export interface IoCounts {
   requests: Record<string, number>;
   /** Request body bytes of S3 PUTs (what a publish uploads). */
   s3PutBytes: number;
+  /** S3 PUTs by request path (`/{bucket}/{key}`). */
+  s3PutPaths: Record<string, number>;
 }
 
 function emptyCounts(): IoCounts {
-  return { requests: {}, s3PutBytes: 0 };
+  return { requests: {}, s3PutBytes: 0, s3PutPaths: {} };
 }
 
 export class IoCounter {
@@ -49,7 +51,11 @@ export class IoCounter {
     const label = this.classify(request, host);
     if (!label) return;
     this.counts.requests[label] = (this.counts.requests[label] ?? 0) + 1;
-    if (label === 'S3 PUT') this.counts.s3PutBytes += Number(request.getHeader('content-length') ?? 0);
+    if (label === 'S3 PUT') {
+      this.counts.s3PutBytes += Number(request.getHeader('content-length') ?? 0);
+      const path = request.path.split('?')[0]!;
+      this.counts.s3PutPaths[path] = (this.counts.s3PutPaths[path] ?? 0) + 1;
+    }
   }
 
   private classify(request: ClientRequest, host: string): string | undefined {

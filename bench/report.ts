@@ -131,7 +131,7 @@ export function rows(r: BenchResults): Row[] {
     out.push({
       section,
       label: 'regenerations per update',
-      detail: `${b.regenerations} regenerations in ${b.invocations} invocations for ${b.accepted} updates = ${b.regenerationsPerUpdate.toFixed(3)}`,
+      detail: `${b.regenerations} regenerations in ${b.invocations} invocations for ${b.accepted} updates = ${b.regenerationsPerUpdate.toFixed(3)}${b.roundsWritten === undefined ? '' : `; the plan's files were written in ${b.roundsWritten} rounds`}`,
       target: '≤ 0.1',
       ok: b.regenerationsPerUpdate <= 0.1,
     });

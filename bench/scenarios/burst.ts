@@ -28,7 +28,10 @@ export interface BurstResult {
   /** From the first POST until the publisher was quiet again. */
   drainSeconds: number;
   invocations: number;
+  /** Invocations that published the plan, the up-to-date ones included (what the goal counts). */
   regenerations: number;
+  /** Rounds that wrote the plan's files: each round that orders an update rewrites its commitments.csv. */
+  roundsWritten?: number;
   regenerationsPerUpdate: number;
   publishMsTotal: number;
   publishMs: Summary;
@@ -192,6 +195,9 @@ export async function burst(
     drainSeconds,
     invocations: publishes.length,
     regenerations,
+    roundsWritten: Object.entries(io.s3PutPaths)
+      .filter(([path]) => path.endsWith(`/plans/${plan.planId}/commitments.csv`))
+      .reduce((sum, [, n]) => sum + n, 0),
     regenerationsPerUpdate: regenerations / accepted.length,
     publishMsTotal,
     publishMs: summarize(publishes.map((p) => p.ms)),
