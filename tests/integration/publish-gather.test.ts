@@ -11,7 +11,7 @@ import { DEFAULT_GATHER_MS, PublishCoordinator, type PublishCoordinatorOptions }
 import { publishPlan } from '#shared/publish/publish';
 import type { Artifact, ArtifactWriter, WriteResult } from '#shared/store/artifacts';
 import { BASE_URL, createTestEnvironment, postUpdate, type TestEnvironment, type TestKey } from '#tests/support/environment';
-import { createPublisher, definePlanWithCommitments, STATUSES, verifyBucket } from '#tests/support/reliability';
+import { createPublisher, definePlanWithCommitments, isMonotone, STATUSES, verifyBucket } from '#tests/support/reliability';
 
 let env: TestEnvironment;
 let official: TestKey;
@@ -174,6 +174,39 @@ describe('publishing a burst', () => {
     const rounds = outcome.status === 'published' ? outcome.rounds.map((r) => r.revision) : [];
     expect(rounds.length).toBe(3);
     expect([rounds[1]! - rounds[0]!, rounds[2]! - rounds[1]!]).toEqual([30 + 75, 12]);
+    expect((await verifyBucket(env, [planId])).differences).toBe(0);
+  });
+
+  it('leaves the lease free while it waits: a publisher racing the wait publishes, and the waiting call then has less or nothing left', async () => {
+    const planId = await quietPlan();
+    await post(planId, 'c1');
+    const { store } = countingStore(async () => {
+      for (let n = 1; n <= 30; n++) await post(planId, `c${n}`);
+    });
+    // Another publisher (a batch for c2, on the real clock) runs during the first wait, after 30 more arrivals.
+    const racer = new PublishCoordinator({ repository: env.repository, store: env.store });
+    const seen: number[] = [];
+    let racing: Awaited<ReturnType<typeof publishFor>> | undefined;
+    let waves = 0;
+    const { coordinator, sleeps } = coordinatorWithClock(store, async () => {
+      if (++waves > 1) return;
+      for (let n = 1; n <= 30; n++) await post(planId, `c${n}`);
+      seen.push((await env.repository.getPublishState(planId))!.publishedRevision);
+      racing = await publishFor(racer, planId, ['c2']);
+      seen.push((await env.repository.getPublishState(planId))!.publishedRevision);
+    });
+
+    const outcome = await publishFor(coordinator, planId, ['c1']);
+    seen.push((await env.repository.getPublishState(planId))!.publishedRevision);
+
+    // The racer took the free lease and published what had arrived; the waiting call waited on (30 had
+    // come), then found nothing left: its round 1 and the racer's rounds are all the plan needed.
+    expect(racing!.status).toBe('published');
+    expect(sleeps).toEqual([500, 500]);
+    expect(outcome.status === 'published' && outcome.rounds.length).toBe(1);
+    expect(isMonotone(seen), seen.join(',')).toBe(true);
+    expect(seen.at(-1)).toBe((await env.repository.getPlan(planId))!.revision);
+    expect(await env.repository.hasPendingUpdates(planId, 'all')).toBe(false);
     expect((await verifyBucket(env, [planId])).differences).toBe(0);
   });
 
