@@ -31,6 +31,13 @@ async function post(planId: string, commitmentId: string): Promise<string> {
     .updateId;
 }
 
+/** One update to each of commitments c{from}…c{to}, in turn; their ids. */
+async function postEach(planId: string, from: number, to: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let n = from; n <= to; n++) ids.push(await post(planId, `c${n}`));
+  return ids;
+}
+
 /** A published plan of 30 commitments, nothing waiting. */
 async function quietPlan(): Promise<string> {
   const planId = `gather-${++plans}`;
@@ -41,7 +48,7 @@ async function quietPlan(): Promise<string> {
 }
 
 /** The bucket's store, counting how often each key is written and running `duringFirstWrite` inside the first round. */
-function countingStore(duringFirstWrite: () => Promise<void>) {
+function countingStore(duringFirstWrite: () => Promise<unknown>) {
   const writes = new Map<string, number>();
   let first = true;
   const store: ArtifactWriter = {
@@ -94,15 +101,13 @@ describe('publishing a burst', () => {
     const planId = await quietPlan();
     await post(planId, 'c1');
     // Every commitment gets an update while the first round (the stream's batch: c1) runs: a burst.
-    const { store, writesOf } = countingStore(async () => {
-      for (let n = 1; n <= 30; n++) await post(planId, `c${n}`);
-    });
+    const { store, writesOf } = countingStore(() => postEach(planId, 1, 30));
     // Then 30 updates arrive during each of the publisher's first three waits (60 a second), and none after.
     let waves = 0;
     const later: string[] = [];
     const { coordinator, sleeps } = coordinatorWithClock(store, async () => {
       if (++waves > 3) return;
-      for (let n = 1; n <= 30; n++) later.push(await post(planId, `c${n}`));
+      later.push(...(await postEach(planId, 1, 30)));
     });
 
     const outcome = await publishFor(coordinator, planId, ['c1']);
@@ -122,14 +127,12 @@ describe('publishing a burst', () => {
   it('stops waiting when arrivals slow below 50 a second', async () => {
     const planId = await quietPlan();
     await post(planId, 'c1');
-    const { store } = countingStore(async () => {
-      for (let n = 1; n <= 30; n++) await post(planId, `c${n}`);
-    });
+    const { store } = countingStore(() => postEach(planId, 1, 30));
     // Five updates in a half second: 10 a second, a steady load rather than a burst.
     let waves = 0;
     const { coordinator, sleeps } = coordinatorWithClock(store, async () => {
       if (++waves > 1) return;
-      for (let n = 14; n <= 18; n++) await post(planId, `c${n}`);
+      await postEach(planId, 14, 18);
     });
 
     const outcome = await publishFor(coordinator, planId, ['c1']);
@@ -144,14 +147,12 @@ describe('publishing a burst', () => {
     await post(planId, 'c1');
     // 30 updates during the first round; 25 during each wait; 12 more during the round after the wait.
     let during = 'first round';
-    const { store } = countingStore(async () => {
-      for (let n = 1; n <= 30; n++) await post(planId, `c${n}`);
-    });
+    const { store } = countingStore(() => postEach(planId, 1, 30));
     const writer: ArtifactWriter = {
       async write(prefix, artifacts) {
         if (during === 'after the wait') {
           during = 'later';
-          for (let n = 14; n <= 25; n++) await post(planId, `c${n}`);
+          await postEach(planId, 14, 25);
         }
         return store.write(prefix, artifacts);
       },
@@ -161,7 +162,7 @@ describe('publishing a burst', () => {
       writer,
       async () => {
         if (++waves === 3) during = 'after the wait';
-        for (let n = 1; n <= 25; n++) await post(planId, `c${n}`);
+        await postEach(planId, 1, 25);
       },
       { gatherMs: 1_500 },
     );
@@ -180,9 +181,7 @@ describe('publishing a burst', () => {
   it('leaves the lease free while it waits: a publisher racing the wait publishes, and the waiting call then has less or nothing left', async () => {
     const planId = await quietPlan();
     await post(planId, 'c1');
-    const { store } = countingStore(async () => {
-      for (let n = 1; n <= 30; n++) await post(planId, `c${n}`);
-    });
+    const { store } = countingStore(() => postEach(planId, 1, 30));
     // Another publisher (a batch for c2, on the real clock) runs during the first wait, after 30 more arrivals.
     const racer = new PublishCoordinator({ repository: env.repository, store: env.store });
     const seen: number[] = [];
@@ -190,7 +189,7 @@ describe('publishing a burst', () => {
     let waves = 0;
     const { coordinator, sleeps } = coordinatorWithClock(store, async () => {
       if (++waves > 1) return;
-      for (let n = 1; n <= 30; n++) await post(planId, `c${n}`);
+      await postEach(planId, 1, 30);
       seen.push((await env.repository.getPublishState(planId))!.publishedRevision);
       racing = await publishFor(racer, planId, ['c2']);
       seen.push((await env.repository.getPublishState(planId))!.publishedRevision);
@@ -213,9 +212,7 @@ describe('publishing a burst', () => {
   it('does not wait for a steady load: 12 commitments waiting, but fewer than 25 updates in the last half second', async () => {
     const planId = await quietPlan();
     await post(planId, 'c1');
-    const { store } = countingStore(async () => {
-      for (let n = 2; n <= 13; n++) await post(planId, `c${n}`);
-    });
+    const { store } = countingStore(() => postEach(planId, 2, 13));
     const { coordinator, sleeps } = coordinatorWithClock(store, async () => {});
 
     const outcome = await publishFor(coordinator, planId, ['c1']);
