@@ -4,7 +4,8 @@
  *
  * It reads a city's own sheet with its own column names through --map (or the usual headers
  * in Catalan, Spanish or English without one), Decidim's accountability results export, and
- * the project's published commitments.csv (with links.csv through --links), so a plan can be
+ * the project's published commitments.csv (its links column; the links.csv of an earlier version
+ * through --links), so a plan can be
  * exported, edited in a spreadsheet and imported back. Reading is cli/import's readSource.
  */
 
@@ -46,11 +47,11 @@ Fields, and the headers recognised without --map (Catalan, Spanish or English; o
 Cells holding HTML (a known tag) become Markdown (observations) or plain text (the rest).
 Priorities without a number are numbered in order of first appearance; commitments without
 one take an integer commitment_id, else (no commitment_number column at all) their row order.
-Recognised without --map: the project's own commitments.csv (its links from links.csv through
---links) and Decidim's accountability results export (title/description in --language, else
-ca, es, en; a parent result is its children's priority; the result id is the commitment number;
-a status not in the vocabulary comes from progress: 100 completed or on_track, >0 on_track,
-0 pending).
+Recognised without --map: the project's own commitments.csv (with its links column; from an
+earlier version, its links.csv through --links) and Decidim's accountability results export
+(title/description in --language, else ca, es, en; a parent result is its children's priority;
+the result id is the commitment number; a status not in the vocabulary comes from progress:
+100 completed or on_track, >0 on_track, 0 pending).
 
 Options:
   --map field=Column[,field=Column...]
@@ -68,7 +69,7 @@ Options:
   --language TAG        (new plan) main language, default ca; also which language of a
                         multilingual export to read first
   --license ID          (new plan) default CC-BY-4.0
-  --links FILE          links.csv (plan_id, commitment_id, position, title, url)
+  --links FILE          links.csv of an earlier version (plan_id, commitment_id, position, title, url)
   --dry-run             print the mapping used and the first rows as they will be read, check
                         the file and report what would change, without writing
   --key FILE            an admin's ed25519 private key; keyid = file name without .pem

@@ -1,4 +1,4 @@
-/** Reading a spreadsheet saved as CSV, and the links of a plan's published links.csv, into rows. */
+/** Reading a spreadsheet saved as CSV, and the links.csv of a plan published before its links became a column, into rows. */
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv } from 'csv-parse/sync';
 import type { Link } from '#shared/domain/model';
@@ -79,13 +79,38 @@ export function readCsv(text: string): { rows: SourceRow[]; unknownHeaders: stri
   };
 }
 
+/**
+ * A line as our own CSVs write a link ("title <url>", the title as it was): read exactly, so a
+ * title with brackets or parentheses survives an export and import. Found from the end, in
+ * linear time: the url holds no space or angle bracket.
+ */
+function ownLinkLine(line: string): Link | undefined {
+  const at = line.lastIndexOf(' <');
+  if (at < 1 || !line.endsWith('>')) return undefined;
+  const url = line.slice(at + 2, -1);
+  if (!/^https?:\/\/[^\s<>]+$/i.test(url)) return undefined;
+  return { title: line.slice(0, at).trim(), url };
+}
+
 /** "Title <url>", "Title | url", "[Title](url)", "Title: url", a title line then a url line, or a url. */
 export function parseLinks(cell: string): Link[] {
   const links: Link[] = [];
   let pendingTitle = '';
-  for (const rawLine of cell.split('\n').flatMap((line) => line.split(/\s\|\|\s/))) {
+  // Our own line first, whole (its title may hold " || "), unless its title holds an address:
+  // then it is the foreign "title | url || title | url" form.
+  const pieces = (line: string) => {
+    const own = ownLinkLine(line.trim());
+    return own && !own.title.includes('://') ? [line] : line.split(/\s\|\|\s/);
+  };
+  for (const rawLine of cell.split('\n').flatMap(pieces)) {
     const line = rawLine.trim();
     if (!line) continue;
+    const own = ownLinkLine(line);
+    if (own) {
+      links.push(own);
+      pendingTitle = '';
+      continue;
+    }
     const markdown = /^\[([^\]]*)\]\((\S+)\)$/.exec(line);
     const found = markdown ? { title: markdown[1]!, url: markdown[2]! } : undefined;
     const url =

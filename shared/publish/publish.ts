@@ -9,7 +9,7 @@
 import { compareNewestFirst, type HistoryMonth, type HistorySummary, yearOfMonth } from '../domain/history.ts';
 import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
 import { renderAtom } from '../render/atom.ts';
-import { renderCommitmentsCsv, renderLinksCsv, renderUpdatesCsv } from '../render/csv.ts';
+import { renderCommitmentsCsv, renderUpdatesCsv } from '../render/csv.ts';
 import { renderDatapackage } from '../render/datapackage.ts';
 import {
   CATALOG_FILE,
@@ -641,7 +641,6 @@ export function renderPlanArtifacts(
     artifact(`${prefix}commitments.csv`, renderCommitmentsCsv(plan, commitments), 'csv', rows),
     artifact(`${prefix}${XLSX_FILE}`, renderCommitmentsXlsx(plan, commitments, snapshot.generatedAt), 'xlsx', rows),
     artifact(`${prefix}commitments.json`, renderCommitmentsJson(snapshot), 'json', rows),
-    artifact(`${prefix}links.csv`, renderLinksCsv(commitments), 'csv'),
   ];
   for (const [month, oldestFirst] of snapshot.months) {
     if (changed && !historyFileChanged(changed, month)) continue;

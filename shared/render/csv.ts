@@ -6,7 +6,7 @@
  * budget) because all it takes is RFC 4180's one quoting rule; a property test holds it
  * byte-equal to csv-stringify with the options used before.
  */
-import type { Commitment, Plan, StatusUpdate } from '../domain/model.ts';
+import type { Commitment, Link, Plan, StatusUpdate } from '../domain/model.ts';
 import { statusLabel } from '../domain/vocabulary.ts';
 import { observationsText, observationsTextOrFallback } from './observations.ts';
 import { rememberedRow } from './update-rows.ts';
@@ -113,7 +113,16 @@ export const COMMITMENT_COLUMNS = [
   'updated_at',
   'revision',
   'last_update_id',
+  // Appended (columns are never reordered): the links once kept in links.csv, one per line.
+  'links',
 ] as const;
+
+/**
+ * Links as "title <url>" lines, in the commitments' and the history's CSV alike. One cell, not a
+ * file of their own: a links.csv was one more object to rewrite on every update that touched
+ * links (issue 18's cost), and a spreadsheet reader sees them beside the commitment.
+ */
+export const linkLines = (links: readonly Link[]) => links.map((l) => `${l.title} <${l.url}>`).join('\n');
 
 /** A commitment's row under COMMITMENT_COLUMNS: the CSV and the xlsx show the same values. */
 export function commitmentRow(plan: Plan, c: Commitment): Array<string | number | undefined> {
@@ -135,6 +144,7 @@ export function commitmentRow(plan: Plan, c: Commitment): Array<string | number 
     csvDateTime(c.updatedAt),
     c.revision,
     c.lastUpdateId,
+    linkLines(c.links),
   ];
 }
 
@@ -142,15 +152,6 @@ export function renderCommitmentsCsv(plan: Plan, commitments: Commitment[]): str
   return toCsv(
     COMMITMENT_COLUMNS,
     commitments.map((c) => commitmentRow(plan, c)),
-  );
-}
-
-export const LINK_COLUMNS = ['plan_id', 'commitment_id', 'position', 'title', 'url'] as const;
-
-export function renderLinksCsv(commitments: Commitment[]): string {
-  return toCsv(
-    LINK_COLUMNS,
-    commitments.flatMap((c) => c.links.map((link, index) => [c.planId, c.commitmentId, index + 1, link.title, link.url])),
   );
 }
 
@@ -203,7 +204,7 @@ function updateCsvLine(u: StatusUpdate, label: string): { text: string; keep: bo
     label,
     u.progress,
     observations.text,
-    u.links.map((l) => `${l.title} <${l.url}>`).join('\n'),
+    linkLines(u.links),
     u.revision,
     u.planRevision,
     u.keyId,
@@ -212,14 +213,13 @@ function updateCsvLine(u: StatusUpdate, label: string): { text: string; keep: bo
   return { text, keep: !observations.fellBack };
 }
 
-export type ColumnName = (typeof COMMITMENT_COLUMNS)[number] | (typeof LINK_COLUMNS)[number] | (typeof UPDATE_COLUMNS)[number];
+export type ColumnName = (typeof COMMITMENT_COLUMNS)[number] | (typeof UPDATE_COLUMNS)[number];
 
 /** How a column's cells are written: the Table Schema of datapackage.json is built from this. */
 export interface ColumnType {
   type: 'string' | 'integer' | 'datetime' | 'boolean';
   /** Never empty. */
   required?: boolean;
-  format?: 'uri';
   minimum?: number;
   maximum?: number;
   /** Values are codes of the plan's status vocabulary. */
@@ -244,9 +244,6 @@ export const COLUMN_TYPES: Record<ColumnName, ColumnType> = {
   updated_at: { type: 'datetime', required: true },
   revision: { type: 'integer', required: true, minimum: 1 },
   last_update_id: { type: 'string' },
-  position: { type: 'integer', required: true, minimum: 1 },
-  title: { type: 'string', required: true },
-  url: { type: 'string', required: true, format: 'uri' },
   update_id: { type: 'string', required: true },
   received_at: { type: 'datetime', required: true },
   previous_status: { type: 'string', required: true, statusCode: true },
@@ -259,6 +256,5 @@ export const COLUMN_TYPES: Record<ColumnName, ColumnType> = {
 /** The CSV files of a plan: name, columns, keys. One list for the renderer, the Data Package and the README. */
 export const CSV_TABLES = {
   commitments: { columns: COMMITMENT_COLUMNS, primaryKey: ['commitment_id'] },
-  links: { columns: LINK_COLUMNS, primaryKey: ['commitment_id', 'position'] },
   updates: { columns: UPDATE_COLUMNS, primaryKey: ['update_id'] },
 } as const satisfies Record<string, { columns: readonly ColumnName[]; primaryKey: readonly ColumnName[] }>;

@@ -41,7 +41,6 @@ export function tableSchema(snapshot: PlanSnapshot, table: keyof typeof CSV_TABL
     return {
       name,
       type: spec.type,
-      ...(spec.format ? { format: spec.format } : {}),
       description: columnMeaning(name, plan.language),
       ...(Object.keys(constraints).length > 0 ? { constraints } : {}),
     };

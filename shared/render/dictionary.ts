@@ -54,9 +54,9 @@ const MEANINGS: Record<ColumnName, Meaning> = {
     es: 'Observaciones del área responsable, en texto plano (Markdown en los ficheros JSON).',
   },
   links_count: {
-    en: 'Number of related links (the links themselves are in links.csv).',
-    ca: "Nombre d'enllaços relacionats (els enllaços són a links.csv).",
-    es: 'Número de enlaces relacionados (los enlaces están en links.csv).',
+    en: 'Number of related links (the links themselves are in the links column).',
+    ca: "Nombre d'enllaços relacionats (els enllaços són a la columna links).",
+    es: 'Número de enlaces relacionados (los enlaces están en la columna links).',
   },
   reported_at: {
     en: 'When the status was reported (ISO 8601, UTC).',
@@ -78,13 +78,6 @@ const MEANINGS: Record<ColumnName, Meaning> = {
     ca: 'Identificador de la darrera actualització (update_id a updates/{YYYY}/{MM}.csv); buit abans de la primera.',
     es: 'Identificador de la última actualización (update_id en updates/{YYYY}/{MM}.csv); vacío antes de la primera.',
   },
-  position: {
-    en: 'Order of the link within its commitment, from 1.',
-    ca: "Ordre de l'enllaç dins el compromís, des d'1.",
-    es: 'Orden del enlace dentro del compromiso, desde 1.',
-  },
-  title: { en: 'Title of the link.', ca: "Títol de l'enllaç.", es: 'Título del enlace.' },
-  url: { en: 'Address of the link (http or https).', ca: "Adreça de l'enllaç (http o https).", es: 'Dirección del enlace (http o https).' },
   update_id: {
     en: 'Stable identifier of the update (a UUID); the id of the feed items.',
     ca: "Identificador estable de l'actualització (un UUID); l'id dels elements dels canals.",
@@ -101,9 +94,10 @@ const MEANINGS: Record<ColumnName, Meaning> = {
     es: 'Código de estado antes de esta actualización.',
   },
   links: {
-    en: 'Related links at the time of the update, one "title <url>" per line.',
-    ca: "Enllaços relacionats en el moment de l'actualització, un «títol <url>» per línia.",
-    es: 'Enlaces relacionados en el momento de la actualización, uno «título <url>» por línea.',
+    // Said without angle brackets: descriptions are read as Markdown, where "<url>" is a tag.
+    en: 'Related links, one per line: the title, a space and the address in angle brackets (in the history, as they were at the time of the update).',
+    ca: "Enllaços relacionats, un per línia: el títol, un espai i l'adreça entre parèntesis angulars (a l'historial, tal com eren en el moment de l'actualització).",
+    es: 'Enlaces relacionados, uno por línea: el título, un espacio y la dirección entre corchetes angulares (en el historial, tal como eran en el momento de la actualización).',
   },
   plan_revision: {
     en: "The plan's revision after this update.",

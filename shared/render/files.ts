@@ -65,7 +65,7 @@ export interface PlanFile {
   /** For a month longer than one file: which part (from 1) of how many. */
   part?: { index: number; of: number };
   /** The CSV table it holds, if any. */
-  table?: 'commitments' | 'links' | 'updates';
+  table?: 'commitments' | 'updates';
 }
 
 export const FEED_FILES = [
@@ -89,7 +89,6 @@ export function planFiles(snapshot: Pick<PlanSnapshot, 'history'>): PlanFile[] {
     { path: 'commitments.csv', kind: 'commitmentsCsv', format: 'csv', table: 'commitments' },
     { path: 'commitments.xlsx', kind: 'commitmentsXlsx', format: 'xlsx' },
     { path: 'commitments.json', kind: 'commitmentsJson', format: 'json' },
-    { path: 'links.csv', kind: 'linksCsv', format: 'csv', table: 'links' },
     ...months.flatMap((month): PlanFile[] => {
       const of = monthPartCount(snapshot.history.months?.get(month)?.count ?? 0);
       return Array.from({ length: of }, (_, i): PlanFile[] => {

@@ -83,7 +83,6 @@ export interface Labels {
     commitmentsCsv: string;
     commitmentsXlsx: string;
     commitmentsJson: string;
-    linksCsv: string;
     updatesCsv: string;
     updatesJson: string;
     rss: string;
@@ -173,7 +172,6 @@ const ca: Labels = {
       "Una fila per compromís amb la prioritat, l'àrea responsable, l'estat, el progrés i les observacions en text pla (CSV RFC 4180, UTF-8).",
     commitmentsXlsx: 'El mateix estat actual en un full de càlcul per obrir amb Excel o LibreOffice.',
     commitmentsJson: "L'estat actual de cada compromís amb el pla, el vocabulari d'estats i les observacions en Markdown.",
-    linksCsv: "Els enllaços d'informació relacionada de cada compromís, un per fila.",
     updatesCsv: "Cada actualització d'estat acceptada durant el mes, de la més antiga a la més recent.",
     updatesJson: "Cada actualització d'estat acceptada durant el mes, amb les observacions en Markdown.",
     rss: "Les darreres actualitzacions d'estat, de la més recent a la més antiga, per a lectors de canals.",
@@ -187,7 +185,6 @@ const ca: Labels = {
     commitmentsCsv: 'Estat actual de cada compromís',
     commitmentsXlsx: 'Estat actual de cada compromís (full de càlcul)',
     commitmentsJson: 'Estat actual de cada compromís, amb el pla i el vocabulari',
-    linksCsv: 'Informació relacionada: un enllaç per fila',
     updatesCsv: "Historial d'actualitzacions d'un mes",
     updatesJson: "Historial d'actualitzacions d'un mes",
     rss: 'Canal RSS 2.0',
@@ -277,7 +274,6 @@ const es: Labels = {
       'Una fila por compromiso con la prioridad, el área responsable, el estado, el progreso y las observaciones en texto plano (CSV RFC 4180, UTF-8).',
     commitmentsXlsx: 'El mismo estado actual en una hoja de cálculo para abrir con Excel o LibreOffice.',
     commitmentsJson: 'El estado actual de cada compromiso con el plan, el vocabulario de estados y las observaciones en Markdown.',
-    linksCsv: 'Los enlaces de información relacionada de cada compromiso, uno por fila.',
     updatesCsv: 'Cada actualización de estado aceptada durante el mes, de la más antigua a la más reciente.',
     updatesJson: 'Cada actualización de estado aceptada durante el mes, con las observaciones en Markdown.',
     rss: 'Las últimas actualizaciones de estado, de la más reciente a la más antigua, para lectores de canales.',
@@ -291,7 +287,6 @@ const es: Labels = {
     commitmentsCsv: 'Estado actual de cada compromiso',
     commitmentsXlsx: 'Estado actual de cada compromiso (hoja de cálculo)',
     commitmentsJson: 'Estado actual de cada compromiso, con el plan y el vocabulario',
-    linksCsv: 'Información relacionada: un enlace por fila',
     updatesCsv: 'Historial de actualizaciones de un mes',
     updatesJson: 'Historial de actualizaciones de un mes',
     rss: 'Canal RSS 2.0',
@@ -380,7 +375,6 @@ const en: Labels = {
       'One row per commitment with its priority, responsible area, status, progress and observations as plain text (RFC 4180 CSV, UTF-8).',
     commitmentsXlsx: 'The same current state as a spreadsheet to open in Excel or LibreOffice.',
     commitmentsJson: 'The current state of every commitment with the plan, its status vocabulary and the observations as Markdown.',
-    linksCsv: 'The related-information links of every commitment, one per row.',
     updatesCsv: 'Every status update accepted in the month, oldest first.',
     updatesJson: 'Every status update accepted in the month, with the observations as Markdown.',
     rss: 'The latest status updates, newest first, for feed readers.',
@@ -394,7 +388,6 @@ const en: Labels = {
     commitmentsCsv: 'Current state of every commitment',
     commitmentsXlsx: 'Current state of every commitment (spreadsheet)',
     commitmentsJson: 'Current state of every commitment, with the plan and its vocabulary',
-    linksCsv: 'Related information: one link per row',
     updatesCsv: 'History of the updates of one month',
     updatesJson: 'History of the updates of one month',
     rss: 'RSS 2.0 feed',

@@ -27,9 +27,8 @@ export function rowCounts(snapshot: PlanSnapshot): Map<string, number> {
     ['commitments.csv', snapshot.commitments.length],
     ['commitments.json', snapshot.commitments.length],
   ]);
-  // Only counts that move with definitions. Not links.csv (an update may replace its
-  // commitment's links) nor the monthly history files (every update adds a row): the README
-  // would be rewritten with each such update (a PUT) for a number the files themselves tell.
+  // Only counts that move with definitions. Not the monthly history files (every update adds a
+  // row): the README would be rewritten with each update (a PUT) for a number the files tell.
   return counts;
 }
 
@@ -65,7 +64,6 @@ export function renderReadme(snapshot: PlanSnapshot): string {
   ];
   const tables: Array<[string, keyof typeof CSV_TABLES]> = [
     ['commitments.csv', 'commitments'],
-    ['links.csv', 'links'],
     ['updates/{YYYY}/{MM}.csv', 'updates'],
   ];
   for (const [name, table] of tables) {

@@ -192,16 +192,7 @@ describe('plan summary in Chromium', () => {
       all.push(...local);
       await close();
     }
-    for (const file of [
-      'feed.rss',
-      'feed.atom',
-      'feed.json',
-      'commitments.csv',
-      'commitments.json',
-      'links.csv',
-      'datapackage.json',
-      'README.md',
-    ]) {
+    for (const file of ['feed.rss', 'feed.atom', 'feed.json', 'commitments.csv', 'commitments.json', 'datapackage.json', 'README.md']) {
       expect(all).toContain(`${planDir}/${file}`);
     }
     // An area's and a commitment's feed: Atom only.

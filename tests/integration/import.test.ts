@@ -2,16 +2,17 @@
  * `mandat import` against the signed API over real HTTP and DynamoDB Local: a city's sheet of
  * 200 commitments is defined whole with a progress report, a second run changes nothing, a
  * dry run writes nothing, rejected rows are reported by line, and the project's own
- * commitments.csv + links.csv round-trip.
+ * commitments.csv round-trips (its links column; an earlier version's links.csv through --links).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STATUSES } from '#shared/domain/vocabulary';
-import { renderCommitmentsCsv, renderLinksCsv } from '#shared/render/csv';
+import { COMMITMENT_COLUMNS, renderCommitmentsCsv, toCsv } from '#shared/render/csv';
 import { createTestEnvironment, type TestEnvironment, type TestKey } from '#tests/support/environment';
 import { type RunningApiServer, startApiServer } from '#tests/support/http-api-server';
 import { fieldOf } from '../../cli/import/columns.ts';
@@ -252,12 +253,12 @@ describe('mandat import', () => {
     const plan = (await env.repository.getPlan(SMALL))!;
     const commitments = await env.repository.listCommitments(SMALL);
     const exported = renderCommitmentsCsv(plan, commitments);
-    writeFileSync(join(dir, 'links.csv'), renderLinksCsv(commitments));
+    expect(commitments.find((c) => c.commitmentId === 'c12')!.links.length).toBeGreaterThan(0);
     const edited = exported.replace('Compromís 12: millorarem el servei número 12', 'Compromís 12: millorarem el servei 12 amb més detall');
     expect(edited).not.toBe(exported);
     writeFileSync(join(dir, 'commitments.csv'), edited);
 
-    const result = await mandat(['import', join(dir, 'commitments.csv'), '--plan', SMALL, '--links', join(dir, 'links.csv')]);
+    const result = await mandat(['import', join(dir, 'commitments.csv'), '--plan', SMALL]);
     expect(result.code, result.stderr + result.stdout).toBe(0);
     expect(result.stdout).toMatch(/0 created, 1 changed, 19 unchanged/);
     expect(await env.repository.getCommitment(SMALL, 'c12')).toMatchObject({
@@ -265,8 +266,17 @@ describe('mandat import', () => {
       links: commitments.find((c) => c.commitmentId === 'c12')!.links,
     });
 
-    const unchanged = await mandat(['import', join(dir, 'commitments.csv'), '--plan', SMALL, '--links', join(dir, 'links.csv')]);
+    const unchanged = await mandat(['import', join(dir, 'commitments.csv'), '--plan', SMALL]);
     expect(unchanged.stdout).toMatch(/0 created, 0 changed, 20 unchanged — nothing changed/);
+
+    // A plan published before the links became a column: its commitments.csv without them, and links.csv.
+    const linksAt = COMMITMENT_COLUMNS.indexOf('links');
+    const older = (parseCsv(edited) as string[][]).map((row) => row.slice(0, linksAt));
+    writeFileSync(join(dir, 'older.csv'), toCsv(older[0]!, older.slice(1)));
+    const linkRows = commitments.flatMap((c) => c.links.map((l, i) => [c.planId, c.commitmentId, i + 1, l.title, l.url]));
+    writeFileSync(join(dir, 'links.csv'), toCsv(['plan_id', 'commitment_id', 'position', 'title', 'url'], linkRows));
+    const fromOlder = await mandat(['import', join(dir, 'older.csv'), '--plan', SMALL, '--links', join(dir, 'links.csv')]);
+    expect(fromOlder.stdout).toMatch(/0 created, 0 changed, 20 unchanged — nothing changed/);
 
     const elsewhere = await mandat([
       'import',

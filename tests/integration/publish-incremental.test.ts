@@ -133,7 +133,7 @@ describe('incremental publish', () => {
     );
     // Whether these changed is not known from the update: the store compares them.
     expect(offered.filter((a) => !a.changed).map((a) => a.key)).toEqual(
-      expect.arrayContaining([`${P}links.csv`, `${P}datapackage.json`, `${P}README.md`, `${P}${historyPath(month, 'csv')}`]),
+      expect.arrayContaining([`${P}datapackage.json`, `${P}README.md`, `${P}${historyPath(month, 'csv')}`]),
     );
     // No other list: none holds c4's row, before or after.
     expect(listsOf(offered)).toEqual(lists);

@@ -110,7 +110,7 @@ describe('a month longer than one file', () => {
   it('reads as valid data with the Frictionless validators, every part’s rows cast against the table schema', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'month-parts-'));
     try {
-      const keys = ['datapackage.json', 'commitments.csv', 'links.csv', ...[1, 2, 3].map((part) => historyPath(MONTH, 'csv', part))];
+      const keys = ['datapackage.json', 'commitments.csv', ...[1, 2, 3].map((part) => historyPath(MONTH, 'csv', part))];
       for (const key of keys) {
         const path = join(folder, key);
         mkdirSync(dirname(path), { recursive: true });

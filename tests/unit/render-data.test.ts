@@ -54,7 +54,7 @@ describe('datapackage.json', () => {
 
   it('describes every CSV exactly: the parsed header, order and every cell match its Table Schema', () => {
     const csvResources = datapackage.resources.filter((r) => r.format === 'csv');
-    expect(csvResources.map((r) => r.path)).toEqual(['commitments.csv', 'links.csv', 'updates/2018/11.csv', 'updates/2019/06.csv']);
+    expect(csvResources.map((r) => r.path)).toEqual(['commitments.csv', 'updates/2018/11.csv', 'updates/2019/06.csv']);
     for (const resource of csvResources) {
       expect(resource.profile).toBe('tabular-data-resource');
       expect(resource.mediatype).toBe('text/csv');
@@ -63,17 +63,18 @@ describe('datapackage.json', () => {
     }
     const commitments = readCsvAgainstSchema(body('commitments.csv'), csvResources[0]!.schema!).rows;
     expect(commitments.map((r) => r.commitment_id)).toEqual(['c4', 'c5', 'c12']);
-    const links = readCsvAgainstSchema(body('links.csv'), csvResources[1]!.schema!).rows;
-    expect(links.map((l) => [l.commitment_id, l.position])).toEqual([
-      ['c4', '1'],
-      ['c4', '2'],
-    ]);
+    // The related links: a column of "title <url>" lines, as in the history (links.csv until issue 18).
+    const c4 = snapshot.commitments.find((c) => c.commitmentId === 'c4')!;
+    expect(c4.links).toHaveLength(2);
+    expect(commitments[0]!.links).toBe(c4.links.map((l) => `${l.title} <${l.url}>`).join('\n'));
+    expect(commitments[0]!.links_count).toBe('2');
+    expect(Object.keys(commitments[0]!).at(-1)).toBe('links');
   });
 
   it('declares the keys: primary keys, and foreign keys to the commitments', () => {
     const byPath = new Map(datapackage.resources.map((r) => [r.path, r]));
     expect(byPath.get('commitments.csv')!.schema!.primaryKey).toEqual(['commitment_id']);
-    expect(byPath.get('links.csv')!.schema!.foreignKeys).toEqual([
+    expect(byPath.get('updates/2019/06.csv')!.schema!.foreignKeys).toEqual([
       { fields: ['commitment_id'], reference: { resource: 'commitments', fields: ['commitment_id'] } },
     ]);
     expect(byPath.get('updates/2019/06.csv')!.schema!.primaryKey).toEqual(['update_id']);
@@ -111,8 +112,7 @@ describe('README.md data dictionary', () => {
 
   it('explains every file with its row count, every column, the status vocabulary and the data time', () => {
     expect(readme).toContain('| [commitments.csv](commitments.csv) | Estat actual de cada compromís | 3 |');
-    // No row count that an update can move (an update may replace its commitment's links).
-    expect(readme).toContain('| [links.csv](links.csv) | Informació relacionada: un enllaç per fila |  |');
+    expect(readme).not.toContain('links.csv');
     expect(readme).toMatch(/\| \[updates\/2019\/06\.csv\]\(updates\/2019\/06\.csv\) \| .* \(2019-06\) \| {2}\|/);
     for (const resource of datapackage.resources.filter((r) => r.schema)) {
       for (const field of resource.schema!.fields) expect(readme).toContain(`| \`${field.name}\` | ${field.type} |`);
@@ -125,7 +125,7 @@ describe('README.md data dictionary', () => {
   it('keeps its bytes when an update changes the history, the commitments state and their links (no PUT)', () => {
     const later = fixtureSnapshot();
     const c = later.commitments[0]!;
-    // An update replaces its commitment's links: links.csv changes, the README does not.
+    // An update replaces its commitment's links: commitments.csv changes, the README does not.
     const links = [
       ...c.links,
       { title: 'Acta', url: 'https://example.org/acta.pdf' },
