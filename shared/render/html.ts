@@ -256,6 +256,14 @@ export function scrollTable(label: string, table: string): string {
   return `<div class="scroll" role="region" aria-label="${esc(label)}" tabindex="0">${table}</div>`;
 }
 
+/** A section named by its heading (`{id}-heading`): the pieces to join, in order. */
+export const section = (id: string, heading: string, ...body: string[]): string[] => [
+  `<section aria-labelledby="${id}-heading">`,
+  `<h2 id="${id}-heading">${esc(heading)}</h2>`,
+  ...body,
+  '</section>',
+];
+
 export interface PriorityGroup {
   number: number;
   title: string;
@@ -355,25 +363,27 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
 
   const priorities = priorityGroups(commitments);
   sections.push(
-    '<section aria-labelledby="find-heading">',
-    `<h2 id="find-heading">${esc(pw.findCommitment)}</h2>`,
-    '<div class="columns">',
-    `<nav aria-labelledby="by-status"><h3 id="by-status">${esc(pw.byStatus)}</h3><ul class="plain">${counts
-      .map((c) => `<li><a href="${esc(pagePaths.status(c.code))}">${esc(c.label)}</a> (${c.count})</li>`)
-      .join('')}</ul></nav>`,
-    `<nav aria-labelledby="by-priority"><h3 id="by-priority">${esc(pw.byPriority)}</h3><ul class="plain">${priorities
-      .map(
-        (p) =>
-          `<li><a href="${esc(pagePaths.priority(p.number))}">${esc(words.priority)} ${p.number}. ${esc(p.title)}</a> (${p.commitments.length})</li>`,
-      )
-      .join('')}</ul></nav>`,
-    '</div>',
-    '</section>',
-    '<section aria-labelledby="status-heading">',
-    `<h2 id="status-heading">${esc(words.commitmentsByStatus)}</h2>`,
-    `<figure class="chart">${statusChart(snapshot, counts, words)}</figure>`,
-    `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)} <strong>${c.count}</strong></li>`).join('')}</ul>`,
-    '</section>',
+    ...section(
+      'find',
+      pw.findCommitment,
+      '<div class="columns">',
+      `<nav aria-labelledby="by-status"><h3 id="by-status">${esc(pw.byStatus)}</h3><ul class="plain">${counts
+        .map((c) => `<li><a href="${esc(pagePaths.status(c.code))}">${esc(c.label)}</a> (${c.count})</li>`)
+        .join('')}</ul></nav>`,
+      `<nav aria-labelledby="by-priority"><h3 id="by-priority">${esc(pw.byPriority)}</h3><ul class="plain">${priorities
+        .map(
+          (p) =>
+            `<li><a href="${esc(pagePaths.priority(p.number))}">${esc(words.priority)} ${p.number}. ${esc(p.title)}</a> (${p.commitments.length})</li>`,
+        )
+        .join('')}</ul></nav>`,
+      '</div>',
+    ),
+    ...section(
+      'status',
+      words.commitmentsByStatus,
+      `<figure class="chart">${statusChart(snapshot, counts, words)}</figure>`,
+      `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)} <strong>${c.count}</strong></li>`).join('')}</ul>`,
+    ),
   );
 
   const months = statusTimeline(
@@ -381,32 +391,31 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     counts.map((c) => c.code),
   );
   sections.push(
-    '<section aria-labelledby="timeline-heading">',
-    `<h2 id="timeline-heading">${esc(pw.statusOverTime)}</h2>`,
-    `<p class="meta">${esc(pw.statusOverTimeNote)}</p>`,
-    `<figure class="chart wide">${timelineChart(snapshot, counts, months, words)}</figure>`,
-    `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)}</li>`).join('')}</ul>`,
-    timelineTable(counts, months, words),
-    '</section>',
-    '<section aria-labelledby="areas-heading">',
-    `<h2 id="areas-heading">${esc(words.areas)}</h2>`,
-    areaTable(snapshot, counts, words),
-    '</section>',
+    ...section(
+      'timeline',
+      pw.statusOverTime,
+      `<p class="meta">${esc(pw.statusOverTimeNote)}</p>`,
+      `<figure class="chart wide">${timelineChart(snapshot, counts, months, words)}</figure>`,
+      `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)}</li>`).join('')}</ul>`,
+      timelineTable(counts, months, words),
+    ),
+    ...section('areas', words.areas, areaTable(snapshot, counts, words)),
   );
 
   const latest = liveUpdates(snapshot.latest).slice(0, SUMMARY_UPDATES);
   sections.push(
-    '<section aria-labelledby="latest-heading">',
-    `<h2 id="latest-heading">${esc(pw.latestUpdates)}</h2>`,
-    latest.length === 0
-      ? `<p>${esc(pw.noUpdates)}</p>`
-      : `<ol class="updates">${latest
-          .map(
-            (u) =>
-              `<li>${dateOf(u.reportedAt, plan.language)} · <a href="${esc(pagePaths.commitment(u.commitmentId))}">${u.commitmentNumber}. ${esc(u.commitmentTitle)}</a><br>${statusChange(snapshot, u, words)}</li>`,
-          )
-          .join('')}</ol>`,
-    '</section>',
+    ...section(
+      'latest',
+      pw.latestUpdates,
+      latest.length === 0
+        ? `<p>${esc(pw.noUpdates)}</p>`
+        : `<ol class="updates">${latest
+            .map(
+              (u) =>
+                `<li>${dateOf(u.reportedAt, plan.language)} · <a href="${esc(pagePaths.commitment(u.commitmentId))}">${u.commitmentNumber}. ${esc(u.commitmentTitle)}</a><br>${statusChange(snapshot, u, words)}</li>`,
+            )
+            .join('')}</ol>`,
+    ),
   );
 
   const files = planFiles(snapshot).filter((f) => f.kind !== 'dashboard');

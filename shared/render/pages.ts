@@ -21,6 +21,7 @@ import {
   priorityGroups,
   type StatusCount,
   scrollTable,
+  section,
   statusChange,
 } from './html.ts';
 import { type Labels, labelsFor } from './labels.ts';
@@ -204,15 +205,13 @@ export function renderAreaPage(snapshot: PlanSnapshot, area: AreaSummary): strin
   const commitments = commitmentsOfArea(snapshot, area.slug);
   const counts = statusCounts(snapshot, commitments);
   const main = [
-    '<section aria-labelledby="status-heading">',
-    `<h2 id="status-heading">${esc(words.commitmentsByStatus)}</h2>`,
-    `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)} <strong>${c.count}</strong></li>`).join('')}</ul>`,
-    `<p>${esc(words.pages.total)}: <strong>${commitments.length}</strong></p>`,
-    '</section>',
-    '<section aria-labelledby="list-heading">',
-    `<h2 id="list-heading">${esc(words.commitments)}</h2>`,
-    commitmentTable(snapshot, words, words.commitments, commitments, { date: true }),
-    '</section>',
+    ...section(
+      'status',
+      words.commitmentsByStatus,
+      `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)} <strong>${c.count}</strong></li>`).join('')}</ul>`,
+      `<p>${esc(words.pages.total)}: <strong>${commitments.length}</strong></p>`,
+    ),
+    ...section('list', words.commitments, commitmentTable(snapshot, words, words.commitments, commitments, { date: true })),
     localFeeds(words),
   ].join('\n');
   return pageFrame(snapshot, words, {
