@@ -179,6 +179,38 @@ describe('lists by status and by priority', () => {
     expect(priorityPage).toContain('href="../../commitments/c5/index.html"');
     expect(priorityPage).not.toContain('commitments/c12/');
   });
+
+  it("a priority list shows the plan's structure: number, title and area, no status", () => {
+    const head = /<thead>(.*?)<\/thead>/.exec(priorityPage)![1]!;
+    expect(head).toBe('<tr><th scope="col" class="num">Núm.</th><th scope="col">Compromís · Àrea responsable</th></tr>');
+    expect(priorityPage).toContain(
+      '<tr><td class="num">5</td><td><a href="../../commitments/c5/index.html">-Impulsarem el comerç de proximitat</a><br><span class="meta">Desenvolupament Econòmic, Indústria i Ocupació</span></td></tr>',
+    );
+    expect(priorityPage).not.toContain('class="badge');
+    expect(priorityPage).not.toContain('En execució però amb retard');
+  });
+
+  it("a priority list is stamped by its commitments' definitions: a status update leaves its bytes alone", () => {
+    const defined = fixtureSnapshot();
+    const c5 = defined.commitments.find((c) => c.commitmentId === 'c5')!;
+    c5.definedAt = '2019-03-01T12:00:00.000Z';
+    const before = renderPriorityList(defined, priorityGroups(defined.commitments)[0]!);
+    expect(before).toContain('<time datetime="2019-03-01T12:00:00.000Z">');
+    // Never defined since definedAt was kept: the plan's creation stands in.
+    expect(priorityPage).toContain(`<time datetime="${snapshot.plan.createdAt}">`);
+
+    // An update moves its commitment's status, report and change times, not its definition.
+    const updated = fixtureSnapshot();
+    Object.assign(updated.commitments.find((c) => c.commitmentId === 'c5')!, {
+      definedAt: c5.definedAt,
+      status: 'delayed',
+      reportedAt: '2019-09-01T08:00:00.000Z',
+      updatedAt: '2019-09-01T08:00:00.000Z',
+      revision: 2,
+    });
+    expect(renderPriorityList(updated, priorityGroups(updated.commitments)[0]!)).toBe(before);
+    expect(renderStatusList(updated, 'delayed')).not.toBe(renderStatusList(defined, 'delayed'));
+  });
 });
 
 describe('every new page', () => {
