@@ -333,19 +333,23 @@ function timelineTable(counts: StatusCount[], months: TimelineMonth[], words: La
   )}</details>`;
 }
 
-function areaTable(snapshot: PlanSnapshot, counts: StatusCount[], words: Labels): string {
-  const areas = planAreas(snapshot);
-  const codes = counts.map((c) => c.code);
-  const head = `<tr><th scope="col">${esc(words.area)}</th>${counts.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')}<th scope="col">${esc(words.pages.total)}</th></tr>`;
-  const rows = areas.map((area) => {
-    const inArea = commitmentsOfArea(snapshot, area.slug);
-    const cells = codes.map((code) => `<td class="num">${inArea.filter((c) => c.status === code).length}</td>`);
-    return `<tr><th scope="row"><a href="${esc(pagePaths.area(area.slug))}">${esc(area.name)}</a></th>${cells.join('')}<td class="num">${inArea.length}</td></tr>`;
+/**
+ * Commitments counted by status: a row for each group (an area, a priority) headed by a link to
+ * its page, their total last.
+ */
+function countTable(
+  counts: StatusCount[],
+  words: Labels,
+  caption: string,
+  column: string,
+  groups: Array<[path: string, name: string, commitments: Commitment[]]>,
+): string {
+  const head = `<tr><th scope="col">${esc(column)}</th>${counts.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')}<th scope="col">${esc(words.pages.total)}</th></tr>`;
+  const rows = groups.map(([path, name, inGroup]) => {
+    const cells = counts.map((s) => `<td class="num">${inGroup.filter((c) => c.status === s.code).length}</td>`);
+    return `<tr><th scope="row"><a href="${esc(path)}">${esc(name)}</a></th>${cells.join('')}<td class="num">${inGroup.length}</td></tr>`;
   });
-  return scrollTable(
-    words.pages.areasByStatus,
-    `<table><caption>${esc(words.pages.areasByStatus)}</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`,
-  );
+  return scrollTable(caption, `<table><caption>${esc(caption)}</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`);
 }
 
 /** One history entry as the summary and the commitment page list it. */
@@ -399,7 +403,29 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
       `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)}</li>`).join('')}</ul>`,
       timelineTable(counts, months, words),
     ),
-    ...section('areas', words.areas, areaTable(snapshot, counts, words)),
+    ...section(
+      'areas',
+      words.areas,
+      countTable(
+        counts,
+        words,
+        pw.areasByStatus,
+        words.area,
+        planAreas(snapshot).map((a) => [pagePaths.area(a.slug), a.name, commitmentsOfArea(snapshot, a.slug)]),
+      ),
+    ),
+    // Each priority's progress at a glance: its own list shows only the plan's structure.
+    ...section(
+      'priorities',
+      pw.byPriority,
+      countTable(
+        counts,
+        words,
+        `${words.priority} × ${words.status}`,
+        words.priority,
+        priorities.map((p) => [pagePaths.priority(p.number), `${p.number}. ${p.title}`, p.commitments]),
+      ),
+    ),
   );
 
   const latest = liveUpdates(snapshot.latest).slice(0, SUMMARY_UPDATES);
