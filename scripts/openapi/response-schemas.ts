@@ -63,6 +63,7 @@ export const commitmentSchema = z.extend(commitmentDefinitionSchema, {
   revision: described(revision, 'Bumped by every change of this commitment; its ETag is "<revision>".'),
   reportedAt: described(timestamp, 'When the current status was reported.'),
   updatedAt: timestamp,
+  definedAt: described(z.optional(timestamp), 'When its definition (number, title, priority, area) last changed; updates leave it alone.'),
   lastUpdateId: described(z.optional(z.uuid()), 'The update that produced the current state, if any.'),
   planRevision: described(z.optional(revision), "The plan's revision when this commitment last changed."),
   previousAreaSlug: described(z.optional(slugSchema), 'The area it left, when its last change moved it to another.'),

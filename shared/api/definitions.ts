@@ -114,6 +114,7 @@ function commitmentFrom(
         areaSlug,
         revision: existing.revision + 1,
         updatedAt: nowIso,
+        definedAt: nowIso,
         previousAreaSlug: existing.areaSlug !== areaSlug ? existing.areaSlug : undefined,
       }
     : {
@@ -131,6 +132,7 @@ function commitmentFrom(
         revision: 1,
         reportedAt: nowIso,
         updatedAt: nowIso,
+        definedAt: nowIso,
       };
 }
 

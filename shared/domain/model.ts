@@ -196,6 +196,12 @@ export interface Commitment {
   /** When the current status was reported (the last update's reportedAt, or definition time). */
   reportedAt: string;
   updatedAt: string;
+  /**
+   * When its definition (number, title, priority, area) last changed: updates leave it alone, so
+   * what shows only the definitions (the priority lists) is stamped by it. Absent on commitments
+   * last defined before it was kept.
+   */
+  definedAt?: string;
   lastUpdateId?: string;
   /** The plan's revision when this commitment last changed: the publisher re-renders what moved past its mark. */
   planRevision?: number;

@@ -550,9 +550,10 @@ function feedArtifacts(snapshot: PlanSnapshot, scope: FeedScope, isNew: (updates
 /**
  * The lists by status and by priority, from the commitments alone, written only when their
  * bytes changed. All of them; or, given `reach` (the new updates, when they are every change
- * since the last publish), only those their commitments' rows are or were in: a list holding
- * none of those commitments shows what it showed. The lists a commitment moved between since
- * and its priority's (its row shows the status) certainly changed: marked, not compared.
+ * since the last publish), only the status lists their commitments are or were in: a list
+ * holding none of those commitments shows what it showed, and the lists a commitment moved
+ * between since certainly changed (marked, not compared). A priority list shows only
+ * definitions, stamped by them: no update changes it, so such a round neither renders nor writes it.
  */
 function listArtifacts(snapshot: PlanSnapshot, reach?: StatusUpdate[]): Artifact[] {
   const prefix = `plans/${snapshot.plan.planId}/`;
@@ -561,11 +562,13 @@ function listArtifacts(snapshot: PlanSnapshot, reach?: StatusUpdate[]): Artifact
     lists && !lists.has(path) ? [] : [artifact(prefix + path, render(), 'html', lists?.get(path))];
   return [
     ...countByStatus(snapshot).flatMap((c) => list(pagePaths.status(c.code), () => renderStatusList(snapshot, c.code))),
-    ...priorityGroups(snapshot.commitments).flatMap((p) => list(pagePaths.priority(p.number), () => renderPriorityList(snapshot, p))),
+    ...(reach ? [] : priorityGroups(snapshot.commitments)).map((p) =>
+      artifact(prefix + pagePaths.priority(p.number), renderPriorityList(snapshot, p), 'html'),
+    ),
   ];
 }
 
-/** The lists the new updates reach, each with whether it certainly changed; undefined: all may have. */
+/** The status lists the new updates reach, each with whether it certainly changed; undefined: all may have. */
 function listReach(snapshot: PlanSnapshot, updates: StatusUpdate[]): Map<string, boolean> | undefined {
   const lists = new Map<string, boolean>();
   const reach = (path: string, changed: boolean) => lists.set(path, changed || (lists.get(path) ?? false));
@@ -584,7 +587,6 @@ function listReach(snapshot: PlanSnapshot, updates: StatusUpdate[]): Map<string,
     const moved = was !== c.status;
     reach(pagePaths.status(was), moved);
     reach(pagePaths.status(c.status), moved);
-    reach(pagePaths.priority(c.priority.number), moved);
   }
   return lists;
 }
@@ -627,7 +629,7 @@ export function renderPlanArtifacts(
   snapshot: PlanSnapshot,
   changed?: ChangeHint,
   news = new Set<string>(),
-  /** The new updates, when they are every change since the last publish: only the lists they reach are rendered. */
+  /** The new updates, when they are every change since the last publish: only the status lists they reach are rendered. */
   reach?: StatusUpdate[],
   published?: PublishedMonths,
 ): Artifact[] {

@@ -256,6 +256,14 @@ export function scrollTable(label: string, table: string): string {
   return `<div class="scroll" role="region" aria-label="${esc(label)}" tabindex="0">${table}</div>`;
 }
 
+/** A section named by its heading (`{id}-heading`): the pieces to join, in order. */
+export const section = (id: string, heading: string, ...body: string[]): string[] => [
+  `<section aria-labelledby="${id}-heading">`,
+  `<h2 id="${id}-heading">${esc(heading)}</h2>`,
+  ...body,
+  '</section>',
+];
+
 export interface PriorityGroup {
   number: number;
   title: string;
@@ -325,19 +333,23 @@ function timelineTable(counts: StatusCount[], months: TimelineMonth[], words: La
   )}</details>`;
 }
 
-function areaTable(snapshot: PlanSnapshot, counts: StatusCount[], words: Labels): string {
-  const areas = planAreas(snapshot);
-  const codes = counts.map((c) => c.code);
-  const head = `<tr><th scope="col">${esc(words.area)}</th>${counts.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')}<th scope="col">${esc(words.pages.total)}</th></tr>`;
-  const rows = areas.map((area) => {
-    const inArea = commitmentsOfArea(snapshot, area.slug);
-    const cells = codes.map((code) => `<td class="num">${inArea.filter((c) => c.status === code).length}</td>`);
-    return `<tr><th scope="row"><a href="${esc(pagePaths.area(area.slug))}">${esc(area.name)}</a></th>${cells.join('')}<td class="num">${inArea.length}</td></tr>`;
+/**
+ * Commitments counted by status: a row for each group (an area, a priority) headed by a link to
+ * its page, their total last.
+ */
+function countTable(
+  counts: StatusCount[],
+  words: Labels,
+  caption: string,
+  column: string,
+  groups: Array<[path: string, name: string, commitments: Commitment[]]>,
+): string {
+  const head = `<tr><th scope="col">${esc(column)}</th>${counts.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')}<th scope="col">${esc(words.pages.total)}</th></tr>`;
+  const rows = groups.map(([path, name, inGroup]) => {
+    const cells = counts.map((s) => `<td class="num">${inGroup.filter((c) => c.status === s.code).length}</td>`);
+    return `<tr><th scope="row"><a href="${esc(path)}">${esc(name)}</a></th>${cells.join('')}<td class="num">${inGroup.length}</td></tr>`;
   });
-  return scrollTable(
-    words.pages.areasByStatus,
-    `<table><caption>${esc(words.pages.areasByStatus)}</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`,
-  );
+  return scrollTable(caption, `<table><caption>${esc(caption)}</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`);
 }
 
 /** One history entry as the summary and the commitment page list it. */
@@ -355,25 +367,27 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
 
   const priorities = priorityGroups(commitments);
   sections.push(
-    '<section aria-labelledby="find-heading">',
-    `<h2 id="find-heading">${esc(pw.findCommitment)}</h2>`,
-    '<div class="columns">',
-    `<nav aria-labelledby="by-status"><h3 id="by-status">${esc(pw.byStatus)}</h3><ul class="plain">${counts
-      .map((c) => `<li><a href="${esc(pagePaths.status(c.code))}">${esc(c.label)}</a> (${c.count})</li>`)
-      .join('')}</ul></nav>`,
-    `<nav aria-labelledby="by-priority"><h3 id="by-priority">${esc(pw.byPriority)}</h3><ul class="plain">${priorities
-      .map(
-        (p) =>
-          `<li><a href="${esc(pagePaths.priority(p.number))}">${esc(words.priority)} ${p.number}. ${esc(p.title)}</a> (${p.commitments.length})</li>`,
-      )
-      .join('')}</ul></nav>`,
-    '</div>',
-    '</section>',
-    '<section aria-labelledby="status-heading">',
-    `<h2 id="status-heading">${esc(words.commitmentsByStatus)}</h2>`,
-    `<figure class="chart">${statusChart(snapshot, counts, words)}</figure>`,
-    `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)} <strong>${c.count}</strong></li>`).join('')}</ul>`,
-    '</section>',
+    ...section(
+      'find',
+      pw.findCommitment,
+      '<div class="columns">',
+      `<nav aria-labelledby="by-status"><h3 id="by-status">${esc(pw.byStatus)}</h3><ul class="plain">${counts
+        .map((c) => `<li><a href="${esc(pagePaths.status(c.code))}">${esc(c.label)}</a> (${c.count})</li>`)
+        .join('')}</ul></nav>`,
+      `<nav aria-labelledby="by-priority"><h3 id="by-priority">${esc(pw.byPriority)}</h3><ul class="plain">${priorities
+        .map(
+          (p) =>
+            `<li><a href="${esc(pagePaths.priority(p.number))}">${esc(words.priority)} ${p.number}. ${esc(p.title)}</a> (${p.commitments.length})</li>`,
+        )
+        .join('')}</ul></nav>`,
+      '</div>',
+    ),
+    ...section(
+      'status',
+      words.commitmentsByStatus,
+      `<figure class="chart">${statusChart(snapshot, counts, words)}</figure>`,
+      `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)} <strong>${c.count}</strong></li>`).join('')}</ul>`,
+    ),
   );
 
   const months = statusTimeline(
@@ -381,32 +395,53 @@ export function renderDashboard(snapshot: PlanSnapshot): string {
     counts.map((c) => c.code),
   );
   sections.push(
-    '<section aria-labelledby="timeline-heading">',
-    `<h2 id="timeline-heading">${esc(pw.statusOverTime)}</h2>`,
-    `<p class="meta">${esc(pw.statusOverTimeNote)}</p>`,
-    `<figure class="chart wide">${timelineChart(snapshot, counts, months, words)}</figure>`,
-    `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)}</li>`).join('')}</ul>`,
-    timelineTable(counts, months, words),
-    '</section>',
-    '<section aria-labelledby="areas-heading">',
-    `<h2 id="areas-heading">${esc(words.areas)}</h2>`,
-    areaTable(snapshot, counts, words),
-    '</section>',
+    ...section(
+      'timeline',
+      pw.statusOverTime,
+      `<p class="meta">${esc(pw.statusOverTimeNote)}</p>`,
+      `<figure class="chart wide">${timelineChart(snapshot, counts, months, words)}</figure>`,
+      `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)}</li>`).join('')}</ul>`,
+      timelineTable(counts, months, words),
+    ),
+    ...section(
+      'areas',
+      words.areas,
+      countTable(
+        counts,
+        words,
+        pw.areasByStatus,
+        words.area,
+        planAreas(snapshot).map((a) => [pagePaths.area(a.slug), a.name, commitmentsOfArea(snapshot, a.slug)]),
+      ),
+    ),
+    // Each priority's progress at a glance: its own list shows only the plan's structure.
+    ...section(
+      'priorities',
+      pw.byPriority,
+      countTable(
+        counts,
+        words,
+        `${words.priority} × ${words.status}`,
+        words.priority,
+        priorities.map((p) => [pagePaths.priority(p.number), `${p.number}. ${p.title}`, p.commitments]),
+      ),
+    ),
   );
 
   const latest = liveUpdates(snapshot.latest).slice(0, SUMMARY_UPDATES);
   sections.push(
-    '<section aria-labelledby="latest-heading">',
-    `<h2 id="latest-heading">${esc(pw.latestUpdates)}</h2>`,
-    latest.length === 0
-      ? `<p>${esc(pw.noUpdates)}</p>`
-      : `<ol class="updates">${latest
-          .map(
-            (u) =>
-              `<li>${dateOf(u.reportedAt, plan.language)} · <a href="${esc(pagePaths.commitment(u.commitmentId))}">${u.commitmentNumber}. ${esc(u.commitmentTitle)}</a><br>${statusChange(snapshot, u, words)}</li>`,
-          )
-          .join('')}</ol>`,
-    '</section>',
+    ...section(
+      'latest',
+      pw.latestUpdates,
+      latest.length === 0
+        ? `<p>${esc(pw.noUpdates)}</p>`
+        : `<ol class="updates">${latest
+            .map(
+              (u) =>
+                `<li>${dateOf(u.reportedAt, plan.language)} · <a href="${esc(pagePaths.commitment(u.commitmentId))}">${u.commitmentNumber}. ${esc(u.commitmentTitle)}</a><br>${statusChange(snapshot, u, words)}</li>`,
+            )
+            .join('')}</ol>`,
+    ),
   );
 
   const files = planFiles(snapshot).filter((f) => f.kind !== 'dashboard');

@@ -21,6 +21,7 @@ import {
   priorityGroups,
   type StatusCount,
   scrollTable,
+  section,
   statusChange,
 } from './html.ts';
 import { type Labels, labelsFor } from './labels.ts';
@@ -88,27 +89,24 @@ function pageFrame(
   });
 }
 
+/** Which columns a list shows: the status unless `status: false` (a list of the plan's structure). */
+type Columns = { area?: boolean; date?: boolean; status?: false };
+
 /**
- * Three columns, so a phone keeps room for the title: the number, the title (with the area on
- * lists that span areas), and the status (with the date of its last report when asked).
+ * Three columns at most, so a phone keeps room for the title: the number, the title (with the
+ * area on lists that span areas), and the status (with the date of its last report when asked).
  */
-function commitmentRow(snapshot: PlanSnapshot, c: Commitment, columns: { area?: boolean; date?: boolean }): string {
+function commitmentRow(snapshot: PlanSnapshot, c: Commitment, columns: Columns): string {
   const title = `<a href="${UP}${esc(pagePaths.commitment(c.commitmentId))}">${esc(c.title)}</a>${columns.area ? `<br><span class="meta">${esc(c.area)}</span>` : ''}`;
   const status = `${badge(snapshot, c.status)}${columns.date ? `<br><span class="meta">${dateOf(c.reportedAt, snapshot.plan.language)}</span>` : ''}`;
-  return `<tr><td class="num">${c.number}</td><td>${title}</td><td>${status}</td></tr>`;
+  return `<tr><td class="num">${c.number}</td><td>${title}</td>${columns.status === false ? '' : `<td>${status}</td>`}</tr>`;
 }
 
-function commitmentTable(
-  snapshot: PlanSnapshot,
-  words: Labels,
-  caption: string,
-  commitments: Commitment[],
-  columns: { area?: boolean; date?: boolean },
-): string {
+function commitmentTable(snapshot: PlanSnapshot, words: Labels, caption: string, commitments: Commitment[], columns: Columns): string {
   const head = [
     `<th scope="col" class="num">${esc(words.pages.number)}</th>`,
     `<th scope="col">${esc(words.pages.title)}${columns.area ? ` · ${esc(words.area)}` : ''}</th>`,
-    `<th scope="col">${esc(words.status)}${columns.date ? ` · ${esc(words.lastUpdate)}` : ''}</th>`,
+    columns.status === false ? '' : `<th scope="col">${esc(words.status)}${columns.date ? ` · ${esc(words.lastUpdate)}` : ''}</th>`,
   ];
   return scrollTable(
     caption,
@@ -204,15 +202,13 @@ export function renderAreaPage(snapshot: PlanSnapshot, area: AreaSummary): strin
   const commitments = commitmentsOfArea(snapshot, area.slug);
   const counts = statusCounts(snapshot, commitments);
   const main = [
-    '<section aria-labelledby="status-heading">',
-    `<h2 id="status-heading">${esc(words.commitmentsByStatus)}</h2>`,
-    `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)} <strong>${c.count}</strong></li>`).join('')}</ul>`,
-    `<p>${esc(words.pages.total)}: <strong>${commitments.length}</strong></p>`,
-    '</section>',
-    '<section aria-labelledby="list-heading">',
-    `<h2 id="list-heading">${esc(words.commitments)}</h2>`,
-    commitmentTable(snapshot, words, words.commitments, commitments, { date: true }),
-    '</section>',
+    ...section(
+      'status',
+      words.commitmentsByStatus,
+      `<ul class="legend">${counts.map((c) => `<li>${badge(snapshot, c.code)} <strong>${c.count}</strong></li>`).join('')}</ul>`,
+      `<p>${esc(words.pages.total)}: <strong>${commitments.length}</strong></p>`,
+    ),
+    ...section('list', words.commitments, commitmentTable(snapshot, words, words.commitments, commitments, { date: true })),
     localFeeds(words),
   ].join('\n');
   return pageFrame(snapshot, words, {
@@ -229,7 +225,7 @@ export function renderAreaPage(snapshot: PlanSnapshot, area: AreaSummary): strin
 
 // --- the lists that find a commitment without script ---------------------------------------
 
-/** Stamped by what they list, not by the plan: an update rewrites only the lists it moved. */
+/** A status list is stamped by what it lists, not by the plan: an update rewrites only the lists it moved. */
 const listStamp = (snapshot: PlanSnapshot, commitments: Commitment[]) =>
   latest(
     commitments.map((c) => c.updatedAt),
@@ -253,6 +249,11 @@ export function renderStatusList(snapshot: PlanSnapshot, code: string): string {
   });
 }
 
+/**
+ * The plan's structure under one priority: number, title and area, no status (the summary counts
+ * them). Only definitions change it, and its stamp is theirs, so an update leaves its bytes alone
+ * and no update's round writes it.
+ */
 export function renderPriorityList(snapshot: PlanSnapshot, priority: PriorityGroup): string {
   const { plan } = snapshot;
   const words = labelsFor(plan.language);
@@ -262,9 +263,12 @@ export function renderPriorityList(snapshot: PlanSnapshot, priority: PriorityGro
     canonical: planUrl(snapshot, pagePaths.priority(priority.number)),
     kicker: `${words.priority} ${priority.number}`,
     heading: priority.title,
-    stamp: listStamp(snapshot, priority.commitments),
-    main: commitmentTable(snapshot, words, title, priority.commitments, { area: true }),
-    codes: priority.commitments.map((x) => x.status),
+    stamp: latest(
+      priority.commitments.map((c) => c.definedAt),
+      plan.createdAt,
+    ),
+    main: commitmentTable(snapshot, words, title, priority.commitments, { area: true, status: false }),
+    codes: [],
   });
 }
 

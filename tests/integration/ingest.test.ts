@@ -43,6 +43,8 @@ async function expectRejected(request: ApiRequest, status: number) {
 describe('POST /api/v1/plans/{planId}/commitments/{commitmentId}/updates', () => {
   it('persists an accepted update: history item and commitment state; the publisher gives it its plan revision', async () => {
     const planBefore = await env.repository.getPlan(DEMO_PLAN_ID);
+    const defined = await env.repository.getCommitment(DEMO_PLAN_ID, 'c4');
+    expect(defined?.definedAt).toBe(defined?.updatedAt);
     const response = await env.api(
       signedRequest(official, 'POST', updatePath(), {
         status: 'delayed',
@@ -58,6 +60,8 @@ describe('POST /api/v1/plans/{planId}/commitments/{commitmentId}/updates', () =>
 
     const commitment = await env.repository.getCommitment(DEMO_PLAN_ID, 'c4');
     expect(commitment).toMatchObject({ status: 'delayed', progress: 40, revision: body.revision, lastUpdateId: body.updateId });
+    // An update is not a definition: what shows only the definitions keeps its stamp.
+    expect(commitment?.definedAt).toBe(defined?.definedAt);
     const updates = await env.repository.listUpdates(DEMO_PLAN_ID);
     expect(updates.map((u) => u.updateId)).toContain(body.updateId);
     const update = updates.find((u) => u.updateId === body.updateId)!;

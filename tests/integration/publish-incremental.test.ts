@@ -59,6 +59,14 @@ async function publishOffering(): Promise<{ result: PublishResult; offered: Arti
 
 const P = `plans/${PLAN}/`;
 const LIST = /\/(statuses|priorities)\//;
+
+/** A priority's row in the published summary's "priority × status" table: its counts, in the plan's status order, then the total. */
+async function summaryCounts(priority: number): Promise<number[]> {
+  const summary = (await env.getObject(`${P}index.html`))!.body;
+  const table = /<section aria-labelledby="priorities-heading">[\s\S]*?<\/section>/.exec(summary)![0];
+  const row = new RegExp(`<a href="priorities/${priority}/index.html">[^<]*</a></th>(.*?)</tr>`).exec(table)![1]!;
+  return [...row.matchAll(/<td class="num">(\d+)<\/td>/g)].map((m) => Number(m[1]));
+}
 /** The status and priority lists among these artifacts (all, or those marked changed), as full keys. */
 const listsOf = (artifacts: Artifact[], marked?: boolean) =>
   artifacts
@@ -110,13 +118,15 @@ describe('incremental publish', () => {
 
   it('after a status change now, asks the store only about the files its change leaves uncertain, and renders only the lists it can reach', async () => {
     const before = (await env.repository.getCommitment(PLAN, 'c4'))!;
+    const priorityList = P + pagePaths.priority(before.priority.number);
+    const [listBefore, countsBefore] = [await env.getObject(priorityList), await summaryCounts(before.priority.number)];
     await post('c4', before.status === 'delayed' ? 'on_track' : 'delayed');
     const after = (await env.repository.getCommitment(PLAN, 'c4'))!;
     const { result, offered } = await publishOffering();
     const area = `${P}areas/${after.areaSlug}/`;
     const month = new Date().toISOString().slice(0, 7);
-    // The lists it moved between and its priority's (its row shows the status): certainly changed, like the summary page, which shows it first.
-    const lists = keysOf([pagePaths.status(before.status), pagePaths.status(after.status), pagePaths.priority(after.priority.number)]);
+    // The status lists it moved between: certainly changed, like the summary page, which shows it first.
+    const lists = keysOf([pagePaths.status(before.status), pagePaths.status(after.status)]);
     const marked = offered.filter((a) => a.changed).map((a) => a.key);
     expect(marked.sort()).toEqual(
       [
@@ -135,10 +145,19 @@ describe('incremental publish', () => {
     expect(offered.filter((a) => !a.changed).map((a) => a.key)).toEqual(
       expect.arrayContaining([`${P}datapackage.json`, `${P}README.md`, `${P}${historyPath(month, 'csv')}`]),
     );
-    // No other list: none holds c4's row, before or after.
+    // No other list: none holds c4's row, before or after; its priority's shows no status.
     expect(listsOf(offered)).toEqual(lists);
     expect(result.written).toEqual(expect.arrayContaining(lists));
     await expectBucketEqualsTable();
+    // What a reader sees: the priority list as it was (same bytes, same ETag); the summary counts c4 in its new status.
+    expect(await env.getObject(priorityList)).toEqual(listBefore);
+    expect(listBefore!.body).not.toContain('class="badge');
+    const { statuses } = (await env.repository.getPlan(PLAN))!;
+    const column = (code: string) => statuses.findIndex((st) => st.code === code);
+    const countsAfter = [...countsBefore];
+    countsAfter[column(before.status)]! -= 1;
+    countsAfter[column(after.status)]! += 1;
+    expect(await summaryCounts(before.priority.number)).toEqual(countsAfter);
   });
 
   it('after a backdated update, rewrites that month only and the feeds that list it', async () => {
@@ -229,23 +248,23 @@ describe('incremental publish', () => {
   });
 });
 
-describe('only the status and priority lists a round can reach', () => {
+describe('only the lists a round can reach: the status lists its updates reach, the priority lists after a definition', () => {
   const current = async (id: string) => (await env.repository.getCommitment(PLAN, id))!;
   const other = (...statuses: string[]) => STATUSES.find((s) => !statuses.includes(s))!;
   const allLists = async () => (await env.listObjects(P)).filter((key) => LIST.test(key)).sort();
 
-  it('after an update that keeps the status: its status list and its priority list, compared', async () => {
+  it('after an update that keeps the status: its status list, compared', async () => {
     const c1 = await current('c1');
     await post('c1', c1.status);
     const { offered } = await publishOffering();
-    expect(listsOf(offered)).toEqual(keysOf([pagePaths.status(c1.status), pagePaths.priority(c1.priority.number)]));
+    expect(listsOf(offered)).toEqual(keysOf([pagePaths.status(c1.status)]));
     expect(listsOf(offered, true)).toEqual([]);
     // The other lists were not rendered: still equal to a full render.
     expect((await allLists()).length).toBeGreaterThan(2);
     await expectBucketEqualsTable();
   });
 
-  it('after several updates in one round: the lists each moved through, marked where a commitment ends in another status', async () => {
+  it('after several updates in one round: the status lists each moved through, marked where a commitment ends in another status', async () => {
     const [c1, c2, c3] = [await current('c1'), await current('c2'), await current('c3')];
     // c1 leaves its status and comes back; c2 moves once; c3 moves twice.
     const away = other(c1.status);
@@ -258,16 +277,13 @@ describe('only the status and priority lists a round can reach', () => {
     await post('c3', second);
     const { offered } = await publishOffering();
     const status = pagePaths.status;
-    const priority = (c: typeof c1) => pagePaths.priority(c.priority.number);
     expect(listsOf(offered)).toEqual(
-      keysOf([status(c1.status), status(away), priority(c1), status(c2.status), status(moved), priority(c2)])
-        .concat(keysOf([status(c3.status), status(first), status(second), priority(c3)]))
+      keysOf([status(c1.status), status(away), status(c2.status), status(moved)])
+        .concat(keysOf([status(c3.status), status(first), status(second)]))
         .filter((key, i, all) => all.indexOf(key) === i)
         .sort(),
     );
-    expect(listsOf(offered, true)).toEqual(
-      keysOf([status(c2.status), status(moved), priority(c2), status(c3.status), status(second), priority(c3)]),
-    );
+    expect(listsOf(offered, true)).toEqual(keysOf([status(c2.status), status(moved), status(c3.status), status(second)]));
     await expectBucketEqualsTable();
   });
 
@@ -275,7 +291,9 @@ describe('only the status and priority lists a round can reach', () => {
     const c2 = await current('c2');
     await post('c2', other(c2.status), '2023-04-04T10:00:00.000Z');
     const long = await publishOffering();
+    // Whether a definition came too cannot be told: the priority lists are compared too, and keep their bytes.
     expect(listsOf(long.offered)).toEqual(await allLists());
+    expect(long.result.written.filter((key) => key.includes('/priorities/'))).toEqual([]);
     expect(listsOf(long.offered, true)).toEqual([]);
     // Not the plan's newest update: the summary page is compared.
     expect(long.offered.find((a) => a.key === `${P}index.html`)!.changed).toBeFalsy();
@@ -286,7 +304,7 @@ describe('only the status and priority lists a round can reach', () => {
     const back = other(now.status);
     await post('c2', back, new Date(Date.now() - 3_600_000).toISOString());
     const recent = await publishOffering();
-    const lists = keysOf([pagePaths.status(now.status), pagePaths.status(back), pagePaths.priority(now.priority.number)]);
+    const lists = keysOf([pagePaths.status(now.status), pagePaths.status(back)]);
     expect(listsOf(recent.offered)).toEqual(lists);
     expect(listsOf(recent.offered, true)).toEqual(lists);
     expect(recent.offered.find((a) => a.key === `${P}index.html`)!.changed).toBeFalsy();

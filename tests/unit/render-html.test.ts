@@ -12,6 +12,7 @@ import { contrastRatio, renderDashboard, renderSiteIndex, statusColour } from '#
 import { priorityGroups, renderAreaPage, renderCommitmentPage, renderPriorityList, renderStatusList } from '#shared/render/pages';
 import { planAreas } from '#shared/render/snapshot';
 import { statusTimeline, timelineMonths } from '#shared/render/status-timeline';
+import { escapeXml as esc } from '#shared/render/xml';
 import { FIXTURE_BASE_URL, fixtureSnapshot } from '#tests/support/render-fixture';
 
 const DEMO_TITLE = DEMO_COMMITMENT.title;
@@ -65,6 +66,24 @@ describe('plan dashboard', () => {
     expect(html).toMatch(
       /<th scope="row"><a href="areas\/territori-i-sostenibilitat\/index.html">Territori i Sostenibilitat<\/a><\/th><td class="num">0<\/td><td class="num">1<\/td><td class="num">0<\/td><td class="num">0<\/td><td class="num">1<\/td>/,
     );
+  });
+
+  it("counts each priority's commitments by status in a table that links the priority list; a new status is counted", () => {
+    const table = /<section aria-labelledby="priorities-heading">\n<h2 id="priorities-heading">Per prioritat<\/h2>\n(.*)\n<\/section>/.exec(
+      html,
+    )![1]!;
+    expect(table).toContain('<caption>Prioritat × Estat</caption>');
+    expect(table).toContain(
+      '<thead><tr><th scope="col">Prioritat</th><th scope="col">No iniciat per canvi de prioritat</th><th scope="col">Pendent</th><th scope="col">En execució però amb retard</th><th scope="col">Completat o en execució dins les previsions</th><th scope="col">Total</th></tr></thead>',
+    );
+    const row = (n: number, counts: number[]) =>
+      `<th scope="row"><a href="priorities/${n}/index.html">${n}. ${esc(priorityGroups(snapshot.commitments)[n - 1]!.title)}</a></th>${counts.map((c) => `<td class="num">${c}</td>`).join('')}</tr>`;
+    expect(table).toContain(row(1, [0, 0, 1, 1, 2]));
+    expect(table).toContain(row(2, [0, 1, 0, 0, 1]));
+    // c5's update to "delayed" moves a count of priority 1; its list keeps its bytes (see the lists below).
+    const updated = fixtureSnapshot();
+    updated.commitments.find((c) => c.commitmentId === 'c5')!.status = 'delayed';
+    expect(renderDashboard(updated)).toContain(row(1, [0, 0, 2, 0, 2]));
   });
 
   it('lists the latest updates, newest first, linking each commitment page', () => {
@@ -178,6 +197,38 @@ describe('lists by status and by priority', () => {
     expect(priorityPage).toContain('href="../../commitments/c4/index.html"');
     expect(priorityPage).toContain('href="../../commitments/c5/index.html"');
     expect(priorityPage).not.toContain('commitments/c12/');
+  });
+
+  it("a priority list shows the plan's structure: number, title and area, no status", () => {
+    const head = /<thead>(.*?)<\/thead>/.exec(priorityPage)![1]!;
+    expect(head).toBe('<tr><th scope="col" class="num">Núm.</th><th scope="col">Compromís · Àrea responsable</th></tr>');
+    expect(priorityPage).toContain(
+      '<tr><td class="num">5</td><td><a href="../../commitments/c5/index.html">-Impulsarem el comerç de proximitat</a><br><span class="meta">Desenvolupament Econòmic, Indústria i Ocupació</span></td></tr>',
+    );
+    expect(priorityPage).not.toContain('class="badge');
+    expect(priorityPage).not.toContain('En execució però amb retard');
+  });
+
+  it("a priority list is stamped by its commitments' definitions: a status update leaves its bytes alone", () => {
+    const defined = fixtureSnapshot();
+    const c5 = defined.commitments.find((c) => c.commitmentId === 'c5')!;
+    c5.definedAt = '2019-03-01T12:00:00.000Z';
+    const before = renderPriorityList(defined, priorityGroups(defined.commitments)[0]!);
+    expect(before).toContain('<time datetime="2019-03-01T12:00:00.000Z">');
+    // Never defined since definedAt was kept: the plan's creation stands in.
+    expect(priorityPage).toContain(`<time datetime="${snapshot.plan.createdAt}">`);
+
+    // An update moves its commitment's status, report and change times, not its definition.
+    const updated = fixtureSnapshot();
+    Object.assign(updated.commitments.find((c) => c.commitmentId === 'c5')!, {
+      definedAt: c5.definedAt,
+      status: 'delayed',
+      reportedAt: '2019-09-01T08:00:00.000Z',
+      updatedAt: '2019-09-01T08:00:00.000Z',
+      revision: 2,
+    });
+    expect(renderPriorityList(updated, priorityGroups(updated.commitments)[0]!)).toBe(before);
+    expect(renderStatusList(updated, 'delayed')).not.toBe(renderStatusList(defined, 'delayed'));
   });
 });
 
