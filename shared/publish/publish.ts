@@ -94,7 +94,16 @@ interface CommitmentsSnapshot {
   revision: number;
   commitments: Commitment[];
   windows?: FeedWindows;
+  /** The PAGES_LAYOUT of the round that wrote it (absent: written before there was one). */
+  layout?: number;
 }
+
+/**
+ * The layout of the pages a round of updates leaves alone (the priority lists, since they
+ * stopped showing status). A round after a snapshot of another layout renders and compares every
+ * list, and writes a new snapshot: a deployment catches up by itself, not only by a republish.
+ */
+const PAGES_LAYOUT = 2;
 
 /**
  * The feeds' windows a round rendered, kept with its snapshot so that the next rounds move them
@@ -255,6 +264,8 @@ interface LoadedPlan {
    */
   windows?: FeedWindows;
   renewWindows?: boolean;
+  /** The snapshot built upon was written with this PAGES_LAYOUT (or there is no snapshot store to ask). */
+  laidOut: boolean;
 }
 
 /**
@@ -270,6 +281,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
   const state = await repository.getPlanHistory(planId);
   if (!state) return undefined;
   const { plan, history } = state;
+  let laidOut = !deps.snapshots;
   // Everything, reusing the commitments when they were read already (all reads come after the plan's).
   const full = async (read?: Commitment[], builtUpon?: number): Promise<LoadedPlan> => {
     const [commitments, all] = await Promise.all([read ?? repository.listCommitments(planId), repository.listUpdates(planId)]);
@@ -281,7 +293,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
       plan: snapshot.latest,
       areas: Object.fromEntries(snapshot.latestByArea),
     };
-    return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length, builtUpon, ...(windows ? { windows } : {}) };
+    return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length, builtUpon, laidOut, ...(windows ? { windows } : {}) };
   };
   if (!options.changed || !history) return full();
 
@@ -293,6 +305,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     previousCommitments(planId, deps, since),
     repository.latestUpdates(planId, undefined, fewest),
   ]);
+  laidOut ||= previous?.layout === PAGES_LAYOUT;
   let moved = previous && windowsSince(previous, plan, history, newest);
   // Fewer than asked for is every ordered update: the plan's window already. Otherwise, when the
   // newest few do not hold every update since (one put a little into the past), the plan's whole window may.
@@ -414,7 +427,7 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
     plan: latest,
     areas: { ...moved?.areas, ...Object.fromEntries(unkept.map((slug, i) => [slug, unkeptWindows[i]!])), ...Object.fromEntries(byArea) },
   };
-  return { snapshot, hint, updatesRead, builtUpon, publishedParts, windows, renewWindows: !moved || areasRead.length > 0 };
+  return { snapshot, hint, updatesRead, builtUpon, publishedParts, windows, renewWindows: !moved || areasRead.length > 0, laidOut };
 }
 
 const orderedUpdates = (history: HistorySummary) => [...history.years.values()].reduce((sum, year) => sum + year.count, 0);
@@ -682,13 +695,14 @@ export async function publishPlan(
 ): Promise<PublishResult | undefined> {
   const loaded = await loadForPublish(planId, deps, options);
   if (!loaded) return undefined;
-  const { snapshot, hint, updatesRead, builtUpon, publishedParts, windows, renewWindows } = loaded;
+  const { snapshot, hint, updatesRead, builtUpon, publishedParts, windows, renewWindows, laidOut } = loaded;
   // The updates ordered since the last complete publish: no published file shows them yet.
   const { since } = options;
   const fresh = since ? snapshot.latest.filter((u) => u.planRevision > since && u.planRevision <= snapshot.plan.revision) : [];
   const news = new Set(fresh.map((u) => u.updateId));
-  // Every revision since is one of them (no definition, none beyond the newest updates read).
-  const every = !!since && new Set(fresh.map((u) => u.planRevision)).size === snapshot.plan.revision - since;
+  // Every revision since is one of them (no definition, none beyond the newest updates read),
+  // and the pages they leave alone are of this layout: only the lists they reach are rendered.
+  const every = laidOut && !!since && new Set(fresh.map((u) => u.planRevision)).size === snapshot.plan.revision - since;
   const published = since && publishedParts?.size ? { parts: publishedParts, since } : undefined;
   const { result: artifacts, fallbacks } = collectRenderFallbacks(() =>
     renderPlanArtifacts(snapshot, hint, news, every ? fresh : undefined, published),
@@ -712,13 +726,14 @@ export async function publishPlan(
   // A new snapshot after a round that read every commitment, or once the one built upon is
   // SNAPSHOT_MAX_AGE revisions old; in between, rounds build upon the same one.
   // Also when windows were read from the table: the rounds after would read them again.
-  if (deps.snapshots && (builtUpon === undefined || renewWindows || snapshot.plan.revision - builtUpon >= SNAPSHOT_MAX_AGE)) {
+  if (deps.snapshots && (builtUpon === undefined || renewWindows || !laidOut || snapshot.plan.revision - builtUpon >= SNAPSHOT_MAX_AGE)) {
     const key = snapshotKey(planId);
     const kept: CommitmentsSnapshot = {
       planId,
       revision: snapshot.plan.revision,
       commitments: snapshot.commitments,
       ...(windows ? { windows } : {}),
+      layout: PAGES_LAYOUT,
     };
     await deps.store.write(key, [artifact(key, JSON.stringify(kept), 'json')]);
   }

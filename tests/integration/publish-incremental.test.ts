@@ -463,6 +463,34 @@ describe('the previous snapshot instead of every commitment', () => {
     expect(Object.values(renewed.windows.areas).every(Array.isArray)).toBe(true);
   });
 
+  it('catches up by itself after an upgrade: a snapshot of an earlier layout makes one round compare every list, then rounds leave the priority lists alone', async () => {
+    await publishWithSnapshot(env.repository, 'everything');
+    const key = `snapshots/${PLAN}.json`;
+    // As an earlier version left the bucket: its snapshot has no layout, and a priority list
+    // still shows the status column (any other bytes than this version renders).
+    const kept = JSON.parse((await env.getObject(key))!.body) as { layout?: number };
+    expect(kept.layout).toBe(2);
+    delete kept.layout;
+    await env.store.write('snapshots/', [{ key, body: JSON.stringify(kept), contentType: 'application/json', cacheControl: 'no-cache' }]);
+    const list = `${P}${pagePaths.priority(1)}`;
+    const current = (await env.getObject(list))!;
+    const earlier = current.body.replace('</table>', '<!-- an earlier version: a status column --></table>');
+    await env.store.write(P, [{ key: list, body: earlier, contentType: current.contentType!, cacheControl: 'no-cache' }]);
+
+    await post('c1', 'delayed');
+    const upgraded = await publishWithSnapshot();
+    const rendered = (result: PublishResult) => [...result.written, ...result.skipped].filter((k) => k.includes('/priorities/'));
+    expect(upgraded.written).toContain(list);
+    expect(rendered(upgraded).length).toBeGreaterThan(0);
+    await expectBucketEqualsTable();
+    expect((JSON.parse((await env.getObject(key))!.body) as { layout?: number }).layout).toBe(2);
+
+    await post('c1', 'on_track');
+    const next = await publishWithSnapshot();
+    expect(rendered(next)).toEqual([]);
+    await expectBucketEqualsTable();
+  });
+
   /** An admin's definition moving a commitment to the plan's other area; its state before. */
   async function moveToTheOtherArea(commitmentId: string) {
     const before = (await env.repository.getCommitment(PLAN, commitmentId))!;
