@@ -132,7 +132,10 @@ const rgbToHex = (rgb: string) => {
 const SUMMARY = `plans/${DEMO_PLAN_ID}/index.html`;
 const AREA = `plans/${DEMO_PLAN_ID}/areas/desenvolupament-economic-industria-i-ocupacio/index.html`;
 const COMMITMENT = `plans/${DEMO_PLAN_ID}/commitments/${DEMO_COMMITMENT_ID}/index.html`;
-const PAGES = { summary: SUMMARY, area: AREA, commitment: COMMITMENT };
+// The lists that find a commitment without script, too: a priority's (the plan's structure) and a status's.
+const PRIORITY = `plans/${DEMO_PLAN_ID}/priorities/1/index.html`;
+const STATUS = `plans/${DEMO_PLAN_ID}/statuses/delayed/index.html`;
+const PAGES = { summary: SUMMARY, area: AREA, commitment: COMMITMENT, priority: PRIORITY, status: STATUS };
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1366, height: 900 };
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
