@@ -293,7 +293,14 @@ async function loadForPublish(planId: string, deps: PlanPublishDependencies, opt
       plan: snapshot.latest,
       areas: Object.fromEntries(snapshot.latestByArea),
     };
-    return { snapshot, hint: resolveHint(snapshot, options), updatesRead: updates.length, builtUpon, laidOut, ...(windows ? { windows } : {}) };
+    return {
+      snapshot,
+      hint: resolveHint(snapshot, options),
+      updatesRead: updates.length,
+      builtUpon,
+      laidOut,
+      ...(windows ? { windows } : {}),
+    };
   };
   if (!options.changed || !history) return full();
 
