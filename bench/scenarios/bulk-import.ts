@@ -136,7 +136,8 @@ async function importOn(
     tableName,
     bucketName,
     seedDemo: false,
-    log: () => {},
+    // Into the run's log file (bench/run.ts sends the console there): a stalled import says why.
+    log: (message: string) => console.info(`[bulk import's local stack] ${message}`),
   });
   const api = `http://127.0.0.1:${port}`;
   const cli = join(ctx.root, 'cli', 'bin.js');
